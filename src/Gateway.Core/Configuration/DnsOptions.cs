@@ -1,0 +1,22 @@
+namespace Gateway.Core.Configuration;
+
+/// <summary>The resolvers every DNS-based check uses. With servers set, the system resolver is never asked.</summary>
+public sealed class DnsOptions
+{
+    public List<string> Servers { get; set; } = [];
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    public IReadOnlyList<IPEndPoint> ServerEndPoints =>
+        [.. Servers.Select(server => ListenAddress.TryParse(server, 53, out var endPoint) ? endPoint! : throw new InvalidOperationException("validated")) ];
+
+    internal void Validate(ConfigErrors errors)
+    {
+        for (var i = 0; i < Servers.Count; i++)
+        {
+            errors.Require(ListenAddress.TryParse(Servers[i], 53, out _), $"dns.servers.{i}", $"'{Servers[i]}' is not an IP address with optional port");
+        }
+
+        errors.Require(Timeout > TimeSpan.Zero, "dns.timeout", "must be more than 0");
+    }
+}

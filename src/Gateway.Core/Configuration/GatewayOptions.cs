@@ -1,0 +1,61 @@
+namespace Gateway.Core.Configuration;
+
+/// <summary>The process configuration, bound from gateway.yaml (snake_case keys). Read once at start.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Our name in the greeting, EHLO, Received headers and (by default) Authentication-Results.</summary>
+    public string Hostname { get; set; } = "gateway.localdomain";
+
+    public List<string> Listen { get; set; } = ["127.0.0.1:2525"];
+
+    /// <summary>Recipient domains we accept mail for; every other recipient is relay-denied.</summary>
+    public List<string> Domains { get; set; } = [];
+
+    public string? AuthservId { get; set; }
+
+    public GatewayMode Mode { get; set; } = GatewayMode.Enforce;
+
+    public DownstreamOptions Downstream { get; set; } = new();
+
+    public LimitsOptions Limits { get; set; } = new();
+
+    public DnsOptions Dns { get; set; } = new();
+
+    /// <summary>The policy folder (actions.yaml, symbols.yaml, rules); relative to the config file.</summary>
+    public string Rules { get; set; } = "rules";
+
+    public MetricsOptions Metrics { get; set; } = new();
+
+    public string EffectiveAuthservId => AuthservId ?? Hostname;
+
+    public IReadOnlyList<IPEndPoint> ListenEndPoints =>
+        [.. Listen.Select(text => ListenAddress.TryParse(text, 25, out var endPoint) ? endPoint! : throw new InvalidOperationException("validated"))];
+
+    public bool AcceptsDomain(string domain) =>
+        Domains.Any(accepted => string.Equals(accepted.TrimEnd('.'), domain.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
+
+    public static GatewayOptions Load(string displayName, string text) =>
+        YamlFile.Load<GatewayOptions>(displayName, text, (options, errors) => options.Validate(errors));
+
+    internal void Validate(ConfigErrors errors)
+    {
+        errors.Require(Uri.CheckHostName(Hostname) == UriHostNameType.Dns, "hostname", $"'{Hostname}' is not a host name");
+        errors.Require(Listen.Count > 0, "listen", "needs at least one address");
+        for (var i = 0; i < Listen.Count; i++)
+        {
+            errors.Require(ListenAddress.TryParse(Listen[i], 25, out _), $"listen.{i}", $"'{Listen[i]}' is not an IP address with optional port");
+        }
+
+        errors.Require(Domains.Count > 0, "domains", "list at least one domain to accept mail for (everything else is relay-denied)");
+        for (var i = 0; i < Domains.Count; i++)
+        {
+            errors.Require(Uri.CheckHostName(Domains[i].TrimEnd('.')) == UriHostNameType.Dns, $"domains.{i}", $"'{Domains[i]}' is not a domain name");
+        }
+
+        errors.Require(!string.IsNullOrWhiteSpace(Rules), "rules", "must name the policy folder");
+        Downstream.Validate(errors);
+        Limits.Validate(errors);
+        Dns.Validate(errors);
+        Metrics.Validate(errors);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Gateway.Core.Configuration;
+
+public sealed class LimitsOptions
+{
+    /// <summary>Bytes; advertised in EHLO SIZE and enforced on the declared SIZE and the received data.</summary>
+    public int MaxMessageSize { get; set; } = 25 * 1024 * 1024;
+
+    public int MaxRecipients { get; set; } = 100;
+
+    public int MaxConnections { get; set; } = 500;
+
+    /// <summary>How long the gateway waits for the client's next command.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest one SMTP session may last, DATA included.</summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The longest one check may run before it counts as CHECK_ERROR.</summary>
+    public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    internal void Validate(ConfigErrors errors)
+    {
+        errors.Require(MaxMessageSize > 0, "limits.max_message_size", "must be more than 0");
+        errors.Require(MaxRecipients > 0, "limits.max_recipients", "must be more than 0");
+        errors.Require(MaxConnections > 0, "limits.max_connections", "must be more than 0");
+        errors.Require(CommandTimeout > TimeSpan.Zero, "limits.command_timeout", "must be more than 0");
+        errors.Require(SessionTimeout > TimeSpan.Zero, "limits.session_timeout", "must be more than 0");
+        errors.Require(CheckTimeout > TimeSpan.Zero, "limits.check_timeout", "must be more than 0");
+    }
+}

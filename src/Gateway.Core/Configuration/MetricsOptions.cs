@@ -1,0 +1,10 @@
+namespace Gateway.Core.Configuration;
+
+public sealed class MetricsOptions
+{
+    /// <summary>Where /metrics is served; loopback by default so nothing is exposed unasked. Empty turns it off.</summary>
+    public string? Listen { get; set; } = "127.0.0.1:9464";
+
+    internal void Validate(ConfigErrors errors) =>
+        errors.Require(string.IsNullOrEmpty(Listen) || ListenAddress.TryParse(Listen, 0, out _), "metrics.listen", $"'{Listen}' is not an IP address and port");
+}

@@ -1,0 +1,107 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Gateway.Core.Configuration;
+
+/// <summary>
+/// Loads one YAML file into an options type with snake_case keys, refusing unknown keys, and reports every
+/// problem as <c>file:line: what is wrong</c> — the only form in which config errors reach an operator.
+/// </summary>
+public static partial class YamlFile
+{
+    public static T Load<T>(string displayName, string text, Action<T, ConfigErrors>? validate = null)
+        where T : new()
+    {
+        var deserializer = new DeserializerBuilder()
+            .WithNamingConvention(UnderscoredNamingConvention.Instance)
+            .WithTypeConverter(new DurationConverter())
+            .Build();
+
+        T value;
+        try
+        {
+            value = deserializer.Deserialize<T>(text) ?? new T();
+        }
+        catch (YamlException exception)
+        {
+            throw new ConfigException($"{displayName}:{exception.Start.Line}: {Describe(exception)}");
+        }
+
+        if (validate is not null)
+        {
+            var errors = new ConfigErrors();
+            validate(value, errors);
+            if (errors.Items.Count > 0)
+            {
+                var root = LoadRoot(text);
+                var lines = errors.Items.Select(error => $"{displayName}:{LineOf(root, error.Path)}: {error.Path}: {error.Message}");
+                throw new ConfigException(string.Join(Environment.NewLine, lines));
+            }
+        }
+
+        return value;
+    }
+
+    /// <summary>YamlDotNet's messages carry positions and type names; keep only what an operator can act on.</summary>
+    private static string Describe(YamlException exception)
+    {
+        var innermost = exception;
+        while (innermost.InnerException is YamlException inner)
+        {
+            innermost = inner;
+        }
+
+        var message = PositionPrefix().Replace(innermost.Message, string.Empty);
+        var unknown = UnknownProperty().Match(message);
+        if (unknown.Success)
+        {
+            return $"unknown key '{unknown.Groups[1].Value}'";
+        }
+
+        if (innermost.InnerException is { } cause)
+        {
+            return $"bad value: {cause.Message}";
+        }
+
+        return message.TrimEnd('.');
+    }
+
+    private static YamlNode? LoadRoot(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        return stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
+    }
+
+    /// <summary>The line of the deepest node on the path that exists (a missing key points at its parent).</summary>
+    private static long LineOf(YamlNode? node, string path)
+    {
+        long line = node?.Start.Line ?? 1;
+        foreach (var part in path.Split('.'))
+        {
+            node = node switch
+            {
+                YamlMappingNode map => map.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode key && key.Value == part).Value,
+                YamlSequenceNode list when int.TryParse(part, out var index) && index < list.Children.Count => list.Children[index],
+                _ => null,
+            };
+            if (node is null)
+            {
+                break;
+            }
+
+            line = node.Start.Line;
+        }
+
+        return line;
+    }
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
+    private static partial Regex PositionPrefix();
+
+    [GeneratedRegex(@"Property '([^']+)' not found on type")]
+    private static partial Regex UnknownProperty();
+}

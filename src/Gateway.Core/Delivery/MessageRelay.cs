@@ -1,0 +1,46 @@
+using System.Globalization;
+using Gateway.Core.Configuration;
+using Gateway.Core.Headers;
+using Gateway.Core.Pipeline;
+using Gateway.Core.Scoring;
+
+namespace Gateway.Core.Delivery;
+
+/// <summary>
+/// Carries out a verdict on a scanned message: reject or tempfail in-session, or stamp our headers and
+/// forward. The client's reply is the downstream's reply to our DATA (before-queue: no 250 unless the
+/// downstream took the message).
+/// </summary>
+public sealed class MessageRelay(GatewayOptions options, TimeProvider time)
+{
+    public async Task<SmtpReply> CarryOutAsync(ScanResult scan, IDownstreamTransaction transaction, string queueId, CancellationToken cancellationToken)
+    {
+        var verdict = scan.Verdict;
+        var enforce = options.Mode == GatewayMode.Enforce;
+        if (enforce && verdict.Action == VerdictAction.Reject)
+        {
+            return new SmtpReply(550, "5.7.1", $"Message rejected as spam: {Explain(verdict)}");
+        }
+
+        if (enforce && verdict.Action == VerdictAction.TempFail)
+        {
+            return new SmtpReply(451, "4.7.1", $"Message deferred: {verdict.Reason ?? "try again later"}");
+        }
+
+        var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context.Envelope, options.Hostname, queueId, time.GetUtcNow()).ToList();
+        if (!enforce && verdict.Action is VerdictAction.Reject or VerdictAction.TempFail)
+        {
+            headers.Add($"X-Gateway-Would: {verdict.Action.ToString().ToLowerInvariant()} ({Explain(verdict)})");
+        }
+
+        var stamped = RawHeaderEditor.Rewrite(scan.Context.RawMessage.Span, headers, ResultHeaders.OwnedFieldNames);
+        return await transaction.SendAsync(stamped, cancellationToken);
+    }
+
+    /// <summary>The score and the heaviest symbols; short, because it goes into an SMTP reply line.</summary>
+    private static string Explain(Verdict verdict)
+    {
+        var top = verdict.Symbols.Where(symbol => symbol.Score > 0).OrderByDescending(symbol => symbol.Score).Take(5).Select(symbol => symbol.Name);
+        return $"score {verdict.Score.ToString("0.00", CultureInfo.InvariantCulture)} ({string.Join(", ", top)})";
+    }
+}

@@ -1,0 +1,255 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using Gateway.Core.Configuration;
+
+namespace Gateway.Core.Delivery.Smtp;
+
+/// <summary>
+/// One SMTP client connection to the downstream server. Hand-written on purpose: MailKit's SmtpClient
+/// sends MAIL, RCPT and DATA in one call, but a before-queue proxy must mirror each RCPT while its own
+/// client waits (recipient verification) and send DATA later, with the received bytes untouched.
+/// It does one thing per call and throws on I/O failure; <see cref="SmtpDownstream"/> maps failures.
+/// </summary>
+public sealed class SmtpClientConnection : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly TimeSpan _timeout;
+    private Stream _stream;
+    private StreamReader _reader;
+
+    private SmtpClientConnection(TcpClient tcp, TimeSpan timeout)
+    {
+        _tcp = tcp;
+        _timeout = timeout;
+        _stream = tcp.GetStream();
+        _reader = NewReader(_stream);
+    }
+
+    /// <summary>EHLO keywords (upper case) with their parameters, e.g. SIZE → 10240000.</summary>
+    public IReadOnlyDictionary<string, string> Extensions { get; private set; } = new Dictionary<string, string>();
+
+    public bool IsSecure => _stream is SslStream;
+
+    /// <summary>False once the connection failed or the server said 421; such a connection is never reused.</summary>
+    public bool IsUsable { get; private set; } = true;
+
+    public static async Task<SmtpClientConnection> ConnectAsync(DownstreamOptions options, string localName, CancellationToken cancellationToken)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        SmtpClientConnection? connection = null;
+        try
+        {
+            using (var connectTimeout = Linked(cancellationToken, options.Timeout))
+            {
+                await tcp.ConnectAsync(options.Host!, options.Port, connectTimeout.Token);
+            }
+
+            connection = new SmtpClientConnection(tcp, options.Timeout);
+            var greeting = await connection.ReadReplyAsync(options.Timeout, cancellationToken);
+            if (greeting.Code != 220)
+            {
+                throw new DownstreamRefusedException(greeting);
+            }
+
+            await connection.HelloAsync(localName, cancellationToken);
+            if (options.Tls != DownstreamTls.None && connection.Extensions.ContainsKey("STARTTLS"))
+            {
+                await connection.StartTlsAsync(options, localName, cancellationToken);
+            }
+            else if (options.Tls == DownstreamTls.Required)
+            {
+                throw new AuthenticationException($"{options.Host} does not offer STARTTLS, and downstream.tls is required");
+            }
+
+            return connection;
+        }
+        catch
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            else
+            {
+                tcp.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Sends one command line and reads its reply.</summary>
+    public async Task<DownstreamReply> CommandAsync(string line, CancellationToken cancellationToken)
+    {
+        await WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"), cancellationToken);
+        return await ReadReplyAsync(_timeout, cancellationToken);
+    }
+
+    /// <summary>DATA, then the encoded message; returns the final reply (or the refusal of DATA itself).</summary>
+    public async Task<DownstreamReply> SendDataAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        var go = await CommandAsync("DATA", cancellationToken);
+        if (go.Code != 354)
+        {
+            return go;
+        }
+
+        await WriteAsync(SmtpDataEncoder.Encode(message.Span), cancellationToken);
+
+        // RFC 5321 4.5.3.2.6: the final reply may take up to 10 minutes; we give it four command timeouts.
+        return await ReadReplyAsync(_timeout * 4, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (IsUsable)
+        {
+            try
+            {
+                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await WriteAsync("QUIT\r\n"u8.ToArray(), quick.Token);
+            }
+            catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                // The server went away first; nothing is lost by not saying goodbye.
+            }
+        }
+
+        IsUsable = false;
+        _reader.Dispose();
+        await _stream.DisposeAsync();
+        _tcp.Dispose();
+    }
+
+    private async Task HelloAsync(string localName, CancellationToken cancellationToken)
+    {
+        var ehlo = await CommandAsync($"EHLO {localName}", cancellationToken);
+        if (ehlo.Code == 250)
+        {
+            Extensions = ParseExtensions(ehlo.Lines);
+            return;
+        }
+
+        var helo = await CommandAsync($"HELO {localName}", cancellationToken);
+        if (helo.Code != 250)
+        {
+            throw new DownstreamRefusedException(helo);
+        }
+
+        Extensions = new Dictionary<string, string>();
+    }
+
+    private async Task StartTlsAsync(DownstreamOptions options, string localName, CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("STARTTLS", cancellationToken);
+        if (reply.Code != 220)
+        {
+            if (options.Tls == DownstreamTls.Required)
+            {
+                throw new DownstreamRefusedException(reply);
+            }
+
+            return;
+        }
+
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        var authentication = new SslClientAuthenticationOptions
+        {
+            TargetHost = options.Host,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        };
+        if (options.Tls == DownstreamTls.Opportunistic)
+        {
+            // Opportunistic TLS (RFC 7435): encrypt against passive listeners even when the certificate is self-signed.
+            authentication.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        }
+
+        using (var handshakeTimeout = Linked(cancellationToken, _timeout))
+        {
+            await ssl.AuthenticateAsClientAsync(authentication, handshakeTimeout.Token);
+        }
+
+        // Anything the server sent before the handshake is discarded with the old reader (RFC 3207 section 4.2).
+        _stream = ssl;
+        _reader = NewReader(ssl);
+        await HelloAsync(localName, cancellationToken);
+    }
+
+    private async Task WriteAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
+        using var timeout = Linked(cancellationToken, _timeout + TimeSpan.FromMilliseconds(bytes.Length / 100.0));
+        try
+        {
+            await _stream.WriteAsync(bytes, timeout.Token);
+            await _stream.FlushAsync(timeout.Token);
+        }
+        catch
+        {
+            IsUsable = false;
+            throw;
+        }
+    }
+
+    private async Task<DownstreamReply> ReadReplyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = Linked(cancellationToken, timeout);
+        var lines = new List<string>();
+        try
+        {
+            while (true)
+            {
+                var line = await _reader.ReadLineAsync(deadline.Token)
+                    ?? throw new IOException("the downstream server closed the connection");
+                if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), out var code) || (line.Length > 3 && line[3] is not ' ' and not '-'))
+                {
+                    throw new IOException($"the downstream server sent a malformed reply line: {line}");
+                }
+
+                lines.Add(line.Length > 4 ? line[4..] : string.Empty);
+                if (line.Length == 3 || line[3] == ' ')
+                {
+                    if (code == 421)
+                    {
+                        IsUsable = false;
+                    }
+
+                    return new DownstreamReply(code, lines);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            IsUsable = false;
+            throw new TimeoutException("the downstream server did not answer in time");
+        }
+        catch
+        {
+            IsUsable = false;
+            throw;
+        }
+    }
+
+    private static Dictionary<string, string> ParseExtensions(IReadOnlyList<string> lines)
+    {
+        var extensions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in lines.Skip(1))
+        {
+            var space = line.IndexOf(' ');
+            var keyword = space < 0 ? line : line[..space];
+            extensions[keyword.ToUpperInvariant()] = space < 0 ? string.Empty : line[(space + 1)..];
+        }
+
+        return extensions;
+    }
+
+    private static StreamReader NewReader(Stream stream) => new(stream, Encoding.Latin1, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+
+    private static CancellationTokenSource Linked(CancellationToken cancellationToken, TimeSpan timeout)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(timeout);
+        return source;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using Gateway.Core.Pipeline;
+using Gateway.Core.Scoring;
+using MimeKit.Utils;
+
+namespace Gateway.Core.Headers;
+
+/// <summary>
+/// The header fields we stamp on a forwarded message, and the names of those we strip from incoming mail
+/// first: a sender must never be able to pre-set our verdict (rspamd milter_headers' <c>remove</c>).
+/// </summary>
+public static class ResultHeaders
+{
+    public static readonly IReadOnlySet<string> OwnedFieldNames =
+        new HashSet<string>(["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Gateway-Would"], StringComparer.OrdinalIgnoreCase);
+
+    public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, Envelope envelope, string hostname, string queueId, DateTimeOffset now)
+    {
+        var flag = verdict.Action is VerdictAction.Tag or VerdictAction.Reject ? "YES" : "NO";
+        return
+        [
+            Received(envelope, hostname, queueId, now),
+            $"X-Spam-Flag: {flag}",
+            $"X-Spam-Score: {Format(verdict.Score)}",
+            Status(verdict, policy),
+        ];
+    }
+
+    /// <summary>RFC 5321 4.4 trace field for our hop.</summary>
+    public static string Received(Envelope envelope, string hostname, string queueId, DateTimeOffset now)
+    {
+        var protocol = envelope.IsTls ? "ESMTPS" : "ESMTP";
+        var forClause = envelope.Recipients.Count == 1 ? $"\r\n\tfor <{envelope.Recipients[0]}>" : string.Empty;
+        return $"Received: from {Sanitize(envelope.HeloName)} ([{envelope.ClientAddress}])\r\n\tby {hostname} (Gateway) with {protocol} id {queueId}{forClause};\r\n\t{DateUtils.FormatDate(now)}";
+    }
+
+    /// <summary>SpamAssassin's shape, with rspamd's symbol list: <c>No, score=1.20 tag=6.00 reject=15.00 symbols=A(1.00),B(0.20)</c>.</summary>
+    private static string Status(Verdict verdict, ScoringPolicy policy)
+    {
+        var yesNo = verdict.Action is VerdictAction.Tag or VerdictAction.Reject ? "Yes" : "No";
+        var thresholds = policy.Actions.Actions;
+        var symbols = verdict.Symbols.Count == 0 ? "none" : string.Join(",\r\n\t", verdict.Symbols.Select(symbol => $"{symbol.Name}({Format(symbol.Score)})"));
+        return $"X-Spam-Status: {yesNo}, score={Format(verdict.Score)} tag={Format(thresholds.Tag)} reject={Format(thresholds.Reject)}\r\n\tsymbols={symbols}";
+    }
+
+    private static string Format(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>The HELO name is client-supplied; keep header syntax intact whatever it holds.</summary>
+    private static string Sanitize(string text)
+    {
+        var clean = new string([.. text.Where(c => c > ' ' && c < 127 && c is not '(' and not ')' and not ';')]);
+        return clean.Length == 0 ? "unknown" : clean;
+    }
+}

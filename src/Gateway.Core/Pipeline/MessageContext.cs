@@ -1,0 +1,44 @@
+using MimeKit;
+
+namespace Gateway.Core.Pipeline;
+
+/// <summary>
+/// Everything known about one message, shared by the checks of one pipeline run. Typed, not a string bag:
+/// later stages (authentication, reputation, classifier) add typed results here.
+/// </summary>
+public sealed class MessageContext
+{
+    private readonly List<SymbolHit> _symbols = [];
+    private readonly Lock _symbolsLock = new();
+
+    public required string SessionId { get; init; }
+
+    public required Envelope Envelope { get; init; }
+
+    /// <summary>The message bytes exactly as received (dot-unstuffed). Never modified.</summary>
+    public required ReadOnlyMemory<byte> RawMessage { get; init; }
+
+    /// <summary>The message parsed once by MimeKit. Checks read it and never modify it.</summary>
+    public required MimeMessage Message { get; init; }
+
+    /// <summary>Checks run in parallel where independent, so adding is thread-safe.</summary>
+    public void Add(SymbolHit hit)
+    {
+        lock (_symbolsLock)
+        {
+            _symbols.Add(hit);
+        }
+    }
+
+    /// <summary>A snapshot of the hits so far.</summary>
+    public IReadOnlyList<SymbolHit> Symbols
+    {
+        get
+        {
+            lock (_symbolsLock)
+            {
+                return [.. _symbols];
+            }
+        }
+    }
+}

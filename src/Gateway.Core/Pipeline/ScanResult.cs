@@ -1,0 +1,6 @@
+using Gateway.Core.Scoring;
+
+namespace Gateway.Core.Pipeline;
+
+/// <summary>The outcome of scanning one message: its context (symbols, parsed message), verdict and per-check timings.</summary>
+public sealed record ScanResult(MessageContext Context, Verdict Verdict, ScoringPolicy Policy, IReadOnlyList<CheckResult> Checks);

@@ -1,0 +1,48 @@
+using Gateway.Core.Pipeline;
+
+namespace Gateway.Core.Scoring;
+
+/// <summary>Turns symbol hits into a verdict: weight × factor, group caps, then thresholds.</summary>
+public static class ScoreCalculator
+{
+    public static Verdict Decide(IReadOnlyList<SymbolHit> hits, ScoringPolicy policy)
+    {
+        var scored = hits
+            .Select(hit => new ScoredSymbol(hit.Name, WeightOf(hit.Name, policy) * hit.Factor, hit.Detail))
+            .ToList();
+        var score = Math.Round(CappedTotal(scored, policy), 2);
+
+        var thresholds = policy.Actions.Actions;
+        if (policy.Actions.OnCheckError == CheckErrorFallback.Tempfail && hits.Any(hit => hit.Name == PipelineRunner.CheckErrorSymbol))
+        {
+            return new Verdict(VerdictAction.TempFail, score, scored, "a check failed; try again later");
+        }
+
+        var action = score >= thresholds.Reject ? VerdictAction.Reject
+            : score >= thresholds.Tag ? VerdictAction.Tag
+            : VerdictAction.Accept;
+        var reason = action == VerdictAction.Reject ? $"score {score:0.00} reaches the reject threshold {thresholds.Reject:0.00}" : null;
+        return new Verdict(action, score, scored, reason);
+    }
+
+    private static double WeightOf(string symbol, ScoringPolicy policy) =>
+        policy.Symbols.Symbols.TryGetValue(symbol, out var definition) ? definition.Weight : 0.0;
+
+    /// <summary>Positive totals of a group stop at its max_score; negative evidence is never capped.</summary>
+    private static double CappedTotal(IEnumerable<ScoredSymbol> scored, ScoringPolicy policy)
+    {
+        var total = 0.0;
+        foreach (var byGroup in scored.GroupBy(symbol => policy.Symbols.Symbols.GetValueOrDefault(symbol.Name)?.Group))
+        {
+            var sum = byGroup.Sum(symbol => symbol.Score);
+            if (byGroup.Key is not null && policy.Symbols.Groups.TryGetValue(byGroup.Key, out var group) && group.MaxScore is { } cap)
+            {
+                sum = Math.Min(sum, cap);
+            }
+
+            total += sum;
+        }
+
+        return total;
+    }
+}

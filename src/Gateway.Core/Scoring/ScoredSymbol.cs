@@ -1,0 +1,3 @@
+namespace Gateway.Core.Scoring;
+
+public sealed record ScoredSymbol(string Name, double Score, string? Detail);

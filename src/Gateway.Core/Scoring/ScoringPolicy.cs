@@ -1,0 +1,42 @@
+using Gateway.Core.Configuration;
+
+namespace Gateway.Core.Scoring;
+
+/// <summary>
+/// One immutable snapshot of the scoring side of rules/: weights, group caps and thresholds. A message
+/// takes the snapshot once and uses it throughout, so a reload never splits a decision.
+/// </summary>
+public sealed class ScoringPolicy
+{
+    public const string ActionsFileName = "actions.yaml";
+    public const string SymbolsFileName = "symbols.yaml";
+
+    public ScoringPolicy(ActionsFile actions, SymbolsFile symbols)
+    {
+        Actions = actions;
+        Symbols = symbols;
+    }
+
+    public ActionsFile Actions { get; }
+
+    public SymbolsFile Symbols { get; }
+
+    public static ScoringPolicy LoadFolder(string folder)
+    {
+        if (!System.IO.Directory.Exists(folder))
+        {
+            throw new ConfigException($"{folder}: the rules folder does not exist");
+        }
+
+        return new ScoringPolicy(
+            LoadFile<ActionsFile>(folder, ActionsFileName, (file, errors) => file.Validate(errors)),
+            LoadFile<SymbolsFile>(folder, SymbolsFileName, (file, errors) => file.Validate(errors)));
+    }
+
+    private static T LoadFile<T>(string folder, string name, Action<T, ConfigErrors> validate)
+        where T : new()
+    {
+        var path = Path.Combine(folder, name);
+        return File.Exists(path) ? YamlFile.Load(path, File.ReadAllText(path), validate) : throw new ConfigException($"{path}:1: file is missing");
+    }
+}

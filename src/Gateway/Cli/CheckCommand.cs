@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text.Json;
+using Gateway.Core.Pipeline;
+using Gateway.Core.Scoring;
+
+namespace Gateway.Cli;
+
+/// <summary>
+/// <c>gateway check</c>: the full pipeline on files, without SMTP. One line per message, or one JSON
+/// object per line with --json (the shape scripts rely on: ARCHITECTURE.md, "Command line").
+/// </summary>
+internal static class CheckCommand
+{
+    private static readonly HashSet<string> ValueOptions = ["--config", "--ip", "--helo", "--from", "--rcpt"];
+    private static readonly HashSet<string> FlagOptions = ["--offline", "--json"];
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var parsed = Arguments.Parse(args, ValueOptions, FlagOptions);
+        if (parsed.Positional.Count == 0)
+        {
+            throw new UsageException("check needs at least one file, directory or mbox");
+        }
+
+        var address = IPAddress.Loopback;
+        if (parsed.Value("--ip") is { } ip && !IPAddress.TryParse(ip, out address))
+        {
+            throw new UsageException($"--ip: '{ip}' is not an IP address");
+        }
+
+        var config = ConfigSource.Load(parsed.Value("--config"));
+        var policy = ScoringPolicy.LoadFolder(config.RulesFolder);
+        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, offline: parsed.Has("--offline")), config.Options.Limits.CheckTimeout);
+        var scanner = new MessageScanner(runner, () => policy);
+        var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
+
+        foreach (var path in parsed.Positional)
+        {
+            foreach (var item in MessageFiles.Enumerate(path))
+            {
+                var scan = await scanner.ScanAsync("check", envelope, item.Raw, cancellationToken);
+                await output.WriteLineAsync(parsed.Has("--json") ? ToJson(item.Name, scan) : ToLine(item.Name, scan.Verdict));
+            }
+        }
+
+        return 0;
+    }
+
+    private static string ToLine(string name, Verdict verdict) =>
+        string.Create(CultureInfo.InvariantCulture, $"{name}: {verdict.Action.ToString().ToLowerInvariant()} score={verdict.Score:0.00} symbols={string.Join(',', verdict.Symbols.Select(symbol => symbol.Name))}");
+
+    /// <summary>
+    /// Stages that have not run report null (not evaluated), never a made-up result: auth is filled by the
+    /// sender-authentication stage, classifier by the classifier stage.
+    /// </summary>
+    private static string ToJson(string name, ScanResult scan) => JsonSerializer.Serialize(
+        new
+        {
+            File = name,
+            Action = scan.Verdict.Action.ToString().ToLowerInvariant(),
+            Score = scan.Verdict.Score,
+            Symbols = scan.Verdict.Symbols.Select(symbol => new { symbol.Name, Score = Math.Round(symbol.Score, 3), symbol.Detail }),
+            Auth = new { Spf = (string?)null, Dkim = (string?)null, Dmarc = (string?)null, Arc = (string?)null },
+            Classifier = new { SpamProbability = (double?)null },
+        },
+        Json);
+}

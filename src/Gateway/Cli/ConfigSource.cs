@@ -1,0 +1,40 @@
+using System.Reflection;
+using Gateway.Core.Configuration;
+
+namespace Gateway.Cli;
+
+/// <summary>
+/// Where the configuration comes from: the file named by --config, or the copy of gateway.yaml built into
+/// the executable, so that <c>gateway run</c> works on a fresh machine. The rules folder is relative to
+/// the config file (to the working directory for the built-in copy).
+/// </summary>
+internal sealed record ConfigSource(GatewayOptions Options, string RulesFolder, string DisplayName)
+{
+    public const string BuiltInName = "gateway.yaml (built-in default)";
+
+    public static ConfigSource Load(string? path)
+    {
+        if (path is null)
+        {
+            var options = GatewayOptions.Load(BuiltInName, BuiltInText());
+            return new ConfigSource(options, Path.GetFullPath(options.Rules), BuiltInName);
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new ConfigException($"{path}: no such file");
+        }
+
+        var loaded = GatewayOptions.Load(path, File.ReadAllText(path));
+        var baseFolder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return new ConfigSource(loaded, Path.GetFullPath(loaded.Rules, baseFolder), path);
+    }
+
+    public static string BuiltInText()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("gateway.yaml")
+            ?? throw new InvalidOperationException("the built-in gateway.yaml is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,164 @@
+using Gateway.Core.Configuration;
+using Gateway.Core.Delivery;
+using Gateway.Core.Delivery.Directory;
+using Gateway.Core.Delivery.Smtp;
+using Gateway.Core.Pipeline;
+using Gateway.Core.Scoring;
+using Gateway.Smtp;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using SmtpServer;
+using SmtpServer.Net;
+using SmtpServer.Protocol;
+
+namespace Gateway;
+
+/// <summary>
+/// The composition root: builds the pipeline, the downstream and the SMTP listener from the options, and
+/// runs until stopped. Tests start it in-process on port 0 and read <see cref="EndPoints"/>.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly SmtpServer.SmtpServer _server;
+    private readonly IDownstream _downstream;
+    private readonly IMetricServer? _metricServer;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<IPEndPoint> _endPoints = [];
+    private Task _running = Task.CompletedTask;
+
+    private GatewayHost(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory)
+    {
+        var policy = ScoringPolicy.LoadFolder(rulesFolder);
+        Scanner = new MessageScanner(new PipelineRunner(CheckCatalog.Create(options), options.Limits.CheckTimeout), () => policy);
+        _downstream = options.Downstream.IsDirectory
+            ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
+            : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>());
+
+        var listeners = new ConnectionLimitingListenerFactory(options.Limits.MaxConnections);
+        listeners.EndpointStarted += (_, args) =>
+        {
+            lock (_endPoints)
+            {
+                _endPoints.Add((IPEndPoint)args.LocalEndPoint);
+            }
+        };
+
+        var services = new SmtpServer.ComponentModel.ServiceProvider();
+        services.Add(listeners);
+        services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
+        services.Add(new GatewayMailboxFilter(options, _downstream));
+        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>()));
+
+        var builder = new SmtpServerOptionsBuilder()
+            .ServerName(options.Hostname)
+            .CommandWaitTimeout(options.Limits.CommandTimeout)
+            .CustomSmtpGreeting(_ => $"220 {options.Hostname} ESMTP Gateway");
+        foreach (var endPoint in options.ListenEndPoints)
+        {
+            builder.Endpoint(endpoint => endpoint.Endpoint(endPoint).SessionTimeout(options.Limits.SessionTimeout));
+        }
+
+        _server = new SmtpServer.SmtpServer(builder.Build(), services);
+        _server.SessionCreated += (_, args) => OnSessionCreated(args.Context);
+        _server.SessionCompleted += (_, args) => OnSessionEnded(args.Context);
+        _server.SessionFaulted += (_, args) => OnSessionEnded(args.Context);
+        _server.SessionCancelled += (_, args) => OnSessionEnded(args.Context);
+
+        if (ListenAddress.TryParse(options.Metrics.Listen, 0, out var metricsEndPoint))
+        {
+            _metricServer = new MetricServer(metricsEndPoint!.Address.ToString(), metricsEndPoint.Port);
+        }
+    }
+
+    public const string DefaultDirectory = "data/delivered";
+
+    public MessageScanner Scanner { get; }
+
+    /// <summary>The SMTP end points actually bound (useful with port 0).</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints
+    {
+        get
+        {
+            lock (_endPoints)
+            {
+                return [.. _endPoints];
+            }
+        }
+    }
+
+    public Task Completion => _running;
+
+    public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var host = new GatewayHost(options, rulesFolder, loggerFactory);
+        host._metricServer?.Start();
+        host._running = host._server.StartAsync(host._stopping.Token);
+        var expected = options.Listen.Count;
+        while (host.EndPoints.Count < expected)
+        {
+            if (host._running.IsCompleted)
+            {
+                await host._running; // surfaces a bind failure
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _server.Shutdown();
+        await _stopping.CancelAsync();
+        try
+        {
+            await _running.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
+        {
+            // Sessions were cancelled; SmtpServer answered them 421.
+        }
+
+        if (_metricServer is not null)
+        {
+            await _metricServer.StopAsync();
+        }
+
+        await _downstream.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    private static void OnSessionCreated(ISessionContext context)
+    {
+        var state = SessionState.Attach(context);
+        context.CommandExecuted += (_, args) =>
+        {
+            switch (args.Command)
+            {
+                case EhloCommand ehlo:
+                    state.HeloName = ehlo.DomainOrAddress;
+                    break;
+                case HeloCommand helo:
+                    state.HeloName = helo.DomainOrAddress;
+                    break;
+            }
+        };
+        context.CommandExecuting += (_, args) =>
+        {
+            if (args.Command is MailCommand mail)
+            {
+                state.MailParameters = mail.Parameters;
+            }
+        };
+    }
+
+    private static void OnSessionEnded(ISessionContext context)
+    {
+        if (context.Properties.ContainsKey(EndpointListener.RemoteEndPointKey))
+        {
+            // Fire and forget is safe: the transaction only returns its connection to the pool or closes it.
+            _ = SessionState.Of(context).EndTransactionAsync();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Reflection;
+using Gateway.Cli;
+using Gateway.Core.Configuration;
+
+namespace Gateway;
+
+public static class Program
+{
+    public static string Version =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+
+    /// <summary>The whole CLI; tests call it in-process. Errors are one line on stderr and a non-zero exit.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            switch (args.FirstOrDefault())
+            {
+                case "--version":
+                    await output.WriteLineAsync($"gateway {Version}");
+                    return 0;
+                case "run":
+                    return await RunCommand.RunAsync(args.Skip(1), error, cancellationToken);
+                case "check":
+                    return await CheckCommand.RunAsync(args.Skip(1), output, cancellationToken);
+                case null or "help" or "--help" or "-h":
+                    await output.WriteLineAsync(Usage);
+                    return args.Length == 0 ? 2 : 0;
+                default:
+                    throw new UsageException($"unknown command '{args[0]}' (try 'gateway --help')");
+            }
+        }
+        catch (ConfigException exception)
+        {
+            await error.WriteLineAsync(exception.Message);
+            return 2;
+        }
+        catch (UsageException exception)
+        {
+            await error.WriteLineAsync($"gateway: {exception.Message}");
+            return 2;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"gateway: {exception.Message}");
+            return 1;
+        }
+    }
+
+    private const string Usage = """
+        usage: gateway run [--config FILE]
+               gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] PATH...
+               gateway --version
+
+        Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).
+        """;
+}

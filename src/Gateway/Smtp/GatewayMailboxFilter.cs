@@ -1,0 +1,62 @@
+using Gateway.Core.Configuration;
+using Gateway.Core.Delivery;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace Gateway.Smtp;
+
+/// <summary>
+/// MAIL and RCPT. Recipients outside our domains are relay-denied (we are never an open relay); the
+/// first accepted recipient opens the downstream transaction, and every RCPT is mirrored there so the
+/// downstream's refusal of an unknown mailbox reaches the client in-session, per recipient.
+/// </summary>
+internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream) : IMailboxFilter
+{
+    public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    {
+        var state = SessionState.Of(context);
+        await state.EndTransactionAsync();
+        if (size > options.Limits.MaxMessageSize)
+        {
+            throw Refuse(SmtpReplies.MessageTooBig(options.Limits.MaxMessageSize));
+        }
+
+        state.MailFrom = from.AsAddress();
+        return true;
+    }
+
+    public async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+    {
+        var state = SessionState.Of(context);
+        if (!options.AcceptsDomain(to.Host ?? string.Empty))
+        {
+            throw Refuse(new SmtpReply(550, "5.7.1", "Relay access denied"));
+        }
+
+        if (state.Recipients.Count >= options.Limits.MaxRecipients)
+        {
+            throw Refuse(new SmtpReply(452, "4.5.3", "Too many recipients"));
+        }
+
+        if (state.Downstream is null)
+        {
+            var opened = await downstream.BeginAsync(state.MailFrom, state.MailParameters, cancellationToken);
+            state.Downstream = opened.Transaction ?? throw Refuse(opened.Reply);
+        }
+
+        var recipient = to.AsAddress();
+        var reply = await state.Downstream.AddRecipientAsync(recipient, cancellationToken);
+        if (!reply.IsPositive)
+        {
+            throw Refuse(reply);
+        }
+
+        state.Recipients.Add(recipient);
+        return true;
+    }
+
+    /// <summary>SmtpServer writes the reply of a thrown SmtpResponseException (appending a retry count).</summary>
+    private static SmtpResponseException Refuse(SmtpReply reply) => new(SmtpReplies.ToResponse(reply));
+}

@@ -1,0 +1,87 @@
+using System.Buffers;
+using Gateway.Core.Configuration;
+using Gateway.Core.Delivery;
+using Gateway.Core.Pipeline;
+using Gateway.Metrics;
+using Microsoft.Extensions.Logging;
+using SmtpServer;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace Gateway.Smtp;
+
+/// <summary>
+/// End of DATA: copy the bytes, scan, carry out the verdict, and answer with the downstream's reply.
+/// It never throws: SmtpServer 11.1 writes no reply for an exception from here and the client would hang.
+/// </summary>
+internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger) : IMessageStore
+{
+    public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        var state = SessionState.Of(context);
+        var queueId = QueueIds.Next();
+        try
+        {
+            var reply = await ProcessAsync(context, state, queueId, buffer, cancellationToken);
+            GatewayMetrics.Replies.WithLabels(ReplyClass(reply)).Inc();
+            return SmtpReplies.ToResponse(reply);
+        }
+        catch (Exception exception)
+        {
+            Log.ProcessingFailed(logger, exception, context.SessionId, queueId);
+            return SmtpReplies.ToResponse(DeliveryReplies.LocalError);
+        }
+        finally
+        {
+            await state.EndTransactionAsync();
+        }
+    }
+
+    private async Task<SmtpReply> ProcessAsync(ISessionContext context, SessionState state, string queueId, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (buffer.Length > options.Limits.MaxMessageSize)
+        {
+            return SmtpReplies.MessageTooBig(options.Limits.MaxMessageSize);
+        }
+
+        if (state.Downstream is null)
+        {
+            // The downstream transaction broke after RCPT; the client keeps the message and retries.
+            return DeliveryReplies.ConnectionLost;
+        }
+
+        // Our own copy: SmtpServer releases the pipe's memory when this method returns.
+        var raw = buffer.ToArray();
+        var envelope = new Envelope(state.ClientAddress, state.HeloName, state.MailFrom, [.. state.Recipients], context.Pipe.IsSecure);
+        var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken);
+        var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);
+
+        GatewayMetrics.Messages.WithLabels(scan.Verdict.Action.ToString().ToLowerInvariant()).Inc();
+        Log.Message(
+            logger,
+            context.SessionId,
+            queueId,
+            envelope.ClientAddress,
+            envelope.HeloName,
+            envelope.From ?? string.Empty,
+            string.Join(',', envelope.Recipients),
+            raw.Length,
+            scan.Verdict.Action,
+            scan.Verdict.Score,
+            string.Join(',', scan.Verdict.Symbols.Select(symbol => symbol.Name)),
+            reply.ToString());
+        return reply;
+    }
+
+    private static string ReplyClass(SmtpReply reply) => $"{reply.Code / 100}xx";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+            Message = "session={SessionId} id={QueueId} client=[{Client}] helo={Helo} from=<{From}> to=<{Recipients}> size={Size} action={Action} score={Score:0.00} symbols={Symbols} reply=\"{Reply}\"")]
+        public static partial void Message(ILogger logger, Guid sessionId, string queueId, IPAddress client, string helo, string from, string recipients, int size, Gateway.Core.Scoring.VerdictAction action, double score, string symbols, string reply);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "session={SessionId} id={QueueId} processing failed; the client was told 451 4.3.0")]
+        public static partial void ProcessingFailed(ILogger logger, Exception exception, Guid sessionId, string queueId);
+    }
+}

@@ -1,0 +1,57 @@
+using Gateway.Core.Delivery;
+using SmtpServer;
+using SmtpServer.Net;
+
+namespace Gateway.Smtp;
+
+/// <summary>
+/// What we know about one SMTP session beyond what SmtpServer keeps: the HELO name (the library does not
+/// store it), the client address and the open downstream transaction that mirrors the client's.
+/// </summary>
+internal sealed class SessionState
+{
+    private const string PropertyKey = "Gateway:Session";
+
+    public required IPAddress ClientAddress { get; init; }
+
+    public string HeloName { get; set; } = string.Empty;
+
+    /// <summary>MAIL FROM of the current transaction; null for the null sender.</summary>
+    public string? MailFrom { get; set; }
+
+    /// <summary>ESMTP parameters of the current MAIL command (SIZE, BODY, SMTPUTF8), mirrored downstream.</summary>
+    public IReadOnlyDictionary<string, string> MailParameters { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>Recipients of the current transaction that both we and the downstream accepted.</summary>
+    public List<string> Recipients { get; } = [];
+
+    /// <summary>The mirrored downstream transaction, opened at the first accepted RCPT.</summary>
+    public IDownstreamTransaction? Downstream { get; set; }
+
+    public static SessionState Attach(ISessionContext context)
+    {
+        var remote = context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var value) && value is IPEndPoint endPoint
+            ? endPoint.Address
+            : IPAddress.None;
+        var state = new SessionState
+        {
+            ClientAddress = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote,
+        };
+        context.Properties[PropertyKey] = state;
+        return state;
+    }
+
+    public static SessionState Of(ISessionContext context) => (SessionState)context.Properties[PropertyKey];
+
+    /// <summary>Ends the transaction: its downstream side (RSET or back to the pool) and our envelope.</summary>
+    public async Task EndTransactionAsync()
+    {
+        Recipients.Clear();
+        var downstream = Downstream;
+        Downstream = null;
+        if (downstream is not null)
+        {
+            await downstream.DisposeAsync();
+        }
+    }
+}
