@@ -11,12 +11,17 @@ public static class ListenAddress
             return false;
         }
 
-        if (IPAddress.TryParse(text, out var bare) && defaultPort > 0)
+        if (!IPEndPoint.TryParse(text, out endPoint))
         {
-            endPoint = new IPEndPoint(bare, defaultPort);
-            return true;
+            return false;
         }
 
-        return IPEndPoint.TryParse(text, out endPoint) && endPoint.Port > 0;
+        // "127.0.0.1" and "[::1]" parse with port 0: that means the default port, where there is one.
+        if (endPoint.Port == 0 && !text.EndsWith(":0", StringComparison.Ordinal))
+        {
+            endPoint.Port = defaultPort;
+        }
+
+        return endPoint.Port > 0;
     }
 }

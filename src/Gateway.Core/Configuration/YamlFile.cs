@@ -82,18 +82,21 @@ public static partial class YamlFile
         long line = node?.Start.Line ?? 1;
         foreach (var part in path.Split('.'))
         {
-            node = node switch
+            if (node is YamlMappingNode map && map.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode key && key.Value == part) is { Key: not null } entry)
             {
-                YamlMappingNode map => map.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode key && key.Value == part).Value,
-                YamlSequenceNode list when int.TryParse(part, out var index) && index < list.Children.Count => list.Children[index],
-                _ => null,
-            };
-            if (node is null)
+                // The key's line: for a nested mapping that is where the operator looks, not its first child.
+                line = entry.Key.Start.Line;
+                node = entry.Value;
+            }
+            else if (node is YamlSequenceNode list && int.TryParse(part, out var index) && index < list.Children.Count)
+            {
+                node = list.Children[index];
+                line = node.Start.Line;
+            }
+            else
             {
                 break;
             }
-
-            line = node.Start.Line;
         }
 
         return line;

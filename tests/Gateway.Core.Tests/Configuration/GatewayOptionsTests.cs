@@ -1,0 +1,84 @@
+using Gateway.Core.Configuration;
+
+namespace Gateway.Core.Tests.Configuration;
+
+public sealed class GatewayOptionsTests
+{
+    private const string Valid = """
+        hostname: mx.example.test
+        listen: ["127.0.0.1:2525", "[::1]:2526"]
+        domains: [example.test]
+        downstream:
+          host: 127.0.0.1
+          port: 2500
+          tls: none
+          timeout: 1500ms
+        limits:
+          max_message_size: 1000
+          command_timeout: 2m
+        dns:
+          servers: ["127.0.0.1:5353"]
+          timeout: 2s
+        """;
+
+    [Fact]
+    public void Binds_snake_case_keys_durations_and_end_points()
+    {
+        var options = GatewayOptions.Load("gateway.yaml", Valid);
+
+        Assert.Equal("mx.example.test", options.Hostname);
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 2525), new IPEndPoint(IPAddress.IPv6Loopback, 2526)], options.ListenEndPoints);
+        Assert.Equal(DownstreamTls.None, options.Downstream.Tls);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Downstream.Timeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.Limits.CommandTimeout);
+        Assert.Equal(1000, options.Limits.MaxMessageSize);
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 5353)], options.Dns.ServerEndPoints);
+        Assert.False(options.Downstream.IsDirectory);
+        Assert.True(options.AcceptsDomain("EXAMPLE.test"));
+        Assert.False(options.AcceptsDomain("example.test.evil"));
+    }
+
+    [Theory]
+    [InlineData("domains: [example.test]\nlimits:\n  max_recipients: 10\n  bogus: 1\n", "gateway.yaml:4: unknown key 'bogus'")]
+    [InlineData("domains: [example.test]\ndownstream:\n  port: 70000\n", "gateway.yaml:3: downstream.port: must be between 1 and 65535")]
+    [InlineData("domains: [example.test]\nlisten:\n  - 127.0.0.1:25\n  - nonsense\n", "gateway.yaml:4: listen.1: 'nonsense' is not an IP address with optional port")]
+    [InlineData("domains: [example.test]\ndns:\n  timeout: soon\n", "gateway.yaml:3: 'soon' is not a duration")]
+    [InlineData("domains: [example.test]\nlimits:\n  max_recipients: lots\n", "gateway.yaml:3: bad value")]
+    [InlineData("hostname: mx.example.test\n", "gateway.yaml:1: domains: list at least one domain")]
+    [InlineData("domains: [example.test]\ndownstream:\n  tls: sometimes\n", "gateway.yaml:3:")]
+    [InlineData("domains: [example.test]\ndownstream:\n  host: 127.0.0.1\n  directory: /tmp/x\n", "gateway.yaml:2: downstream: set either host or directory")]
+    public void Errors_name_the_file_and_line(string yaml, string expectedStart)
+    {
+        var error = Assert.Throws<ConfigException>(() => GatewayOptions.Load("gateway.yaml", yaml));
+
+        Assert.StartsWith(expectedStart, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_shipped_gateway_yaml_is_valid_and_delivers_into_a_directory()
+    {
+        var path = Path.Combine(RepositoryRoot.Path, "gateway.yaml");
+
+        var options = GatewayOptions.Load(path, File.ReadAllText(path));
+
+        Assert.True(options.Downstream.IsDirectory);
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 2525)], options.ListenEndPoints);
+    }
+
+    [Theory]
+    [InlineData("250ms", 250)]
+    [InlineData("2s", 2000)]
+    [InlineData("1.5m", 90_000)]
+    [InlineData("1h", 3_600_000)]
+    public void Durations_take_units(string text, double milliseconds)
+    {
+        Assert.True(DurationConverter.TryParse(text, out var value));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), value);
+    }
+
+    [Theory]
+    [InlineData("10")]
+    [InlineData("-1s")]
+    [InlineData("s")]
+    public void Durations_without_a_unit_are_refused(string text) => Assert.False(DurationConverter.TryParse(text, out _));
+}

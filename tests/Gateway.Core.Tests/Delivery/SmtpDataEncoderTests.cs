@@ -1,0 +1,39 @@
+using Gateway.Core.Delivery;
+
+namespace Gateway.Core.Tests.Delivery;
+
+public sealed class SmtpDataEncoderTests
+{
+    private static string Encode(string message) => Encoding.Latin1.GetString(SmtpDataEncoder.Encode(Encoding.Latin1.GetBytes(message)));
+
+    [Fact]
+    public void Crlf_messages_pass_byte_for_byte_plus_the_terminator() =>
+        Assert.Equal("Subject: x\r\n\r\nbody\r\n.\r\n", Encode("Subject: x\r\n\r\nbody"));
+
+    [Fact]
+    public void Lines_starting_with_a_dot_are_stuffed() =>
+        Assert.Equal("a\r\n..\r\n..b\r\n...\r\n.\r\n", Encode(".\r\n.b\r\n..\r\n".Insert(0, "a\r\n")));
+
+    [Fact]
+    public void Empty_message_is_just_the_terminator() => Assert.Equal(".\r\n", Encode(string.Empty));
+
+    [Theory]
+    [InlineData("a\n.\nb")]
+    [InlineData("a\r.\rb")]
+    [InlineData("a\n.\r\nb")]
+    [InlineData("a\r\n.\nb")]
+    [InlineData("a\r\n.\rb")]
+    [InlineData("a\r\r\n.\r\r\nb")]
+    public void Smuggled_end_of_data_sequences_cannot_end_data_early(string message)
+    {
+        var wire = Encode(message);
+
+        // Exactly one CRLF.CRLF, and it is at the very end: the downstream sees one message.
+        Assert.EndsWith("\r\n.\r\n", wire, StringComparison.Ordinal);
+        Assert.Equal(wire.Length - 5, wire.IndexOf("\r\n.\r\n", StringComparison.Ordinal));
+        Assert.DoesNotContain("\r\n.\r", wire[..^5], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bare_line_endings_become_crlf() => Assert.Equal("a\r\nb\r\nc\r\n", Encoding.Latin1.GetString(SmtpDataEncoder.Normalize("a\nb\rc"u8)));
+}
