@@ -26,10 +26,10 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
 
-    private GatewayHost(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory)
+    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck> checks, ILoggerFactory loggerFactory)
     {
         var policy = ScoringPolicy.LoadFolder(rulesFolder);
-        Scanner = new MessageScanner(new PipelineRunner(CheckCatalog.Create(options), options.Limits.CheckTimeout), () => policy);
+        Scanner = new MessageScanner(new PipelineRunner(checks, options.Limits.CheckTimeout), () => policy);
         _downstream = options.Downstream.IsDirectory
             ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
             : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>());
@@ -88,9 +88,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public Task Completion => _running;
 
-    public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    /// <param name="checks">The pipeline's checks; null means the standard set from <see cref="CheckCatalog"/>.</param>
+    public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks = null)
     {
-        var host = new GatewayHost(options, rulesFolder, loggerFactory);
+        var host = new GatewayHost(options, rulesFolder, checks ?? CheckCatalog.Create(options), loggerFactory);
         host._metricServer?.Start();
         host._running = host._server.StartAsync(host._stopping.Token);
         var expected = options.Listen.Count;

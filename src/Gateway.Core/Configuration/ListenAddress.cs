@@ -22,6 +22,7 @@ public static class ListenAddress
             endPoint.Port = defaultPort;
         }
 
-        return endPoint.Port > 0;
+        // An explicit port 0 asks the system for a free port (tests listen that way).
+        return endPoint.Port > 0 || text.EndsWith(":0", StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,246 @@
+using SmtpServer.Protocol;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>What the client is told, reply by reply, with a steerable downstream on a real socket.</summary>
+public sealed class SmtpProtocolTests
+{
+    private static byte[] Message(string subject = "test", string body = "hello\r\n") =>
+        TestMessages.Crlf($"From: sender@remote.test\nTo: user@example.test\nSubject: {subject}\n\n") .Concat(Encoding.UTF8.GetBytes(body + ".\r\n")).ToArray();
+
+    [Fact(Timeout = 30_000)]
+    public async Task Ehlo_advertises_the_extensions_we_support()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxMessageSize = 12345);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var ehlo = await client.CommandAsync("EHLO client.example.test");
+
+        Assert.StartsWith("220 gateway.example.test ESMTP", client.Greeting, StringComparison.Ordinal);
+        foreach (var extension in new[] { "PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "SIZE 12345" })
+        {
+            Assert.Contains(ehlo.Split('\n'), line => line[4..] == extension && line.StartsWith("250", StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain("STARTTLS", ehlo, StringComparison.Ordinal);
+        Assert.DoesNotContain("AUTH", ehlo, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Recipients_outside_our_domains_are_relay_denied_without_touching_the_downstream()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var replies = await client.EnvelopeAsync("sender@remote.test", "victim@elsewhere.test", "user@example.test.elsewhere.test");
+
+        Assert.All(replies, reply => Assert.StartsWith("550 5.7.1 Relay access denied", reply, StringComparison.Ordinal));
+        Assert.Equal(0, downstream.MailCommands);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_recipient_the_downstream_refuses_gets_its_reply_and_the_others_still_deliver()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        downstream.RefusedRecipients.Add("nobody@example.test");
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var replies = await client.EnvelopeAsync("sender@remote.test", "user@example.test", "nobody@example.test", "other@example.test");
+        var final = await client.DataAsync(Message());
+
+        Assert.StartsWith("250", replies[0], StringComparison.Ordinal);
+        Assert.StartsWith("550 5.1.1 <nobody@example.test>: Recipient address rejected", replies[1], StringComparison.Ordinal);
+        Assert.StartsWith("250", replies[2], StringComparison.Ordinal);
+        Assert.StartsWith("250 2.0.0", final, StringComparison.Ordinal);
+        var received = Assert.Single(downstream.Messages);
+        Assert.Equal(["user@example.test", "other@example.test"], received.To);
+        Assert.Equal("sender@remote.test", received.From);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_downstream_receives_the_clients_bytes_exactly_after_our_headers()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        var original = Encoding.UTF8.GetBytes("From: s@remote.test\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\tfolded\r\n\r\n8-bit: \u00e9\u00e8\u4e2d\r\n..stuffed\r\n \r\nlast line");
+
+        await client.EnvelopeAsync("s@remote.test", "user@example.test");
+        var reply = await client.DataAsync([.. original, .. "\r\n.\r\n"u8.ToArray()]);
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        var received = Assert.Single(downstream.Messages).Raw;
+        var unstuffed = Encoding.UTF8.GetString(original).Replace("\r\n..", "\r\n.", StringComparison.Ordinal);
+        Assert.EndsWith("\r\n" + unstuffed, Encoding.UTF8.GetString(received), StringComparison.Ordinal);
+        Assert.StartsWith("Received: from client.example.test ([127.0.0.1])", Encoding.UTF8.GetString(received), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Too_many_recipients_get_452_4_5_3_and_the_accepted_ones_deliver()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxRecipients = 2);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var replies = await client.EnvelopeAsync("sender@remote.test", "a@example.test", "b@example.test", "c@example.test");
+        var final = await client.DataAsync(Message());
+
+        Assert.StartsWith("452 4.5.3", replies[2], StringComparison.Ordinal);
+        Assert.StartsWith("250", final, StringComparison.Ordinal);
+        Assert.Equal(["a@example.test", "b@example.test"], Assert.Single(downstream.Messages).To);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_declared_size_over_the_limit_gets_552_5_3_4_at_mail()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxMessageSize = 1000);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.CommandAsync("EHLO client.example.test");
+
+        var reply = await client.CommandAsync("MAIL FROM:<sender@remote.test> SIZE=5000");
+
+        Assert.StartsWith("552 5.3.4", reply, StringComparison.Ordinal);
+        Assert.Equal(0, downstream.MailCommands);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Data_over_the_limit_gets_552_5_3_4_and_nothing_is_delivered()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxMessageSize = 1000);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(Message(body: new string('x', 3000) + "\r\n"));
+
+        Assert.StartsWith("552 5.3.4", reply, StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+
+        // The session goes on: the next transaction is delivered.
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("250", await client.DataAsync(Message()), StringComparison.Ordinal);
+        Assert.Single(downstream.Messages);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Downstream_down_gives_451_4_4_1_at_rcpt()
+    {
+        var closedPort = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+        await using var gateway = await TestGateway.StartAsync(closedPort);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var replies = await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        var data = await client.CommandAsync("DATA");
+
+        Assert.StartsWith("451 4.4.1", replies[0], StringComparison.Ordinal);
+        Assert.StartsWith("5", data, StringComparison.Ordinal); // no recipient was accepted, so there is no DATA
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_downstream_that_does_not_answer_data_in_time_gives_451_4_4_7()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        downstream.DataDelay = TimeSpan.FromSeconds(8);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Downstream.Timeout = TimeSpan.FromMilliseconds(500));
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(Message());
+
+        Assert.StartsWith("451 4.4.7", reply, StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(SmtpReplyCode.TransactionFailed, "5.7.0 Rejected by policy", "554 5.7.0 Rejected by policy")]
+    [InlineData(SmtpReplyCode.MailboxUnavailable, "5.2.2 Mailbox full", "550 5.2.2 Mailbox full")]
+    [InlineData(SmtpReplyCode.InsufficientStorage, "4.3.1 Out of disk", "451 4.4.0 Downstream deferred: 452 4.3.1 Out of disk")]
+    public async Task Downstream_replies_to_data_reach_the_client_mapped(SmtpReplyCode code, string text, string expected)
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        downstream.DataReply = new SmtpResponse(code, text);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(Message());
+
+        Assert.StartsWith(expected, reply, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Smuggled_end_of_data_never_splits_the_message_downstream()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        var payload = "Subject: smuggle\r\n\r\nhello\n.\nMAIL FROM:<evil@remote.test>\nRCPT TO:<user@example.test>\nDATA\nSubject: smuggled\r\n.\r\n";
+
+        var reply = await client.DataAsync(Encoding.ASCII.GetBytes(payload));
+        await client.CommandAsync("NOOP");
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        var received = Assert.Single(downstream.Messages);
+        Assert.Contains("hello\r\n.\r\nMAIL FROM:<evil@remote.test>", Encoding.ASCII.GetString(received.Raw), StringComparison.Ordinal);
+        Assert.Equal(1, downstream.MailCommands);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_client_that_vanishes_mid_data_delivers_nothing_and_the_next_session_works()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+            Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+            await client.SendRawAsync("Subject: half\r\n\r\nhalf a mess"u8.ToArray());
+        }
+
+        await using var next = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await next.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("250", await next.DataAsync(Message("whole")), StringComparison.Ordinal);
+
+        var received = Assert.Single(downstream.Messages);
+        Assert.Contains("Subject: whole", Encoding.ASCII.GetString(received.Raw), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Connections_over_the_limit_are_told_421_4_7_0()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxConnections = 2);
+        await using var first = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await using var second = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var third = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        Assert.StartsWith("421 4.7.0", third.Greeting, StringComparison.Ordinal);
+        await third.DisposeAsync();
+
+        // A slot frees up when a session ends.
+        await first.CommandAsync("QUIT");
+        await Task.Delay(200);
+        await using var fourth = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        Assert.StartsWith("220", fourth.Greeting, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Downstream_connections_are_reused_between_messages()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: $"reuse {i}"));
+        }
+
+        Assert.Equal(3, downstream.Messages.Count);
+        Assert.Equal(1, downstream.Sessions);
+    }
+}

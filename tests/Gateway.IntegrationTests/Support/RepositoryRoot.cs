@@ -1,0 +1,22 @@
+namespace Gateway.IntegrationTests.Support;
+
+/// <summary>The checkout's root (where Gateway.sln is), for the shipped rules/ and gateway.yaml.</summary>
+internal static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    public static string Rules => System.IO.Path.Combine(Path, "rules");
+
+    private static string Find()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(folder.FullName, "Gateway.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Gateway.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,46 @@
+using Gateway.Core.Configuration;
+using Gateway.Core.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.IntegrationTests.Support;
+
+/// <summary>The real gateway host, in-process, on a free loopback port, with the shipped rules folder.</summary>
+internal sealed class TestGateway : IAsyncDisposable
+{
+    private readonly GatewayHost _host;
+
+    private TestGateway(GatewayHost host, GatewayOptions options)
+    {
+        _host = host;
+        Options = options;
+    }
+
+    public GatewayOptions Options { get; }
+
+    public IPEndPoint EndPoint => _host.EndPoints[0];
+
+    public static GatewayOptions DefaultOptions(IPEndPoint? downstream) => new()
+    {
+        Hostname = "gateway.example.test",
+        Listen = ["127.0.0.1:0"],
+        Domains = ["example.test"],
+        Downstream = downstream is null
+            ? new DownstreamOptions { Directory = Directory.CreateTempSubdirectory("delivered-").FullName }
+            : new DownstreamOptions { Host = downstream.Address.ToString(), Port = downstream.Port, Tls = DownstreamTls.None, Timeout = TimeSpan.FromSeconds(5) },
+        Metrics = new MetricsOptions { Listen = string.Empty },
+    };
+
+    public static async Task<TestGateway> StartAsync(
+        IPEndPoint? downstream,
+        Action<GatewayOptions>? configure = null,
+        string? rulesFolder = null,
+        IReadOnlyList<IMessageCheck>? checks = null)
+    {
+        var options = DefaultOptions(downstream);
+        configure?.Invoke(options);
+        var host = await GatewayHost.StartAsync(options, rulesFolder ?? RepositoryRoot.Rules, NullLoggerFactory.Instance, CancellationToken.None, checks);
+        return new TestGateway(host, options);
+    }
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+}
