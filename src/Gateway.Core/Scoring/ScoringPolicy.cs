@@ -25,7 +25,7 @@ public sealed class ScoringPolicy
     {
         if (!System.IO.Directory.Exists(folder))
         {
-            throw new ConfigException($"{folder}: the rules folder does not exist");
+            throw new ConfigException($"{folder}: the rules folder does not exist (set rules: in gateway.yaml, or run from the folder that holds rules/)");
         }
 
         return new ScoringPolicy(

@@ -1,0 +1,20 @@
+# Multi-stage build: the SDK compiles, a slim runtime image runs as a non-root user.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/Gateway/Gateway.csproj -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/runtime:10.0
+WORKDIR /gateway
+COPY --from=build /app /app
+COPY gateway.yaml ./gateway.yaml
+# In a container, listen on all interfaces (the shipped file stays loopback-only for a first run on a host).
+RUN sed -i 's/"127.0.0.1:2525"/"0.0.0.0:2525"/; s/"127.0.0.1:9464"/"0.0.0.0:9464"/' gateway.yaml
+COPY rules ./rules
+COPY models ./models
+RUN useradd --system --uid 10025 --home /gateway gateway && mkdir -p data && chown -R gateway /gateway/data
+USER gateway
+# SMTP and Prometheus metrics. Mount your own gateway.yaml over /gateway/gateway.yaml for real use.
+EXPOSE 2525 9464
+ENTRYPOINT ["dotnet", "/app/gateway.dll"]
+CMD ["run", "--config", "/gateway/gateway.yaml"]
