@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.Delivery.Directory;
@@ -53,9 +54,17 @@ public sealed class GatewayHost : IAsyncDisposable
             .ServerName(options.Hostname)
             .CommandWaitTimeout(options.Limits.CommandTimeout)
             .CustomSmtpGreeting(_ => $"220 {options.Hostname} ESMTP Gateway");
+        var certificate = options.Tls.IsEnabled ? options.Tls.LoadCertificate(options.BaseFolder) : null;
         foreach (var endPoint in options.ListenEndPoints)
         {
-            builder.Endpoint(endpoint => endpoint.Endpoint(endPoint).SessionTimeout(options.Limits.SessionTimeout));
+            builder.Endpoint(endpoint =>
+            {
+                endpoint.Endpoint(endPoint).SessionTimeout(options.Limits.SessionTimeout);
+                if (certificate is not null)
+                {
+                    endpoint.Certificate(certificate).SupportedSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13);
+                }
+            });
         }
 
         _server = new SmtpServer.SmtpServer(builder.Build(), services);

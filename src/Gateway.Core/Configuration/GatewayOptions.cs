@@ -26,6 +26,12 @@ public sealed class GatewayOptions
 
     public MetricsOptions Metrics { get; set; } = new();
 
+    public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
+    [YamlDotNet.Serialization.YamlIgnore]
+    public string BaseFolder { get; set; } = Environment.CurrentDirectory;
+
     public string EffectiveAuthservId => AuthservId ?? Hostname;
 
     public IReadOnlyList<IPEndPoint> ListenEndPoints =>
@@ -34,8 +40,12 @@ public sealed class GatewayOptions
     public bool AcceptsDomain(string domain) =>
         Domains.Any(accepted => string.Equals(accepted.TrimEnd('.'), domain.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
 
-    public static GatewayOptions Load(string displayName, string text) =>
-        YamlFile.Load<GatewayOptions>(displayName, text, (options, errors) => options.Validate(errors));
+    public static GatewayOptions Load(string displayName, string text, string? baseFolder = null) =>
+        YamlFile.Load<GatewayOptions>(displayName, text, (options, errors) =>
+        {
+            options.BaseFolder = baseFolder ?? Environment.CurrentDirectory;
+            options.Validate(errors);
+        });
 
     internal void Validate(ConfigErrors errors)
     {
@@ -57,5 +67,6 @@ public sealed class GatewayOptions
         Limits.Validate(errors);
         Dns.Validate(errors);
         Metrics.Validate(errors);
+        Tls.Validate(errors, BaseFolder);
     }
 }

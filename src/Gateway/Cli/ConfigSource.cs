@@ -25,8 +25,8 @@ internal sealed record ConfigSource(GatewayOptions Options, string RulesFolder, 
             throw new ConfigException($"{path}: no such file");
         }
 
-        var loaded = GatewayOptions.Load(path, File.ReadAllText(path));
         var baseFolder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var loaded = GatewayOptions.Load(path, File.ReadAllText(path), baseFolder);
         return new ConfigSource(loaded, Path.GetFullPath(loaded.Rules, baseFolder), path);
     }
 

@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+
+namespace Gateway.IntegrationTests;
+
+public sealed class StartTlsTests
+{
+    [Fact(Timeout = 30_000)]
+    public async Task With_a_certificate_ehlo_offers_starttls_and_mail_flows_encrypted()
+    {
+        var (certificate, key) = WriteSelfSignedPem();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Tls.Certificate = certificate;
+            options.Tls.Key = key;
+        });
+
+        using var client = new SmtpClient { Timeout = 20_000, ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await client.ConnectAsync("127.0.0.1", gateway.EndPoint.Port, SecureSocketOptions.StartTls);
+        Assert.True(client.IsSecure);
+        await client.SendAsync(TestMessages.Create(subject: "over tls"));
+        await client.DisconnectAsync(quit: true);
+
+        var text = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
+        Assert.Contains("with ESMTPS id", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_certificate_file_is_a_config_error_with_its_line()
+    {
+        var yaml = "domains: [example.test]\ntls:\n  certificate: /nonexistent/cert.pem\n";
+
+        var error = Assert.Throws<Gateway.Core.Configuration.ConfigException>(() => Gateway.Core.Configuration.GatewayOptions.Load("gateway.yaml", yaml));
+
+        Assert.StartsWith("gateway.yaml:3: tls.certificate: cannot load certificate and key", error.Message, StringComparison.Ordinal);
+    }
+
+    private static (string Certificate, string Key) WriteSelfSignedPem()
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=gateway.example.test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var folder = Directory.CreateTempSubdirectory("tls-").FullName;
+        var certificatePath = Path.Combine(folder, "cert.pem");
+        var keyPath = Path.Combine(folder, "key.pem");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
+        return (certificatePath, keyPath);
+    }
+}
