@@ -1,9 +1,16 @@
-namespace Gateway.Core.Tests;
+namespace Gateway.Tests.Shared;
 
-/// <summary>The checkout's root (where Gateway.sln is), for tests that read shipped files such as rules/.</summary>
+/// <summary>
+/// The checkout's root (where Gateway.sln is), for tests that read shipped files (gateway.yaml, rules/)
+/// and ../shared. Linked into every test project.
+/// </summary>
 internal static class RepositoryRoot
 {
     public static string Path { get; } = Find();
+
+    public static string Rules => System.IO.Path.Combine(Path, "rules");
+
+    public static string Shared => System.IO.Path.GetFullPath(System.IO.Path.Combine(Path, "..", "shared"));
 
     private static string Find()
     {
