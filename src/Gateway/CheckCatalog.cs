@@ -1,13 +1,28 @@
+using Gateway.Core.Authentication.Arc;
+using Gateway.Core.Authentication.Dkim;
+using Gateway.Core.Authentication.Dmarc;
+using Gateway.Core.Authentication.Spf;
 using Gateway.Core.Configuration;
+using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 
 namespace Gateway;
 
-/// <summary>
-/// The checks the pipeline runs, in one place. Empty until the first stage lands (sender authentication,
-/// reputation, rules, classifier each add theirs here); the runner, scoring and headers already work.
-/// </summary>
+/// <summary>The checks the pipeline runs, in one place; each stage adds its own here.</summary>
 internal static class CheckCatalog
 {
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, bool offline = false) => [];
+    /// <param name="dns">The shared resolver; null means offline, so every DNS-based check is left out.</param>
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns)
+    {
+        var checks = new List<IMessageCheck>();
+        if (dns is not null)
+        {
+            checks.Add(new SpfCheck(new SpfEvaluator(dns, options.Hostname)));
+            checks.Add(new DkimCheck(new DkimVerification(dns, TimeProvider.System)));
+            checks.Add(new ArcCheck(new ArcVerification(dns)));
+            checks.Add(new DmarcCheck(new DmarcEvaluator(dns), options.Authentication));
+        }
+
+        return checks;
+    }
 }

@@ -1,8 +1,10 @@
 using System.Security.Authentication;
+using Gateway.Core.Authentication.Spf;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.Delivery.Directory;
 using Gateway.Core.Delivery.Smtp;
+using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
 using Gateway.Smtp;
@@ -27,10 +29,11 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
 
-    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck> checks, ILoggerFactory loggerFactory)
+    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory)
     {
         var policy = ScoringPolicy.LoadFolder(rulesFolder);
-        Scanner = new MessageScanner(new PipelineRunner(checks, options.Limits.CheckTimeout), () => policy);
+        Dns = new DnsClientResolver(options.Dns);
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns), options.Limits.CheckTimeout), () => policy);
         _downstream = options.Downstream.IsDirectory
             ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
             : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>());
@@ -47,7 +50,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        services.Add(new GatewayMailboxFilter(options, _downstream));
+        services.Add(new GatewayMailboxFilter(options, _downstream, new SpfEvaluator(Dns, options.Hostname)));
         services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>()));
 
         var builder = new SmtpServerOptionsBuilder()
@@ -83,6 +86,9 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public MessageScanner Scanner { get; }
 
+    /// <summary>The one resolver every DNS-based check shares.</summary>
+    public IDnsResolver Dns { get; }
+
     /// <summary>The SMTP end points actually bound (useful with port 0).</summary>
     public IReadOnlyList<IPEndPoint> EndPoints
     {
@@ -100,7 +106,7 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <param name="checks">The pipeline's checks; null means the standard set from <see cref="CheckCatalog"/>.</param>
     public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks = null)
     {
-        var host = new GatewayHost(options, rulesFolder, checks ?? CheckCatalog.Create(options), loggerFactory);
+        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory);
         host._metricServer?.Start();
         host._running = host._server.StartAsync(host._stopping.Token);
         var expected = options.Listen.Count;

@@ -28,6 +28,8 @@ public sealed class GatewayOptions
 
     public TlsOptions Tls { get; set; } = new();
 
+    public AuthenticationOptions Authentication { get; set; } = new();
+
     /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
     public string BaseFolder { get; set; } = Environment.CurrentDirectory;
@@ -68,5 +70,6 @@ public sealed class GatewayOptions
         Dns.Validate(errors);
         Metrics.Validate(errors);
         Tls.Validate(errors, BaseFolder);
+        Authentication.Validate(errors);
     }
 }

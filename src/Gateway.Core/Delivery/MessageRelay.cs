@@ -19,7 +19,7 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time)
         var enforce = options.Mode == GatewayMode.Enforce;
         if (enforce && verdict.Action == VerdictAction.Reject)
         {
-            return new SmtpReply(550, "5.7.1", $"Message rejected as spam: {Explain(verdict)}");
+            return new SmtpReply(550, "5.7.1", verdict.Reason ?? $"Message rejected as spam: {Explain(verdict)}");
         }
 
         if (enforce && verdict.Action == VerdictAction.TempFail)
@@ -27,13 +27,13 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time)
             return new SmtpReply(451, "4.7.1", $"Message deferred: {verdict.Reason ?? "try again later"}");
         }
 
-        var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context.Envelope, options.Hostname, queueId, time.GetUtcNow()).ToList();
+        var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context, options.Hostname, options.EffectiveAuthservId, queueId, time.GetUtcNow()).ToList();
         if (!enforce && verdict.Action is VerdictAction.Reject or VerdictAction.TempFail)
         {
-            headers.Add($"X-Gateway-Would: {verdict.Action.ToString().ToLowerInvariant()} ({Explain(verdict)})");
+            headers.Add($"X-Gateway-Would: {verdict.Action.ToString().ToLowerInvariant()} ({verdict.Reason ?? Explain(verdict)})");
         }
 
-        var stamped = RawHeaderEditor.Rewrite(scan.Context.RawMessage.Span, headers, ResultHeaders.OwnedFieldNames);
+        var stamped = RawHeaderEditor.Rewrite(scan.Context.RawMessage.Span, headers, ResultHeaders.SpoofedBy(options.EffectiveAuthservId));
         return await transaction.SendAsync(stamped, cancellationToken);
     }
 

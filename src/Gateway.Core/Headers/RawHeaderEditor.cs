@@ -3,13 +3,14 @@ using System.Text;
 namespace Gateway.Core.Headers;
 
 /// <summary>
-/// Edits the header section of a raw message without re-serialising anything: named fields are removed
-/// (with their folded continuation lines) and new fields are put on top. Every other byte, the body
-/// included, stays exactly as the client sent it, so DKIM signatures keep verifying downstream.
+/// Edits the header section of a raw message without re-serialising anything: fields the predicate picks
+/// are removed (with their folded continuation lines) and new fields are put on top. Every other byte,
+/// the body included, stays exactly as the client sent it, so DKIM signatures keep verifying downstream.
 /// </summary>
 public static class RawHeaderEditor
 {
-    public static byte[] Rewrite(ReadOnlySpan<byte> message, IReadOnlyList<string> prepend, IReadOnlySet<string> remove)
+    /// <param name="remove">Given a field's name and unfolded value, whether to drop it.</param>
+    public static byte[] Rewrite(ReadOnlySpan<byte> message, IReadOnlyList<string> prepend, Func<string, string, bool> remove)
     {
         var output = new MemoryStream(message.Length + 512);
         foreach (var field in prepend)
@@ -19,42 +20,43 @@ public static class RawHeaderEditor
         }
 
         var position = 0;
-        var dropping = false;
         while (position < message.Length)
         {
-            var lineEnd = message[position..].IndexOf((byte)'\n');
-            var next = lineEnd < 0 ? message.Length : position + lineEnd + 1;
-            var line = message[position..next];
-            if (IsEmptyLine(line))
+            var fieldEnd = EndOfLine(message, position);
+            if (IsEmptyLine(message[position..fieldEnd]))
             {
                 // End of the header section: the rest is the body, copied whole.
-                output.Write(message[position..]);
-                return output.ToArray();
+                break;
             }
 
-            var isContinuation = line[0] is (byte)' ' or (byte)'\t';
-            if (!isContinuation)
+            while (fieldEnd < message.Length && message[fieldEnd] is (byte)' ' or (byte)'\t')
             {
-                dropping = remove.Count > 0 && remove.Contains(FieldName(line));
+                fieldEnd = EndOfLine(message, fieldEnd);
             }
 
-            if (!dropping)
+            var field = message[position..fieldEnd];
+            var colon = field.IndexOf((byte)':');
+            var drop = colon > 0 && remove(
+                Encoding.ASCII.GetString(field[..colon]).TrimEnd(),
+                Encoding.UTF8.GetString(field[(colon + 1)..]).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim());
+            if (!drop)
             {
-                output.Write(line);
+                output.Write(field);
             }
 
-            position = next;
+            position = fieldEnd;
         }
 
+        output.Write(message[position..]);
         return output.ToArray();
+    }
+
+    private static int EndOfLine(ReadOnlySpan<byte> message, int start)
+    {
+        var newline = message[start..].IndexOf((byte)'\n');
+        return newline < 0 ? message.Length : start + newline + 1;
     }
 
     private static bool IsEmptyLine(ReadOnlySpan<byte> line) =>
         line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8) || line.SequenceEqual("\r"u8);
-
-    private static string FieldName(ReadOnlySpan<byte> line)
-    {
-        var colon = line.IndexOf((byte)':');
-        return colon <= 0 ? string.Empty : Encoding.ASCII.GetString(line[..colon]).TrimEnd();
-    }
 }

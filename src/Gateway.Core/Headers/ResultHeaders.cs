@@ -11,19 +11,27 @@ namespace Gateway.Core.Headers;
 /// </summary>
 public static class ResultHeaders
 {
-    public static readonly IReadOnlySet<string> OwnedFieldNames =
-        new HashSet<string>(["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Gateway-Would"], StringComparer.OrdinalIgnoreCase);
+    private static readonly HashSet<string> OwnedFieldNames = new(["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Gateway-Would"], StringComparer.OrdinalIgnoreCase);
 
-    public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, Envelope envelope, string hostname, string queueId, DateTimeOffset now)
+    /// <summary>Incoming fields we remove before stamping: our own X-Spam-* and results claiming our authserv-id.</summary>
+    public static Func<string, string, bool> SpoofedBy(string authservId) => (name, value) =>
+        OwnedFieldNames.Contains(name)
+        || (name.Equals(AuthenticationResultsHeader.FieldName, StringComparison.OrdinalIgnoreCase) && AuthenticationResultsHeader.ClaimsAuthservId(value, authservId));
+
+    public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, MessageContext message, string hostname, string authservId, string queueId, DateTimeOffset now)
     {
         var flag = verdict.Action is VerdictAction.Tag or VerdictAction.Reject ? "YES" : "NO";
-        return
-        [
-            Received(envelope, hostname, queueId, now),
-            $"X-Spam-Flag: {flag}",
-            $"X-Spam-Score: {Format(verdict.Score)}",
-            Status(verdict, policy),
-        ];
+        var envelope = message.Envelope;
+        List<string> fields = [Received(envelope, hostname, queueId, now)];
+        if (AuthenticationResultsHeader.Build(authservId, message.Authentication, envelope.From, envelope.HeloName) is { } results)
+        {
+            fields.Add(results);
+        }
+
+        fields.Add($"X-Spam-Flag: {flag}");
+        fields.Add($"X-Spam-Score: {Format(verdict.Score)}");
+        fields.Add(Status(verdict, policy));
+        return fields;
     }
 
     /// <summary>RFC 5321 4.4 trace field for our hop.</summary>

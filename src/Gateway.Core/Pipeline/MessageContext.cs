@@ -1,3 +1,6 @@
+using Gateway.Core.Authentication;
+using Gateway.Core.Authentication.Spf;
+using Gateway.Core.Scoring;
 using MimeKit;
 
 namespace Gateway.Core.Pipeline;
@@ -9,6 +12,7 @@ namespace Gateway.Core.Pipeline;
 public sealed class MessageContext
 {
     private readonly List<SymbolHit> _symbols = [];
+    private readonly List<ForcedAction> _forced = [];
     private readonly Lock _symbolsLock = new();
 
     public required string SessionId { get; init; }
@@ -20,6 +24,32 @@ public sealed class MessageContext
 
     /// <summary>The message parsed once by MimeKit. Checks read it and never modify it.</summary>
     public required MimeMessage Message { get; init; }
+
+    /// <summary>SPF results and the rest of sender authentication, for later stages.</summary>
+    public AuthenticationOutcome Authentication { get; } = new();
+
+    /// <summary>SPF as started at MAIL FROM time by the SMTP session (null when scanning files).</summary>
+    public Task<SpfOutcome>? SpfAtMailFrom { get; init; }
+
+    /// <summary>Actions demanded regardless of score (DMARC p=reject, later rules' force actions).</summary>
+    public IReadOnlyList<ForcedAction> ForcedActions
+    {
+        get
+        {
+            lock (_symbolsLock)
+            {
+                return [.. _forced];
+            }
+        }
+    }
+
+    public void Force(ForcedAction action)
+    {
+        lock (_symbolsLock)
+        {
+            _forced.Add(action);
+        }
+    }
 
     /// <summary>Checks run in parallel where independent, so adding is thread-safe.</summary>
     public void Add(SymbolHit hit)

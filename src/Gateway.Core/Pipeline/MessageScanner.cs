@@ -11,19 +11,19 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
 {
     public const string MimeParseErrorSymbol = "MIME_PARSE_ERROR";
 
-    public async Task<ScanResult> ScanAsync(string sessionId, Envelope envelope, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
+    public async Task<ScanResult> ScanAsync(string sessionId, Envelope envelope, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken, Task<Authentication.Spf.SpfOutcome>? spfAtMailFrom = null)
     {
         // One snapshot per message: a policy reload never splits a decision.
         var policy = currentPolicy();
         var (message, parseError) = await ParseAsync(raw, cancellationToken);
-        var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message };
+        var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message, SpfAtMailFrom = spfAtMailFrom };
         if (parseError is not null)
         {
             context.Add(new SymbolHit(MimeParseErrorSymbol, 1.0, parseError));
         }
 
         var checks = await runner.RunAsync(context, cancellationToken);
-        var verdict = ScoreCalculator.Decide(context.Symbols, policy);
+        var verdict = ScoreCalculator.Decide(context.Symbols, context.ForcedActions, policy);
         return new ScanResult(context, verdict, policy, checks);
     }
 

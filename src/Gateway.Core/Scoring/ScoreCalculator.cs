@@ -5,7 +5,13 @@ namespace Gateway.Core.Scoring;
 /// <summary>Turns symbol hits into a verdict: weight × factor, group caps, then thresholds.</summary>
 public static class ScoreCalculator
 {
-    public static Verdict Decide(IReadOnlyList<SymbolHit> hits, ScoringPolicy policy)
+    public static Verdict Decide(IReadOnlyList<SymbolHit> hits, ScoringPolicy policy) => Decide(hits, [], policy);
+
+    /// <summary>
+    /// A forced reject wins over everything; then the check-error fallback; then the score thresholds, which a
+    /// forced tag can raise from accept to tag but never lower.
+    /// </summary>
+    public static Verdict Decide(IReadOnlyList<SymbolHit> hits, IReadOnlyList<ForcedAction> forced, ScoringPolicy policy)
     {
         var scored = hits
             .Select(hit => new ScoredSymbol(hit.Name, WeightOf(hit.Name, policy) * hit.Factor, hit.Detail))
@@ -13,6 +19,11 @@ public static class ScoreCalculator
         var score = Math.Round(CappedTotal(scored, policy), 2);
 
         var thresholds = policy.Actions.Actions;
+        if (forced.FirstOrDefault(action => action.Action == VerdictAction.Reject) is { } reject)
+        {
+            return new Verdict(VerdictAction.Reject, score, scored, reject.Reply, reject.Source);
+        }
+
         if (policy.Actions.OnCheckError == CheckErrorFallback.Tempfail && hits.Any(hit => hit.Name == PipelineRunner.CheckErrorSymbol))
         {
             return new Verdict(VerdictAction.TempFail, score, scored, "a check failed; try again later");
@@ -21,8 +32,12 @@ public static class ScoreCalculator
         var action = score >= thresholds.Reject ? VerdictAction.Reject
             : score >= thresholds.Tag ? VerdictAction.Tag
             : VerdictAction.Accept;
-        var reason = action == VerdictAction.Reject ? $"score {score:0.00} reaches the reject threshold {thresholds.Reject:0.00}" : null;
-        return new Verdict(action, score, scored, reason);
+        if (action == VerdictAction.Accept && forced.FirstOrDefault(item => item.Action == VerdictAction.Tag) is { } tag)
+        {
+            return new Verdict(VerdictAction.Tag, score, scored, tag.Reply, tag.Source);
+        }
+
+        return new Verdict(action, score, scored);
     }
 
     private static double WeightOf(string symbol, ScoringPolicy policy) =>

@@ -1,4 +1,7 @@
 namespace Gateway.Core.Scoring;
 
-/// <summary>The decision on one message: what to do, why, and what the client is told when it is not 250.</summary>
-public sealed record Verdict(VerdictAction Action, double Score, IReadOnlyList<ScoredSymbol> Symbols, string? Reason = null);
+/// <summary>
+/// The decision on one message: what to do and why. <see cref="Reason"/> is the client's reply text when a
+/// forced action or the check-error fallback decided; <see cref="ForcedBy"/> names what forced it.
+/// </summary>
+public sealed record Verdict(VerdictAction Action, double Score, IReadOnlyList<ScoredSymbol> Symbols, string? Reason = null, string? ForcedBy = null);

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Core.Authentication;
+using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
 
@@ -31,7 +33,8 @@ internal static class CheckCommand
 
         var config = ConfigSource.Load(parsed.Value("--config"));
         var policy = ScoringPolicy.LoadFolder(config.RulesFolder);
-        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, offline: parsed.Has("--offline")), config.Options.Limits.CheckTimeout);
+        var dns = parsed.Has("--offline") ? null : new DnsClientResolver(config.Options.Dns);
+        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns), config.Options.Limits.CheckTimeout);
         var scanner = new MessageScanner(runner, () => policy);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
 
@@ -51,18 +54,28 @@ internal static class CheckCommand
         string.Create(CultureInfo.InvariantCulture, $"{name}: {verdict.Action.ToString().ToLowerInvariant()} score={verdict.Score:0.00} symbols={string.Join(',', verdict.Symbols.Select(symbol => symbol.Name))}");
 
     /// <summary>
-    /// Stages that have not run report null (not evaluated), never a made-up result: auth is filled by the
-    /// sender-authentication stage, classifier by the classifier stage.
+    /// Stages that have not run report null (not evaluated), never a made-up result: auth is null offline,
+    /// classifier until the classifier stage lands.
     /// </summary>
-    private static string ToJson(string name, ScanResult scan) => JsonSerializer.Serialize(
+    private static string ToJson(string name, ScanResult scan)
+    {
+        var auth = scan.Context.Authentication;
+        return JsonSerializer.Serialize(
         new
         {
             File = name,
             Action = scan.Verdict.Action.ToString().ToLowerInvariant(),
             Score = scan.Verdict.Score,
             Symbols = scan.Verdict.Symbols.Select(symbol => new { symbol.Name, Score = Math.Round(symbol.Score, 3), symbol.Detail }),
-            Auth = new { Spf = (string?)null, Dkim = (string?)null, Dmarc = (string?)null, Arc = (string?)null },
+            Auth = new
+            {
+                Spf = auth.Spf?.Result.ToString().ToLowerInvariant(),
+                Dkim = auth.DkimSummary,
+                Dmarc = auth.Dmarc is null ? null : AuthenticationOutcome.Word(auth.Dmarc.Result),
+                Arc = auth.Arc is null ? null : AuthenticationOutcome.Word(auth.Arc.Result),
+            },
             Classifier = new { SpamProbability = (double?)null },
         },
         Json);
+    }
 }

@@ -1,3 +1,4 @@
+using Gateway.Core.Authentication.Spf;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using SmtpServer;
@@ -12,7 +13,7 @@ namespace Gateway.Smtp;
 /// first accepted recipient opens the downstream transaction, and every RCPT is mirrored there so the
 /// downstream's refusal of an unknown mailbox reaches the client in-session, per recipient.
 /// </summary>
-internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream) : IMailboxFilter
+internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator spf) : IMailboxFilter
 {
     public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
@@ -24,6 +25,10 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         }
 
         state.MailFrom = from.AsAddress();
+
+        // SPF has all it needs now (client IP, HELO, MAIL FROM): start it, so its DNS queries overlap the
+        // rest of the dialogue. The DATA-phase check awaits this result; nothing is decided here.
+        state.SpfAtMailFrom = spf.CheckAsync(state.ClientAddress, state.HeloName, state.MailFrom, cancellationToken);
         return true;
     }
 

@@ -53,7 +53,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         // Our own copy: SmtpServer releases the pipe's memory when this method returns.
         var raw = buffer.ToArray();
         var envelope = new Envelope(state.ClientAddress, state.HeloName, state.MailFrom, [.. state.Recipients], context.Pipe.IsSecure);
-        var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken);
+        var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken, state.SpfAtMailFrom);
         var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);
 
         GatewayMetrics.Messages.WithLabels(scan.Verdict.Action.ToString().ToLowerInvariant()).Inc();

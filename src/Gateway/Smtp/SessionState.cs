@@ -22,6 +22,9 @@ internal sealed class SessionState
     /// <summary>ESMTP parameters of the current MAIL command (SIZE, BODY, SMTPUTF8), mirrored downstream.</summary>
     public IReadOnlyDictionary<string, string> MailParameters { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>SPF for the current transaction, started at MAIL FROM.</summary>
+    public Task<Gateway.Core.Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; set; }
+
     /// <summary>Recipients of the current transaction that both we and the downstream accepted.</summary>
     public List<string> Recipients { get; } = [];
 
@@ -47,6 +50,7 @@ internal sealed class SessionState
     public async Task EndTransactionAsync()
     {
         Recipients.Clear();
+        SpfAtMailFrom = null;
         var downstream = Downstream;
         Downstream = null;
         if (downstream is not null)

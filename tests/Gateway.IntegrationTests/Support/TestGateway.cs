@@ -8,11 +8,13 @@ namespace Gateway.IntegrationTests.Support;
 internal sealed class TestGateway : IAsyncDisposable
 {
     private readonly GatewayHost _host;
+    private readonly LoopbackDnsServer? _ownDns;
 
-    private TestGateway(GatewayHost host, GatewayOptions options)
+    private TestGateway(GatewayHost host, GatewayOptions options, LoopbackDnsServer? ownDns)
     {
         _host = host;
         Options = options;
+        _ownDns = ownDns;
     }
 
     public GatewayOptions Options { get; }
@@ -30,17 +32,31 @@ internal sealed class TestGateway : IAsyncDisposable
         Metrics = new MetricsOptions { Listen = string.Empty },
     };
 
+    /// <summary>
+    /// Starts the gateway. DNS goes to <paramref name="dns"/>, or to an empty loopback DNS server of its own:
+    /// a test never reaches the machine's resolver.
+    /// </summary>
     public static async Task<TestGateway> StartAsync(
         IPEndPoint? downstream,
         Action<GatewayOptions>? configure = null,
         string? rulesFolder = null,
-        IReadOnlyList<IMessageCheck>? checks = null)
+        IReadOnlyList<IMessageCheck>? checks = null,
+        LoopbackDnsServer? dns = null)
     {
+        var ownDns = dns is null ? await LoopbackDnsServer.StartAsync() : null;
         var options = DefaultOptions(downstream);
+        options.Dns = (dns ?? ownDns!).Options();
         configure?.Invoke(options);
         var host = await GatewayHost.StartAsync(options, rulesFolder ?? RepositoryRoot.Rules, NullLoggerFactory.Instance, CancellationToken.None, checks);
-        return new TestGateway(host, options);
+        return new TestGateway(host, options, ownDns);
     }
 
-    public ValueTask DisposeAsync() => _host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        if (_ownDns is not null)
+        {
+            await _ownDns.DisposeAsync();
+        }
+    }
 }

@@ -1,0 +1,73 @@
+using System.Globalization;
+using MimeKit;
+using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto.Parameters;
+
+namespace Gateway.Core.Authentication.Dkim;
+
+/// <summary>
+/// Verifies every DKIM-Signature of a message with MimeKit's DkimVerifier (rsa-sha256 and ed25519-sha256;
+/// rsa-sha1 is refused per RFC 8301, RSA keys under 1024 bits fail) and reports each one.
+/// </summary>
+public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
+{
+    public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        var locator = new DnsDkimPublicKeyLocator(dns);
+        var verifier = new DkimVerifier(locator);
+        var results = new List<DkimSignatureResult>();
+        foreach (var header in message.Headers.Where(header => header.Id == HeaderId.DkimSignature))
+        {
+            results.Add(await VerifyOneAsync(verifier, locator, message, header, cancellationToken));
+        }
+
+        return results;
+    }
+
+    private async Task<DkimSignatureResult> VerifyOneAsync(DkimVerifier verifier, DnsDkimPublicKeyLocator locator, MimeMessage message, Header header, CancellationToken cancellationToken)
+    {
+        var tags = DkimTags.Parse(header.Value);
+        var domain = tags.GetValueOrDefault("d", string.Empty).ToLowerInvariant();
+        var selector = tags.GetValueOrDefault("s", string.Empty);
+        var algorithm = tags.GetValueOrDefault("a", string.Empty).ToLowerInvariant();
+        var limited = tags.ContainsKey("l");
+        var headerB = tags.TryGetValue("b", out var b) && b.Length >= 8 ? b[..8] : null;
+        DkimSignatureResult Result(AuthResult result, string? reason = null) => new(result, domain, selector, algorithm, reason, limited, headerB);
+
+        if (domain.Length == 0 || selector.Length == 0)
+        {
+            return Result(AuthResult.PermError, "signature lacks d= or s=");
+        }
+
+        if (tags.TryGetValue("x", out var expires) && long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var expiry)
+            && expiry < time.GetUtcNow().ToUnixTimeSeconds())
+        {
+            return Result(AuthResult.Fail, "signature expired (x=)");
+        }
+
+        try
+        {
+            if (await verifier.VerifyAsync(message, header, cancellationToken))
+            {
+                return Result(AuthResult.Pass);
+            }
+
+            if (algorithm == "rsa-sha1")
+            {
+                return Result(AuthResult.Fail, "rsa-sha1 is not accepted (RFC 8301)");
+            }
+
+            return locator.Located.TryGetValue((domain, selector), out var key) && key is RsaKeyParameters rsa && rsa.Modulus.BitLength < verifier.MinimumRsaKeyLength
+                ? Result(AuthResult.Fail, $"RSA key of {rsa.Modulus.BitLength} bits is too weak")
+                : Result(AuthResult.Fail, "signature or body hash did not verify");
+        }
+        catch (DkimKeyException exception)
+        {
+            return Result(exception.IsTemporary ? AuthResult.TempError : AuthResult.PermError, exception.Message);
+        }
+        catch (Exception exception) when (exception is FormatException or ParseException or NotSupportedException or ArgumentException)
+        {
+            return Result(AuthResult.PermError, exception.Message);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using Gateway.Core.Dns;
+using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
+
+namespace Gateway.Core.Authentication.Dkim;
+
+/// <summary>
+/// MimeKit's key locator over our resolver: TXT at selector._domainkey.domain. DNS outcomes become
+/// distinguishable exceptions, so the check can tell permerror (no key, revoked key, bad record) from
+/// temperror (DNS trouble). Keys found are remembered for the message, to report weak keys.
+/// </summary>
+public sealed class DnsDkimPublicKeyLocator(IDnsResolver dns) : DkimPublicKeyLocatorBase
+{
+    public ConcurrentDictionary<(string Domain, string Selector), AsymmetricKeyParameter> Located { get; } = new();
+
+    public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("the gateway verifies asynchronously only");
+
+    public override async Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default)
+    {
+        if (!methods.Split(':').Any(method => method.Trim().Equals("dns/txt", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new DkimKeyException($"unsupported query method q={methods}", temporary: false);
+        }
+
+        var name = $"{selector}._domainkey.{domain}";
+        var answer = await dns.QueryTxtAsync(name, cancellationToken);
+        if (answer.Status == DnsStatus.TempError)
+        {
+            throw new DkimKeyException($"DNS error looking up {name}", temporary: true);
+        }
+
+        if (answer.Records.Count == 0)
+        {
+            throw new DkimKeyException($"no key at {name}", temporary: false);
+        }
+
+        try
+        {
+            var key = GetPublicKey(answer.Records[0]);
+            Located[(domain.ToLowerInvariant(), selector)] = key;
+            return key;
+        }
+        catch (Exception exception) when (exception is MimeKit.ParseException or FormatException or ArgumentException)
+        {
+            throw new DkimKeyException($"key record at {name} is unusable (revoked or malformed): {exception.Message}", temporary: false);
+        }
+    }
+}
+
+public sealed class DkimKeyException(string message, bool temporary) : Exception(message)
+{
+    public bool IsTemporary { get; } = temporary;
+}

@@ -1,0 +1,135 @@
+using Gateway.Core.Authentication.Dkim;
+using Gateway.Core.Authentication.Spf;
+using Gateway.Core.Dns;
+using MimeKit;
+
+namespace Gateway.Core.Authentication.Dmarc;
+
+/// <summary>
+/// DMARC (RFC 9989): author domain from the From header, policy by tree walk, SPF and DKIM alignment
+/// (relaxed through the Organizational Domain, or strict), p / sp / np by where the record stands and
+/// whether the author domain exists.
+/// </summary>
+public sealed class DmarcEvaluator(IDnsResolver dns)
+{
+    public async Task<DmarcOutcome> EvaluateAsync(MimeMessage message, string? mailFrom, SpfOutcome? spf, IReadOnlyList<DkimSignatureResult> dkim, CancellationToken cancellationToken)
+    {
+        var domains = AuthorDomains(message);
+        if (domains is null)
+        {
+            return new DmarcOutcome(AuthResult.PermError, null, Reason: "the message has no single usable From address");
+        }
+
+        var walk = new DmarcTreeWalk(dns);
+        try
+        {
+            // Several From addresses in different domains: each is evaluated, the strictest outcome counts.
+            var outcomes = new List<DmarcOutcome>();
+            foreach (var domain in domains)
+            {
+                outcomes.Add(await EvaluateDomainAsync(walk, domain, mailFrom, spf, dkim, cancellationToken));
+            }
+
+            return outcomes.OrderByDescending(Severity).First();
+        }
+        catch (DmarcTreeWalk.TempErrorException exception)
+        {
+            return new DmarcOutcome(AuthResult.TempError, domains[0], Reason: exception.Message);
+        }
+    }
+
+    private async Task<DmarcOutcome> EvaluateDomainAsync(DmarcTreeWalk walk, string fromDomain, string? mailFrom, SpfOutcome? spf, IReadOnlyList<DkimSignatureResult> dkim, CancellationToken cancellationToken)
+    {
+        var found = await walk.FindPolicyAsync(fromDomain, cancellationToken);
+        if (found is null)
+        {
+            return new DmarcOutcome(AuthResult.None, fromDomain, Reason: "no DMARC record");
+        }
+
+        var record = found.Record;
+        var spfDomain = SpfDomain(mailFrom, spf);
+        var spfAligned = spfDomain is not null && await AlignedAsync(walk, spfDomain, fromDomain, record.StrictSpf, cancellationToken);
+        var dkimAligned = false;
+        foreach (var signature in dkim.Where(signature => signature.Result == AuthResult.Pass))
+        {
+            if (await AlignedAsync(walk, signature.Domain, fromDomain, record.StrictDkim, cancellationToken))
+            {
+                dkimAligned = true;
+                break;
+            }
+        }
+
+        var policy = found.Domain.Equals(fromDomain, StringComparison.OrdinalIgnoreCase) ? record.Policy
+            : await DomainExistsAsync(fromDomain, cancellationToken) ? record.SubdomainPolicy
+            : record.NonexistentPolicy;
+        var result = spfAligned || dkimAligned ? AuthResult.Pass : AuthResult.Fail;
+        var reason = result == AuthResult.Pass ? null : "neither SPF nor DKIM passed aligned with the From domain";
+        return new DmarcOutcome(result, fromDomain, policy, record.Testing, found.Domain, spfAligned, dkimAligned, reason);
+    }
+
+    /// <summary>SPF counts for DMARC only for the MAIL FROM identity, and only when it passed.</summary>
+    private static string? SpfDomain(string? mailFrom, SpfOutcome? spf)
+    {
+        if (spf?.Result != SpfResult.Pass || string.IsNullOrEmpty(mailFrom))
+        {
+            return null;
+        }
+
+        var at = mailFrom.LastIndexOf('@');
+        return at < 0 ? null : mailFrom[(at + 1)..];
+    }
+
+    private static async Task<bool> AlignedAsync(DmarcTreeWalk walk, string identifier, string fromDomain, bool strict, CancellationToken cancellationToken)
+    {
+        identifier = identifier.TrimEnd('.');
+        if (identifier.Equals(fromDomain, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (strict)
+        {
+            return false;
+        }
+
+        var organizational = await walk.OrganizationalDomainAsync(fromDomain, cancellationToken);
+        return organizational.Equals(await walk.OrganizationalDomainAsync(identifier, cancellationToken), StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>RFC 9989: a domain that answers NXDOMAIN for A, AAAA and MX does not exist (np= applies).</summary>
+    private async Task<bool> DomainExistsAsync(string domain, CancellationToken cancellationToken)
+    {
+        var a = dns.QueryAddressesAsync(domain, ipv6: false, cancellationToken);
+        var aaaa = dns.QueryAddressesAsync(domain, ipv6: true, cancellationToken);
+        var mx = dns.QueryMxAsync(domain, cancellationToken);
+        await Task.WhenAll(a, aaaa, mx);
+        DnsStatus[] lookups = [(await a).Status, (await aaaa).Status, (await mx).Status];
+        if (lookups.Contains(DnsStatus.TempError))
+        {
+            throw new DmarcTreeWalk.TempErrorException(domain);
+        }
+
+        return !lookups.All(status => status == DnsStatus.NxDomain);
+    }
+
+    /// <summary>Distinct author domains, or null when there is no usable From (RFC 9989 section 4.4: exactly one, or several to check each).</summary>
+    private static List<string>? AuthorDomains(MimeMessage message)
+    {
+        var fromHeaders = message.Headers.Count(header => header.Id == HeaderId.From);
+        var addresses = message.From.Mailboxes.ToList();
+        if (fromHeaders != 1 || addresses.Count == 0 || addresses.Any(address => string.IsNullOrEmpty(address.Domain)))
+        {
+            return null;
+        }
+
+        return [.. addresses.Select(address => address.Domain.TrimEnd('.').ToLowerInvariant()).Distinct()];
+    }
+
+    private static int Severity(DmarcOutcome outcome) => outcome.Result switch
+    {
+        AuthResult.Fail => 10 + (int)outcome.EffectivePolicy,
+        AuthResult.TempError => 5,
+        AuthResult.None => 1,
+        _ => 0,
+    };
+}
