@@ -86,7 +86,15 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        _server.Stop();
+        try
+        {
+            _server.Stop();
+        }
+        catch (AggregateException exception) when (exception.InnerExceptions.All(inner => inner is OperationCanceledException))
+        {
+            // ARSoft reports its own listener tasks as cancelled when it stops.
+        }
+
         return ValueTask.CompletedTask;
     }
 

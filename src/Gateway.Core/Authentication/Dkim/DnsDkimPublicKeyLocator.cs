@@ -38,7 +38,7 @@ public sealed class DnsDkimPublicKeyLocator(IDnsResolver dns) : DkimPublicKeyLoc
 
         try
         {
-            var key = GetPublicKey(answer.Records[0]);
+            var key = ParseKey(answer.Records[0]);
             Located[(domain.ToLowerInvariant(), selector)] = key;
             return key;
         }
@@ -47,6 +47,25 @@ public sealed class DnsDkimPublicKeyLocator(IDnsResolver dns) : DkimPublicKeyLoc
             throw new DkimKeyException($"key record at {name} is unusable (revoked or malformed): {exception.Message}", temporary: false);
         }
     }
+
+    /// <summary>
+    /// MimeKit's parser expects p= as SubjectPublicKeyInfo (RFC 6376 3.6.1). Some domains publish the bare
+    /// PKCS#1 RSAPublicKey instead (as RFC 6376's own example does); those keys are accepted too.
+    /// </summary>
+    private static AsymmetricKeyParameter ParseKey(string record)
+    {
+        try
+        {
+            return GetPublicKey(record);
+        }
+        catch (Exception exception) when (exception is MimeKit.ParseException or ArgumentException && DkimTags.Parse(record).GetValueOrDefault("p") is { Length: > 0 } p && IsRsa(record))
+        {
+            var rsa = Org.BouncyCastle.Asn1.X509.RsaPublicKeyStructure.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(Convert.FromBase64String(p)));
+            return new Org.BouncyCastle.Crypto.Parameters.RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent);
+        }
+    }
+
+    private static bool IsRsa(string record) => DkimTags.Parse(record).GetValueOrDefault("k", "rsa").Equals("rsa", StringComparison.OrdinalIgnoreCase);
 }
 
 public sealed class DkimKeyException(string message, bool temporary) : Exception(message)

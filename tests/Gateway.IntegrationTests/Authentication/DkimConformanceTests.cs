@@ -1,0 +1,79 @@
+using Gateway.Core.Authentication;
+using Gateway.Core.Authentication.Arc;
+using Gateway.Core.Authentication.Dkim;
+using Gateway.Core.Dns;
+using MimeKit;
+
+namespace Gateway.IntegrationTests.Authentication;
+
+/// <summary>
+/// The DKIM and ARC vectors in ../shared/conformance/dkim, keys served by a real DNS server on loopback.
+/// mail-auth's files are DNS lines, a blank line, then the message (LF, to be read as CRLF).
+/// </summary>
+public sealed class DkimConformanceTests
+{
+    private static readonly string Folder = Path.Combine(RepositoryRoot.Shared, "conformance", "dkim");
+
+    private static async Task<(LoopbackDnsServer Dns, MimeMessage Message)> LoadAsync(string path)
+    {
+        var text = File.ReadAllText(path);
+        var split = text.IndexOf("\n\n", StringComparison.Ordinal);
+        var dns = await LoopbackDnsServer.StartAsync();
+        foreach (var line in text[..split].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var space = line.IndexOf(' ');
+            dns.AddTxt(line[..space], line[(space + 1)..]);
+        }
+
+        var raw = Encoding.UTF8.GetBytes(text[(split + 2)..].Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal));
+        return (dns, await MimeMessage.LoadAsync(new MemoryStream(raw)));
+    }
+
+    public static TheoryData<string> DkimVectors() => [.. Directory.GetFiles(Path.Combine(Folder, "mail-auth", "dkim"), "*.txt").Order(StringComparer.Ordinal).Select(path => Path.GetFileName(path))];
+
+    public static TheoryData<string> ArcVectors() => [.. Directory.GetFiles(Path.Combine(Folder, "mail-auth", "arc"), "*.txt").Order(StringComparer.Ordinal).Select(path => Path.GetFileName(path))];
+
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(DkimVectors))]
+    public async Task Mail_auth_dkim_vectors_verify(string file)
+    {
+        var (dns, message) = await LoadAsync(Path.Combine(Folder, "mail-auth", "dkim", file));
+        await using var _ = dns;
+        var verification = new DkimVerification(new DnsClientResolver(dns.Options()), new FixedTime(DateTimeOffset.FromUnixTimeSeconds(1667843664)));
+
+        var results = await verification.VerifyAsync(message, CancellationToken.None);
+
+        Assert.True(results[^1].Result == AuthResult.Pass, $"{results[^1].Result}: {results[^1].Reason}");
+    }
+
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(ArcVectors))]
+    public async Task Mail_auth_arc_vectors_verify(string file)
+    {
+        var (dns, message) = await LoadAsync(Path.Combine(Folder, "mail-auth", "arc", file));
+        await using var _ = dns;
+        var resolver = new DnsClientResolver(dns.Options());
+
+        var arc = await new ArcVerification(resolver).VerifyAsync(message, CancellationToken.None);
+        var dkim = await new DkimVerification(resolver, new FixedTime(DateTimeOffset.FromUnixTimeSeconds(1667843664))).VerifyAsync(message, CancellationToken.None);
+
+        Assert.Equal(AuthResult.Pass, arc.Result);
+        Assert.Contains(dkim, result => result.Result == AuthResult.Pass);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Rfc8463_example_passes_with_both_its_ed25519_and_rsa_signatures()
+    {
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddTxt("brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+        dns.AddTxt("test._domainkey.football.example.com", File.ReadAllText(Path.Combine(Folder, "dkimpy", "test.txt")).Trim());
+        var message = await MimeMessage.LoadAsync(Path.Combine(Folder, "dkimpy", "rfc6376.signed.msg"));
+
+        var results = await new DkimVerification(new DnsClientResolver(dns.Options()), TimeProvider.System).VerifyAsync(message, CancellationToken.None);
+
+        Assert.Equal(2, results.Count);
+        Assert.All(results, result => Assert.Equal(AuthResult.Pass, result.Result));
+        Assert.Equal(["ed25519-sha256", "rsa-sha256"], results.Select(result => result.Algorithm));
+        Assert.All(results, result => Assert.Equal("football.example.com", result.Domain));
+    }
+}
