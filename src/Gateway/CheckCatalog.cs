@@ -2,9 +2,11 @@ using Gateway.Core.Authentication.Arc;
 using Gateway.Core.Authentication.Dkim;
 using Gateway.Core.Authentication.Dmarc;
 using Gateway.Core.Authentication.Spf;
+using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway;
 
@@ -12,9 +14,18 @@ namespace Gateway;
 internal static class CheckCatalog
 {
     /// <param name="dns">The shared resolver; null means offline, so every DNS-based check is left out.</param>
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns)
+    /// <param name="models">The spam model source; null when the classifier is disabled.</param>
+    public static ModelSource? Models(GatewayOptions options, ILoggerFactory loggerFactory) =>
+        options.Classifier.Enabled ? new ModelSource(options.Classifier.ModelPath(options.BaseFolder), loggerFactory.CreateLogger<ModelSource>()) : null;
+
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models)
     {
         var checks = new List<IMessageCheck>();
+        if (models is not null)
+        {
+            checks.Add(new ClassifierCheck(models));
+        }
+
         if (dns is not null)
         {
             checks.Add(new SpfCheck(new SpfEvaluator(dns, options.Hostname)));

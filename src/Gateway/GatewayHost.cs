@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using Gateway.Core.Authentication.Spf;
+using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.Delivery.Directory;
@@ -25,6 +26,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly SmtpServer.SmtpServer _server;
     private readonly IDownstream _downstream;
     private readonly IMetricServer? _metricServer;
+    private readonly ModelSource? _models;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
@@ -33,7 +35,8 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         var policy = ScoringPolicy.LoadFolder(rulesFolder);
         Dns = new DnsClientResolver(options.Dns);
-        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns), options.Limits.CheckTimeout), () => policy);
+        _models = CheckCatalog.Models(options, loggerFactory);
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models), options.Limits.CheckTimeout), () => policy);
         _downstream = options.Downstream.IsDirectory
             ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
             : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>());
@@ -142,6 +145,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         await _downstream.DisposeAsync();
+        _models?.Dispose();
         _stopping.Dispose();
     }
 

@@ -25,6 +25,8 @@ public static class Program
                     return await RunCommand.RunAsync(args.Skip(1), error, cancellationToken);
                 case "check":
                     return await CheckCommand.RunAsync(args.Skip(1), output, cancellationToken);
+                case "train":
+                    return await TrainCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case null or "help" or "--help" or "-h":
                     await output.WriteLineAsync(Usage);
                     return args.Length == 0 ? 2 : 0;
@@ -42,6 +44,11 @@ public static class Program
             await error.WriteLineAsync($"gateway: {exception.Message}");
             return 2;
         }
+        catch (FileNotFoundException exception)
+        {
+            await error.WriteLineAsync($"gateway: {exception.Message}");
+            return 2;
+        }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"gateway: {exception.Message}");
@@ -52,6 +59,7 @@ public static class Program
     private const string Usage = """
         usage: gateway run [--config FILE]
                gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] PATH...
+               gateway train --ham DIR --spam DIR [--out models/spam.zip]   (--ham and --spam may repeat)
                gateway --version
 
         Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).

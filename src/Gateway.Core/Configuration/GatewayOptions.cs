@@ -30,6 +30,8 @@ public sealed class GatewayOptions
 
     public AuthenticationOptions Authentication { get; set; } = new();
 
+    public ClassifierOptions Classifier { get; set; } = new();
+
     /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
     public string BaseFolder { get; set; } = Environment.CurrentDirectory;

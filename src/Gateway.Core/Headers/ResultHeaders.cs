@@ -30,7 +30,7 @@ public static class ResultHeaders
 
         fields.Add($"X-Spam-Flag: {flag}");
         fields.Add($"X-Spam-Score: {Format(verdict.Score)}");
-        fields.Add(Status(verdict, policy));
+        fields.Add(Status(verdict, policy, message.Classification));
         return fields;
     }
 
@@ -39,24 +39,34 @@ public static class ResultHeaders
     {
         var protocol = envelope.IsTls ? "ESMTPS" : "ESMTP";
         var forClause = envelope.Recipients.Count == 1 ? $"\r\n\tfor <{envelope.Recipients[0]}>" : string.Empty;
-        return $"Received: from {Sanitize(envelope.HeloName)} ([{envelope.ClientAddress}])\r\n\tby {hostname} (Gateway) with {protocol} id {queueId}{forClause};\r\n\t{DateUtils.FormatDate(now)}";
+        return $"Received: from {SanitizeName(envelope.HeloName)} ([{envelope.ClientAddress}])\r\n\tby {hostname} (Gateway) with {protocol} id {queueId}{forClause};\r\n\t{DateUtils.FormatDate(now)}";
     }
 
     /// <summary>SpamAssassin's shape, with rspamd's symbol list: <c>No, score=1.20 tag=6.00 reject=15.00 symbols=A(1.00),B(0.20)</c>.</summary>
-    private static string Status(Verdict verdict, ScoringPolicy policy)
+    private static string Status(Verdict verdict, ScoringPolicy policy, Classification.ClassifierResult? classification)
     {
         var yesNo = verdict.Action is VerdictAction.Tag or VerdictAction.Reject ? "Yes" : "No";
         var thresholds = policy.Actions.Actions;
         var symbols = verdict.Symbols.Count == 0 ? "none" : string.Join(",\r\n\t", verdict.Symbols.Select(symbol => $"{symbol.Name}({Format(symbol.Score)})"));
-        return $"X-Spam-Status: {yesNo}, score={Format(verdict.Score)} tag={Format(thresholds.Tag)} reject={Format(thresholds.Reject)}\r\n\tsymbols={symbols}";
+        var status = $"X-Spam-Status: {yesNo}, score={Format(verdict.Score)} tag={Format(thresholds.Tag)} reject={Format(thresholds.Reject)}\r\n\tsymbols={symbols}";
+        if (classification is not null)
+        {
+            // The features that moved the classifier most, so a user can see why (header-safe ASCII).
+            status += $"\r\n\tclassifier=p={classification.SpamProbability.ToString("0.000", CultureInfo.InvariantCulture)} {Sanitize(classification.Explain())}";
+        }
+
+        return status;
     }
 
     private static string Format(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
 
     /// <summary>The HELO name is client-supplied; keep header syntax intact whatever it holds.</summary>
-    private static string Sanitize(string text)
+    private static string SanitizeName(string text)
     {
         var clean = new string([.. text.Where(c => c > ' ' && c < 127 && c is not '(' and not ')' and not ';')]);
         return clean.Length == 0 ? "unknown" : clean;
     }
+
+    /// <summary>Printable ASCII on one line; anything else becomes '?'.</summary>
+    private static string Sanitize(string text) => new([.. text.Select(c => c is >= ' ' and < (char)127 ? c : '?')]);
 }

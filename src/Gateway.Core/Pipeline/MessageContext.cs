@@ -28,6 +28,9 @@ public sealed class MessageContext
     /// <summary>SPF results and the rest of sender authentication, for later stages.</summary>
     public AuthenticationOutcome Authentication { get; } = new();
 
+    /// <summary>The spam classifier's answer; null when no model is loaded.</summary>
+    public Classification.ClassifierResult? Classification { get; set; }
+
     /// <summary>SPF as started at MAIL FROM time by the SMTP session (null when scanning files).</summary>
     public Task<SpfOutcome>? SpfAtMailFrom { get; init; }
 

@@ -6,7 +6,7 @@ namespace Gateway.Cli;
 /// </summary>
 internal sealed class Arguments
 {
-    private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string?>> _options = new(StringComparer.Ordinal);
 
     private Arguments(List<string> positional) => Positional = positional;
 
@@ -39,11 +39,11 @@ internal sealed class Arguments
             var (name, inlineValue) = arg.IndexOf('=') is var equals and > 0 ? (arg[..equals], arg[(equals + 1)..]) : (arg, null);
             if (flagOptions.Contains(name) && inlineValue is null)
             {
-                parsed._options[name] = null;
+                parsed.Add(name, null);
             }
             else if (valueOptions.Contains(name))
             {
-                parsed._options[name] = inlineValue ?? (enumerator.MoveNext() ? enumerator.Current : throw new UsageException($"{name} needs a value"));
+                parsed.Add(name, inlineValue ?? (enumerator.MoveNext() ? enumerator.Current : throw new UsageException($"{name} needs a value")));
             }
             else
             {
@@ -54,7 +54,21 @@ internal sealed class Arguments
         return parsed;
     }
 
-    public string? Value(string name) => _options.GetValueOrDefault(name);
+    /// <summary>The last value given for an option (later ones win, as in most tools).</summary>
+    public string? Value(string name) => _options.TryGetValue(name, out var values) ? values[^1] : null;
+
+    /// <summary>Every value of an option that may repeat (--ham A --ham B).</summary>
+    public IReadOnlyList<string> Values(string name) => _options.TryGetValue(name, out var values) ? [.. values.OfType<string>()] : [];
+
+    private void Add(string name, string? value)
+    {
+        if (!_options.TryGetValue(name, out var values))
+        {
+            _options[name] = values = [];
+        }
+
+        values.Add(value);
+    }
 
     public bool Has(string name) => _options.ContainsKey(name);
 }

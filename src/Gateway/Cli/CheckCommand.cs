@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Core.Authentication;
+using Gateway.Core.Corpus;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
@@ -34,7 +35,9 @@ internal static class CheckCommand
         var config = ConfigSource.Load(parsed.Value("--config"));
         var policy = ScoringPolicy.LoadFolder(config.RulesFolder);
         var dns = parsed.Has("--offline") ? null : new DnsClientResolver(config.Options.Dns);
-        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns), config.Options.Limits.CheckTimeout);
+        using var loggerFactory = Logging.Create();
+        using var models = CheckCatalog.Models(config.Options, loggerFactory);
+        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models), config.Options.Limits.CheckTimeout);
         var scanner = new MessageScanner(runner, () => policy);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
 
@@ -55,7 +58,7 @@ internal static class CheckCommand
 
     /// <summary>
     /// Stages that have not run report null (not evaluated), never a made-up result: auth is null offline,
-    /// classifier until the classifier stage lands.
+    /// classifier when no model is loaded.
     /// </summary>
     private static string ToJson(string name, ScanResult scan)
     {
@@ -74,7 +77,11 @@ internal static class CheckCommand
                 Dmarc = auth.Dmarc is null ? null : AuthenticationOutcome.Word(auth.Dmarc.Result),
                 Arc = auth.Arc is null ? null : AuthenticationOutcome.Word(auth.Arc.Result),
             },
-            Classifier = new { SpamProbability = (double?)null },
+            Classifier = new
+            {
+                SpamProbability = scan.Context.Classification?.SpamProbability,
+                TopFeatures = scan.Context.Classification?.TopFeatures.Select(feature => new { feature.Feature, Weight = Math.Round(feature.Weight, 4) }),
+            },
         },
         Json);
     }

@@ -16,7 +16,7 @@ internal sealed record ConfigSource(GatewayOptions Options, string RulesFolder, 
     {
         if (path is null)
         {
-            var options = GatewayOptions.Load(BuiltInName, BuiltInText());
+            var options = GatewayOptions.Load(BuiltInName, BuiltInText(), Environment.CurrentDirectory);
             return new ConfigSource(options, Path.GetFullPath(options.Rules), BuiltInName);
         }
 

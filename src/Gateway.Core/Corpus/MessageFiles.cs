@@ -1,13 +1,13 @@
 using MimeKit;
 
-namespace Gateway.Cli;
+namespace Gateway.Core.Corpus;
 
 /// <summary>
 /// The messages named on the command line: .eml files, directories (recursively, in name order) and mbox
 /// files. A file whose first line is an mbox "From " line is read as mbox, which also covers single
 /// messages saved with an envelope line (as in the SpamAssassin corpus).
 /// </summary>
-internal static class MessageFiles
+public static class MessageFiles
 {
     public sealed record Item(string Name, ReadOnlyMemory<byte> Raw);
 
@@ -31,7 +31,7 @@ internal static class MessageFiles
 
         if (!File.Exists(path))
         {
-            throw new UsageException($"{path}: no such file or directory");
+            throw new FileNotFoundException($"{path}: no such file or directory", path);
         }
 
         foreach (var item in ReadFile(path))

@@ -1,0 +1,18 @@
+namespace Gateway.Core.Classification;
+
+/// <summary>
+/// How a probability becomes a symbol: ML_SPAM with factor 0..1 above 0.5, ML_HAM below. With the shipped
+/// weights (ML_SPAM 8, tag at 6) the classifier alone tags from p = 0.875; that is the tag threshold the
+/// training report measures false positives at.
+/// </summary>
+public static class ClassifierScoring
+{
+    public const string SpamSymbol = "ML_SPAM";
+    public const string HamSymbol = "ML_HAM";
+
+    /// <summary>The probability at which ML_SPAM alone reaches the tag threshold with the shipped weights.</summary>
+    public const double TagThreshold = 0.875;
+
+    public static (string Symbol, double Factor) ToSymbol(double probability) =>
+        probability >= 0.5 ? (SpamSymbol, (probability - 0.5) * 2) : (HamSymbol, (0.5 - probability) * 2);
+}

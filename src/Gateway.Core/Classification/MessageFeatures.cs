@@ -1,0 +1,138 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using MimeKit;
+using MimeKit.Text;
+
+namespace Gateway.Core.Classification;
+
+/// <summary>
+/// What the classifier sees of a message, computed in exactly one place for training and scoring so the
+/// two can never drift: the text (subject, decoded text parts, HTML reduced to visible text, a few header
+/// tokens) and numeric features.
+/// </summary>
+public sealed partial record MessageFeatures(
+    string Text,
+    float SizeLog,
+    float UrlCount,
+    float DistinctDomains,
+    float HtmlRatio,
+    float AttachmentCount,
+    float UppercaseRatio,
+    float PunctuationRatio,
+    float ReceivedCount)
+{
+    /// <summary>Text beyond this is not read: the start of a message says what it is, and scoring stays cheap.</summary>
+    private const int MaxTextLength = 16 * 1024;
+
+    public static readonly string[] NumericNames =
+        [nameof(SizeLog), nameof(UrlCount), nameof(DistinctDomains), nameof(HtmlRatio), nameof(AttachmentCount), nameof(UppercaseRatio), nameof(PunctuationRatio), nameof(ReceivedCount)];
+
+    public static MessageFeatures Extract(MimeMessage message, int rawSize)
+    {
+        var plain = new StringBuilder();
+        var html = new StringBuilder();
+        var htmlLength = 0;
+        var attachments = 0;
+        var tokens = new List<string>();
+        foreach (var part in message.BodyParts)
+        {
+            if (part is MimePart { IsAttachment: true } attachment)
+            {
+                attachments++;
+                tokens.Add("xattach" + Token(Path.GetExtension(attachment.FileName ?? string.Empty)));
+                continue;
+            }
+
+            if (part is not TextPart text || plain.Length + html.Length > MaxTextLength)
+            {
+                continue;
+            }
+
+            var content = SafeText(text);
+            if (text.IsHtml)
+            {
+                htmlLength += content.Length;
+                html.Append(VisibleText(content)).Append('\n');
+            }
+            else
+            {
+                plain.Append(content).Append('\n');
+            }
+        }
+
+        tokens.Add("xct" + Token(message.Body?.ContentType.MimeType ?? "none"));
+        var mailer = message.Headers[HeaderId.XMailer] ?? message.Headers["User-Agent"];
+        if (mailer is not null)
+        {
+            tokens.Add("xmailer" + Token(mailer.Split(' ', '/')[0]));
+        }
+
+        var body = plain.Length > 0 ? plain.ToString() : html.ToString();
+        var allText = $"{message.Subject}\n{message.Subject}\n{Truncate(body)}\n{string.Join(' ', tokens)}";
+        var urls = UrlPattern().Matches(plain.ToString() + html.ToString() + HrefText(message));
+        var domains = urls.Select(url => url.Groups[1].Value.ToLowerInvariant()).Distinct().Count();
+        var letters = body.Count(char.IsLetter);
+        return new MessageFeatures(
+            allText,
+            (float)Math.Log(1 + rawSize),
+            (float)Math.Log(1 + urls.Count),
+            (float)Math.Log(1 + domains),
+            htmlLength == 0 ? 0f : (float)htmlLength / (htmlLength + plain.Length),
+            attachments,
+            letters == 0 ? 0f : (float)body.Count(char.IsUpper) / letters,
+            body.Length == 0 ? 0f : (float)body.Count(c => c is '!' or '$' or '%') / body.Length,
+            message.Headers.Count(header => header.Id == HeaderId.Received));
+    }
+
+    /// <summary>Visible text of HTML: tags dropped, script and style skipped, entities decoded (MimeKit's tokenizer).</summary>
+    public static string VisibleText(string html)
+    {
+        var output = new StringBuilder(html.Length / 2);
+        var tokenizer = new HtmlTokenizer(new StringReader(html));
+        var skipping = false;
+        while (tokenizer.ReadNextToken(out var token))
+        {
+            switch (token)
+            {
+                case HtmlTagToken tag when tag.Id is HtmlTagId.Script or HtmlTagId.Style:
+                    skipping = !tag.IsEndTag;
+                    break;
+                case HtmlTagToken tag when tag.Id is HtmlTagId.Br or HtmlTagId.P or HtmlTagId.Div or HtmlTagId.TR or HtmlTagId.LI:
+                    output.Append('\n');
+                    break;
+                case HtmlDataToken data when !skipping:
+                    output.Append(data.Data);
+                    break;
+            }
+        }
+
+        return output.ToString();
+    }
+
+    /// <summary>href targets count as URLs even when the visible text hides them.</summary>
+    private static string HrefText(MimeMessage message) =>
+        string.Join(' ', message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).SelectMany(part => HrefPattern().Matches(SafeText(part)).Select(match => match.Groups[1].Value)));
+
+    /// <summary>A broken charset or transfer encoding must not stop scoring.</summary>
+    private static string SafeText(TextPart part)
+    {
+        try
+        {
+            return part.Text ?? string.Empty;
+        }
+        catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException or DecoderFallbackException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= MaxTextLength ? text : text[..MaxTextLength];
+
+    private static string Token(string text) => new([.. text.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit)]);
+
+    [GeneratedRegex(@"(?:https?://|www\.)([A-Za-z0-9.\-]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex UrlPattern();
+
+    [GeneratedRegex(@"href\s*=\s*[""']?([^""'\s>]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex HrefPattern();
+}

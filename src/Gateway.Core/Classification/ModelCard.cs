@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text;
+
+namespace Gateway.Core.Classification;
+
+/// <summary>Writes models/MODEL.md: what the model was trained on, how, and how well it did on the hold-out.</summary>
+public static class ModelCard
+{
+    public static string Render(TrainingReport report, IReadOnlyList<string> hamFolders, IReadOnlyList<string> spamFolders, string command, DateTimeOffset trainedAt)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Spam model card");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- trained: {trainedAt:yyyy-MM-dd HH:mm} UTC, by `gateway train` (ML.NET, fixed seed: the same data gives the same model)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- ham folders: {string.Join(", ", hamFolders.Select(folder => $"`{folder}`"))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- spam folders: {string.Join(", ", spamFolders.Select(folder => $"`{folder}`"))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- split: stratified, deterministic by a hash of each message's path; {SpamModelTrainer.HoldOutFraction:P0} held out");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- training set: {report.TrainHam} ham, {report.TrainSpam} spam; hold-out: {report.HoldOutHam} ham, {report.HoldOutSpam} spam");
+        text.AppendLine("- features: subject, decoded text parts, HTML reduced to visible text, content-type/mailer/attachment tokens (word 1-2-grams and character 3-grams, L2-normalised), plus size, URL and domain counts, HTML share, attachment count, uppercase and punctuation ratios, Received count");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- chosen trainer: **{report.Chosen.Trainer}** (best hold-out AUC), probabilities calibrated (Platt)");
+        text.AppendLine();
+        text.AppendLine("## Hold-out figures");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"The classifier alone tags a message from p >= {ClassifierScoring.TagThreshold} (ML_SPAM weight 8 x factor 2(p-0.5) reaches the tag threshold 6).");
+        text.AppendLine();
+        text.AppendLine("| trainer | AUC | threshold | precision | spam recall | F1 | ham false positives | TP | FP | TN | FN | training time |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var candidate in report.Candidates)
+        {
+            foreach (var metrics in new[] { candidate.AtHalf, candidate.AtTag })
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {candidate.Trainer}{(candidate == report.Chosen ? " (chosen)" : string.Empty)} | {candidate.Auc:0.0000} | {metrics.Threshold:0.###} | {metrics.Precision:P2} | {metrics.Recall:P2} | {metrics.F1:0.0000} | {metrics.FalsePositiveRate:P2} | {metrics.TruePositives} | {metrics.FalsePositives} | {metrics.TrueNegatives} | {metrics.FalseNegatives} | {candidate.TrainingTime.TotalSeconds:0}s |");
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine("These figures are on our own hold-out split of the development part of the corpus; the corpus's official hold-out part is not in this repository.");
+        text.AppendLine();
+        text.AppendLine("## Reproduce or retrain");
+        text.AppendLine();
+        text.AppendLine("```sh");
+        text.AppendLine(command);
+        text.AppendLine("```");
+        text.AppendLine();
+        text.AppendLine("To retrain on your own mail, add your folders (`.eml` files, directories or mbox): `--ham` and `--spam` repeat, e.g. `--ham ../shared/corpus/ham --ham /srv/mail/ham --spam ../shared/corpus/spam --spam /srv/mail/junk`. The gateway reloads `models/spam.zip` when the file changes.");
+        return text.ToString();
+    }
+}

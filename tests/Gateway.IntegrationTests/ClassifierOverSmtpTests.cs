@@ -1,0 +1,43 @@
+namespace Gateway.IntegrationTests;
+
+/// <summary>The classifier inside the running gateway: with the shipped model, and with none at all.</summary>
+public sealed class ClassifierOverSmtpTests
+{
+    private static readonly byte[] Spammy = TestMessages.Crlf(
+        "From: deals@remote.test\nTo: user@example.test\nSubject: FREE CASH!!! Act now, limited offer\nContent-Type: text/html\n\n" +
+        "<html><body><p>Dear friend, you have been selected to receive $1,000,000 FREE!!! " +
+        "Click <a href=\"http://cash.example.test/claim\">here</a> to claim your prize. Unsubscribe <a href=\"http://cash.example.test/u\">here</a>.</p></body></html>\n.\n");
+
+    [Fact(Timeout = 60_000)]
+    public async Task Without_a_model_mail_flows_and_no_classifier_symbol_is_added()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = "/nonexistent/spam.zip");
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(Spammy);
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        var text = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
+        Assert.DoesNotContain("ML_SPAM", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("classifier=", text, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task With_the_shipped_model_the_verdict_is_explained_in_x_spam_status()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip"));
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(Spammy);
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        var text = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
+        Assert.Contains("ML_SPAM(", text, StringComparison.Ordinal);
+        Assert.Matches(@"\tclassifier=p=0\.\d{3} [+-]""", text);
+        Assert.Contains("X-Spam-Flag: YES", text, StringComparison.Ordinal);
+    }
+}
