@@ -10,7 +10,7 @@ using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
 using Gateway.Smtp;
 using Microsoft.Extensions.Logging;
-using Prometheus;
+using Gateway.Metrics;
 using SmtpServer;
 using SmtpServer.Net;
 using SmtpServer.Protocol;
@@ -25,8 +25,10 @@ public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly SmtpServer.SmtpServer _server;
     private readonly IDownstream _downstream;
-    private readonly IMetricServer? _metricServer;
+    private readonly IPEndPoint? _metricsEndPoint;
     private readonly ModelSource? _models;
+    private readonly Readiness _readiness;
+    private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
@@ -34,12 +36,24 @@ public sealed class GatewayHost : IAsyncDisposable
     private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory)
     {
         var policy = ScoringPolicy.LoadFolder(rulesFolder);
-        Dns = new DnsClientResolver(options.Dns);
+        Dns = new InstrumentedDnsResolver(new DnsClientResolver(options.Dns));
         _models = CheckCatalog.Models(options, loggerFactory);
+        if (_models is not null)
+        {
+            _models.Reloaded += ok =>
+            {
+                GatewayMetrics.Reloads.WithLabels("model", ok ? "ok" : "failed").Inc();
+                GatewayMetrics.ModelLoaded.Set(_models.Current is null ? 0 : 1);
+            };
+            GatewayMetrics.ModelLoaded.Set(_models.Current is null ? 0 : 1);
+        }
+
+        GatewayMetrics.BuildInfo.WithLabels(Program.Version).Set(1);
+        _readiness = new Readiness(options, _models) { PolicyLoaded = true };
         Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models), options.Limits.CheckTimeout), () => policy);
-        _downstream = options.Downstream.IsDirectory
+        _downstream = new InstrumentedDownstream(options.Downstream.IsDirectory
             ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
-            : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>());
+            : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>()));
 
         var listeners = new ConnectionLimitingListenerFactory(options.Limits.MaxConnections);
         listeners.EndpointStarted += (_, args) =>
@@ -79,10 +93,7 @@ public sealed class GatewayHost : IAsyncDisposable
         _server.SessionFaulted += (_, args) => OnSessionEnded(args.Context);
         _server.SessionCancelled += (_, args) => OnSessionEnded(args.Context);
 
-        if (ListenAddress.TryParse(options.Metrics.Listen, 0, out var metricsEndPoint))
-        {
-            _metricServer = new MetricServer(metricsEndPoint!.Address.ToString(), metricsEndPoint.Port);
-        }
+        _metricsEndPoint = ListenAddress.TryParse(options.Metrics.Listen, 0, out var metricsEndPoint) ? metricsEndPoint : null;
     }
 
     public const string DefaultDirectory = "data/delivered";
@@ -110,7 +121,11 @@ public sealed class GatewayHost : IAsyncDisposable
     public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks = null)
     {
         var host = new GatewayHost(options, rulesFolder, checks, loggerFactory);
-        host._metricServer?.Start();
+        if (host._metricsEndPoint is { } metricsAt)
+        {
+            host._metricsEndpoint = new MetricsEndpoint(metricsAt, host._readiness);
+        }
+
         host._running = host._server.StartAsync(host._stopping.Token);
         var expected = options.Listen.Count;
         while (host.EndPoints.Count < expected)
@@ -123,6 +138,7 @@ public sealed class GatewayHost : IAsyncDisposable
             await Task.Delay(10, cancellationToken);
         }
 
+        host._readiness.Listening = true;
         return host;
     }
 
@@ -139,10 +155,12 @@ public sealed class GatewayHost : IAsyncDisposable
             // Sessions were cancelled; SmtpServer answered them 421.
         }
 
-        if (_metricServer is not null)
+        if (_metricsEndpoint is not null)
         {
-            await _metricServer.StopAsync();
+            await _metricsEndpoint.DisposeAsync();
         }
+
+        await _readiness.DisposeAsync();
 
         await _downstream.DisposeAsync();
         _models?.Dispose();

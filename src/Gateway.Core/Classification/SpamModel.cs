@@ -57,13 +57,31 @@ public sealed class SpamModel
         }
     }
 
-    /// <summary>"TextFeatures.w:free|money" → "free money"; numeric slots keep their names.</summary>
+    /// <summary>ML.NET slot names made readable: "Word.free|money" → "free money", "Char.f|r|<␠>" → "chars 'fr '".</summary>
     private static string CleanSlotName(string name)
     {
-        var dot = name.IndexOf('.');
-        var slot = dot < 0 ? name : name[(dot + 1)..];
-        return slot.StartsWith("w:", StringComparison.Ordinal) ? slot[2..].Replace('|', ' ')
-            : slot.StartsWith("t:", StringComparison.Ordinal) ? $"chars '{slot[2..].Replace("<␂>", "^", StringComparison.Ordinal).Replace("<␃>", "$", StringComparison.Ordinal)}'"
-            : slot;
+        var slot = name;
+        foreach (var prefix in new[] { "TextFeatures.", "Numeric." })
+        {
+            if (slot.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                slot = slot[prefix.Length..];
+            }
+        }
+
+        if (slot.StartsWith("Word.", StringComparison.Ordinal))
+        {
+            return slot[5..].Replace('|', ' ');
+        }
+
+        if (slot.StartsWith("Char.", StringComparison.Ordinal))
+        {
+            var chars = slot[5..].Replace("|", string.Empty, StringComparison.Ordinal)
+                .Replace("<␠>", " ", StringComparison.Ordinal).Replace("<␂>", "^", StringComparison.Ordinal)
+                .Replace("<␃>", "$", StringComparison.Ordinal).Replace("<␊>", "\\n", StringComparison.Ordinal);
+            return $"chars '{chars}'";
+        }
+
+        return slot;
     }
 }

@@ -32,6 +32,8 @@ public sealed class GatewayOptions
 
     public ClassifierOptions Classifier { get; set; } = new();
 
+    public LoggingOptions Logging { get; set; } = new();
+
     /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
     public string BaseFolder { get; set; } = Environment.CurrentDirectory;

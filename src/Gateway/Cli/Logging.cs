@@ -1,17 +1,31 @@
+using Gateway.Core.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Cli;
 
 internal static class Logging
 {
-    /// <summary>One line per event on stderr, so stdout stays clean for command output.</summary>
-    public static ILoggerFactory Create() => LoggerFactory.Create(builder => builder
-        .SetMinimumLevel(LogLevel.Information)
-        .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace)
-        .AddSimpleConsole(options =>
+    /// <summary>One line per event on stderr (stdout stays clean for command output), as text or JSON.</summary>
+    public static ILoggerFactory Create(LogFormat format = LogFormat.Text) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(LogLevel.Information)
+            .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (format == LogFormat.Json)
         {
-            options.SingleLine = true;
-            options.UseUtcTimestamp = true;
-            options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
-        }));
+            builder.AddJsonConsole(options =>
+            {
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            });
+        }
+        else
+        {
+            builder.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+    });
 }

@@ -16,7 +16,7 @@ internal static class RunCommand
         }
 
         var config = ConfigSource.Load(parsed.Value("--config"));
-        using var loggerFactory = Logging.Create();
+        using var loggerFactory = Logging.Create(config.Options.Logging.Format);
         var logger = loggerFactory.CreateLogger("Gateway");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });

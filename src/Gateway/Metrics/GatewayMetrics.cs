@@ -2,18 +2,71 @@ using Prometheus;
 
 namespace Gateway.Metrics;
 
-/// <summary>Every metric the gateway exports, defined in one place (names follow Prometheus conventions).</summary>
+/// <summary>
+/// Every metric the gateway exports, defined in one place (Prometheus naming: gateway_ prefix, base units,
+/// _total for counters). deploy/grafana and deploy/prometheus may use only these; a test checks that.
+/// </summary>
 internal static class GatewayMetrics
 {
+    private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    public static readonly Gauge BuildInfo = Prometheus.Metrics.CreateGauge(
+        "gateway_build_info", "Always 1; the version label tells which build runs.", "version");
+
     public static readonly Counter Messages = Prometheus.Metrics.CreateCounter(
         "gateway_messages_total", "Messages that reached a verdict, by action.", "action");
 
-    public static readonly Counter Replies = Prometheus.Metrics.CreateCounter(
-        "gateway_data_replies_total", "Final replies to DATA, by reply class (2xx, 4xx, 5xx).", "class");
+    public static readonly Counter SymbolHits = Prometheus.Metrics.CreateCounter(
+        "gateway_symbol_hits_total", "Symbols reported by checks (bounded by rules/symbols.yaml and the checks).", "symbol");
+
+    public static readonly Histogram CheckDuration = Prometheus.Metrics.CreateHistogram(
+        "gateway_check_duration_seconds", "Time one check took, by check.", new HistogramConfiguration { LabelNames = ["check"], Buckets = LatencyBuckets });
+
+    public static readonly Counter CheckFailures = Prometheus.Metrics.CreateCounter(
+        "gateway_check_failures_total", "Checks that threw or timed out, by check and status.", "check", "status");
+
+    public static readonly Histogram MessageDuration = Prometheus.Metrics.CreateHistogram(
+        "gateway_message_duration_seconds", "From the end of DATA to our reply: scan, verdict and downstream DATA.", new HistogramConfiguration { Buckets = LatencyBuckets });
 
     public static readonly Gauge SessionsActive = Prometheus.Metrics.CreateGauge(
         "gateway_smtp_sessions_active", "SMTP sessions open now.");
 
+    public static readonly Counter Sessions = Prometheus.Metrics.CreateCounter(
+        "gateway_smtp_sessions_total", "SMTP sessions accepted.");
+
     public static readonly Counter ConnectionsRefused = Prometheus.Metrics.CreateCounter(
         "gateway_smtp_connections_refused_total", "Connections refused with 421 because max_connections was reached.");
+
+    public static readonly Counter Replies = Prometheus.Metrics.CreateCounter(
+        "gateway_smtp_replies_total", "Our replies to RCPT and to DATA, by stage and reply class (2xx, 4xx, 5xx).", "stage", "class");
+
+    public static readonly Counter DownstreamErrors = Prometheus.Metrics.CreateCounter(
+        "gateway_downstream_errors_total", "Downstream trouble, by kind: unreachable, timeout, lost, deferred (4xx), rejected (5xx).", "kind");
+
+    public static readonly Histogram DownstreamDuration = Prometheus.Metrics.CreateHistogram(
+        "gateway_downstream_duration_seconds", "Time the downstream took to answer our DATA.", new HistogramConfiguration { Buckets = LatencyBuckets });
+
+    public static readonly Gauge DownstreamUp = Prometheus.Metrics.CreateGauge(
+        "gateway_downstream_up", "1 when the last probe reached the downstream (or the delivery directory is writable).");
+
+    public static readonly Counter DnsQueries = Prometheus.Metrics.CreateCounter(
+        "gateway_dns_queries_total", "DNS queries, by record type and result (ok, nxdomain, temperror).", "type", "result");
+
+    public static readonly Histogram DnsDuration = Prometheus.Metrics.CreateHistogram(
+        "gateway_dns_duration_seconds", "DNS query latency, cache hits included.", new HistogramConfiguration { Buckets = LatencyBuckets });
+
+    public static readonly Histogram SpamProbability = Prometheus.Metrics.CreateHistogram(
+        "gateway_classifier_spam_probability", "The classifier's spam probability per message.", new HistogramConfiguration { Buckets = Histogram.LinearBuckets(0.1, 0.1, 9) });
+
+    public static readonly Counter Reloads = Prometheus.Metrics.CreateCounter(
+        "gateway_reloads_total", "Reloads of hot-reloaded files, by kind (model, rules) and result (ok, failed).", "kind", "result");
+
+    public static readonly Gauge ModelLoaded = Prometheus.Metrics.CreateGauge(
+        "gateway_classifier_model_loaded", "1 while a spam model is loaded.");
+
+    /// <summary>Every metric name above, for the dashboard and alert tests.</summary>
+    public static IEnumerable<string> Names => typeof(GatewayMetrics).GetFields()
+        .Select(member => member.GetValue(null))
+        .OfType<Collector>()
+        .Select(collector => collector.Name);
 }

@@ -33,6 +33,7 @@ internal sealed class ConnectionLimitingListenerFactory(int maxConnections) : En
                 if (Interlocked.Increment(ref owner._active) <= owner._maxConnections)
                 {
                     GatewayMetrics.SessionsActive.Inc();
+                    GatewayMetrics.Sessions.Inc();
                     return new CountedPipe(pipe, owner);
                 }
 

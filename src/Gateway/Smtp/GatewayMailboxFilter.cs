@@ -1,6 +1,7 @@
 using Gateway.Core.Authentication.Spf;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
+using Gateway.Metrics;
 using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
@@ -59,9 +60,14 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         }
 
         state.Recipients.Add(recipient);
+        GatewayMetrics.Replies.WithLabels("rcpt", "2xx").Inc();
         return true;
     }
 
     /// <summary>SmtpServer writes the reply of a thrown SmtpResponseException (appending a retry count).</summary>
-    private static SmtpResponseException Refuse(SmtpReply reply) => new(SmtpReplies.ToResponse(reply));
+    private static SmtpResponseException Refuse(SmtpReply reply)
+    {
+        GatewayMetrics.Replies.WithLabels("rcpt", SmtpReplies.Class(reply)).Inc();
+        return new(SmtpReplies.ToResponse(reply));
+    }
 }

@@ -20,10 +20,12 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
     {
         var state = SessionState.Of(context);
         var queueId = QueueIds.Next();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var reply = await ProcessAsync(context, state, queueId, buffer, cancellationToken);
-            GatewayMetrics.Replies.WithLabels(ReplyClass(reply)).Inc();
+            GatewayMetrics.Replies.WithLabels("data", SmtpReplies.Class(reply)).Inc();
+            GatewayMetrics.MessageDuration.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             return SmtpReplies.ToResponse(reply);
         }
         catch (Exception exception)
@@ -56,7 +58,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken, state.SpfAtMailFrom);
         var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);
 
-        GatewayMetrics.Messages.WithLabels(scan.Verdict.Action.ToString().ToLowerInvariant()).Inc();
+        Record(scan);
         Log.Message(
             logger,
             context.SessionId,
@@ -68,18 +70,40 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             raw.Length,
             scan.Verdict.Action,
             scan.Verdict.Score,
-            string.Join(',', scan.Verdict.Symbols.Select(symbol => symbol.Name)),
+            string.Join(',', scan.Verdict.Symbols.Where(symbol => symbol.Score != 0).OrderByDescending(symbol => Math.Abs(symbol.Score)).Take(8).Select(symbol => symbol.Name)),
+            (long)scan.Checks.Sum(check => check.Elapsed.TotalMilliseconds),
             reply.ToString());
         return reply;
     }
 
-    private static string ReplyClass(SmtpReply reply) => $"{reply.Code / 100}xx";
+    private static void Record(ScanResult scan)
+    {
+        GatewayMetrics.Messages.WithLabels(scan.Verdict.Action.ToString().ToLowerInvariant()).Inc();
+        foreach (var symbol in scan.Verdict.Symbols)
+        {
+            GatewayMetrics.SymbolHits.WithLabels(symbol.Name).Inc();
+        }
+
+        foreach (var check in scan.Checks)
+        {
+            GatewayMetrics.CheckDuration.WithLabels(check.Name).Observe(check.Elapsed.TotalSeconds);
+            if (check.Status is CheckStatus.Failed or CheckStatus.TimedOut)
+            {
+                GatewayMetrics.CheckFailures.WithLabels(check.Name, check.Status.ToString().ToLowerInvariant()).Inc();
+            }
+        }
+
+        if (scan.Context.Classification is { } classification)
+        {
+            GatewayMetrics.SpamProbability.Observe(classification.SpamProbability);
+        }
+    }
 
     private static partial class Log
     {
         [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
-            Message = "session={SessionId} id={QueueId} client=[{Client}] helo={Helo} from=<{From}> to=<{Recipients}> size={Size} action={Action} score={Score:0.00} symbols={Symbols} reply=\"{Reply}\"")]
-        public static partial void Message(ILogger logger, Guid sessionId, string queueId, IPAddress client, string helo, string from, string recipients, int size, Gateway.Core.Scoring.VerdictAction action, double score, string symbols, string reply);
+            Message = "session={SessionId} id={QueueId} client=[{Client}] helo={Helo} from=<{From}> to=<{Recipients}> size={Size} action={Action} score={Score:0.00} symbols={Symbols} checks_ms={ChecksMs} reply=\"{Reply}\"")]
+        public static partial void Message(ILogger logger, Guid sessionId, string queueId, IPAddress client, string helo, string from, string recipients, int size, Gateway.Core.Scoring.VerdictAction action, double score, string symbols, long checksMs, string reply);
 
         [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "session={SessionId} id={QueueId} processing failed; the client was told 451 4.3.0")]
         public static partial void ProcessingFailed(ILogger logger, Exception exception, Guid sessionId, string queueId);
