@@ -25,17 +25,8 @@ public sealed class ClassifierInput
 
     public bool Label { get; set; }
 
-    /// <summary>
-    /// Training weight: a ham message counts three times as much as a spam, because calling ham spam costs a
-    /// user real mail while a missed spam costs a keystroke (cost-sensitive training, as spam filters do).
-    /// </summary>
-    public float Weight { get; set; } = 1f;
-
-    public const float HamWeight = 3f;
-
     public static ClassifierInput From(MessageFeatures features, bool label = false) => new()
     {
-        Weight = label ? 1f : HamWeight,
         Text = features.Text,
         SizeLog = features.SizeLog,
         UrlCount = features.UrlCount,

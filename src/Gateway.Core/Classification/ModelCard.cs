@@ -35,6 +35,13 @@ public static class ModelCard
         }
 
         text.AppendLine();
+        text.AppendLine("## Against the project's targets (chosen model, hold-out)");
+        text.AppendLine();
+        var chosen = report.Chosen;
+        text.AppendLine(CultureInfo.InvariantCulture, $"- AUC >= 0.995: {chosen.Auc:0.0000} — {(chosen.Auc >= 0.995 ? "met" : "NOT met")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- ham false positives <= 0.5 % at the tag threshold: {chosen.AtTag.FalsePositiveRate:P2} ({chosen.AtTag.FalsePositives} of {chosen.AtTag.FalsePositives + chosen.AtTag.TrueNegatives}) — {(chosen.AtTag.FalsePositiveRate <= 0.005 ? "met" : "NOT met")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- spam recall >= 95 % at the tag threshold: {chosen.AtTag.Recall:P2} — {(chosen.AtTag.Recall >= 0.95 ? "met" : "NOT met")}");
+        text.AppendLine();
         text.AppendLine("These figures are on our own hold-out split of the development part of the corpus; the corpus's official hold-out part is not in this repository.");
         text.AppendLine();
         text.AppendLine("## Reproduce or retrain");

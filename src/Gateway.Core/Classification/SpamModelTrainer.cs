@@ -41,9 +41,9 @@ public sealed class SpamModelTrainer
         var candidates = new List<(CandidateReport Report, ITransformer Model)>
         {
             Fit("sdca-logistic-regression", featurizer, featurized, holdOutData, _ml.BinaryClassification.Trainers.SdcaLogisticRegression(
-                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = "Label", FeatureColumnName = "Features", ExampleWeightColumnName = "Weight", NumberOfThreads = 1, MaximumNumberOfIterations = 100 }), progress),
+                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = "Label", FeatureColumnName = "Features", NumberOfThreads = 1, MaximumNumberOfIterations = 100 }), progress),
             Fit("fasttree", featurizer, featurized, holdOutData, _ml.BinaryClassification.Trainers.FastTree(
-                new FastTreeBinaryTrainer.Options { LabelColumnName = "Label", FeatureColumnName = "Features", ExampleWeightColumnName = "Weight", NumberOfLeaves = 32, NumberOfTrees = 500, MinimumExampleCountPerLeaf = 5, LearningRate = 0.1, NumberOfThreads = 2 }), progress),
+                new FastTreeBinaryTrainer.Options { LabelColumnName = "Label", FeatureColumnName = "Features", NumberOfLeaves = 20, NumberOfTrees = 200, MinimumExampleCountPerLeaf = 5, LearningRate = 0.1, NumberOfThreads = 1 }), progress),
         };
 
         var best = candidates.OrderByDescending(candidate => candidate.Report.Auc).ThenBy(candidate => candidate.Report.AtTag.FalsePositiveRate).First();

@@ -78,7 +78,7 @@ internal sealed class Readiness : IAsyncDisposable
         }
     }
 
-    /// <summary>A TCP connect for an SMTP downstream (cheap, leaves no session behind); a write test for a directory.</summary>
+    /// <summary>The SMTP greeting for a downstream server; a write test for a delivery directory.</summary>
     private async Task<bool> ProbeAsync(CancellationToken cancellationToken)
     {
         var downstream = _options.Downstream;
@@ -101,13 +101,23 @@ internal sealed class Readiness : IAsyncDisposable
 
         try
         {
+            // Connect, wait for the 220 greeting, QUIT: a clean session in the downstream's log, no transaction.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(downstream.Timeout);
             using var client = new TcpClient();
             await client.ConnectAsync(downstream.Host!, downstream.Port, timeout.Token);
-            return true;
+            using var reader = new StreamReader(client.GetStream(), System.Text.Encoding.Latin1, false, 1024, leaveOpen: true);
+            string? line;
+            do
+            {
+                line = await reader.ReadLineAsync(timeout.Token);
+            }
+            while (line is { Length: > 3 } && line[3] == '-');
+
+            await client.GetStream().WriteAsync("QUIT\r\n"u8.ToArray(), timeout.Token);
+            return line?.StartsWith("220", StringComparison.Ordinal) == true;
         }
-        catch (Exception exception) when (exception is SocketException or OperationCanceledException)
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException or IOException)
         {
             return false;
         }

@@ -33,7 +33,14 @@ internal sealed class FakeDownstream : IAsyncDisposable
             .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, 0)))
             .Build();
         _server = new SmtpServer.SmtpServer(options, services);
-        _server.SessionCreated += (_, _) => Interlocked.Increment(ref Sessions);
+        // Sessions that said EHLO: readiness probes only connect, read the greeting and QUIT.
+        _server.SessionCreated += (_, args) => args.Context.CommandExecuted += (_, command) =>
+        {
+            if (command.Command is EhloCommand)
+            {
+                Interlocked.Increment(ref Sessions);
+            }
+        };
         _running = _server.StartAsync(_stop.Token);
     }
 
