@@ -6,6 +6,7 @@ using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Rules;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway;
@@ -34,6 +35,8 @@ internal static class CheckCatalog
             checks.Add(new DmarcCheck(new DmarcEvaluator(dns), options.Authentication));
         }
 
+        // Rules run last: they may test every other check's results and symbols.
+        checks.Add(new RulesCheck([.. checks.Select(check => check.Name)]));
         return checks;
     }
 }

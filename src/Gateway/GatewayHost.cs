@@ -27,6 +27,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly IDownstream _downstream;
     private readonly IPEndPoint? _metricsEndPoint;
     private readonly ModelSource? _models;
+    private readonly PolicySource _policy;
     private readonly Readiness _readiness;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
@@ -35,7 +36,8 @@ public sealed class GatewayHost : IAsyncDisposable
 
     private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory)
     {
-        var policy = ScoringPolicy.LoadFolder(rulesFolder);
+        _policy = new PolicySource(rulesFolder, loggerFactory.CreateLogger<PolicySource>());
+        _policy.Reloaded += ok => GatewayMetrics.Reloads.WithLabels("rules", ok ? "ok" : "failed").Inc();
         Dns = new InstrumentedDnsResolver(new DnsClientResolver(options.Dns));
         _models = CheckCatalog.Models(options, loggerFactory);
         if (_models is not null)
@@ -50,7 +52,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         GatewayMetrics.BuildInfo.WithLabels(Program.Version).Set(1);
         _readiness = new Readiness(options, _models) { PolicyLoaded = true };
-        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models), options.Limits.CheckTimeout), () => policy);
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models), options.Limits.CheckTimeout), () => _policy.Current);
         _downstream = new InstrumentedDownstream(options.Downstream.IsDirectory
             ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
             : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>()));
@@ -164,6 +166,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         await _downstream.DisposeAsync();
         _models?.Dispose();
+        _policy.Dispose();
         _stopping.Dispose();
     }
 

@@ -25,6 +25,8 @@ public static class Program
                     return await RunCommand.RunAsync(args.Skip(1), error, cancellationToken);
                 case "check":
                     return await CheckCommand.RunAsync(args.Skip(1), output, cancellationToken);
+                case "rules":
+                    return await RulesCommand.RunAsync([.. args.Skip(1)], output, error, cancellationToken);
                 case "train":
                     return await TrainCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case null or "help" or "--help" or "-h":
@@ -54,11 +56,23 @@ public static class Program
             await error.WriteLineAsync($"gateway: {exception.Message}");
             return 1;
         }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // A bug of ours: one line for the user, never a stack trace (set GATEWAY_DEBUG=1 to see it).
+            await error.WriteLineAsync($"gateway: internal error: {exception.GetType().Name}: {exception.Message}");
+            if (Environment.GetEnvironmentVariable("GATEWAY_DEBUG") == "1")
+            {
+                await error.WriteLineAsync(exception.ToString());
+            }
+
+            return 1;
+        }
     }
 
     private const string Usage = """
         usage: gateway run [--config FILE]
                gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] PATH...
+               gateway rules check [DIR] | gateway rules test [DIR]
                gateway train --ham DIR --spam DIR [--out models/spam.zip]   (--ham and --spam may repeat)
                gateway --version
 

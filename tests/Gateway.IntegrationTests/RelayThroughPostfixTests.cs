@@ -12,7 +12,7 @@ public sealed class RelayThroughPostfixTests
         await using var sink = await SmtpSink.StartAsync();
         await using var gateway = await TestGateway.StartAsync(sink.EndPoint);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-        var original = "From: sender@remote.test\r\nTo: user@example.test\r\nSubject: bytes\r\nX-Spam-Flag: YES\r\n\r\nline one\r\n..leading dot\r\n\tcaf\u00e9 8-bit\r\n";
+        var original = "From: sender@remote.test\r\nTo: user@example.test\r\nSubject: bytes\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\nMessage-ID: <bytes@remote.test>\r\nX-Spam-Flag: YES\r\n\r\nline one\r\n..leading dot\r\n\tcaf\u00e9 8-bit\r\n";
 
         Assert.All(await client.EnvelopeAsync("sender@remote.test", "user@example.test"), reply => Assert.StartsWith("250", reply, StringComparison.Ordinal));
         var reply = await client.DataAsync(Encoding.UTF8.GetBytes(original + ".\r\n"));

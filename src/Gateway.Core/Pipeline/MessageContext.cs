@@ -28,6 +28,9 @@ public sealed class MessageContext
     /// <summary>SPF results and the rest of sender authentication, for later stages.</summary>
     public AuthenticationOutcome Authentication { get; } = new();
 
+    /// <summary>The policy snapshot (weights, thresholds, rules) this message is decided with, taken once.</summary>
+    public ScoringPolicy? Policy { get; init; }
+
     /// <summary>The spam classifier's answer; null when no model is loaded.</summary>
     public Classification.ClassifierResult? Classification { get; set; }
 

@@ -16,7 +16,7 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
         // One snapshot per message: a policy reload never splits a decision.
         var policy = currentPolicy();
         var (message, parseError) = await ParseAsync(raw, cancellationToken);
-        var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message, SpfAtMailFrom = spfAtMailFrom };
+        var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message, SpfAtMailFrom = spfAtMailFrom, Policy = policy };
         if (parseError is not null)
         {
             context.Add(new SymbolHit(MimeParseErrorSymbol, 1.0, parseError));

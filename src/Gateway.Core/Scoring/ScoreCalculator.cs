@@ -8,8 +8,8 @@ public static class ScoreCalculator
     public static Verdict Decide(IReadOnlyList<SymbolHit> hits, ScoringPolicy policy) => Decide(hits, [], policy);
 
     /// <summary>
-    /// A forced reject wins over everything; then the check-error fallback; then the score thresholds, which a
-    /// forced tag can raise from accept to tag but never lower.
+    /// Forced actions first, strongest first (reject, tempfail, then accept for allow-lists); then the
+    /// check-error fallback; then the score thresholds, which a forced tag can raise from accept to tag.
     /// </summary>
     public static Verdict Decide(IReadOnlyList<SymbolHit> hits, IReadOnlyList<ForcedAction> forced, ScoringPolicy policy)
     {
@@ -22,6 +22,17 @@ public static class ScoreCalculator
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.Reject) is { } reject)
         {
             return new Verdict(VerdictAction.Reject, score, scored, reject.Reply, reject.Source);
+        }
+
+        if (forced.FirstOrDefault(action => action.Action == VerdictAction.TempFail) is { } tempfail)
+        {
+            return new Verdict(VerdictAction.TempFail, score, scored, tempfail.Reply, tempfail.Source);
+        }
+
+        if (forced.FirstOrDefault(action => action.Action == VerdictAction.Accept) is { } accept)
+        {
+            // An allow-list: beats the score and forced tags, never a forced reject.
+            return new Verdict(VerdictAction.Accept, score, scored, accept.Reply, accept.Source);
         }
 
         if (policy.Actions.OnCheckError == CheckErrorFallback.Tempfail && hits.Any(hit => hit.Name == PipelineRunner.CheckErrorSymbol))
@@ -40,8 +51,7 @@ public static class ScoreCalculator
         return new Verdict(action, score, scored);
     }
 
-    private static double WeightOf(string symbol, ScoringPolicy policy) =>
-        policy.Symbols.Symbols.TryGetValue(symbol, out var definition) ? definition.Weight : 0.0;
+    private static double WeightOf(string symbol, ScoringPolicy policy) => policy.WeightOf(symbol);
 
     /// <summary>Positive totals of a group stop at its max_score; negative evidence is never capped.</summary>
     private static double CappedTotal(IEnumerable<ScoredSymbol> scored, ScoringPolicy policy)

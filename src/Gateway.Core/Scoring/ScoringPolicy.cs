@@ -11,11 +11,18 @@ public sealed class ScoringPolicy
     public const string ActionsFileName = "actions.yaml";
     public const string SymbolsFileName = "symbols.yaml";
 
-    public ScoringPolicy(ActionsFile actions, SymbolsFile symbols)
+    public ScoringPolicy(ActionsFile actions, SymbolsFile symbols, Rules.RuleSet? rules = null)
     {
         Actions = actions;
         Symbols = symbols;
+        Rules = rules ?? Gateway.Core.Rules.RuleSet.Empty;
     }
+
+    public Rules.RuleSet Rules { get; }
+
+    /// <summary>A symbol's weight: symbols.yaml first, then the score of the rule of that name, else 0.</summary>
+    public double WeightOf(string symbol) =>
+        Symbols.Symbols.TryGetValue(symbol, out var definition) ? definition.Weight : Rules.WeightOf(symbol) ?? 0.0;
 
     public ActionsFile Actions { get; }
 
@@ -30,7 +37,8 @@ public sealed class ScoringPolicy
 
         return new ScoringPolicy(
             LoadFile<ActionsFile>(folder, ActionsFileName, (file, errors) => file.Validate(errors)),
-            LoadFile<SymbolsFile>(folder, SymbolsFileName, (file, errors) => file.Validate(errors)));
+            LoadFile<SymbolsFile>(folder, SymbolsFileName, (file, errors) => file.Validate(errors)),
+            Gateway.Core.Rules.RuleSetLoader.LoadFolder(folder));
     }
 
     private static T LoadFile<T>(string folder, string name, Action<T, ConfigErrors> validate)

@@ -19,6 +19,9 @@ internal static class GatewayMetrics
     public static readonly Counter SymbolHits = Prometheus.Metrics.CreateCounter(
         "gateway_symbol_hits_total", "Symbols reported by checks (bounded by rules/symbols.yaml and the checks).", "symbol");
 
+    public static readonly Counter RuleHits = Prometheus.Metrics.CreateCounter(
+        "gateway_rule_hits_total", "Rules that matched, by rule name.", "rule");
+
     public static readonly Histogram CheckDuration = Prometheus.Metrics.CreateHistogram(
         "gateway_check_duration_seconds", "Time one check took, by check.", new HistogramConfiguration { LabelNames = ["check"], Buckets = LatencyBuckets });
 

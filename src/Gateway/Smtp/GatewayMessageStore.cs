@@ -82,6 +82,10 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         foreach (var symbol in scan.Verdict.Symbols)
         {
             GatewayMetrics.SymbolHits.WithLabels(symbol.Name).Inc();
+            if (scan.Policy.Rules.Rules.Any(rule => rule.Name == symbol.Name))
+            {
+                GatewayMetrics.RuleHits.WithLabels(symbol.Name).Inc();
+            }
         }
 
         foreach (var check in scan.Checks)

@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+using Gateway.Core.Classification;
+using Gateway.Core.Pipeline;
+using MimeKit;
+
+namespace Gateway.Core.Rules;
+
+/// <summary>
+/// The fields rules can test, computed lazily from one message: a rule set that never looks at the body
+/// never pays for decoding it, and each field is computed once however many rules read it.
+/// </summary>
+public sealed partial class MessageView(MessageContext context)
+{
+    private readonly Lazy<string> _bodyText = new(() => BodyTextOf(context.Message));
+    private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(SafeText)));
+    private readonly Lazy<IReadOnlyList<string>> _urlDomains = new(() => UrlDomainsOf(context.Message));
+    private readonly Lazy<IReadOnlyList<MimePart>> _attachments = new(() => [.. context.Message.BodyParts.OfType<MimePart>().Where(part => part.IsAttachment || part.FileName is not null)]);
+
+    public MessageContext Context { get; } = context;
+
+    public string BodyText => _bodyText.Value;
+
+    public string Html => _html.Value;
+
+    public IReadOnlyList<string> UrlDomains => _urlDomains.Value;
+
+    public IReadOnlyList<MimePart> Attachments => _attachments.Value;
+
+    private static string BodyTextOf(MimeMessage message) => string.Join('\n', message.BodyParts.OfType<TextPart>()
+        .Select(part => part.IsHtml ? MessageFeatures.VisibleText(SafeText(part)) : SafeText(part)));
+
+    /// <summary>Hosts of http(s) links in text and in href attributes, lower case, without duplicates.</summary>
+    private static IReadOnlyList<string> UrlDomainsOf(MimeMessage message)
+    {
+        var text = string.Join('\n', message.BodyParts.OfType<TextPart>().Select(SafeText));
+        return [.. UrlHost().Matches(text).Select(match => match.Groups[1].Value.TrimEnd('.').ToLowerInvariant()).Distinct()];
+    }
+
+    private static string SafeText(TextPart part)
+    {
+        try
+        {
+            return part.Text ?? string.Empty;
+        }
+        catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException)
+        {
+            return string.Empty;
+        }
+    }
+
+    [GeneratedRegex(@"https?://(?:[^/\s""'<>@]*@)?([A-Za-z0-9.\-]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex UrlHost();
+}

@@ -1,0 +1,14 @@
+using Gateway.Core.Scoring;
+
+namespace Gateway.Core.Rules;
+
+/// <summary>One compiled rule: when its condition holds, its name is reported as a symbol (weight = score) and its action forced.</summary>
+public sealed record Rule(string Name, string? Description, Func<MessageView, bool> When, double? Score, VerdictAction? Action, string? Reply, string Location);
+
+/// <summary>All rules of a rules folder, compiled once; immutable, swapped whole on reload.</summary>
+public sealed record RuleSet(IReadOnlyList<Rule> Rules)
+{
+    public static readonly RuleSet Empty = new([]);
+
+    public double? WeightOf(string symbol) => Rules.FirstOrDefault(rule => rule.Name == symbol)?.Score;
+}

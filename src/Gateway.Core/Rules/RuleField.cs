@@ -1,0 +1,74 @@
+using System.Globalization;
+using MimeKit;
+
+namespace Gateway.Core.Rules;
+
+public enum FieldKind
+{
+    Text,
+    Number,
+    Address,
+    Boolean,
+}
+
+/// <summary>
+/// A field a condition can test, with its values for one message. Several values (recipients, headers,
+/// URL domains, attachments) match when any value matches.
+/// </summary>
+public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IEnumerable<string>> Values)
+{
+    private static readonly Dictionary<string, RuleField> Known = new(StringComparer.Ordinal)
+    {
+        ["connection.ip"] = new("connection.ip", FieldKind.Address, view => [view.Context.Envelope.ClientAddress.ToString()]),
+        ["connection.tls"] = new("connection.tls", FieldKind.Boolean, view => [view.Context.Envelope.IsTls ? "true" : "false"]),
+        ["helo"] = new("helo", FieldKind.Text, view => [view.Context.Envelope.HeloName]),
+        ["envelope.from"] = new("envelope.from", FieldKind.Text, view => view.Context.Envelope.From is { } from ? [from] : []),
+        ["envelope.from.domain"] = new("envelope.from.domain", FieldKind.Text, view => view.Context.Envelope.From is { } from ? [DomainOf(from)] : []),
+        ["envelope.rcpt"] = new("envelope.rcpt", FieldKind.Text, view => view.Context.Envelope.Recipients),
+        ["envelope.rcpt.domain"] = new("envelope.rcpt.domain", FieldKind.Text, view => view.Context.Envelope.Recipients.Select(DomainOf)),
+        ["from.address"] = new("from.address", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Address)),
+        ["from.domain"] = new("from.domain", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Domain)),
+        ["from.name"] = new("from.name", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Name ?? string.Empty)),
+        ["reply_to.address"] = new("reply_to.address", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Address)),
+        ["reply_to.domain"] = new("reply_to.domain", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Domain)),
+        ["subject"] = new("subject", FieldKind.Text, view => [view.Context.Message.Subject ?? string.Empty]),
+        ["body.text"] = new("body.text", FieldKind.Text, view => [view.BodyText]),
+        ["body.html"] = new("body.html", FieldKind.Text, view => view.Html.Length == 0 ? [] : [view.Html]),
+        ["url.domain"] = new("url.domain", FieldKind.Text, view => view.UrlDomains),
+        ["attachment.name"] = new("attachment.name", FieldKind.Text, view => view.Attachments.Select(part => part.FileName ?? string.Empty)),
+        ["attachment.extension"] = new("attachment.extension", FieldKind.Text, view => view.Attachments.Select(part => Path.GetExtension(part.FileName ?? string.Empty).TrimStart('.'))),
+        ["attachment.content_type"] = new("attachment.content_type", FieldKind.Text, view => view.Attachments.Select(part => part.ContentType.MimeType)),
+        ["message.size"] = new("message.size", FieldKind.Number, view => [view.Context.RawMessage.Length.ToString(CultureInfo.InvariantCulture)]),
+        ["auth.spf"] = new("auth.spf", FieldKind.Text, view => view.Context.Authentication.Spf is { } spf ? [spf.Result.ToString().ToLowerInvariant()] : []),
+        ["auth.dkim"] = new("auth.dkim", FieldKind.Text, view => view.Context.Authentication.DkimSummary is { } dkim ? [dkim] : []),
+        ["auth.dmarc"] = new("auth.dmarc", FieldKind.Text, view => view.Context.Authentication.Dmarc is { } dmarc ? [Authentication.AuthenticationOutcome.Word(dmarc.Result)] : []),
+        ["auth.arc"] = new("auth.arc", FieldKind.Text, view => view.Context.Authentication.Arc is { } arc ? [Authentication.AuthenticationOutcome.Word(arc.Result)] : []),
+        ["symbol"] = new("symbol", FieldKind.Text, view => view.Context.Symbols.Select(symbol => symbol.Name)),
+        ["classifier.spam_probability"] = new("classifier.spam_probability", FieldKind.Number, view => view.Context.Classification is { } result ? [result.SpamProbability.ToString(CultureInfo.InvariantCulture)] : []),
+    };
+
+    public static IEnumerable<string> KnownNames => Known.Keys.Append("header.<Name>");
+
+    /// <summary>A known field, or header.&lt;Name&gt; for every value of that header; null when unknown.</summary>
+    public static RuleField? Find(string name)
+    {
+        if (Known.TryGetValue(name, out var field))
+        {
+            return field;
+        }
+
+        if (name.StartsWith("header.", StringComparison.Ordinal) && name.Length > "header.".Length)
+        {
+            var header = name["header.".Length..];
+            // MimeKit keeps Content-* fields of the top level on the body entity, not on the message.
+            return new RuleField(name, FieldKind.Text, view => view.Context.Message.Headers
+                .Concat(view.Context.Message.Body?.Headers ?? [])
+                .Where(item => item.Field.Equals(header, StringComparison.OrdinalIgnoreCase))
+                .Select(item => item.Value));
+        }
+
+        return null;
+    }
+
+    private static string DomainOf(string address) => address.LastIndexOf('@') is var at and >= 0 ? address[(at + 1)..] : string.Empty;
+}
