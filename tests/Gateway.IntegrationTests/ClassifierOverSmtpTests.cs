@@ -25,7 +25,7 @@ public sealed class ClassifierOverSmtpTests
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task With_the_shipped_model_the_verdict_is_explained_in_x_spam_status()
+    public async Task With_the_shipped_model_spam_is_rejected_in_session_naming_the_classifier()
     {
         await using var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip"));
@@ -34,9 +34,29 @@ public sealed class ClassifierOverSmtpTests
 
         var reply = await client.DataAsync(Spammy);
 
+        Assert.StartsWith("550 5.7.1 Message rejected as spam", reply, StringComparison.Ordinal);
+        Assert.Contains("ML_SPAM", reply, StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task In_shadow_mode_the_verdict_is_forwarded_and_explained_in_x_spam_status()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip");
+            options.Mode = Gateway.Core.Configuration.GatewayMode.Shadow;
+        });
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(Spammy);
+
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
         var text = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
         Assert.Contains("ML_SPAM(", text, StringComparison.Ordinal);
+        Assert.Contains("X-Gateway-Would: reject", text, StringComparison.Ordinal);
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(text, @"\tclassifier=p=[01]\.\d{3} [+-]"""), text);
         Assert.Contains("X-Spam-Flag: YES", text, StringComparison.Ordinal);
     }
