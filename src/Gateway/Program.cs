@@ -27,6 +27,8 @@ public static class Program
                     return await CheckCommand.RunAsync(args.Skip(1), output, cancellationToken);
                 case "rules":
                     return await RulesCommand.RunAsync([.. args.Skip(1)], output, error, cancellationToken);
+                case "replay":
+                    return await ReplayCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case "train":
                     return await TrainCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case null or "help" or "--help" or "-h":
@@ -73,6 +75,7 @@ public static class Program
         usage: gateway run [--config FILE]
                gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] PATH...
                gateway rules check [DIR] | gateway rules test [DIR]
+               gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]
                gateway train --ham DIR --spam DIR [--out models/spam.zip]   (--ham and --spam may repeat)
                gateway --version
 

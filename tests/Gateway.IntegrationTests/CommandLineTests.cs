@@ -87,3 +87,95 @@ public sealed class CommandLineTests
         Assert.Matches(@"^gateway \d+\.\d+\.\d+\n$", output.Replace("\r", string.Empty, StringComparison.Ordinal));
     }
 }
+
+public sealed class RulesCommandLineTests
+{
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await Program.RunAsync(args, output, error, CancellationToken.None);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Rules_test_passes_on_the_shipped_rules_and_each_rule_has_a_case()
+    {
+        var (exitCode, output, error) = await RunAsync("rules", "test", RepositoryRoot.Rules);
+
+        Assert.True(exitCode == 0, output + error);
+        Assert.Matches(@"rules: \d+ passed, 0 failed", output);
+        var tests = File.ReadAllText(Path.Combine(RepositoryRoot.Rules, "tests", "default.yaml"));
+        var names = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(Path.Combine(RepositoryRoot.Rules, "default.rules.yaml")), @"- name: ([A-Z0-9_]+)").Select(match => match.Groups[1].Value).ToList();
+        Assert.True(names.Count >= 25);
+        Assert.All(names, name => Assert.Contains(name, tests, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Rules_check_on_a_broken_folder_exits_non_zero_with_positions()
+    {
+        var folder = Directory.CreateTempSubdirectory("broken-rules-").FullName;
+        foreach (var file in new[] { "actions.yaml", "symbols.yaml" })
+        {
+            File.Copy(Path.Combine(RepositoryRoot.Rules, file), Path.Combine(folder, file));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "x.rules.yaml"), "rules:\n  - name: X\n    when: {subject: {frobnicates: y}}\n    score: 1\n");
+
+        var (exitCode, _, error) = await RunAsync("rules", "check", folder);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"{Path.Combine(folder, "x.rules.yaml")}:3:22: operator 'frobnicates' does not apply to text field 'subject'", error.Trim());
+    }
+
+    [Fact]
+    public async Task A_failing_rule_test_exits_non_zero()
+    {
+        var folder = Directory.CreateTempSubdirectory("failing-rules-").FullName;
+        foreach (var file in new[] { "actions.yaml", "symbols.yaml", "default.rules.yaml" })
+        {
+            File.Copy(Path.Combine(RepositoryRoot.Rules, file), Path.Combine(folder, file));
+        }
+
+        Directory.CreateDirectory(Path.Combine(folder, "lists"));
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot.Rules, "lists")))
+        {
+            File.Copy(file, Path.Combine(folder, "lists", Path.GetFileName(file)));
+        }
+
+        Directory.CreateDirectory(Path.Combine(folder, "tests"));
+        File.Copy(Path.Combine(RepositoryRoot.Rules, "tests", "messages", "ham-plain.eml"), Path.Combine(folder, "tests", "ham.eml"));
+        File.WriteAllText(Path.Combine(folder, "tests", "t.yaml"), "tests:\n  - name: wrong expectation\n    message: ham.eml\n    expect: {action: reject}\n");
+
+        var (exitCode, output, _) = await RunAsync("rules", "test", folder);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("FAIL  wrong expectation", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_lists_what_a_candidate_policy_changes()
+    {
+        var candidate = Directory.CreateTempSubdirectory("candidate-").FullName;
+        foreach (var file in Directory.GetFiles(RepositoryRoot.Rules, "*.yaml"))
+        {
+            File.Copy(file, Path.Combine(candidate, Path.GetFileName(file)));
+        }
+
+        Directory.CreateDirectory(Path.Combine(candidate, "lists"));
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot.Rules, "lists")))
+        {
+            File.Copy(file, Path.Combine(candidate, "lists", Path.GetFileName(file)));
+        }
+
+        File.WriteAllText(Path.Combine(candidate, "actions.yaml"), "actions: {tag: 0.5, reject: 10}\n");
+        var config = Path.Combine(RepositoryRoot.Path, "gateway.yaml");
+        var spam = Path.Combine(RepositoryRoot.Rules, "tests", "messages");
+
+        var (exitCode, output, error) = await RunAsync("replay", "--config", config, "--labels", $"spam={spam}", "--rules", candidate);
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("accept -> tag", output, StringComparison.Ordinal);
+        Assert.Matches(@"spam: \d+ messages; detected \(tagged or rejected\): current \d+ \(.*\), candidate \d+", output);
+    }
+}

@@ -68,6 +68,29 @@ public sealed class VerdictTests
         Assert.Contains("CHECK_ERROR(0.00)", Encoding.ASCII.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Exchange_scl_is_stamped_from_the_verdict_and_a_forged_one_removed()
+    {
+        var downstream = await FakeDownstream.StartAsync();
+        await using var _ = downstream;
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Downstream.ExchangeScl = true, SymbolCheck.RulesFolder(), [new SymbolCheck("TEST_TAG")]);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(TestMessages.Crlf("X-MS-Exchange-Organization-SCL: -1
+From: sender@remote.test
+Subject: scl
+
+body
+.
+"));
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        var text = Encoding.ASCII.GetString(Assert.Single(downstream.Messages).Raw);
+        Assert.Contains("X-MS-Exchange-Organization-SCL: 6\r\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCL: -1", text, StringComparison.Ordinal);
+    }
+
     internal sealed record IMessageCheckFactory(string Symbol, bool Throws = false)
     {
         public SymbolCheck Create() => new(Symbol, Throws);

@@ -17,6 +17,12 @@ public sealed class DownstreamOptions
 
     public string? Directory { get; set; }
 
+    /// <summary>
+    /// Stamp X-MS-Exchange-Organization-SCL from the verdict (accept 0, tag 6, would-reject in shadow mode 9),
+    /// so an Exchange downstream files tagged mail into Junk itself (README: Exchange setup).
+    /// </summary>
+    public bool ExchangeScl { get; set; }
+
     public bool IsDirectory => Host is null;
 
     internal void Validate(ConfigErrors errors)

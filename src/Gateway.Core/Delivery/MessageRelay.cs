@@ -27,7 +27,7 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time)
             return new SmtpReply(451, "4.7.1", $"Message deferred: {verdict.Reason ?? "try again later"}");
         }
 
-        var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context, options.Hostname, options.EffectiveAuthservId, queueId, time.GetUtcNow()).ToList();
+        var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context, options.Hostname, options.EffectiveAuthservId, queueId, time.GetUtcNow(), options.Downstream.ExchangeScl).ToList();
         if (!enforce && verdict.Action is VerdictAction.Reject or VerdictAction.TempFail)
         {
             headers.Add($"X-Gateway-Would: {verdict.Action.ToString().ToLowerInvariant()} ({verdict.Reason ?? Explain(verdict)})");

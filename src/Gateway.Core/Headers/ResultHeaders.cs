@@ -11,14 +11,16 @@ namespace Gateway.Core.Headers;
 /// </summary>
 public static class ResultHeaders
 {
-    private static readonly HashSet<string> OwnedFieldNames = new(["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Gateway-Would"], StringComparer.OrdinalIgnoreCase);
+    public const string ExchangeSclField = "X-MS-Exchange-Organization-SCL";
+
+    private static readonly HashSet<string> OwnedFieldNames = new(["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Gateway-Would", ExchangeSclField], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Incoming fields we remove before stamping: our own X-Spam-* and results claiming our authserv-id.</summary>
     public static Func<string, string, bool> SpoofedBy(string authservId) => (name, value) =>
         OwnedFieldNames.Contains(name)
         || (name.Equals(AuthenticationResultsHeader.FieldName, StringComparison.OrdinalIgnoreCase) && AuthenticationResultsHeader.ClaimsAuthservId(value, authservId));
 
-    public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, MessageContext message, string hostname, string authservId, string queueId, DateTimeOffset now)
+    public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, MessageContext message, string hostname, string authservId, string queueId, DateTimeOffset now, bool exchangeScl = false)
     {
         var flag = verdict.Action is VerdictAction.Tag or VerdictAction.Reject ? "YES" : "NO";
         var envelope = message.Envelope;
@@ -31,6 +33,12 @@ public static class ResultHeaders
         fields.Add($"X-Spam-Flag: {flag}");
         fields.Add($"X-Spam-Score: {Format(verdict.Score)}");
         fields.Add(Status(verdict, policy, message.Classification));
+        if (exchangeScl)
+        {
+            // Exchange's spam confidence level: 0 clean, 5-6 junk (default SCLJunkThreshold 4), 9 certain spam.
+            fields.Add($"{ExchangeSclField}: {verdict.Action switch { VerdictAction.Tag => 6, VerdictAction.Reject or VerdictAction.TempFail => 9, _ => 0 }}");
+        }
+
         return fields;
     }
 

@@ -21,7 +21,19 @@ public sealed class RuleTestCase
 
     public List<string> Rcpt { get; set; } = ["user@example.test"];
 
+    /// <summary>Results the offline test stands in for: spf, dkim (pass, fail, none, ...) and the classifier's probability.</summary>
+    public RuleTestFacts Facts { get; set; } = new();
+
     public RuleExpectation Expect { get; set; } = new();
+}
+
+public sealed class RuleTestFacts
+{
+    public string? Spf { get; set; }
+
+    public string? Dkim { get; set; }
+
+    public double? SpamProbability { get; set; }
 }
 
 public sealed class RuleExpectation
