@@ -77,13 +77,7 @@ public sealed class VerdictTests
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
 
-        var reply = await client.DataAsync(TestMessages.Crlf("X-MS-Exchange-Organization-SCL: -1
-From: sender@remote.test
-Subject: scl
-
-body
-.
-"));
+        var reply = await client.DataAsync(TestMessages.Crlf("X-MS-Exchange-Organization-SCL: -1\nFrom: sender@remote.test\nSubject: scl\n\nbody\n.\n"));
 
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
         var text = Encoding.ASCII.GetString(Assert.Single(downstream.Messages).Raw);
