@@ -69,7 +69,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        services.Add(new GatewayMailboxFilter(options, _downstream, new SpfEvaluator(Dns, options.Hostname)));
+        services.Add(new GatewayMailboxFilter(options, _downstream, new SpfEvaluator(Dns, options.Hostname), Dns));
         services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>()));
 
         var builder = new SmtpServerOptionsBuilder()

@@ -8,5 +8,8 @@ public sealed record Envelope(
     IReadOnlyList<string> Recipients,
     bool IsTls = false)
 {
+    /// <summary>The client's forward-confirmed reverse DNS name (PTR whose A/AAAA leads back), or null.</summary>
+    public string? ReverseName { get; init; }
+
     public static readonly Envelope Offline = new(IPAddress.Loopback, "localhost", null, []);
 }

@@ -15,6 +15,7 @@ public sealed partial class MessageView(MessageContext context)
     private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(SafeText)));
     private readonly Lazy<IReadOnlyList<string>> _urlDomains = new(() => UrlDomainsOf(context.Message));
     private readonly Lazy<IReadOnlyList<MimePart>> _attachments = new(() => [.. context.Message.BodyParts.OfType<MimePart>().Where(part => part.IsAttachment || part.FileName is not null)]);
+    private readonly Lazy<IReadOnlyList<AttachmentFile>> _files = new(() => AttachmentFile.Of(context.Message));
 
     public MessageContext Context { get; } = context;
 
@@ -25,6 +26,9 @@ public sealed partial class MessageView(MessageContext context)
     public IReadOnlyList<string> UrlDomains => _urlDomains.Value;
 
     public IReadOnlyList<MimePart> Attachments => _attachments.Value;
+
+    /// <summary>Attachments and the files inside zip attachments (names, sizes), for the attachment.* fields.</summary>
+    public IReadOnlyList<AttachmentFile> Files => _files.Value;
 
     private static string BodyTextOf(MimeMessage message) => string.Join('\n', message.BodyParts.OfType<TextPart>()
         .Select(part => part.IsHtml ? MessageFeatures.VisibleText(SafeText(part)) : SafeText(part)));

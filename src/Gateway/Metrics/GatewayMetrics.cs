@@ -16,6 +16,9 @@ internal static class GatewayMetrics
     public static readonly Counter Messages = Prometheus.Metrics.CreateCounter(
         "gateway_messages_total", "Messages that reached a verdict, by action.", "action");
 
+    public static readonly Counter ShadowWould = Prometheus.Metrics.CreateCounter(
+        "gateway_shadow_would_total", "In mode: shadow, messages forwarded that enforce mode would have rejected or deferred, by action.", "action");
+
     public static readonly Counter SymbolHits = Prometheus.Metrics.CreateCounter(
         "gateway_symbol_hits_total", "Symbols reported by checks (bounded by rules/symbols.yaml and the checks).", "symbol");
 

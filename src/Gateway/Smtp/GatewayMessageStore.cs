@@ -2,6 +2,7 @@ using System.Buffers;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Scoring;
 using Gateway.Metrics;
 using Microsoft.Extensions.Logging;
 using SmtpServer;
@@ -54,11 +55,18 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
 
         // Our own copy: SmtpServer releases the pipe's memory when this method returns.
         var raw = buffer.ToArray();
-        var envelope = new Envelope(state.ClientAddress, state.HeloName, state.MailFrom, [.. state.Recipients], context.Pipe.IsSecure);
+        var envelope = new Envelope(state.ClientAddress, state.HeloName, state.MailFrom, [.. state.Recipients], context.Pipe.IsSecure)
+        {
+            ReverseName = state.ReverseName is { } reverse ? await reverse : null,
+        };
         var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken, state.SpfAtMailFrom);
         var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);
 
         Record(scan);
+        if (options.Mode == GatewayMode.Shadow && scan.Verdict.Action is VerdictAction.Reject or VerdictAction.TempFail)
+        {
+            GatewayMetrics.ShadowWould.WithLabels(scan.Verdict.Action.ToString().ToLowerInvariant()).Inc();
+        }
         Log.Message(
             logger,
             context.SessionId,

@@ -22,6 +22,9 @@ internal sealed class SessionState
     /// <summary>ESMTP parameters of the current MAIL command (SIZE, BODY, SMTPUTF8), mirrored downstream.</summary>
     public IReadOnlyDictionary<string, string> MailParameters { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>The client's forward-confirmed reverse DNS name, looked up once per session.</summary>
+    public Task<string?>? ReverseName { get; set; }
+
     /// <summary>SPF for the current transaction, started at MAIL FROM.</summary>
     public Task<Gateway.Core.Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; set; }
 

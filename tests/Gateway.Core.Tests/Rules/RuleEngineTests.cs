@@ -67,6 +67,17 @@ public sealed class RuleEngineTests
     public void Operators_and_combinators(string when, bool expected) => Assert.Equal(expected, Matches(when, Sample));
 
     [Fact]
+    public void Attachment_size_and_count_and_reverse_dns_are_fields()
+    {
+        const string raw = "From: a@remote.test\nSubject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: application/pdf; name=a.pdf\nContent-Disposition: attachment; filename=a.pdf\nContent-Transfer-Encoding: base64\n\nAAAAAAAAAAAAAAAA\n--b--\n";
+        var rules = Load("rules:\n  - name: BIG\n    when: {attachment.size: {equals: 12}}\n    score: 1\n  - name: ONE\n    when: {attachment.count: {equals: 1}}\n    score: 1\n  - name: RDNS\n    when: {connection.rdns: {ends_with: .remote.test}}\n    score: 1\n");
+        var envelope = new Envelope(IPAddress.Parse("192.0.2.7"), "mail.remote.test", "a@remote.test", ["user@example.test"]) { ReverseName = "mx1.remote.test" };
+        var view = new MessageView(Message(raw, envelope));
+
+        Assert.All(rules.Rules, rule => Assert.True(rule.When(view), rule.Name));
+    }
+
+    [Fact]
     public void List_files_are_read_relative_to_the_rules_folder() =>
         Assert.True(Matches("{reply_to.domain: {in_list: free.txt}}", Sample, ("free.txt", "# free mail\ngmail.com\n")));
 
