@@ -5,14 +5,6 @@ namespace Gateway.IntegrationTests;
 /// <summary>The `gateway` command line, run in-process through the same entry point as the executable.</summary>
 public sealed class CommandLineTests
 {
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = await Program.RunAsync(args, output, error, CancellationToken.None);
-        return (exitCode, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task Check_json_prints_one_object_per_message_in_files_directories_and_mbox()
     {
@@ -22,7 +14,7 @@ public sealed class CommandLineTests
         var mbox = Path.Combine(Directory.CreateTempSubdirectory("mbox-").FullName, "box.mbox");
         File.WriteAllText(mbox, "From x@remote.test Thu Aug 22 13:17:22 2002\nSubject: m1\n\none\n\nFrom y@remote.test Thu Aug 22 13:18:22 2002\nSubject: m2\n\ntwo\n");
 
-        var (exitCode, output, error) = await RunAsync("check", "--json", "--offline", "--config", Path.Combine(RepositoryRoot.Path, "gateway.yaml"), folder, mbox);
+        var (exitCode, output, error) = await GatewayCli.RunAsync("check", "--json", "--offline", "--config", Path.Combine(RepositoryRoot.Path, "gateway.yaml"), folder, mbox);
 
         Assert.True(exitCode == 0, error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -46,7 +38,7 @@ public sealed class CommandLineTests
         var sample = Directory.GetFiles(corpus).Order(StringComparer.Ordinal).First();
 
         // Offline: the corpus's terms forbid DNS checks on it against anything but a loopback server.
-        var (exitCode, output, error) = await RunAsync("check", "--json", "--offline", "--config", Path.Combine(RepositoryRoot.Path, "gateway.yaml"), sample);
+        var (exitCode, output, error) = await GatewayCli.RunAsync("check", "--json", "--offline", "--config", Path.Combine(RepositoryRoot.Path, "gateway.yaml"), sample);
 
         Assert.True(exitCode == 0, error);
         Assert.Equal(sample, JsonDocument.Parse(output).RootElement.GetProperty("file").GetString());
@@ -58,7 +50,7 @@ public sealed class CommandLineTests
         var config = Path.Combine(Directory.CreateTempSubdirectory("config-").FullName, "gateway.yaml");
         File.WriteAllText(config, "hostname: mx.example.test\ndomains: [example.test]\nlimits:\n  max_recipents: 5\n");
 
-        var (exitCode, _, error) = await RunAsync("run", "--config", config);
+        var (exitCode, _, error) = await GatewayCli.RunAsync("run", "--config", config);
 
         Assert.Equal(2, exitCode);
         Assert.Equal($"{config}:4: unknown key 'max_recipents'", error.Trim());
@@ -71,7 +63,7 @@ public sealed class CommandLineTests
     [InlineData("run", "extra")]
     public async Task Usage_errors_are_one_line_and_exit_code_2(params string[] args)
     {
-        var (exitCode, _, error) = await RunAsync(args);
+        var (exitCode, _, error) = await GatewayCli.RunAsync(args);
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith("gateway: ", error, StringComparison.Ordinal);
@@ -81,7 +73,7 @@ public sealed class CommandLineTests
     [Fact]
     public async Task Version_prints_the_version()
     {
-        var (exitCode, output, _) = await RunAsync("--version");
+        var (exitCode, output, _) = await GatewayCli.RunAsync("--version");
 
         Assert.Equal(0, exitCode);
         Assert.Matches(@"^gateway \d+\.\d+\.\d+\n$", output.Replace("\r", string.Empty, StringComparison.Ordinal));
@@ -90,18 +82,10 @@ public sealed class CommandLineTests
 
 public sealed class RulesCommandLineTests
 {
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = await Program.RunAsync(args, output, error, CancellationToken.None);
-        return (exitCode, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task Rules_test_passes_on_the_shipped_rules_and_each_rule_has_a_case()
     {
-        var (exitCode, output, error) = await RunAsync("rules", "test", RepositoryRoot.Rules);
+        var (exitCode, output, error) = await GatewayCli.RunAsync("rules", "test", RepositoryRoot.Rules);
 
         Assert.True(exitCode == 0, output + error);
         Assert.Matches(@"rules: \d+ passed, 0 failed", output);
@@ -114,15 +98,10 @@ public sealed class RulesCommandLineTests
     [Fact]
     public async Task Rules_check_on_a_broken_folder_exits_non_zero_with_positions()
     {
-        var folder = Directory.CreateTempSubdirectory("broken-rules-").FullName;
-        foreach (var file in new[] { "actions.yaml", "symbols.yaml" })
-        {
-            File.Copy(Path.Combine(RepositoryRoot.Rules, file), Path.Combine(folder, file));
-        }
-
+        var folder = GatewayCli.CopyRules("actions.yaml", "symbols.yaml");
         File.WriteAllText(Path.Combine(folder, "x.rules.yaml"), "rules:\n  - name: X\n    when: {subject: {frobnicates: y}}\n    score: 1\n");
 
-        var (exitCode, _, error) = await RunAsync("rules", "check", folder);
+        var (exitCode, _, error) = await GatewayCli.RunAsync("rules", "check", folder);
 
         Assert.Equal(1, exitCode);
         Assert.Equal($"{Path.Combine(folder, "x.rules.yaml")}:3:22: operator 'frobnicates' does not apply to text field 'subject'", error.Trim());
@@ -131,23 +110,12 @@ public sealed class RulesCommandLineTests
     [Fact]
     public async Task A_failing_rule_test_exits_non_zero()
     {
-        var folder = Directory.CreateTempSubdirectory("failing-rules-").FullName;
-        foreach (var file in new[] { "actions.yaml", "symbols.yaml", "default.rules.yaml" })
-        {
-            File.Copy(Path.Combine(RepositoryRoot.Rules, file), Path.Combine(folder, file));
-        }
-
-        Directory.CreateDirectory(Path.Combine(folder, "lists"));
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot.Rules, "lists")))
-        {
-            File.Copy(file, Path.Combine(folder, "lists", Path.GetFileName(file)));
-        }
-
+        var folder = GatewayCli.CopyRules("actions.yaml", "symbols.yaml", "default.rules.yaml");
         Directory.CreateDirectory(Path.Combine(folder, "tests"));
         File.Copy(Path.Combine(RepositoryRoot.Rules, "tests", "messages", "ham-plain.eml"), Path.Combine(folder, "tests", "ham.eml"));
         File.WriteAllText(Path.Combine(folder, "tests", "t.yaml"), "tests:\n  - name: wrong expectation\n    message: ham.eml\n    expect: {action: reject}\n");
 
-        var (exitCode, output, _) = await RunAsync("rules", "test", folder);
+        var (exitCode, output, _) = await GatewayCli.RunAsync("rules", "test", folder);
 
         Assert.Equal(1, exitCode);
         Assert.Contains("FAIL  wrong expectation", output, StringComparison.Ordinal);
@@ -156,23 +124,12 @@ public sealed class RulesCommandLineTests
     [Fact]
     public async Task Replay_lists_what_a_candidate_policy_changes()
     {
-        var candidate = Directory.CreateTempSubdirectory("candidate-").FullName;
-        foreach (var file in Directory.GetFiles(RepositoryRoot.Rules, "*.yaml"))
-        {
-            File.Copy(file, Path.Combine(candidate, Path.GetFileName(file)));
-        }
-
-        Directory.CreateDirectory(Path.Combine(candidate, "lists"));
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot.Rules, "lists")))
-        {
-            File.Copy(file, Path.Combine(candidate, "lists", Path.GetFileName(file)));
-        }
-
+        var candidate = GatewayCli.CopyRules();
         File.WriteAllText(Path.Combine(candidate, "actions.yaml"), "actions: {tag: 0.5, reject: 10}\n");
         var config = Path.Combine(RepositoryRoot.Path, "gateway.yaml");
         var spam = Path.Combine(RepositoryRoot.Rules, "tests", "messages");
 
-        var (exitCode, output, error) = await RunAsync("replay", "--config", config, "--labels", $"spam={spam}", "--rules", candidate);
+        var (exitCode, output, error) = await GatewayCli.RunAsync("replay", "--config", config, "--labels", $"spam={spam}", "--rules", candidate);
 
         Assert.True(exitCode == 0, error);
         Assert.Contains("accept -> tag", output, StringComparison.Ordinal);

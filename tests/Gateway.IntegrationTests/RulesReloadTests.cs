@@ -5,16 +5,6 @@ public sealed class RulesReloadTests
 {
     private const string MarkerRule = "rules:\n  - name: RELOAD_MARKER\n    when: {subject: {contains: marker}}\n    score: 7\n";
 
-    private static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
-
     private static async Task<string> FlagAsync(TestGateway gateway, FakeDownstream downstream, int expectedCount)
     {
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "marker test"));
@@ -39,8 +29,7 @@ public sealed class RulesReloadTests
     [Fact(Timeout = 90_000)]
     public async Task A_broken_rules_file_changes_nothing_and_mail_keeps_flowing()
     {
-        var folder = Directory.CreateTempSubdirectory("reload-").FullName;
-        CopyFolder(RepositoryRoot.Rules, folder);
+        var folder = GatewayCli.CopyRules();
         var ruleFile = Path.Combine(folder, "local.rules.yaml");
         await using var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: folder);
