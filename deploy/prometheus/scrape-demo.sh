@@ -18,7 +18,7 @@ scrape_configs:
     static_configs: [{targets: ["127.0.0.1:9464"]}]
 YAML
 
-dotnet run --project src/Gateway -c Release -- run >"$work/gateway.log" 2>&1 &
+dotnet run --project src/Gateway -c Release -- run --offline >"$work/gateway.log" 2>&1 &
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
   --web.listen-address=127.0.0.1:9099 >"$work/prometheus.log" 2>&1 &
 

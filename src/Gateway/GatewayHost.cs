@@ -34,11 +34,11 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
 
-    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory)
+    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline)
     {
         _policy = new PolicySource(rulesFolder, loggerFactory.CreateLogger<PolicySource>());
         _policy.Reloaded += ok => GatewayMetrics.Reloads.WithLabels("rules", ok ? "ok" : "failed").Inc();
-        Dns = new InstrumentedDnsResolver(new DnsClientResolver(options.Dns));
+        Dns = offline ? null : new InstrumentedDnsResolver(new DnsClientResolver(options.Dns));
         _models = CheckCatalog.Models(options, loggerFactory);
         if (_models is not null)
         {
@@ -69,7 +69,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        services.Add(new GatewayMailboxFilter(options, _downstream, new SpfEvaluator(Dns, options.Hostname), Dns));
+        services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns));
         services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>()));
 
         var builder = new SmtpServerOptionsBuilder()
@@ -102,8 +102,8 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public MessageScanner Scanner { get; }
 
-    /// <summary>The one resolver every DNS-based check shares.</summary>
-    public IDnsResolver Dns { get; }
+    /// <summary>The one resolver every DNS-based check shares; null when offline.</summary>
+    public IDnsResolver? Dns { get; }
 
     /// <summary>The SMTP end points actually bound (useful with port 0).</summary>
     public IReadOnlyList<IPEndPoint> EndPoints
@@ -120,9 +120,10 @@ public sealed class GatewayHost : IAsyncDisposable
     public Task Completion => _running;
 
     /// <param name="checks">The pipeline's checks; null means the standard set from <see cref="CheckCatalog"/>.</param>
-    public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks = null)
+    /// <param name="offline">No DNS at all: SPF, DKIM, DMARC, ARC and reverse DNS are left out (demos, trials on recorded mail).</param>
+    public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks = null, bool offline = false)
     {
-        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory);
+        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline);
         if (host._metricsEndPoint is { } metricsAt)
         {
             host._metricsEndpoint = new MetricsEndpoint(metricsAt, host._readiness);

@@ -72,7 +72,7 @@ public static class Program
     }
 
     private const string Usage = """
-        usage: gateway run [--config FILE]
+        usage: gateway run [--config FILE] [--offline]
                gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] PATH...
                gateway rules check [DIR] | gateway rules test [DIR]
                gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]

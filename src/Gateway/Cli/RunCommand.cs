@@ -9,7 +9,7 @@ internal static class RunCommand
 {
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter error, CancellationToken cancellationToken)
     {
-        var parsed = Arguments.Parse(args, new HashSet<string> { "--config" }, new HashSet<string>());
+        var parsed = Arguments.Parse(args, new HashSet<string> { "--config" }, new HashSet<string> { "--offline" });
         if (parsed.Positional.Count > 0)
         {
             throw new UsageException($"run takes no arguments, got '{parsed.Positional[0]}'");
@@ -25,7 +25,7 @@ internal static class RunCommand
         GatewayHost host;
         try
         {
-            host = await GatewayHost.StartAsync(config.Options, config.RulesFolder, loggerFactory, stop.Token);
+            host = await GatewayHost.StartAsync(config.Options, config.RulesFolder, loggerFactory, stop.Token, offline: parsed.Has("--offline"));
         }
         catch (SocketException exception)
         {
@@ -35,7 +35,7 @@ internal static class RunCommand
 
         await using (host)
         {
-            logger.LogInformation("Gateway {Version} listening on {EndPoints} with {Config}", Program.Version, string.Join(", ", host.EndPoints), config.DisplayName);
+            logger.LogInformation("Gateway {Version} listening on {EndPoints} with {Config}{Offline}", Program.Version, string.Join(", ", host.EndPoints), config.DisplayName, parsed.Has("--offline") ? " (offline: no DNS checks)" : string.Empty);
             try
             {
                 await Task.WhenAny(host.Completion, Task.Delay(Timeout.Infinite, stop.Token));

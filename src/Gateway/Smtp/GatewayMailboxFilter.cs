@@ -15,7 +15,7 @@ namespace Gateway.Smtp;
 /// first accepted recipient opens the downstream transaction, and every RCPT is mirrored there so the
 /// downstream's refusal of an unknown mailbox reaches the client in-session, per recipient.
 /// </summary>
-internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator spf, IDnsResolver dns) : IMailboxFilter
+internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns) : IMailboxFilter
 {
     public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
@@ -30,10 +30,13 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
 
         // SPF has all it needs now (client IP, HELO, MAIL FROM): start it, so its DNS queries overlap the
         // rest of the dialogue. The DATA-phase check awaits this result; nothing is decided here.
-        state.SpfAtMailFrom = spf.CheckAsync(state.ClientAddress, state.HeloName, state.MailFrom, cancellationToken);
+        state.SpfAtMailFrom = spf?.CheckAsync(state.ClientAddress, state.HeloName, state.MailFrom, cancellationToken);
 
         // Reverse DNS once per session (rules can test connection.rdns), also overlapping the dialogue.
-        state.ReverseName ??= ReverseDns.ConfirmedNameAsync(dns, state.ClientAddress, cancellationToken);
+        if (dns is not null)
+        {
+            state.ReverseName ??= ReverseDns.ConfirmedNameAsync(dns, state.ClientAddress, cancellationToken);
+        }
         return true;
     }
 

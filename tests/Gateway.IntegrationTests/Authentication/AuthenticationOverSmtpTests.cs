@@ -55,6 +55,22 @@ public sealed class AuthenticationOverSmtpTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Offline_asks_no_dns_and_claims_no_authentication_results()
+    {
+        await using var dns = await ZoneAsync();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, dns: dns, offline: true);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        await client.EnvelopeAsync("ceo@bank.test", "user@example.test");
+        var reply = await client.DataAsync(Message("ceo@bank.test"));
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        Assert.Empty(dns.Queries);
+        Assert.DoesNotContain("Authentication-Results", Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Dns_trouble_never_rejects()
     {
         await using var dns = await LoopbackDnsServer.StartAsync();

@@ -41,13 +41,14 @@ internal sealed class TestGateway : IAsyncDisposable
         Action<GatewayOptions>? configure = null,
         string? rulesFolder = null,
         IReadOnlyList<IMessageCheck>? checks = null,
-        LoopbackDnsServer? dns = null)
+        LoopbackDnsServer? dns = null,
+        bool offline = false)
     {
         var ownDns = dns is null ? await LoopbackDnsServer.StartAsync() : null;
         var options = DefaultOptions(downstream);
         options.Dns = (dns ?? ownDns!).Options();
         configure?.Invoke(options);
-        var host = await GatewayHost.StartAsync(options, rulesFolder ?? RepositoryRoot.Rules, NullLoggerFactory.Instance, CancellationToken.None, checks);
+        var host = await GatewayHost.StartAsync(options, rulesFolder ?? RepositoryRoot.Rules, NullLoggerFactory.Instance, CancellationToken.None, checks, offline);
         return new TestGateway(host, options, ownDns);
     }
 
