@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# End-to-end load: Postfix's smtp-source -> gateway -> smtp-sink, against smtp-source -> smtp-sink
+# directly (the bare hop, our physical limit here), same message size and count, at several
+# concurrencies, measured in the same run. Loopback only; the gateway runs offline (no DNS), with the
+# shipped rules and model. Prints msgs/s for each and the ratio gateway/bare.
+# Usage: bash bench/e2e.sh [messages] [size_bytes]     (from the repository root)
+#        CLASSIFIER=false bash bench/e2e.sh ...          (the same without the classifier, to see its share)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+messages=${1:-2000}
+size=${2:-4096}
+
+if ! command -v smtp-source >/dev/null; then
+  apt-get update -qq
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
+fi
+
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+sink_port=2625; gw_port=2626
+user_flag=(); [ "$(id -u)" -eq 0 ] && user_flag=(-u nobody)
+smtp-sink "${user_flag[@]}" 127.0.0.1:$sink_port 512 &
+cat > "$work/gateway.yaml" <<YAML
+hostname: gateway.bench.test
+listen: ["127.0.0.1:$gw_port"]
+domains: [example.test]
+downstream: {host: 127.0.0.1, port: $sink_port, tls: none, pool_size: 64}
+limits: {max_connections: 1000}
+rules: $PWD/rules
+classifier: {enabled: ${CLASSIFIER:-true}, model: $PWD/models/spam.zip}
+metrics: {listen: ""}
+YAML
+dotnet build -c Release src/Gateway -v quiet >/dev/null
+dotnet src/Gateway/bin/Release/net10.0/gateway.dll run --offline --config "$work/gateway.yaml" 2>"$work/gateway.log" &
+for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/$gw_port) 2>/dev/null && break; sleep 0.5; done
+
+run() { # port concurrency -> msgs/s
+  local start end
+  start=$(date +%s.%N)
+  smtp-source -s "$2" -m "$messages" -l "$size" -f sender@remote.test -t user@example.test -S "bench" 127.0.0.1:"$1"
+  end=$(date +%s.%N)
+  echo "$messages / ($end - $start)" | bc -l
+}
+
+# Warm up the gateway (JIT, pools, model) before measuring.
+smtp-source -s 10 -m 200 -l "$size" -f sender@remote.test -t user@example.test 127.0.0.1:$gw_port
+
+printf "%-12s %12s %12s %8s\n" concurrency "bare msg/s" "gateway msg/s" "ratio"
+for c in 1 10 50; do
+  bare=$(run $sink_port $c)
+  gw=$(run $gw_port $c)
+  printf "%-12s %12.1f %12.1f %8.3f\n" "$c" "$bare" "$gw" "$(echo "$gw / $bare" | bc -l)"
+done
