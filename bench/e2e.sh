@@ -3,12 +3,14 @@
 # directly (the bare hop, our physical limit here), same message size and count, at several
 # concurrencies, measured in the same run. Loopback only; the gateway runs offline (no DNS), with the
 # shipped rules and model. Prints msgs/s for each and the ratio gateway/bare.
-# Usage: bash bench/e2e.sh [messages] [size_bytes]     (from the repository root)
-#        CLASSIFIER=false bash bench/e2e.sh ...          (the same without the classifier, to see its share)
+# Usage: bash bench/e2e.sh [messages]     (from the repository root)
+# Messages: one real ham and one real spam message from ../shared/corpus (MESSAGES="file ...").
+#        CLASSIFIER=false bash bench/e2e.sh ...   (the same without the classifier, to see its share)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${1:-2000}
-size=${2:-4096}
+corpus=../shared/corpus
+samples=${MESSAGES:-"$corpus/ham/easy_ham/$(ls $corpus/ham/easy_ham | sed -n 5p) $corpus/spam/spam_2/$(ls $corpus/spam/spam_2 | sed -n 5p)"}
 
 if ! command -v smtp-source >/dev/null; then
   apt-get update -qq
@@ -25,6 +27,7 @@ cat > "$work/gateway.yaml" <<YAML
 hostname: gateway.bench.test
 listen: ["127.0.0.1:$gw_port"]
 domains: [example.test]
+mode: shadow   # forward what enforce would reject, so spam samples measure the whole path
 downstream: {host: 127.0.0.1, port: $sink_port, tls: none, pool_size: 64}
 limits: {max_connections: 1000}
 rules: $PWD/rules
@@ -35,20 +38,24 @@ dotnet build -c Release src/Gateway -v quiet >/dev/null
 dotnet src/Gateway/bin/Release/net10.0/gateway.dll run --offline --config "$work/gateway.yaml" 2>"$work/gateway.log" &
 for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/$gw_port) 2>/dev/null && break; sleep 0.5; done
 
-run() { # port concurrency -> msgs/s
+run() { # port concurrency file -> msgs/s
   local start end
   start=$(date +%s.%N)
-  smtp-source -s "$2" -m "$messages" -l "$size" -f sender@remote.test -t user@example.test -S "bench" 127.0.0.1:"$1"
+  smtp-source -s "$2" -m "$messages" -F "$3" -f sender@remote.test -t user@example.test 127.0.0.1:"$1"
   end=$(date +%s.%N)
   echo "$messages / ($end - $start)" | bc -l
 }
 
-# Warm up the gateway (JIT, pools, model) before measuring.
-smtp-source -s 10 -m 200 -l "$size" -f sender@remote.test -t user@example.test 127.0.0.1:$gw_port
-
-printf "%-12s %12s %12s %8s\n" concurrency "bare msg/s" "gateway msg/s" "ratio"
-for c in 1 10 50; do
-  bare=$(run $sink_port $c)
-  gw=$(run $gw_port $c)
-  printf "%-12s %12.1f %12.1f %8.3f\n" "$c" "$bare" "$gw" "$(echo "$gw / $bare" | bc -l)"
+for sample in $samples; do
+  # The corpus keeps an mbox "From " line on top; a message on the wire has none.
+  sed '1{/^From /d}' "$sample" > "$work/message.eml"
+  echo "message: $sample ($(wc -c < "$work/message.eml") bytes)"
+  # Warm up the gateway (JIT, pools, model) before measuring.
+  smtp-source -s 10 -m 200 -F "$work/message.eml" -f sender@remote.test -t user@example.test 127.0.0.1:$gw_port
+  printf "%-12s %12s %14s %8s\n" concurrency "bare msg/s" "gateway msg/s" "ratio"
+  for c in 1 10 50; do
+    bare=$(run $sink_port $c "$work/message.eml")
+    gw=$(run $gw_port $c "$work/message.eml")
+    printf "%-12s %12.1f %14.1f %8.3f\n" "$c" "$bare" "$gw" "$(echo "$gw / $bare" | bc -l)"
+  done
 done

@@ -19,12 +19,13 @@ internal static class CheckCatalog
     public static ModelSource? Models(GatewayOptions options, ILoggerFactory loggerFactory) =>
         options.Classifier.Enabled ? new ModelSource(options.Classifier.ModelPath(options.BaseFolder), loggerFactory.CreateLogger<ModelSource>()) : null;
 
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models)
+    /// <param name="explainAlways">Explain every classifier verdict whatever the config says (gateway check).</param>
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, bool explainAlways = false)
     {
         var checks = new List<IMessageCheck>();
         if (models is not null)
         {
-            checks.Add(new ClassifierCheck(models));
+            checks.Add(new ClassifierCheck(models, explainAlways ? ClassifierExplain.Always : options.Classifier.Explain));
         }
 
         if (dns is not null)

@@ -37,7 +37,7 @@ internal static class CheckCommand
         var dns = parsed.Has("--offline") ? null : new DnsClientResolver(config.Options.Dns);
         using var loggerFactory = Logging.Create();
         using var models = CheckCatalog.Models(config.Options, loggerFactory);
-        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models), config.Options.Limits.CheckTimeout);
+        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models, explainAlways: true), config.Options.Limits.CheckTimeout);
         var scanner = new MessageScanner(runner, () => policy);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
 

@@ -52,5 +52,10 @@ public sealed class SpamModelTrainerTests
         Assert.Equal(first.SpamProbability, loaded.Predict(spam).SpamProbability);
         Assert.InRange(first.SpamProbability, 0.0, 1.0);
         Assert.NotEmpty(first.TopFeatures);
+
+        // Scoring without the explanation (the fast path) gives the very same probability.
+        var unexplained = loaded.Predict(spam, _ => false);
+        Assert.Equal(first.SpamProbability, unexplained.SpamProbability);
+        Assert.Empty(unexplained.TopFeatures);
     }
 }
