@@ -24,12 +24,20 @@ public sealed partial class ModelSource : IDisposable
         var folder = Path.GetDirectoryName(_path)!;
         if (Directory.Exists(folder))
         {
-            _watcher = new FileSystemWatcher(folder, Path.GetFileName(_path)) { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
-            _watcher.Changed += (_, _) => ScheduleReload();
-            _watcher.Created += (_, _) => ScheduleReload();
-            _watcher.Renamed += (_, _) => ScheduleReload();
-            _watcher.Deleted += (_, _) => Log.ModelDeleted(_logger, _path);
-            _watcher.EnableRaisingEvents = true;
+            try
+            {
+                _watcher = new FileSystemWatcher(folder, Path.GetFileName(_path)) { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
+                _watcher.Changed += (_, _) => ScheduleReload();
+                _watcher.Created += (_, _) => ScheduleReload();
+                _watcher.Renamed += (_, _) => ScheduleReload();
+                _watcher.Deleted += (_, _) => Log.ModelDeleted(_logger, _path);
+                _watcher.EnableRaisingEvents = true;
+            }
+            catch (IOException exception)
+            {
+                // E.g. the inotify instance limit: scoring goes on with the loaded model, without reloads.
+                Log.WatchFailed(_logger, _path, exception.Message);
+            }
         }
     }
 
@@ -82,6 +90,9 @@ public sealed partial class ModelSource : IDisposable
 
         [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Spam model {Path} loaded")]
         public static partial void ModelLoaded(ILogger logger, string path);
+
+        [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Cannot watch {Path} for changes ({Reason}): a new model needs a restart")]
+        public static partial void WatchFailed(ILogger logger, string path, string reason);
 
         [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Spam model {Path} was deleted; the loaded model stays in use")]
         public static partial void ModelDeleted(ILogger logger, string path);

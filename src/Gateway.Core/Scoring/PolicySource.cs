@@ -13,7 +13,7 @@ public sealed partial class PolicySource : IDisposable
 {
     private readonly string _folder;
     private readonly ILogger _logger;
-    private readonly FileSystemWatcher _watcher;
+    private readonly FileSystemWatcher? _watcher;
     private readonly Timer _debounce;
     private volatile ScoringPolicy _current;
 
@@ -23,12 +23,20 @@ public sealed partial class PolicySource : IDisposable
         _logger = logger;
         _current = ScoringPolicy.LoadFolder(folder);
         _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
-        _watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
-        _watcher.Changed += (_, _) => ScheduleReload();
-        _watcher.Created += (_, _) => ScheduleReload();
-        _watcher.Deleted += (_, _) => ScheduleReload();
-        _watcher.Renamed += (_, _) => ScheduleReload();
-        _watcher.EnableRaisingEvents = true;
+        try
+        {
+            _watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
+            _watcher.Changed += (_, _) => ScheduleReload();
+            _watcher.Created += (_, _) => ScheduleReload();
+            _watcher.Deleted += (_, _) => ScheduleReload();
+            _watcher.Renamed += (_, _) => ScheduleReload();
+            _watcher.EnableRaisingEvents = true;
+        }
+        catch (IOException exception)
+        {
+            // E.g. the inotify instance limit: mail must still flow; only hot reload is lost.
+            Log.WatchFailed(_logger, folder, exception.Message);
+        }
     }
 
     public ScoringPolicy Current => _current;
@@ -38,7 +46,7 @@ public sealed partial class PolicySource : IDisposable
 
     public void Dispose()
     {
-        _watcher.Dispose();
+        _watcher?.Dispose();
         _debounce.Dispose();
     }
 
@@ -64,6 +72,9 @@ public sealed partial class PolicySource : IDisposable
     {
         [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Policy in {Folder} reloaded: {Rules} rules")]
         public static partial void Reloaded(ILogger logger, string folder, int rules);
+
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Cannot watch {Folder} ({Reason}): policy changes need a restart")]
+        public static partial void WatchFailed(ILogger logger, string folder, string reason);
 
         [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Policy in {Folder} NOT reloaded, the previous one stays in force:\n{Errors}")]
         public static partial void ReloadFailed(ILogger logger, string folder, string errors);
