@@ -29,7 +29,7 @@ listen: ["127.0.0.1:$gw_port"]
 domains: [example.test]
 mode: shadow   # forward what enforce would reject, so spam samples measure the whole path
 downstream: {host: 127.0.0.1, port: $sink_port, tls: none, pool_size: 64}
-limits: {max_connections: 1000}
+limits: {max_connections: 1000, max_connections_per_ip: 1000}
 rules: $PWD/rules
 classifier: {enabled: ${CLASSIFIER:-true}, model: $PWD/models/spam.zip}
 metrics: {listen: ""}

@@ -57,7 +57,7 @@ public sealed class GatewayHost : IAsyncDisposable
             ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
             : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>()));
 
-        var listeners = new ConnectionLimitingListenerFactory(options.Limits.MaxConnections);
+        var listeners = new ConnectionLimitingListenerFactory(options.Limits.MaxConnections, options.Limits.MaxConnectionsPerIp);
         listeners.EndpointStarted += (_, args) =>
         {
             lock (_endPoints)

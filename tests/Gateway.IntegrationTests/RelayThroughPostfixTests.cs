@@ -51,7 +51,7 @@ public sealed class RelayThroughPostfixTests
     public async Task One_hundred_concurrent_sessions_are_each_delivered_exactly_once()
     {
         await using var sink = await SmtpSink.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(sink.EndPoint);
+        await using var gateway = await TestGateway.StartAsync(sink.EndPoint, options => options.Limits.MaxConnectionsPerIp = 200);
         var messages = Enumerable.Range(0, 100).Select(i => TestMessages.Create(subject: $"concurrent {i}")).ToList();
 
         var replies = await Task.WhenAll(messages.Select(message => TestMessages.SendAsync(gateway.EndPoint, message)));

@@ -230,6 +230,19 @@ public sealed class SmtpProtocolTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Connections_over_the_per_address_limit_are_told_421_4_7_0()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxConnectionsPerIp = 1);
+        await using var first = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        await using var second = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        Assert.StartsWith("220", first.Greeting, StringComparison.Ordinal);
+        Assert.StartsWith("421 4.7.0 Too many connections from your address", second.Greeting, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Downstream_connections_are_reused_between_messages()
     {
         await using var downstream = await FakeDownstream.StartAsync();

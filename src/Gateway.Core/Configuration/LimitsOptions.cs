@@ -9,6 +9,9 @@ public sealed class LimitsOptions
 
     public int MaxConnections { get; set; } = 500;
 
+    /// <summary>Concurrent sessions from one client address; one host cannot take all the slots.</summary>
+    public int MaxConnectionsPerIp { get; set; } = 50;
+
     /// <summary>How long the gateway waits for the client's next command.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -23,6 +26,7 @@ public sealed class LimitsOptions
         errors.Require(MaxMessageSize > 0, "limits.max_message_size", "must be more than 0");
         errors.Require(MaxRecipients > 0, "limits.max_recipients", "must be more than 0");
         errors.Require(MaxConnections > 0, "limits.max_connections", "must be more than 0");
+        errors.Require(MaxConnectionsPerIp > 0, "limits.max_connections_per_ip", "must be more than 0");
         errors.Require(CommandTimeout > TimeSpan.Zero, "limits.command_timeout", "must be more than 0");
         errors.Require(SessionTimeout > TimeSpan.Zero, "limits.session_timeout", "must be more than 0");
         errors.Require(CheckTimeout > TimeSpan.Zero, "limits.check_timeout", "must be more than 0");

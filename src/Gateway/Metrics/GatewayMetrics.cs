@@ -41,7 +41,7 @@ internal static class GatewayMetrics
         "gateway_smtp_sessions_total", "SMTP sessions accepted.");
 
     public static readonly Counter ConnectionsRefused = Prometheus.Metrics.CreateCounter(
-        "gateway_smtp_connections_refused_total", "Connections refused with 421 because max_connections was reached.");
+        "gateway_smtp_connections_refused_total", "Connections refused with 421, by limit: total (max_connections) or per_ip (max_connections_per_ip).", "limit");
 
     public static readonly Counter Replies = Prometheus.Metrics.CreateCounter(
         "gateway_smtp_replies_total", "Our replies to RCPT and to DATA, by stage and reply class (2xx, 4xx, 5xx).", "stage", "class");
