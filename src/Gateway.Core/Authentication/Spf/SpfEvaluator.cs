@@ -346,7 +346,7 @@ public sealed class SpfEvaluator(IDnsResolver dns, string receivingHost)
             }
         }
 
-        public SpfMacroContext MacrosFor(string domain, SpfEvaluator evaluator) => new(sender, localPart, senderDomain, domain, Client, helo, evaluator._receivingHost)
+        public SpfMacroContext MacrosFor(string domain, SpfEvaluator evaluator) => new(sender, localPart, senderDomain, domain, Client, helo, evaluator.ReceivingHost)
         {
             ValidatedName = () => _validatedName ??= ResolveValidatedName(domain, evaluator),
         };
@@ -362,7 +362,8 @@ public sealed class SpfEvaluator(IDnsResolver dns, string receivingHost)
         }
     }
 
-    private readonly string _receivingHost = receivingHost;
+    /// <summary>%{r} in explanations: our own host name.</summary>
+    internal string ReceivingHost { get; } = receivingHost;
 }
 
 /// <summary>A processing limit of section 4.6.4 was exceeded: permerror.</summary>
