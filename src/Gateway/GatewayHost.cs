@@ -31,6 +31,8 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly Readiness _readiness;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _drainDeadline = new();
+    private readonly TimeSpan _drainTimeout;
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
 
@@ -70,7 +72,8 @@ public sealed class GatewayHost : IAsyncDisposable
         services.Add(listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
         services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns));
-        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>()));
+        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token));
+        _drainTimeout = options.Limits.DrainTimeout;
 
         var builder = new SmtpServerOptionsBuilder()
             .ServerName(options.Hostname)
@@ -145,17 +148,29 @@ public sealed class GatewayHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>
+    /// Stops listening and ends idle sessions (SmtpServer answers them 421), lets messages in DATA
+    /// processing finish up to limits.drain_timeout, then cuts the rest off (their clients get no 250 and retry).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _server.Shutdown();
         await _stopping.CancelAsync();
         try
         {
-            await _running.WaitAsync(TimeSpan.FromSeconds(10));
+            await _running.WaitAsync(_drainTimeout);
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
         {
-            // Sessions were cancelled; SmtpServer answered them 421.
+            await _drainDeadline.CancelAsync();
+            try
+            {
+                await _running.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception late) when (late is OperationCanceledException or TimeoutException)
+            {
+                // Whatever is still running ends with the process; its clients retry.
+            }
         }
 
         if (_metricsEndpoint is not null)
@@ -169,6 +184,7 @@ public sealed class GatewayHost : IAsyncDisposable
         _models?.Dispose();
         _policy.Dispose();
         _stopping.Dispose();
+        _drainDeadline.Dispose();
     }
 
     private static void OnSessionCreated(ISessionContext context)

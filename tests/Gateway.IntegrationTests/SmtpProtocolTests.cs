@@ -243,6 +243,28 @@ public sealed class SmtpProtocolTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Shutting_down_lets_a_message_in_flight_finish_with_250()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        downstream.DataDelay = TimeSpan.FromSeconds(2);
+        var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        await client.SendRawAsync(Message("in flight"));
+
+        // The downstream is still chewing on it when the gateway is told to stop.
+        await Task.Delay(500);
+        var stopping = gateway.DisposeAsync().AsTask();
+        var reply = await client.ReadReplyAsync();
+        await stopping;
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        Assert.Single(downstream.Messages);
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawSmtpClient.ConnectAsync(gateway.EndPoint));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Downstream_connections_are_reused_between_messages()
     {
         await using var downstream = await FakeDownstream.StartAsync();

@@ -18,6 +18,9 @@ public sealed class LimitsOptions
     /// <summary>The longest one SMTP session may last, DATA included.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>On shutdown, how long messages already in DATA processing may take to finish.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The longest one check may run before it counts as CHECK_ERROR.</summary>
     public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -30,5 +33,6 @@ public sealed class LimitsOptions
         errors.Require(CommandTimeout > TimeSpan.Zero, "limits.command_timeout", "must be more than 0");
         errors.Require(SessionTimeout > TimeSpan.Zero, "limits.session_timeout", "must be more than 0");
         errors.Require(CheckTimeout > TimeSpan.Zero, "limits.check_timeout", "must be more than 0");
+        errors.Require(DrainTimeout >= TimeSpan.Zero, "limits.drain_timeout", "must be 0 or more");
     }
 }

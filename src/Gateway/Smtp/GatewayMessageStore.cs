@@ -15,7 +15,11 @@ namespace Gateway.Smtp;
 /// End of DATA: copy the bytes, scan, carry out the verdict, and answer with the downstream's reply.
 /// It never throws: SmtpServer 11.1 writes no reply for an exception from here and the client would hang.
 /// </summary>
-internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger) : IMessageStore
+/// <param name="drainToken">
+/// Cancelled only when a shutdown's drain deadline passes. DATA processing runs on it rather than on the
+/// session's token, so a message in flight when SIGTERM arrives is still scanned, relayed and answered.
+/// </param>
+internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken) : IMessageStore
 {
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
@@ -24,7 +28,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            var reply = await ProcessAsync(context, state, queueId, buffer, cancellationToken);
+            var reply = await ProcessAsync(context, state, queueId, buffer, drainToken);
             GatewayMetrics.Replies.WithLabels("data", SmtpReplies.Class(reply)).Inc();
             GatewayMetrics.MessageDuration.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             return SmtpReplies.ToResponse(reply);
