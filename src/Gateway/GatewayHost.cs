@@ -93,7 +93,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         _server = new SmtpServer.SmtpServer(builder.Build(), services);
-        _server.SessionCreated += (_, args) => OnSessionCreated(args.Context);
+        _server.SessionCreated += (_, args) => OnSessionCreated(args.Context, options.ProxyProtocol);
         _server.SessionCompleted += (_, args) => OnSessionEnded(args.Context);
         _server.SessionFaulted += (_, args) => OnSessionEnded(args.Context);
         _server.SessionCancelled += (_, args) => OnSessionEnded(args.Context);
@@ -187,13 +187,16 @@ public sealed class GatewayHost : IAsyncDisposable
         _drainDeadline.Dispose();
     }
 
-    private static void OnSessionCreated(ISessionContext context)
+    private static void OnSessionCreated(ISessionContext context, bool trustProxyProtocol)
     {
         var state = SessionState.Attach(context);
         context.CommandExecuted += (_, args) =>
         {
             switch (args.Command)
             {
+                case ProxyCommand { SourceEndpoint: { } source } when trustProxyProtocol:
+                    state.ClientAddress = source.Address.IsIPv4MappedToIPv6 ? source.Address.MapToIPv4() : source.Address;
+                    break;
                 case EhloCommand ehlo:
                     state.HeloName = ehlo.DomainOrAddress;
                     break;

@@ -264,6 +264,23 @@ public sealed class SmtpProtocolTests
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawSmtpClient.ConnectAsync(gateway.EndPoint));
     }
 
+    [Theory(Timeout = 30_000)]
+    [InlineData(true, "[203.0.113.9]")]
+    [InlineData(false, "[127.0.0.1]")]
+    public async Task A_proxy_protocol_line_sets_the_client_address_only_when_trusted(bool trusted, string expected)
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.ProxyProtocol = trusted);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        // The PROXY header gets no reply of its own (HAProxy's protocol).
+        await client.SendRawAsync(Encoding.ASCII.GetBytes($"PROXY TCP4 203.0.113.9 127.0.0.1 40000 {gateway.EndPoint.Port}\r\n"));
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("250", await client.DataAsync(Message()), StringComparison.Ordinal);
+
+        Assert.Contains($"Received: from client.example.test ({expected})", Encoding.ASCII.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Downstream_connections_are_reused_between_messages()
     {

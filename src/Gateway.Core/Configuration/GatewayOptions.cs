@@ -8,6 +8,12 @@ public sealed class GatewayOptions
 
     public List<string> Listen { get; set; } = ["127.0.0.1:2525"];
 
+    /// <summary>
+    /// Trust a PROXY protocol v1 line (HAProxy, cloud load balancers) for the client address. Off by
+    /// default: then a PROXY line from a client changes nothing, so nobody can claim another address.
+    /// </summary>
+    public bool ProxyProtocol { get; set; }
+
     /// <summary>Recipient domains we accept mail for; every other recipient is relay-denied.</summary>
     public List<string> Domains { get; set; } = [];
 

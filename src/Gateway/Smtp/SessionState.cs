@@ -12,7 +12,8 @@ internal sealed class SessionState
 {
     private const string PropertyKey = "Gateway:Session";
 
-    public required IPAddress ClientAddress { get; init; }
+    /// <summary>The TCP peer, or the address a trusted PROXY line names (proxy_protocol: true).</summary>
+    public required IPAddress ClientAddress { get; set; }
 
     public string HeloName { get; set; } = string.Empty;
 
