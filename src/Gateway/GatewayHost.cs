@@ -78,6 +78,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = new SmtpServerOptionsBuilder()
             .ServerName(options.Hostname)
             .CommandWaitTimeout(options.Limits.CommandTimeout)
+            .MaxRetryCount(options.Limits.MaxErrors)
             .CustomSmtpGreeting(_ => $"220 {options.Hostname} ESMTP Gateway");
         var certificate = options.Tls.IsEnabled ? options.Tls.LoadCertificate(options.BaseFolder) : null;
         foreach (var endPoint in options.ListenEndPoints)

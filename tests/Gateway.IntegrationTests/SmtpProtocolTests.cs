@@ -127,6 +127,36 @@ public sealed class SmtpProtocolTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Too_many_header_fields_get_552_5_3_4_and_nothing_is_delivered()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxHeaderCount = 5);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        var headers = string.Concat(Enumerable.Range(0, 10).Select(i => $"X-Filler-{i}: value\r\n\tfolded\r\n"));
+
+        var reply = await client.DataAsync(Encoding.ASCII.GetBytes(headers + "Subject: many\r\n\r\nbody\r\n.\r\n"));
+
+        Assert.StartsWith("552 5.3.4 Message header too large", reply, StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_client_that_keeps_erring_is_disconnected()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxErrors = 2);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var first = await client.CommandAsync("BOGUS one");
+        var second = await client.CommandAsync("BOGUS two");
+
+        Assert.StartsWith("5", first, StringComparison.Ordinal);
+        Assert.StartsWith("5", second, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<IOException>(() => client.CommandAsync("NOOP"));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Downstream_down_gives_451_4_4_1_at_rcpt()
     {
         var closedPort = new IPEndPoint(IPAddress.Loopback, FreePort.Next());

@@ -7,6 +7,15 @@ public sealed class LimitsOptions
 
     public int MaxRecipients { get; set; } = 100;
 
+    /// <summary>Bytes of the header section; more gets 552 5.3.4 (a header bomb costs every parser downstream).</summary>
+    public int MaxHeaderSize { get; set; } = 256 * 1024;
+
+    /// <summary>Header fields per message; more gets 552 5.3.4.</summary>
+    public int MaxHeaderCount { get; set; } = 1000;
+
+    /// <summary>Protocol errors in a row before the session is closed (SmtpServer's retry count).</summary>
+    public int MaxErrors { get; set; } = 5;
+
     public int MaxConnections { get; set; } = 500;
 
     /// <summary>Concurrent sessions from one client address; one host cannot take all the slots.</summary>
@@ -29,6 +38,9 @@ public sealed class LimitsOptions
         errors.Require(MaxMessageSize > 0, "limits.max_message_size", "must be more than 0");
         errors.Require(MaxRecipients > 0, "limits.max_recipients", "must be more than 0");
         errors.Require(MaxConnections > 0, "limits.max_connections", "must be more than 0");
+        errors.Require(MaxHeaderSize > 0, "limits.max_header_size", "must be more than 0");
+        errors.Require(MaxHeaderCount > 0, "limits.max_header_count", "must be more than 0");
+        errors.Require(MaxErrors > 0, "limits.max_errors", "must be more than 0");
         errors.Require(MaxConnectionsPerIp > 0, "limits.max_connections_per_ip", "must be more than 0");
         errors.Require(CommandTimeout > TimeSpan.Zero, "limits.command_timeout", "must be more than 0");
         errors.Require(SessionTimeout > TimeSpan.Zero, "limits.session_timeout", "must be more than 0");

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
+using Gateway.Core.Headers;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
 using Gateway.Metrics;
@@ -51,14 +52,20 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             return SmtpReplies.MessageTooBig(options.Limits.MaxMessageSize);
         }
 
+        // Our own copy: SmtpServer releases the pipe's memory when this method returns.
+        var raw = buffer.ToArray();
+        var (headerSize, headerFields) = HeaderLimits.Measure(raw);
+        if (headerSize > options.Limits.MaxHeaderSize || headerFields > options.Limits.MaxHeaderCount)
+        {
+            return new SmtpReply(552, "5.3.4", $"Message header too large (at most {options.Limits.MaxHeaderCount} fields, {options.Limits.MaxHeaderSize} bytes)");
+        }
+
         if (state.Downstream is null)
         {
             // The downstream transaction broke after RCPT; the client keeps the message and retries.
             return DeliveryReplies.ConnectionLost;
         }
 
-        // Our own copy: SmtpServer releases the pipe's memory when this method returns.
-        var raw = buffer.ToArray();
         var envelope = new Envelope(state.ClientAddress, state.HeloName, state.MailFrom, [.. state.Recipients], context.Pipe.IsSecure)
         {
             ReverseName = state.ReverseName is { } reverse ? await reverse : null,
