@@ -54,7 +54,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         GatewayMetrics.BuildInfo.WithLabels(Program.Version).Set(1);
         _readiness = new Readiness(options, _models) { PolicyLoaded = true };
-        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models), options.Limits.CheckTimeout), () => _policy.Current);
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
         _downstream = new InstrumentedDownstream(options.Downstream.IsDirectory
             ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
             : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>()));

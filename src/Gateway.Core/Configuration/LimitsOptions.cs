@@ -13,6 +13,9 @@ public sealed class LimitsOptions
     /// <summary>Header fields per message; more gets 552 5.3.4.</summary>
     public int MaxHeaderCount { get; set; } = 1000;
 
+    /// <summary>Multipart nesting the parser follows; deeper parts are kept whole, unparsed.</summary>
+    public int MaxMimeDepth { get; set; } = 32;
+
     /// <summary>Protocol errors in a row before the session is closed (SmtpServer's retry count).</summary>
     public int MaxErrors { get; set; } = 5;
 
@@ -41,6 +44,7 @@ public sealed class LimitsOptions
         errors.Require(MaxHeaderSize > 0, "limits.max_header_size", "must be more than 0");
         errors.Require(MaxHeaderCount > 0, "limits.max_header_count", "must be more than 0");
         errors.Require(MaxErrors > 0, "limits.max_errors", "must be more than 0");
+        errors.Require(MaxMimeDepth is > 0 and <= 1024, "limits.max_mime_depth", "must be between 1 and 1024");
         errors.Require(MaxConnectionsPerIp > 0, "limits.max_connections_per_ip", "must be more than 0");
         errors.Require(CommandTimeout > TimeSpan.Zero, "limits.command_timeout", "must be more than 0");
         errors.Require(SessionTimeout > TimeSpan.Zero, "limits.session_timeout", "must be more than 0");

@@ -7,15 +7,18 @@ namespace Gateway.Core.Pipeline;
 /// Parses a message once, runs every check and scores the hits. Shared by the SMTP path and
 /// <c>gateway check</c>, so both give the same verdict for the same message.
 /// </summary>
-public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> currentPolicy)
+/// <param name="maxMimeDepth">Multipart nesting beyond this is kept as an opaque leaf (MimeKit's ParserOptions.MaxMimeDepth): a deeply nested bomb cannot exhaust the stack or the checks.</param>
+public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> currentPolicy, int maxMimeDepth = 32)
 {
+    private readonly ParserOptions _parserOptions = new() { MaxMimeDepth = maxMimeDepth };
+
     public const string MimeParseErrorSymbol = "MIME_PARSE_ERROR";
 
     public async Task<ScanResult> ScanAsync(string sessionId, Envelope envelope, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken, Task<Authentication.Spf.SpfOutcome>? spfAtMailFrom = null)
     {
         // One snapshot per message: a policy reload never splits a decision.
         var policy = currentPolicy();
-        var (message, parseError) = await ParseAsync(raw, cancellationToken);
+        var (message, parseError) = await ParseAsync(raw, _parserOptions, cancellationToken);
         var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message, SpfAtMailFrom = spfAtMailFrom, Policy = policy };
         if (parseError is not null)
         {
@@ -27,12 +30,12 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
         return new ScanResult(context, verdict, policy, checks);
     }
 
-    private static async Task<(MimeMessage Message, string? Error)> ParseAsync(ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
+    private static async Task<(MimeMessage Message, string? Error)> ParseAsync(ReadOnlyMemory<byte> raw, ParserOptions options, CancellationToken cancellationToken)
     {
         try
         {
             var stream = new MemoryStream(raw.ToArray(), writable: false);
-            return (await MimeMessage.LoadAsync(stream, cancellationToken), null);
+            return (await MimeMessage.LoadAsync(options, stream, cancellationToken), null);
         }
         catch (FormatException exception)
         {

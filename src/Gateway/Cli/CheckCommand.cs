@@ -38,7 +38,7 @@ internal static class CheckCommand
         using var loggerFactory = Logging.Create();
         using var models = CheckCatalog.Models(config.Options, loggerFactory);
         var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models, explainAlways: true), config.Options.Limits.CheckTimeout);
-        var scanner = new MessageScanner(runner, () => policy);
+        var scanner = new MessageScanner(runner, () => policy, config.Options.Limits.MaxMimeDepth);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
 
         foreach (var path in parsed.Positional)

@@ -44,6 +44,8 @@ public sealed class DirectoryDownstream : IDownstream
             file.Flush(flushToDisk: true);
         }
 
+        // The rename is atomic; making it durable would also need an fsync of the folder, which .NET
+        // offers no portable call for. A crash right after the rename can lose the name, not a half file.
         File.Move(temporary, path);
     }
 
