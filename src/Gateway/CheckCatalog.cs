@@ -6,6 +6,7 @@ using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Reputation;
 using Gateway.Core.Rules;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,7 @@ internal static class CheckCatalog
             checks.Add(new DkimCheck(new DkimVerification(dns, TimeProvider.System)));
             checks.Add(new ArcCheck(new ArcVerification(dns)));
             checks.Add(new DmarcCheck(new DmarcEvaluator(dns), options.Authentication));
+            checks.Add(new DnsListCheck(dns));
         }
 
         // Rules run last: they may test every other check's results and symbols.

@@ -11,18 +11,26 @@ public sealed class ScoringPolicy
     public const string ActionsFileName = "actions.yaml";
     public const string SymbolsFileName = "symbols.yaml";
 
-    public ScoringPolicy(ActionsFile actions, SymbolsFile symbols, Rules.RuleSet? rules = null)
+    public const string ListsFileName = "lists.yaml";
+
+    public ScoringPolicy(ActionsFile actions, SymbolsFile symbols, Rules.RuleSet? rules = null, Reputation.DnsListsFile? lists = null)
     {
         Actions = actions;
         Symbols = symbols;
         Rules = rules ?? Gateway.Core.Rules.RuleSet.Empty;
+        Lists = lists ?? new Reputation.DnsListsFile();
     }
+
+    public Reputation.DnsListsFile Lists { get; }
 
     public Rules.RuleSet Rules { get; }
 
     /// <summary>A symbol's weight: symbols.yaml first, then the score of the rule of that name, else 0.</summary>
     public double WeightOf(string symbol) =>
-        Symbols.Symbols.TryGetValue(symbol, out var definition) ? definition.Weight : Rules.WeightOf(symbol) ?? 0.0;
+        Symbols.Symbols.TryGetValue(symbol, out var definition) ? definition.Weight
+        : Rules.WeightOf(symbol)
+        ?? Lists.Lists.SelectMany(list => list.Meanings).FirstOrDefault(meaning => meaning.Symbol == symbol)?.Score
+        ?? 0.0;
 
     public ActionsFile Actions { get; }
 
@@ -38,7 +46,10 @@ public sealed class ScoringPolicy
         return new ScoringPolicy(
             LoadFile<ActionsFile>(folder, ActionsFileName, (file, errors) => file.Validate(errors)),
             LoadFile<SymbolsFile>(folder, SymbolsFileName, (file, errors) => file.Validate(errors)),
-            Gateway.Core.Rules.RuleSetLoader.LoadFolder(folder));
+            Gateway.Core.Rules.RuleSetLoader.LoadFolder(folder),
+            File.Exists(Path.Combine(folder, ListsFileName))
+                ? LoadFile<Reputation.DnsListsFile>(folder, ListsFileName, (file, errors) => file.Validate(errors))
+                : new Reputation.DnsListsFile());
     }
 
     private static T LoadFile<T>(string folder, string name, Action<T, ConfigErrors> validate)

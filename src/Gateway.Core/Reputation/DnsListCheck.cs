@@ -1,0 +1,108 @@
+using System.Net.Sockets;
+using Gateway.Core.Dns;
+using Gateway.Core.Pipeline;
+using Gateway.Core.Rules;
+
+namespace Gateway.Core.Reputation;
+
+/// <summary>
+/// Queries the enabled DNS lists of the message's policy, all in parallel. A listing becomes its symbol;
+/// a resolver error, or an answer outside 127.0.0.0/8 or inside 127.255.255.0/24 (Spamhaus' "query refused /
+/// blocked resolver"), becomes {NAME}_ERROR: never a listing.
+/// </summary>
+public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
+{
+    private const int MaxDomains = 20;
+
+    public string Name => "dnslists";
+
+    public CheckPhase Phase => CheckPhase.Connect;
+
+    public IReadOnlyList<string> DependsOn => [];
+
+    public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)
+    {
+        var lists = message.Policy?.Lists.Lists.Where(list => list.Enabled).ToList() ?? [];
+        if (lists.Count == 0)
+        {
+            return CheckStatus.Skipped;
+        }
+
+        var domains = lists.Any(list => list.Kind == DnsListKind.Domain) ? DomainsOf(message) : [];
+        var queries = lists.SelectMany(list => list.Kind == DnsListKind.Ip
+            ? [QueryAsync(message, list, $"{ReversedAddress(message.Envelope.ClientAddress)}.{list.Zone}", message.Envelope.ClientAddress.ToString(), cancellationToken)]
+            : domains.Select(domain => QueryAsync(message, list, $"{domain}.{list.Zone}", domain, cancellationToken)));
+        await Task.WhenAll(queries);
+        return CheckStatus.Completed;
+    }
+
+    /// <summary>RFC 5782: 4.3.2.1 for IPv4, 32 reversed nibbles for IPv6.</summary>
+    public static string ReversedAddress(IPAddress address)
+    {
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            return string.Join('.', Convert.ToHexStringLower(address.GetAddressBytes()).Reverse());
+        }
+
+        var bytes = address.GetAddressBytes();
+        return $"{bytes[3]}.{bytes[2]}.{bytes[1]}.{bytes[0]}";
+    }
+
+    private async Task QueryAsync(MessageContext message, DnsListDefinition list, string name, string subject, CancellationToken cancellationToken)
+    {
+        var answer = await dns.QueryAddressesAsync(name, ipv6: false, cancellationToken);
+        if (answer.Status == DnsStatus.TempError)
+        {
+            message.Add(new SymbolHit($"{list.Name}_ERROR", 1.0, $"{subject}: DNS error querying {list.Zone}"));
+            return;
+        }
+
+        foreach (var address in answer.Records)
+        {
+            var bytes = address.GetAddressBytes();
+            if (bytes[0] != 127 || (bytes[1] == 255 && bytes[2] == 255))
+            {
+                message.Add(new SymbolHit($"{list.Name}_ERROR", 1.0, $"{subject}: {list.Zone} answered {address} (refused, blocked or broken resolver, not a listing)"));
+                continue;
+            }
+
+            var matched = false;
+            if (list.Codes.TryGetValue(address.ToString(), out var meaning))
+            {
+                message.Add(new SymbolHit(meaning.Symbol, 1.0, $"{subject} listed in {list.Zone} ({address})"));
+                matched = true;
+            }
+
+            foreach (var (bit, bitMeaning) in list.Bitmask.Where(pair => (bytes[3] & pair.Key) != 0))
+            {
+                message.Add(new SymbolHit(bitMeaning.Symbol, 1.0, $"{subject} listed in {list.Zone} ({address}, bit {bit})"));
+                matched = true;
+            }
+
+            if (!matched)
+            {
+                message.Add(new SymbolHit(list.Listed?.Symbol ?? $"{list.Name}_LISTED", 1.0, $"{subject} listed in {list.Zone} ({address})"));
+            }
+        }
+    }
+
+    /// <summary>URL hosts, the envelope sender's and From domains, HELO and the reverse DNS name, without duplicates.</summary>
+    private static List<string> DomainsOf(MessageContext message)
+    {
+        var envelope = message.Envelope;
+        IEnumerable<string?> candidates =
+        [
+            .. new MessageView(message).UrlDomains,
+            envelope.From is { } from && from.LastIndexOf('@') is var at and >= 0 ? from[(at + 1)..] : null,
+            .. message.Message.From.Mailboxes.Select(mailbox => mailbox.Domain),
+            envelope.HeloName,
+            envelope.ReverseName,
+        ];
+        return [.. candidates
+            .OfType<string>()
+            .Select(domain => domain.Trim().TrimEnd('.').ToLowerInvariant())
+            .Where(domain => domain.Contains('.') && Uri.CheckHostName(domain) == UriHostNameType.Dns)
+            .Distinct()
+            .Take(MaxDomains)];
+    }
+}
