@@ -71,7 +71,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns));
+        services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current));
         services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token));
         _drainTimeout = options.Limits.DrainTimeout;
 

@@ -20,4 +20,37 @@ public sealed class DnsListsOverSmtpTests
         Assert.Contains("X-Spam-Flag: YES", text, StringComparison.Ordinal);
         Assert.Contains("1.0.0.127.bl.test A", dns.Queries);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_list_with_reject_at_rcpt_refuses_a_listed_client_before_any_content()
+    {
+        var rules = GatewayCli.CopyRules();
+        File.WriteAllText(Path.Combine(rules, "lists.yaml"), "lists:\n  - name: TESTBL\n    zone: bl.test\n    kind: ip\n    enabled: true\n    reject_at: rcpt\n    codes:\n      127.0.0.2: {symbol: TESTBL_SPAM, score: 7.0}\n");
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddA("1.0.0.127.bl.test", "127.0.0.2");
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var replies = await client.EnvelopeAsync("sender@remote.test", "user@example.test", "other@example.test");
+
+        Assert.All(replies, reply => Assert.StartsWith("554 5.7.1 Service unavailable; client [127.0.0.1] blocked using bl.test", reply, StringComparison.Ordinal));
+        Assert.Equal(0, downstream.MailCommands);
+        Assert.Single(dns.Queries, query => query == "1.0.0.127.bl.test A");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_list_error_answer_never_refuses()
+    {
+        var rules = GatewayCli.CopyRules();
+        File.WriteAllText(Path.Combine(rules, "lists.yaml"), "lists:\n  - name: TESTBL\n    zone: bl.test\n    kind: ip\n    enabled: true\n    reject_at: rcpt\n    codes:\n      127.0.0.2: {symbol: TESTBL_SPAM, score: 7.0}\n");
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddA("1.0.0.127.bl.test", "127.255.255.254");
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+
+        await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "resolver refused"));
+
+        Assert.Contains("TESTBL_ERROR(0.00)", Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
+    }
 }

@@ -37,6 +37,8 @@ public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
     }
 
     /// <summary>RFC 5782: 4.3.2.1 for IPv4, 32 reversed nibbles for IPv6.</summary>
+    public static string QueryName(DnsListDefinition list, IPAddress address) => $"{ReversedAddress(address)}.{list.Zone}";
+
     public static string ReversedAddress(IPAddress address)
     {
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
@@ -50,40 +52,51 @@ public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
 
     private async Task QueryAsync(MessageContext message, DnsListDefinition list, string name, string subject, CancellationToken cancellationToken)
     {
+        foreach (var hit in await LookupAsync(dns, list, name, subject, cancellationToken))
+        {
+            message.Add(new SymbolHit(hit.Symbol, 1.0, hit.Detail));
+        }
+    }
+
+    /// <summary>One lookup in one list, as symbols: the meaning of each answer, or NAME_ERROR for trouble.</summary>
+    public static async Task<IReadOnlyList<DnsListHit>> LookupAsync(IDnsResolver dns, DnsListDefinition list, string name, string subject, CancellationToken cancellationToken)
+    {
         var answer = await dns.QueryAddressesAsync(name, ipv6: false, cancellationToken);
         if (answer.Status == DnsStatus.TempError)
         {
-            message.Add(new SymbolHit($"{list.Name}_ERROR", 1.0, $"{subject}: DNS error querying {list.Zone}"));
-            return;
+            return [new DnsListHit($"{list.Name}_ERROR", $"{subject}: DNS error querying {list.Zone}", IsError: true)];
         }
 
+        var hits = new List<DnsListHit>();
         foreach (var address in answer.Records)
         {
             var bytes = address.GetAddressBytes();
             if (bytes[0] != 127 || (bytes[1] == 255 && bytes[2] == 255))
             {
-                message.Add(new SymbolHit($"{list.Name}_ERROR", 1.0, $"{subject}: {list.Zone} answered {address} (refused, blocked or broken resolver, not a listing)"));
+                hits.Add(new DnsListHit($"{list.Name}_ERROR", $"{subject}: {list.Zone} answered {address} (refused, blocked or broken resolver, not a listing)", IsError: true));
                 continue;
             }
 
             var matched = false;
             if (list.Codes.TryGetValue(address.ToString(), out var meaning))
             {
-                message.Add(new SymbolHit(meaning.Symbol, 1.0, $"{subject} listed in {list.Zone} ({address})"));
+                hits.Add(new DnsListHit(meaning.Symbol, $"{subject} listed in {list.Zone} ({address})"));
                 matched = true;
             }
 
             foreach (var (bit, bitMeaning) in list.Bitmask.Where(pair => (bytes[3] & pair.Key) != 0))
             {
-                message.Add(new SymbolHit(bitMeaning.Symbol, 1.0, $"{subject} listed in {list.Zone} ({address}, bit {bit})"));
+                hits.Add(new DnsListHit(bitMeaning.Symbol, $"{subject} listed in {list.Zone} ({address}, bit {bit})"));
                 matched = true;
             }
 
             if (!matched)
             {
-                message.Add(new SymbolHit(list.Listed?.Symbol ?? $"{list.Name}_LISTED", 1.0, $"{subject} listed in {list.Zone} ({address})"));
+                hits.Add(new DnsListHit(list.Listed?.Symbol ?? $"{list.Name}_LISTED", $"{subject} listed in {list.Zone} ({address})"));
             }
         }
+
+        return hits;
     }
 
     /// <summary>URL hosts, the envelope sender's and From domains, HELO and the reverse DNS name, without duplicates.</summary>
@@ -106,3 +119,6 @@ public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
             .Take(MaxDomains)];
     }
 }
+
+/// <summary>One answer of a DNS list, as the symbol it means.</summary>
+public sealed record DnsListHit(string Symbol, string Detail, bool IsError = false);

@@ -24,6 +24,7 @@ public sealed class DnsListsFile
             var path = $"lists.{i}";
             errors.Require(list.Name.Length > 0 && list.Name.All(c => c is (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_'), $"{path}.name", "upper case letters, digits and _ (it prefixes the symbols)");
             errors.Require(Uri.CheckHostName(list.Zone) == UriHostNameType.Dns && list.Zone.Contains('.'), $"{path}.zone", $"'{list.Zone}' is not a DNS zone");
+            errors.Require(list.RejectAt == DnsListRejectAt.None || list.Kind == DnsListKind.Ip, $"{path}.reject_at", "only ip lists can refuse at RCPT");
             foreach (var (code, meaning) in list.Codes)
             {
                 errors.Require(IPAddress.TryParse(code, out var address) && address.GetAddressBytes() is [127, ..], $"{path}.codes.{code}", "return codes are 127.x.y.z addresses");
@@ -37,6 +38,12 @@ public sealed class DnsListsFile
             }
         }
     }
+}
+
+public enum DnsListRejectAt
+{
+    None,
+    Rcpt,
 }
 
 public sealed class DnsListDefinition
@@ -55,6 +62,15 @@ public sealed class DnsListDefinition
 
     /// <summary>Lists that add bits in the last octet (SURBL style): bit value and meaning.</summary>
     public Dictionary<int, DnsListMeaning> Bitmask { get; set; } = [];
+
+    /// <summary>
+    /// For ip lists: <c>rcpt</c> refuses a listed client at its first RCPT with 554 5.7.1 (postscreen-style,
+    /// before any content is read); <c>none</c> only scores at DATA. Errors never refuse.
+    /// </summary>
+    public DnsListRejectAt RejectAt { get; set; } = DnsListRejectAt.None;
+
+    /// <summary>The refusal text; {ip} and {zone} are filled in.</summary>
+    public string Message { get; set; } = "Service unavailable; client [{ip}] blocked using {zone}";
 
     /// <summary>Any other 127.0.0.x answer; without it such an answer is {NAME}_LISTED with weight 0.</summary>
     public DnsListMeaning? Listed { get; set; }

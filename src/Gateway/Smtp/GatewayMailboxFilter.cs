@@ -2,6 +2,8 @@ using Gateway.Core.Authentication.Spf;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.Dns;
+using Gateway.Core.Reputation;
+using Gateway.Core.Scoring;
 using Gateway.Metrics;
 using SmtpServer;
 using SmtpServer.Mail;
@@ -15,7 +17,7 @@ namespace Gateway.Smtp;
 /// first accepted recipient opens the downstream transaction, and every RCPT is mirrored there so the
 /// downstream's refusal of an unknown mailbox reaches the client in-session, per recipient.
 /// </summary>
-internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns) : IMailboxFilter
+internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy) : IMailboxFilter
 {
     public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
@@ -53,6 +55,11 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
             throw Refuse(new SmtpReply(452, "4.5.3", "Too many recipients"));
         }
 
+        if (state.Downstream is null && await EarlyRefusalAsync(state, cancellationToken) is { } refusal)
+        {
+            throw Refuse(refusal);
+        }
+
         if (state.Downstream is null)
         {
             var opened = await downstream.BeginAsync(state.MailFrom, state.MailParameters, cancellationToken);
@@ -69,6 +76,35 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         state.Recipients.Add(recipient);
         GatewayMetrics.Replies.WithLabels("rcpt", "2xx").Inc();
         return true;
+    }
+
+    /// <summary>
+    /// Postscreen-style: ip lists with reject_at: rcpt refuse a listed client before any content is read,
+    /// once per session. DNS errors and error answers never refuse.
+    /// </summary>
+    private async Task<SmtpReply?> EarlyRefusalAsync(SessionState state, CancellationToken cancellationToken)
+    {
+        if (dns is null)
+        {
+            return null;
+        }
+
+        state.EarlyRefusal ??= LookupAsync();
+        return await state.EarlyRefusal;
+
+        async Task<SmtpReply?> LookupAsync()
+        {
+            foreach (var list in policy().Lists.Lists.Where(list => list is { Enabled: true, Kind: DnsListKind.Ip, RejectAt: DnsListRejectAt.Rcpt }))
+            {
+                var hits = await DnsListCheck.LookupAsync(dns, list, DnsListCheck.QueryName(list, state.ClientAddress), state.ClientAddress.ToString(), cancellationToken);
+                if (hits.Any(hit => !hit.IsError && policy().WeightOf(hit.Symbol) > 0))
+                {
+                    return new SmtpReply(554, "5.7.1", list.Message.Replace("{ip}", state.ClientAddress.ToString(), StringComparison.Ordinal).Replace("{zone}", list.Zone, StringComparison.Ordinal));
+                }
+            }
+
+            return null;
+        }
     }
 
     /// <summary>SmtpServer writes the reply of a thrown SmtpResponseException (appending a retry count).</summary>

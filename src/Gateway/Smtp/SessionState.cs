@@ -26,6 +26,9 @@ internal sealed class SessionState
     /// <summary>The client's forward-confirmed reverse DNS name, looked up once per session.</summary>
     public Task<string?>? ReverseName { get; set; }
 
+    /// <summary>The early DNS-list verdict on this client, looked up once per session (null: not refused).</summary>
+    public Task<Gateway.Core.Delivery.SmtpReply?>? EarlyRefusal { get; set; }
+
     /// <summary>SPF for the current transaction, started at MAIL FROM.</summary>
     public Task<Gateway.Core.Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; set; }
 

@@ -31,7 +31,7 @@ public sealed class SpfConformanceTests(ITestOutputHelper output)
             LoadZone(dns, scenario);
 
             // A fresh resolver per scenario: names repeat across scenarios with other data, so no cache may carry over.
-            var evaluator = new SpfEvaluator(new DnsClientResolver(dns.Options(TimeSpan.FromMilliseconds(300))), "receivingmta.example.com");
+            var evaluator = new SpfEvaluator(new DnsClientResolver(dns.Options(TimeSpan.FromSeconds(1))), "receivingmta.example.com");
             foreach (var (name, testNode) in ((YamlMappingNode)scenario["tests"]).Children)
             {
                 total++;

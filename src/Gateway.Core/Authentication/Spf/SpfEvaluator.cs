@@ -304,10 +304,10 @@ public sealed class SpfEvaluator(IDnsResolver dns, string receivingHost)
         return true;
     }
 
-    /// <summary>Section 4.3: labels of 1 to 63 octets, at least two labels.</summary>
+    /// <summary>Section 4.3: labels of 1 to 63 octets, at least two labels; an address literal ([192.0.2.1]) is no domain.</summary>
     private static bool IsValidDomain(string domain)
     {
-        if (domain.Length is 0 or > 253)
+        if (domain.Length is 0 or > 253 || domain.StartsWith('[') || domain.EndsWith(']'))
         {
             return false;
         }
