@@ -56,6 +56,9 @@ public static partial class RuleSetLoader
         var compiler = new RuleCompiler(path, folder, errors);
         if (stream.Documents.Count == 0)
         {
+            // Also what a reload sees mid-save when an editor truncates before writing: refusing it keeps
+            // the running rules instead of silently dropping every rule of this file.
+            errors.Add($"{path}:1:1: the file is empty (delete it to drop its rules)");
             return [];
         }
 

@@ -51,7 +51,7 @@ public sealed partial class PolicySource : IDisposable
     }
 
     /// <summary>Editors save in several steps; wait for quiet, then load once.</summary>
-    private void ScheduleReload() => _debounce.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
+    private void ScheduleReload() => _debounce.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan);
 
     private void Reload()
     {
