@@ -114,7 +114,7 @@ public sealed partial record MessageFeatures(
         string.Join(' ', message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).SelectMany(part => HrefPattern().Matches(SafeText(part)).Select(match => match.Groups[1].Value)));
 
     /// <summary>A broken charset or transfer encoding must not stop scoring.</summary>
-    private static string SafeText(TextPart part)
+    public static string SafeText(TextPart part)
     {
         try
         {

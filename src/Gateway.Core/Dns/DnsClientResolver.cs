@@ -41,20 +41,7 @@ public sealed class DnsClientResolver : IDnsResolver
         QueryAsync(name, QueryType.MX, answers => answers.MxRecords().Select(record => new MxHost(record.Preference, TrimDot(record.Exchange.Value))), cancellationToken);
 
     public Task<DnsAnswer<string>> QueryPtrAsync(IPAddress address, CancellationToken cancellationToken) =>
-        QueryAsync(ReverseName(address), QueryType.PTR, answers => answers.PtrRecords().Select(record => TrimDot(record.PtrDomainName.Value)), cancellationToken);
-
-    /// <summary>RFC 1035 / RFC 3596 reverse names: 4.3.2.1.in-addr.arpa, or nibbles under ip6.arpa.</summary>
-    public static string ReverseName(IPAddress address)
-    {
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var bytes = address.GetAddressBytes();
-            return $"{bytes[3]}.{bytes[2]}.{bytes[1]}.{bytes[0]}.in-addr.arpa";
-        }
-
-        var nibbles = Convert.ToHexStringLower(address.GetAddressBytes()).Reverse();
-        return string.Join('.', nibbles) + ".ip6.arpa";
-    }
+        QueryAsync(ReverseDns.PtrName(address), QueryType.PTR, answers => answers.PtrRecords().Select(record => TrimDot(record.PtrDomainName.Value)), cancellationToken);
 
     private async Task<DnsAnswer<T>> QueryAsync<T>(string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select, CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Rules;
@@ -30,25 +29,14 @@ public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
 
         var domains = lists.Any(list => list.Kind == DnsListKind.Domain) ? DomainsOf(message) : [];
         var queries = lists.SelectMany(list => list.Kind == DnsListKind.Ip
-            ? [QueryAsync(message, list, $"{ReversedAddress(message.Envelope.ClientAddress)}.{list.Zone}", message.Envelope.ClientAddress.ToString(), cancellationToken)]
+            ? [QueryAsync(message, list, QueryName(list, message.Envelope.ClientAddress), message.Envelope.ClientAddress.ToString(), cancellationToken)]
             : domains.Select(domain => QueryAsync(message, list, $"{domain}.{list.Zone}", domain, cancellationToken)));
         await Task.WhenAll(queries);
         return CheckStatus.Completed;
     }
 
-    /// <summary>RFC 5782: 4.3.2.1 for IPv4, 32 reversed nibbles for IPv6.</summary>
-    public static string QueryName(DnsListDefinition list, IPAddress address) => $"{ReversedAddress(address)}.{list.Zone}";
-
-    public static string ReversedAddress(IPAddress address)
-    {
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            return string.Join('.', Convert.ToHexStringLower(address.GetAddressBytes()).Reverse());
-        }
-
-        var bytes = address.GetAddressBytes();
-        return $"{bytes[3]}.{bytes[2]}.{bytes[1]}.{bytes[0]}";
-    }
+    /// <summary>The name to ask a list about an address (RFC 5782).</summary>
+    public static string QueryName(DnsListDefinition list, IPAddress address) => $"{ReverseDns.ReversedLabels(address)}.{list.Zone}";
 
     private async Task QueryAsync(MessageContext message, DnsListDefinition list, string name, string subject, CancellationToken cancellationToken)
     {

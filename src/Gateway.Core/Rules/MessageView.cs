@@ -12,7 +12,7 @@ namespace Gateway.Core.Rules;
 public sealed partial class MessageView(MessageContext context)
 {
     private readonly Lazy<string> _bodyText = new(() => BodyTextOf(context.Message));
-    private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(SafeText)));
+    private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(MessageFeatures.SafeText)));
     private readonly Lazy<IReadOnlyList<string>> _urlDomains = new(() => UrlDomainsOf(context.Message));
     private readonly Lazy<IReadOnlyList<MimePart>> _attachments = new(() => [.. context.Message.BodyParts.OfType<MimePart>().Where(part => part.IsAttachment || part.FileName is not null)]);
     private readonly Lazy<IReadOnlyList<AttachmentFile>> _files = new(() => AttachmentFile.Of(context.Message));
@@ -31,25 +31,13 @@ public sealed partial class MessageView(MessageContext context)
     public IReadOnlyList<AttachmentFile> Files => _files.Value;
 
     private static string BodyTextOf(MimeMessage message) => string.Join('\n', message.BodyParts.OfType<TextPart>()
-        .Select(part => part.IsHtml ? MessageFeatures.VisibleText(SafeText(part)) : SafeText(part)));
+        .Select(part => part.IsHtml ? MessageFeatures.VisibleText(MessageFeatures.SafeText(part)) : MessageFeatures.SafeText(part)));
 
     /// <summary>Hosts of http(s) links in text and in href attributes, lower case, without duplicates.</summary>
     private static IReadOnlyList<string> UrlDomainsOf(MimeMessage message)
     {
-        var text = string.Join('\n', message.BodyParts.OfType<TextPart>().Select(SafeText));
+        var text = string.Join('\n', message.BodyParts.OfType<TextPart>().Select(MessageFeatures.SafeText));
         return [.. UrlHost().Matches(text).Select(match => match.Groups[1].Value.TrimEnd('.').ToLowerInvariant()).Distinct()];
-    }
-
-    private static string SafeText(TextPart part)
-    {
-        try
-        {
-            return part.Text ?? string.Empty;
-        }
-        catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException)
-        {
-            return string.Empty;
-        }
     }
 
     [GeneratedRegex(@"https?://(?:[^/\s""'<>@]*@)?([A-Za-z0-9.\-]+)", RegexOptions.IgnoreCase)]

@@ -10,5 +10,10 @@ public sealed record RuleSet(IReadOnlyList<Rule> Rules)
 {
     public static readonly RuleSet Empty = new([]);
 
-    public double? WeightOf(string symbol) => Rules.FirstOrDefault(rule => rule.Name == symbol)?.Score;
+    // Asked once per symbol of every message (weights, metrics): a lookup, not a scan of the rules.
+    private readonly Dictionary<string, Rule> _byName = Rules.ToDictionary(rule => rule.Name, StringComparer.Ordinal);
+
+    public bool Contains(string symbol) => _byName.ContainsKey(symbol);
+
+    public double? WeightOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Score : null;
 }

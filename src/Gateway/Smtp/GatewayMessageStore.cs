@@ -101,7 +101,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         foreach (var symbol in scan.Verdict.Symbols)
         {
             GatewayMetrics.SymbolHits.WithLabels(symbol.Name).Inc();
-            if (scan.Policy.Rules.Rules.Any(rule => rule.Name == symbol.Name))
+            if (scan.Policy.Rules.Contains(symbol.Name))
             {
                 GatewayMetrics.RuleHits.WithLabels(symbol.Name).Inc();
             }

@@ -83,7 +83,7 @@ public sealed class DnsListCheckTests
         var context = await RunAsync(dns, "2001:db8::1", lists: List("BL", "bl.test"));
 
         Assert.Equal("BL_XBL", Assert.Single(context.Symbols).Name);
-        Assert.Equal(name[..^8], DnsListCheck.ReversedAddress(IPAddress.Parse("2001:db8::1")));
+        Assert.Equal(name[..^8], Gateway.Core.Dns.ReverseDns.ReversedLabels(IPAddress.Parse("2001:db8::1")));
     }
 
     [Theory]
