@@ -12,6 +12,13 @@ internal static class FreePort
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>A loopback port free for UDP right now (and so a good guess for a server on UDP and TCP).</summary>
+    public static int NextUdp()
+    {
+        using var socket = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.Client.LocalEndPoint!).Port;
+    }
+
     public static async Task WaitUntilListeningAsync(int port, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Collections.Concurrent;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
@@ -20,7 +21,16 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
         EndPoint = new IPEndPoint(IPAddress.Loopback, port);
         _server = new DnsServer(new UdpServerTransport(EndPoint), new TcpServerTransport(EndPoint));
         _server.QueryReceived += OnQueryReceivedAsync;
-        _server.Start();
+        try
+        {
+            _server.Start();
+        }
+        catch (SocketException)
+        {
+            // Release whichever transport did bind before the other failed; the caller tries another port.
+            try { _server.Stop(); } catch (Exception) { /* nothing more to release */ }
+            throw;
+        }
     }
 
     public IPEndPoint EndPoint { get; }
@@ -28,7 +38,23 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
     /// <summary>Queries answered so far, as "name TYPE", for tests that assert what was (not) asked.</summary>
     public ConcurrentQueue<string> Queries { get; } = new();
 
-    public static Task<LoopbackDnsServer> StartAsync() => Task.FromResult(new LoopbackDnsServer(FreePort.Next()));
+    /// <summary>
+    /// Starts on a port free for both UDP and TCP. A port free for TCP a moment ago can still be taken for
+    /// UDP (another test's resolver uses ephemeral UDP source ports), so a bind failure means: try another.
+    /// </summary>
+    public static Task<LoopbackDnsServer> StartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Task.FromResult(new LoopbackDnsServer(FreePort.NextUdp()));
+            }
+            catch (SocketException error) when (error.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 20)
+            {
+            }
+        }
+    }
 
     public Gateway.Core.Configuration.DnsOptions Options(TimeSpan? timeout = null) => new()
     {
