@@ -21,7 +21,8 @@ internal static class CheckCatalog
         options.Classifier.Enabled ? new ModelSource(options.Classifier.ModelPath(options.BaseFolder), loggerFactory.CreateLogger<ModelSource>()) : null;
 
     /// <param name="explainAlways">Explain every classifier verdict whatever the config says (gateway check).</param>
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, bool explainAlways = false)
+    /// <param name="dnsLists">Hears DNS list outcomes (metrics, warnings); null for one-off CLI runs.</param>
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, bool explainAlways = false, IDnsListMonitor? dnsLists = null)
     {
         var checks = new List<IMessageCheck>();
         if (models is not null)
@@ -35,7 +36,7 @@ internal static class CheckCatalog
             checks.Add(new DkimCheck(new DkimVerification(dns, TimeProvider.System)));
             checks.Add(new ArcCheck(new ArcVerification(dns)));
             checks.Add(new DmarcCheck(new DmarcEvaluator(dns), options.Authentication));
-            checks.Add(new DnsListCheck(dns));
+            checks.Add(new DnsListCheck(dns, dnsLists));
         }
 
         // Rules run last: they may test every other check's results and symbols.

@@ -8,7 +8,9 @@ using Gateway.Core.Delivery.Smtp;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
+using Gateway.Core.Reputation;
 using Gateway.Smtp;
+using Gateway.Smtp.Admission;
 using Microsoft.Extensions.Logging;
 using Gateway.Metrics;
 using SmtpServer;
@@ -29,6 +31,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly ModelSource? _models;
     private readonly PolicySource _policy;
     private readonly Readiness _readiness;
+    private readonly AdmissionListenerFactory _listeners;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _drainDeadline = new();
@@ -54,30 +57,41 @@ public sealed class GatewayHost : IAsyncDisposable
 
         GatewayMetrics.BuildInfo.WithLabels(Program.Version).Set(1);
         _readiness = new Readiness(options, _models) { PolicyLoaded = true };
-        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
+        var dnsLists = new DnsListMetrics(loggerFactory.CreateLogger<DnsListCheck>(), TimeProvider.System);
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
         _downstream = new InstrumentedDownstream(options.Downstream.IsDirectory
             ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
             : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>()));
 
-        var listeners = new ConnectionLimitingListenerFactory(options.Limits.MaxConnections, options.Limits.MaxConnectionsPerIp);
-        listeners.EndpointStarted += (_, args) =>
+        var dns = Dns;
+        _listeners = new AdmissionListenerFactory(
+            new AdmissionOptions(
+                options.Limits.MaxConnections,
+                options.Limits.MaxConnectionsPerIp,
+                options.ProxyProtocol,
+                StreamGuardOptions.From(options.Limits),
+                dns is null ? null : (client, token) => DnsListRefusal.CheckAsync(dns, _policy.Current, client, DnsListRejectAt.Connect, token, dnsLists)),
+            loggerFactory.CreateLogger<AdmissionListenerFactory>());
+        _listeners.EndpointStarted += (_, endPoint) =>
         {
             lock (_endPoints)
             {
-                _endPoints.Add((IPEndPoint)args.LocalEndPoint);
+                _endPoints.Add(endPoint);
             }
         };
 
         var services = new SmtpServer.ComponentModel.ServiceProvider();
-        services.Add(listeners);
+        services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current));
+        services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists));
         services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token));
         _drainTimeout = options.Limits.DrainTimeout;
 
         var builder = new SmtpServerOptionsBuilder()
             .ServerName(options.Hostname)
-            .CommandWaitTimeout(options.Limits.CommandTimeout)
+            // Only a backstop: the stream guard enforces command_timeout first, with a proper 421 4.4.2
+            // (SmtpServer's own says "221 Timeout while waiting for input.").
+            .CommandWaitTimeout(options.Limits.CommandTimeout * 2)
             .MaxRetryCount(options.Limits.MaxErrors)
             .CustomSmtpGreeting(_ => $"220 {options.Hostname} ESMTP Gateway");
         var certificate = options.Tls.IsEnabled ? options.Tls.LoadCertificate(options.BaseFolder) : null;
@@ -94,7 +108,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         _server = new SmtpServer.SmtpServer(builder.Build(), services);
-        _server.SessionCreated += (_, args) => OnSessionCreated(args.Context, options.ProxyProtocol);
+        _server.SessionCreated += (_, args) => OnSessionCreated(args.Context);
         _server.SessionCompleted += (_, args) => OnSessionEnded(args.Context);
         _server.SessionFaulted += (_, args) => OnSessionEnded(args.Context);
         _server.SessionCancelled += (_, args) => OnSessionEnded(args.Context);
@@ -150,7 +164,7 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops listening and ends idle sessions (SmtpServer answers them 421), lets messages in DATA
+    /// Stops taking sessions (new connections are told 421 4.3.2) and ends idle ones (SmtpServer answers them 421), lets messages in DATA
     /// processing finish up to limits.drain_timeout, then cuts the rest off (their clients get no 250 and retry).
     /// </summary>
     public async ValueTask DisposeAsync()
@@ -174,6 +188,8 @@ public sealed class GatewayHost : IAsyncDisposable
             }
         }
 
+        // Until here newcomers heard 421; now the port closes.
+        await _listeners.DisposeAsync();
         if (_metricsEndpoint is not null)
         {
             await _metricsEndpoint.DisposeAsync();
@@ -188,16 +204,13 @@ public sealed class GatewayHost : IAsyncDisposable
         _drainDeadline.Dispose();
     }
 
-    private static void OnSessionCreated(ISessionContext context, bool trustProxyProtocol)
+    private static void OnSessionCreated(ISessionContext context)
     {
         var state = SessionState.Attach(context);
         context.CommandExecuted += (_, args) =>
         {
             switch (args.Command)
             {
-                case ProxyCommand { SourceEndpoint: { } source } when trustProxyProtocol:
-                    state.ClientAddress = source.Address.IsIPv4MappedToIPv6 ? source.Address.MapToIPv4() : source.Address;
-                    break;
                 case EhloCommand ehlo:
                     state.HeloName = ehlo.DomainOrAddress;
                     break;

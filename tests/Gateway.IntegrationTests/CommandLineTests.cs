@@ -44,6 +44,32 @@ public sealed class CommandLineTests
         Assert.Equal(sample, JsonDocument.Parse(output).RootElement.GetProperty("file").GetString());
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Check_json_shows_dns_list_symbols_from_a_loopback_dns_server()
+    {
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddA("7.2.0.192.bl.test", "127.0.0.2");
+        dns.AddA("phish.test.dbl.test", "127.0.0.2");
+        var rules = GatewayCli.CopyRules();
+        File.WriteAllText(Path.Combine(rules, "lists.yaml"), """
+            lists:
+              - {name: BL, zone: bl.test, kind: ip, enabled: true, codes: {127.0.0.2: {symbol: BL_SBL, score: 4.0}}}
+              - {name: DBL, zone: dbl.test, kind: domain, enabled: true, codes: {127.0.0.2: {symbol: DBL_SPAM, score: 5.0}}}
+            """);
+        var folder = Directory.CreateTempSubdirectory("check-dns-").FullName;
+        var config = Path.Combine(folder, "gateway.yaml");
+        File.WriteAllText(config, $"hostname: mx.example.test\ndomains: [example.test]\nrules: {rules}\nclassifier: {{enabled: false}}\ndns: {{servers: [\"{dns.EndPoint}\"], timeout: 2s}}\n");
+        var message = Path.Combine(folder, "m.eml");
+        File.WriteAllText(message, "From: a@sender.test\r\nSubject: hi\r\n\r\nsee hxxp://www.phish[.]test/now\r\n");
+
+        var (exitCode, output, error) = await GatewayCli.RunAsync("check", "--json", "--ip", "192.0.2.7", "--config", config, message);
+
+        Assert.True(exitCode == 0, error);
+        var symbols = JsonDocument.Parse(output).RootElement.GetProperty("symbols").EnumerateArray().Select(symbol => symbol.GetProperty("name").GetString()).ToList();
+        Assert.Contains("BL_SBL", symbols);
+        Assert.Contains("DBL_SPAM", symbols);
+    }
+
     [Fact]
     public async Task A_bad_config_stops_with_file_line_and_exit_code_2()
     {

@@ -40,6 +40,38 @@ public sealed class DnsListsOverSmtpTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_list_with_reject_at_connect_refuses_instead_of_greeting_and_waits_for_quit()
+    {
+        var rules = GatewayCli.CopyRules();
+        File.WriteAllText(Path.Combine(rules, "lists.yaml"), "lists:\n  - name: TESTBL\n    zone: bl.test\n    kind: ip\n    enabled: true\n    reject_at: connect\n    message: \"client [{ip}] is on {zone}\"\n    codes:\n      127.0.0.2: {symbol: TESTBL_SPAM, score: 7.0}\n");
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddA("1.0.0.127.bl.test", "127.0.0.2");
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        Assert.Equal("554 5.7.1 client [127.0.0.1] is on bl.test", client.Greeting);
+        Assert.StartsWith("503 5.7.1", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+        Assert.StartsWith("221", await client.CommandAsync("QUIT"), StringComparison.Ordinal);
+        Assert.Equal(0, downstream.MailCommands);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_connect_list_that_does_not_list_the_client_lets_it_in()
+    {
+        var rules = GatewayCli.CopyRules();
+        File.WriteAllText(Path.Combine(rules, "lists.yaml"), "lists:\n  - name: TESTBL\n    zone: bl.test\n    kind: ip\n    enabled: true\n    reject_at: connect\n    codes:\n      127.0.0.2: {symbol: TESTBL_SPAM, score: 7.0}\n");
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddTimeout("1.0.0.127.bl.test"); // an unreachable list never refuses
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+
+        await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "list unreachable"));
+
+        Assert.Contains("TESTBL_ERROR(0.00)", Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_list_error_answer_never_refuses()
     {
         var rules = GatewayCli.CopyRules();

@@ -273,7 +273,7 @@ public sealed class SmtpProtocolTests
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task Shutting_down_lets_a_message_in_flight_finish_with_250()
+    public async Task Shutting_down_lets_a_message_in_flight_finish_with_250_and_tells_newcomers_421()
     {
         await using var downstream = await FakeDownstream.StartAsync();
         downstream.DataDelay = TimeSpan.FromSeconds(2);
@@ -286,9 +286,11 @@ public sealed class SmtpProtocolTests
         // The downstream is still chewing on it when the gateway is told to stop.
         await Task.Delay(500);
         var stopping = gateway.DisposeAsync().AsTask();
+        await using var newcomer = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         var reply = await client.ReadReplyAsync();
         await stopping;
 
+        Assert.StartsWith("421 4.3.2", newcomer.Greeting, StringComparison.Ordinal);
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
         Assert.Single(downstream.Messages);
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawSmtpClient.ConnectAsync(gateway.EndPoint));
@@ -297,18 +299,53 @@ public sealed class SmtpProtocolTests
     [Theory(Timeout = 30_000)]
     [InlineData(true, "[203.0.113.9]")]
     [InlineData(false, "[127.0.0.1]")]
-    public async Task A_proxy_protocol_line_sets_the_client_address_only_when_trusted(bool trusted, string expected)
+    public async Task A_proxy_protocol_v1_header_sets_the_client_address_only_when_trusted(bool trusted, string expected)
     {
         await using var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.ProxyProtocol = trusted);
-        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
-        // The PROXY header gets no reply of its own (HAProxy's protocol).
-        await client.SendRawAsync(Encoding.ASCII.GetBytes($"PROXY TCP4 203.0.113.9 127.0.0.1 40000 {gateway.EndPoint.Port}\r\n"));
+        // HAProxy sends its header first, before the greeting, and gets no reply of its own.
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint, Encoding.ASCII.GetBytes($"PROXY TCP4 203.0.113.9 127.0.0.1 40000 {gateway.EndPoint.Port}\r\n"));
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
         Assert.StartsWith("250", await client.DataAsync(Message()), StringComparison.Ordinal);
 
         Assert.Contains($"Received: from client.example.test ({expected})", Encoding.ASCII.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_proxy_protocol_v2_header_names_an_ipv6_client()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.ProxyProtocol = true);
+        byte[] header =
+        [
+            0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, // signature
+            0x21, 0x21, 0x00, 36 + 7, // v2 PROXY, TCP over IPv6, 36 bytes of addresses and a 7-byte TLV
+            .. IPAddress.Parse("2001:db8::25").GetAddressBytes(), .. IPAddress.IPv6Loopback.GetAddressBytes(),
+            0x9C, 0x40, 0x00, 0x19,
+            0x04, 0x00, 0x04, 0x74, 0x65, 0x73, 0x74, // a NOOP TLV the reader must skip
+        ];
+
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint, header);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("250", await client.DataAsync(Message()), StringComparison.Ordinal);
+
+        Assert.Contains("Received: from client.example.test ([2001:db8::25])", Encoding.ASCII.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task With_proxy_protocol_on_a_connection_without_the_header_is_closed_ungreeted()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.ProxyProtocol = true);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(gateway.EndPoint);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync("EHLO client.example.test\r\n"u8.ToArray());
+
+        using var reader = new StreamReader(stream);
+        Assert.Equal(string.Empty, await reader.ReadToEndAsync());
+        Assert.Empty(downstream.Messages);
     }
 
     [Fact(Timeout = 30_000)]

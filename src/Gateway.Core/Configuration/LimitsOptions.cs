@@ -24,7 +24,19 @@ public sealed class LimitsOptions
     /// <summary>Concurrent sessions from one client address; one host cannot take all the slots.</summary>
     public int MaxConnectionsPerIp { get; set; } = 50;
 
-    /// <summary>How long the gateway waits for the client's next command.</summary>
+    /// <summary>Bytes in one command line (RFC 5321 allows 512; SMTPUTF8 and extensions need more); longer gets 500 5.5.2 and the connection closes.</summary>
+    public int MaxLineLength { get; set; } = 2048;
+
+    /// <summary>
+    /// Bytes per second DATA must average after <see cref="MinDataRateGrace"/> (Postfix's smtpd_min_data_rate);
+    /// slower gets 421 4.4.2: a slowloris client cannot hold a session for hours. 0 turns it off.
+    /// </summary>
+    public int MinDataRate { get; set; } = 500;
+
+    /// <summary>Time DATA gets before the minimum rate counts.</summary>
+    public TimeSpan MinDataRateGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the gateway waits for the client's next command (also: one command line must be finished within it).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The longest one SMTP session may last, DATA included.</summary>
@@ -46,6 +58,9 @@ public sealed class LimitsOptions
         errors.Require(MaxErrors > 0, "limits.max_errors", "must be more than 0");
         errors.Require(MaxMimeDepth is > 0 and <= 1024, "limits.max_mime_depth", "must be between 1 and 1024");
         errors.Require(MaxConnectionsPerIp > 0, "limits.max_connections_per_ip", "must be more than 0");
+        errors.Require(MaxLineLength >= 512, "limits.max_line_length", "must be at least 512 (RFC 5321 4.5.3.1.4)");
+        errors.Require(MinDataRate >= 0, "limits.min_data_rate", "must be 0 (off) or more");
+        errors.Require(MinDataRateGrace >= TimeSpan.Zero, "limits.min_data_rate_grace", "must be 0 or more");
         errors.Require(CommandTimeout > TimeSpan.Zero, "limits.command_timeout", "must be more than 0");
         errors.Require(SessionTimeout > TimeSpan.Zero, "limits.session_timeout", "must be more than 0");
         errors.Require(CheckTimeout > TimeSpan.Zero, "limits.check_timeout", "must be more than 0");

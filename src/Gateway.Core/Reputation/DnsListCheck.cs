@@ -1,3 +1,4 @@
+using Gateway.Core.Content;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Rules;
@@ -9,7 +10,7 @@ namespace Gateway.Core.Reputation;
 /// a resolver error, or an answer outside 127.0.0.0/8 or inside 127.255.255.0/24 (Spamhaus' "query refused /
 /// blocked resolver"), becomes {NAME}_ERROR: never a listing.
 /// </summary>
-public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
+public sealed class DnsListCheck(IDnsResolver dns, IDnsListMonitor? monitor = null) : IMessageCheck
 {
     private const int MaxDomains = 20;
 
@@ -40,16 +41,22 @@ public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
 
     private async Task QueryAsync(MessageContext message, DnsListDefinition list, string name, string subject, CancellationToken cancellationToken)
     {
-        foreach (var hit in await LookupAsync(dns, list, name, subject, cancellationToken))
+        foreach (var hit in await LookupAsync(dns, list, name, subject, cancellationToken, monitor))
         {
             message.Add(new SymbolHit(hit.Symbol, 1.0, hit.Detail));
         }
     }
 
     /// <summary>One lookup in one list, as symbols: the meaning of each answer, or NAME_ERROR for trouble.</summary>
-    public static async Task<IReadOnlyList<DnsListHit>> LookupAsync(IDnsResolver dns, DnsListDefinition list, string name, string subject, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<DnsListHit>> LookupAsync(IDnsResolver dns, DnsListDefinition list, string name, string subject, CancellationToken cancellationToken, IDnsListMonitor? monitor = null)
     {
-        var answer = await dns.QueryAddressesAsync(name, ipv6: false, cancellationToken);
+        var hits = Meaning(list, subject, await dns.QueryAddressesAsync(name, ipv6: false, cancellationToken));
+        monitor?.Looked(list, subject, hits);
+        return hits;
+    }
+
+    private static List<DnsListHit> Meaning(DnsListDefinition list, string subject, DnsAnswer<IPAddress> answer)
+    {
         if (answer.Status == DnsStatus.TempError)
         {
             return [new DnsListHit($"{list.Name}_ERROR", $"{subject}: DNS error querying {list.Zone}", IsError: true)];
@@ -87,7 +94,10 @@ public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
         return hits;
     }
 
-    /// <summary>URL hosts, the envelope sender's and From domains, HELO and the reverse DNS name, without duplicates.</summary>
+    /// <summary>
+    /// URL hosts, the envelope sender's and From domains, HELO and the reverse DNS name, each reduced to its
+    /// registered domain (Public Suffix List) as URI lists expect, without duplicates, at most <see cref="MaxDomains"/>.
+    /// </summary>
     private static List<string> DomainsOf(MessageContext message)
     {
         var envelope = message.Envelope;
@@ -101,8 +111,10 @@ public sealed class DnsListCheck(IDnsResolver dns) : IMessageCheck
         ];
         return [.. candidates
             .OfType<string>()
-            .Select(domain => domain.Trim().TrimEnd('.').ToLowerInvariant())
-            .Where(domain => domain.Contains('.') && Uri.CheckHostName(domain) == UriHostNameType.Dns)
+            .Select(MessageUrls.Normalize)
+            .OfType<string>()
+            .Select(PublicSuffixList.Shipped.RegisteredDomain)
+            .OfType<string>()
             .Distinct()
             .Take(MaxDomains)];
     }

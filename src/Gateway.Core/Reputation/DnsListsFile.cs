@@ -24,7 +24,7 @@ public sealed class DnsListsFile
             var path = $"lists.{i}";
             errors.Require(list.Name.Length > 0 && list.Name.All(c => c is (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_'), $"{path}.name", "upper case letters, digits and _ (it prefixes the symbols)");
             errors.Require(Uri.CheckHostName(list.Zone) == UriHostNameType.Dns && list.Zone.Contains('.'), $"{path}.zone", $"'{list.Zone}' is not a DNS zone");
-            errors.Require(list.RejectAt == DnsListRejectAt.None || list.Kind == DnsListKind.Ip, $"{path}.reject_at", "only ip lists can refuse at RCPT");
+            errors.Require(list.RejectAt == DnsListRejectAt.None || list.Kind == DnsListKind.Ip, $"{path}.reject_at", "only ip lists can refuse early (connect or rcpt)");
             foreach (var (code, meaning) in list.Codes)
             {
                 errors.Require(IPAddress.TryParse(code, out var address) && address.GetAddressBytes() is [127, ..], $"{path}.codes.{code}", "return codes are 127.x.y.z addresses");
@@ -43,6 +43,11 @@ public sealed class DnsListsFile
 public enum DnsListRejectAt
 {
     None,
+
+    /// <summary>Before the greeting: 554 5.7.1 instead of 220 (RFC 5321 3.1); the client is told nothing else.</summary>
+    Connect,
+
+    /// <summary>At the first RCPT, once per session: the client learns why, and a real sender's MTA logs it.</summary>
     Rcpt,
 }
 
@@ -64,8 +69,9 @@ public sealed class DnsListDefinition
     public Dictionary<int, DnsListMeaning> Bitmask { get; set; } = [];
 
     /// <summary>
-    /// For ip lists: <c>rcpt</c> refuses a listed client at its first RCPT with 554 5.7.1 (postscreen-style,
-    /// before any content is read); <c>none</c> only scores at DATA. Errors never refuse.
+    /// For ip lists: <c>connect</c> refuses a listed client instead of greeting it, <c>rcpt</c> at its first
+    /// RCPT, both with 554 5.7.1 (postscreen-style, before any content is read); <c>none</c> only scores at
+    /// DATA. Errors and allow lists never refuse.
     /// </summary>
     public DnsListRejectAt RejectAt { get; set; } = DnsListRejectAt.None;
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Gateway.Core.Classification;
 using Gateway.Core.Pipeline;
 using MimeKit;
@@ -9,11 +8,11 @@ namespace Gateway.Core.Rules;
 /// The fields rules can test, computed lazily from one message: a rule set that never looks at the body
 /// never pays for decoding it, and each field is computed once however many rules read it.
 /// </summary>
-public sealed partial class MessageView(MessageContext context)
+public sealed class MessageView(MessageContext context)
 {
     private readonly Lazy<string> _bodyText = new(() => BodyTextOf(context.Message));
     private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(MessageFeatures.SafeText)));
-    private readonly Lazy<IReadOnlyList<string>> _urlDomains = new(() => UrlDomainsOf(context.Message));
+    private readonly Lazy<IReadOnlyList<string>> _urlDomains = new(() => Content.MessageUrls.Hosts(context.Message));
     private readonly Lazy<IReadOnlyList<MimePart>> _attachments = new(() => [.. context.Message.BodyParts.OfType<MimePart>().Where(part => part.IsAttachment || part.FileName is not null)]);
     private readonly Lazy<IReadOnlyList<AttachmentFile>> _files = new(() => AttachmentFile.Of(context.Message));
 
@@ -32,14 +31,4 @@ public sealed partial class MessageView(MessageContext context)
 
     private static string BodyTextOf(MimeMessage message) => string.Join('\n', message.BodyParts.OfType<TextPart>()
         .Select(part => part.IsHtml ? MessageFeatures.VisibleText(MessageFeatures.SafeText(part)) : MessageFeatures.SafeText(part)));
-
-    /// <summary>Hosts of http(s) links in text and in href attributes, lower case, without duplicates.</summary>
-    private static IReadOnlyList<string> UrlDomainsOf(MimeMessage message)
-    {
-        var text = string.Join('\n', message.BodyParts.OfType<TextPart>().Select(MessageFeatures.SafeText));
-        return [.. UrlHost().Matches(text).Select(match => match.Groups[1].Value.TrimEnd('.').ToLowerInvariant()).Distinct()];
-    }
-
-    [GeneratedRegex(@"https?://(?:[^/\s""'<>@]*@)?([A-Za-z0-9.\-]+)", RegexOptions.IgnoreCase)]
-    private static partial Regex UrlHost();
 }

@@ -22,6 +22,9 @@ internal static class GatewayMetrics
     public static readonly Counter SymbolHits = Prometheus.Metrics.CreateCounter(
         "gateway_symbol_hits_total", "Symbols reported by checks (bounded by rules/symbols.yaml and the checks).", "symbol");
 
+    public static readonly Counter DnsListLookups = Prometheus.Metrics.CreateCounter(
+        "gateway_dnslist_lookups_total", "DNS list lookups, by list (rules/lists.yaml name) and result: listed, clean or error (DNS trouble or an error answer such as 127.255.255.x).", "list", "result");
+
     public static readonly Counter RuleHits = Prometheus.Metrics.CreateCounter(
         "gateway_rule_hits_total", "Rules that matched, by rule name.", "rule");
 
@@ -41,7 +44,7 @@ internal static class GatewayMetrics
         "gateway_smtp_sessions_total", "SMTP sessions accepted.");
 
     public static readonly Counter ConnectionsRefused = Prometheus.Metrics.CreateCounter(
-        "gateway_smtp_connections_refused_total", "Connections refused with 421, by limit: total (max_connections) or per_ip (max_connections_per_ip).", "limit");
+        "gateway_smtp_connections_refused_total", "Connections refused before the greeting, by reason: total (max_connections), per_ip (max_connections_per_ip), shutdown, proxy (no valid PROXY header), dnslist (reject_at: connect).", "reason");
 
     public static readonly Counter Replies = Prometheus.Metrics.CreateCounter(
         "gateway_smtp_replies_total", "Our replies to RCPT and to DATA, by stage and reply class (2xx, 4xx, 5xx).", "stage", "class");

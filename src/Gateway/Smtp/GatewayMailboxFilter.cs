@@ -17,7 +17,7 @@ namespace Gateway.Smtp;
 /// first accepted recipient opens the downstream transaction, and every RCPT is mirrored there so the
 /// downstream's refusal of an unknown mailbox reaches the client in-session, per recipient.
 /// </summary>
-internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy) : IMailboxFilter
+internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists = null) : IMailboxFilter
 {
     public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
@@ -92,19 +92,7 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         state.EarlyRefusal ??= LookupAsync();
         return await state.EarlyRefusal;
 
-        async Task<SmtpReply?> LookupAsync()
-        {
-            foreach (var list in policy().Lists.Lists.Where(list => list is { Enabled: true, Kind: DnsListKind.Ip, RejectAt: DnsListRejectAt.Rcpt }))
-            {
-                var hits = await DnsListCheck.LookupAsync(dns, list, DnsListCheck.QueryName(list, state.ClientAddress), state.ClientAddress.ToString(), cancellationToken);
-                if (hits.Any(hit => !hit.IsError && policy().WeightOf(hit.Symbol) > 0))
-                {
-                    return new SmtpReply(554, "5.7.1", list.Message.Replace("{ip}", state.ClientAddress.ToString(), StringComparison.Ordinal).Replace("{zone}", list.Zone, StringComparison.Ordinal));
-                }
-            }
-
-            return null;
-        }
+        Task<SmtpReply?> LookupAsync() => DnsListRefusal.CheckAsync(dns, policy(), state.ClientAddress, DnsListRejectAt.Rcpt, cancellationToken, dnsLists);
     }
 
     /// <summary>SmtpServer writes the reply of a thrown SmtpResponseException (appending a retry count).</summary>

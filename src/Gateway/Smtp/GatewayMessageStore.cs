@@ -47,7 +47,8 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
 
     private async Task<SmtpReply> ProcessAsync(ISessionContext context, SessionState state, string queueId, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
-        if (buffer.Length > options.Limits.MaxMessageSize)
+        // Truncated: the stream guard dropped DATA over the limit instead of buffering it.
+        if (buffer.Length > options.Limits.MaxMessageSize || Admission.ClientPipe.GuardOf(context)?.Truncated == true)
         {
             return SmtpReplies.MessageTooBig(options.Limits.MaxMessageSize);
         }

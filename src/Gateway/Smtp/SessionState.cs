@@ -40,7 +40,8 @@ internal sealed class SessionState
 
     public static SessionState Attach(ISessionContext context)
     {
-        var remote = context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var value) && value is IPEndPoint endPoint
+        // The client as the admission listener named it: the PROXY header's source, else the TCP peer.
+        var remote = context.Properties.TryGetValue(Admission.AdmissionListenerFactory.ClientEndPointKey, out var value) && value is IPEndPoint endPoint
             ? endPoint.Address
             : IPAddress.None;
         var state = new SessionState

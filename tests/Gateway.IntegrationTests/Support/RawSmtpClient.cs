@@ -14,14 +14,34 @@ internal sealed class RawSmtpClient : IAsyncDisposable
 
     public string Greeting { get; private set; } = string.Empty;
 
-    public static async Task<RawSmtpClient> ConnectAsync(IPEndPoint endPoint)
+    /// <param name="preamble">Bytes sent before the greeting is read (a load balancer's PROXY header).</param>
+    public static async Task<RawSmtpClient> ConnectAsync(IPEndPoint endPoint, byte[]? preamble = null)
     {
         var client = new RawSmtpClient();
         await client._tcp.ConnectAsync(endPoint);
         client._stream = client._tcp.GetStream();
         client._reader = new StreamReader(client._stream, Encoding.Latin1);
+        if (preamble is not null)
+        {
+            await client.SendRawAsync(preamble);
+        }
+
         client.Greeting = await client.ReadReplyAsync();
         return client;
+    }
+
+    /// <summary>What the server says until it closes the connection (for refusals that end the session).</summary>
+    public async Task<string> ReadToEndAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            return await _reader.ReadToEndAsync(timeout.Token);
+        }
+        catch (IOException)
+        {
+            return string.Empty; // reset rather than closed: nothing more was said
+        }
     }
 
     /// <summary>Sends one command line and returns the whole (possibly multi-line) reply.</summary>

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Gateway.Core.Classification;
+using MimeKit;
+using MimeKit.Text;
+
+namespace Gateway.Core.Content;
+
+/// <summary>
+/// The hosts of the links in a message, as a spammer would rather we not see them: from decoded text
+/// parts (quoted-printable and base64 undone by MimeKit), from HTML attributes (href, src, action) with
+/// entities decoded and from HTML's visible text; with the usual disguises undone: <c>hxxp://</c> and
+/// <c>h**p://</c>, <c>[.]</c> and <c>(.)</c> for dots, <c>user@</c> prefixes (<c>http://bank.test@evil.test</c>
+/// goes to evil.test), percent-encoded hosts and Unicode (IDN) names, which become punycode as DNS has them.
+/// Lower case, first occurrence first, without duplicates, at most <see cref="MaxHosts"/>.
+/// </summary>
+public static partial class MessageUrls
+{
+    public const int MaxHosts = 200;
+
+    private static readonly IdnMapping Idn = new();
+
+    public static IReadOnlyList<string> Hosts(MimeMessage message)
+    {
+        var hosts = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var part in message.BodyParts.OfType<TextPart>())
+        {
+            var text = MessageFeatures.SafeText(part);
+            var candidates = part.IsHtml ? FromHtml(text) : FromText(text);
+            foreach (var host in candidates)
+            {
+                if (hosts.Count >= MaxHosts)
+                {
+                    return hosts;
+                }
+
+                if (seen.Add(host))
+                {
+                    hosts.Add(host);
+                }
+            }
+        }
+
+        return hosts;
+    }
+
+    /// <summary>Hosts of the URLs in plain text, disguised or not.</summary>
+    public static IEnumerable<string> FromText(string text)
+    {
+        foreach (Match match in UrlInText().Matches(text))
+        {
+            if (Normalize(match.Groups["host"].Value) is { } host)
+            {
+                yield return host;
+            }
+        }
+    }
+
+    /// <summary>Link targets in attributes (entities decoded by MimeKit's tokenizer), then URLs in the rest of the markup's text.</summary>
+    public static IEnumerable<string> FromHtml(string html)
+    {
+        var tokenizer = new HtmlTokenizer(new StringReader(html));
+        var text = new System.Text.StringBuilder();
+        while (tokenizer.ReadNextToken(out var token))
+        {
+            switch (token)
+            {
+                case HtmlTagToken tag:
+                    foreach (var attribute in tag.Attributes)
+                    {
+                        if (attribute.Id is HtmlAttributeId.Href or HtmlAttributeId.Src or HtmlAttributeId.Action or HtmlAttributeId.Background && attribute.Value is { } value)
+                        {
+                            // An attribute holds one URL; "www.x.test" without a scheme counts too.
+                            text.Append(' ').Append(value.Trim()).Append(' ');
+                        }
+                    }
+
+                    break;
+                case HtmlDataToken data:
+                    text.Append(data.Data);
+                    break;
+            }
+        }
+
+        return FromText(text.ToString());
+    }
+
+    /// <summary>A matched host with its disguises undone, as an ASCII DNS name; null if it is none (or an address literal).</summary>
+    public static string? Normalize(string raw)
+    {
+        var host = DotDisguise().Replace(raw, ".");
+        if (host.Contains('%'))
+        {
+            host = Uri.UnescapeDataString(host);
+        }
+
+        host = host.Trim('.', '-');
+        try
+        {
+            // UTS 46 mapping: Unicode labels to punycode, fullwidth and ideographic dots to '.', lower case.
+            host = Idn.GetAscii(host).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        return host.Contains('.') && Uri.CheckHostName(host) == UriHostNameType.Dns && !IsAllDigits(host) ? host : null;
+    }
+
+    private static bool IsAllDigits(string host) => host.All(c => char.IsAsciiDigit(c) || c == '.');
+
+    // A scheme (http, https, ftp, and the hxxp/h**p/hxtp spellings), "://" or "[:]//", an optional
+    // user@ part, then the host: letters of any script, digits, '-', '%xx', and dots in any disguise.
+    // Or a bare "www." host. Linear: no nested quantifiers over the same characters.
+    [GeneratedRegex(
+        @"(?:\b(?:h(?:tt|xx|\*\*|xt|tx)ps?|ftp)\s?(?::|\[:\])//(?:[^\s/?#@""'<>\\]{0,256}@)?|\b(?=www(?:\.|\[\.\])))(?<host>(?:[\p{L}\p{N}\-%]|\.|\[\.\]|\(\.\)|\[dot\]|\u3002|\uFF0E|\uFF61){1,253})",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UrlInText();
+
+    [GeneratedRegex(@"\[\.\]|\(\.\)|\[dot\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DotDisguise();
+}

@@ -1,0 +1,330 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Gateway.Core.Delivery;
+using Gateway.Metrics;
+using Microsoft.Extensions.Logging;
+using SmtpServer;
+using SmtpServer.IO;
+using SmtpServer.Net;
+
+namespace Gateway.Smtp.Admission;
+
+/// <summary>What is decided about a connection before SmtpServer greets it.</summary>
+internal sealed record AdmissionOptions(
+    int MaxConnections,
+    int MaxConnectionsPerIp,
+    bool ProxyProtocol,
+    StreamGuardOptions Limits,
+    Func<IPAddress, CancellationToken, Task<SmtpReply?>>? ConnectRefusal);
+
+/// <summary>
+/// Our own listener in front of SmtpServer's sessions (SmtpServer has no hook before its greeting). Each
+/// connection is admitted on its own task, so a slow one never holds up the accept loop: the PROXY header
+/// (v1 and v2, when proxy_protocol is on) names the real client; connection caps in all and per client
+/// address answer 421 4.7.0; DNS lists with reject_at: connect answer 554 5.7.1 instead of a greeting; and
+/// once shutdown has begun, new connections hear 421 4.3.2 until the gateway exits. Admitted connections
+/// get a <see cref="ClientPipe"/> with the stream limits.
+/// </summary>
+internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger logger) : IEndpointListenerFactory, IAsyncDisposable
+{
+    private readonly AdmissionOptions _options = options;
+    private readonly ILogger _logger = logger;
+
+    /// <summary>The client address after PROXY, in the session's properties (the TCP peer may be the balancer).</summary>
+    public const string ClientEndPointKey = "Gateway:ClientEndPoint";
+
+    private static readonly TimeSpan ProxyHeaderTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<IPAddress, int> _perIp = new();
+    private readonly List<Listener> _listeners = [];
+    private readonly CancellationTokenSource _closed = new();
+    private int _active;
+
+    public event EventHandler<IPEndPoint>? EndpointStarted;
+
+    public int Active => Volatile.Read(ref _active);
+
+    public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
+    {
+        var listener = new Listener(this, endpointDefinition.Endpoint);
+        lock (_listeners)
+        {
+            _listeners.Add(listener);
+        }
+
+        EndpointStarted?.Invoke(this, listener.LocalEndPoint);
+        return listener;
+    }
+
+    /// <summary>Stops listening for good (after the drain): from here on, connections are refused at TCP level.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _closed.CancelAsync();
+        List<Listener> listeners;
+        lock (_listeners)
+        {
+            listeners = [.. _listeners];
+        }
+
+        foreach (var listener in listeners)
+        {
+            await listener.StopAsync();
+        }
+
+        _closed.Dispose();
+    }
+
+    private bool TryEnter(IPAddress client, out string? refusal)
+    {
+        var total = Interlocked.Increment(ref _active);
+        var fromClient = _perIp.AddOrUpdate(client, 1, (_, count) => count + 1);
+        if (total <= _options.MaxConnections && fromClient <= _options.MaxConnectionsPerIp)
+        {
+            refusal = null;
+            return true;
+        }
+
+        Release(client);
+        var perIp = total <= _options.MaxConnections;
+        GatewayMetrics.ConnectionsRefused.WithLabels(perIp ? "per_ip" : "total").Inc();
+        refusal = perIp ? "421 4.7.0 Too many connections from your address, try again later" : "421 4.7.0 Too many connections, try again later";
+        return false;
+    }
+
+    /// <summary>Gives back one connection slot, in all and for the client's address.</summary>
+    private void Release(IPAddress client)
+    {
+        Interlocked.Decrement(ref _active);
+        if (_perIp.AddOrUpdate(client, 0, (_, count) => count - 1) <= 0)
+        {
+            _perIp.TryRemove(new KeyValuePair<IPAddress, int>(client, 0));
+        }
+    }
+
+    private static IPAddress Plain(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private sealed record Admitted(ClientPipe Pipe, IPEndPoint Peer, IPEndPoint Client);
+
+    private sealed class Listener : IEndpointListener
+    {
+        private readonly AdmissionListenerFactory _owner;
+        private readonly TcpListener _tcp;
+        private readonly System.Threading.Channels.Channel<Admitted> _admitted = System.Threading.Channels.Channel.CreateUnbounded<Admitted>();
+        private readonly Task _acceptLoop;
+        private volatile bool _closing;
+
+        public Listener(AdmissionListenerFactory owner, IPEndPoint endPoint)
+        {
+            _owner = owner;
+            _tcp = new TcpListener(endPoint);
+            _tcp.Start();
+            LocalEndPoint = (IPEndPoint)_tcp.LocalEndpoint;
+            _acceptLoop = Task.Run(AcceptLoopAsync);
+        }
+
+        public IPEndPoint LocalEndPoint { get; }
+
+        public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
+        {
+            var admitted = await _admitted.Reader.ReadAsync(cancellationToken);
+            context.Properties[EndpointListener.LocalEndPointKey] = LocalEndPoint;
+            context.Properties[EndpointListener.RemoteEndPointKey] = admitted.Peer;
+            context.Properties[ClientEndPointKey] = admitted.Client;
+            return admitted.Pipe;
+        }
+
+        /// <summary>
+        /// SmtpServer is shutting down and takes no more sessions. Keep the port open and tell newcomers
+        /// 421 (RFC 5321 3.8) rather than a connection refused, until the factory is disposed.
+        /// </summary>
+        public void Dispose()
+        {
+            _closing = true;
+            RefuseWaiting();
+        }
+
+        public async Task StopAsync()
+        {
+            _closing = true;
+            _tcp.Stop();
+            await _acceptLoop;
+            RefuseWaiting();
+        }
+
+        /// <summary>Admitted connections no session will take any more.</summary>
+        private void RefuseWaiting()
+        {
+            while (_admitted.Reader.TryRead(out var waiting))
+            {
+                GatewayMetrics.ConnectionsRefused.WithLabels("shutdown").Inc();
+                _ = RefuseAsync(waiting.Pipe, "421 4.3.2 Service shutting down, try again later");
+            }
+        }
+
+        private async Task AcceptLoopAsync()
+        {
+            while (true)
+            {
+                Socket socket;
+                try
+                {
+                    socket = await _tcp.AcceptSocketAsync(_owner._closed.Token);
+                }
+                catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
+                {
+                    if (_owner._closed.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    continue; // one failed accept (the client reset first) is not the end of listening
+                }
+
+                _ = AdmitAsync(socket);
+            }
+        }
+
+        private async Task AdmitAsync(Socket socket)
+        {
+            var network = new NetworkStream(socket, ownsSocket: true);
+            var peer = (IPEndPoint)socket.RemoteEndPoint!;
+            peer = new IPEndPoint(Plain(peer.Address), peer.Port);
+            if (_closing)
+            {
+                GatewayMetrics.ConnectionsRefused.WithLabels("shutdown").Inc();
+                await RefuseAsync(network, "421 4.3.2 Service shutting down, try again later");
+                return;
+            }
+
+            var client = peer;
+            if (_owner._options.ProxyProtocol)
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_owner._closed.Token);
+                    timeout.CancelAfter(ProxyHeaderTimeout);
+                    if (await Gateway.Core.Network.ProxyProtocolHeader.ReadAsync(network, timeout.Token) is { } source)
+                    {
+                        client = new IPEndPoint(Plain(source.Address), source.Port);
+                    }
+                }
+                catch (Exception exception) when (exception is InvalidDataException or IOException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // Not from our balancer (or it gave up): no greeting, as the PROXY protocol asks.
+                    GatewayMetrics.ConnectionsRefused.WithLabels("proxy").Inc();
+                    _owner._logger.LogWarning("Connection from {Peer} closed: {Reason} (proxy_protocol is on)", peer, exception.Message);
+                    await network.DisposeAsync();
+                    return;
+                }
+            }
+
+            if (!_owner.TryEnter(client.Address, out var refusal))
+            {
+                await RefuseAsync(network, refusal!);
+                return;
+            }
+
+            var pipe = new ClientPipe(network, _owner._options.Limits, () =>
+            {
+                _owner.Release(client.Address);
+                GatewayMetrics.SessionsActive.Dec();
+            });
+            GatewayMetrics.SessionsActive.Inc();
+            GatewayMetrics.Sessions.Inc();
+
+            if (_owner._options.ConnectRefusal is { } connectRefusal && await RefusalAsync(connectRefusal, client.Address) is { } listed)
+            {
+                GatewayMetrics.ConnectionsRefused.WithLabels("dnslist").Inc();
+                _owner._logger.LogInformation("Connection from {Client} refused at connect: {Reply}", client.Address, listed);
+                await RefusedSessionAsync(pipe, listed);
+                return;
+            }
+
+            _admitted.Writer.TryWrite(new Admitted(pipe, peer, client));
+            if (_closing)
+            {
+                // Shutdown began while this one was being admitted: Dispose may have emptied the queue before it arrived.
+                RefuseWaiting();
+            }
+        }
+
+        private async Task<SmtpReply?> RefusalAsync(Func<IPAddress, CancellationToken, Task<SmtpReply?>> connectRefusal, IPAddress client)
+        {
+            try
+            {
+                return await connectRefusal(client, _owner._closed.Token);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // A list we cannot ask never refuses (DATA still scores it, as NAME_ERROR).
+                _owner._logger.LogWarning(exception, "Connect-time DNS list check for {Client} failed; admitting", client);
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// 554 instead of 220 (RFC 5321 3.1): the client should QUIT, and anything else it says before
+        /// that gets 503. A few lines or seconds of that, then the connection closes.
+        /// </summary>
+        private static async Task RefusedSessionAsync(ClientPipe pipe, SmtpReply reply)
+        {
+            using (pipe)
+            {
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    await WriteLineAsync(pipe.Guard, $"{reply.Code} {reply.EnhancedCode} {reply.Text}", timeout.Token);
+                    using var reader = new StreamReader(pipe.Guard, System.Text.Encoding.ASCII, false, 512, leaveOpen: true);
+                    for (var lines = 0; lines < 5; lines++)
+                    {
+                        var line = await reader.ReadLineAsync(timeout.Token);
+                        if (line is null)
+                        {
+                            return;
+                        }
+
+                        if (line.Trim().Equals("QUIT", StringComparison.OrdinalIgnoreCase))
+                        {
+                            await WriteLineAsync(pipe.Guard, "221 2.0.0 Bye", timeout.Token);
+                            return;
+                        }
+
+                        await WriteLineAsync(pipe.Guard, "503 5.7.1 No SMTP service here: send QUIT", timeout.Token);
+                    }
+                }
+                catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // Gone, too slow or too long-winded: the connection closes either way.
+                }
+            }
+        }
+
+        private static async Task WriteLineAsync(Stream stream, string line, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(line + "\r\n"), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+
+        private static async Task RefuseAsync(IDisposable connection, string reply)
+        {
+            using (connection)
+            {
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    var stream = connection switch
+                    {
+                        ClientPipe pipe => (Stream)pipe.Guard,
+                        Stream plain => plain,
+                        _ => throw new ArgumentException("not a connection", nameof(connection)),
+                    };
+                    await WriteLineAsync(stream, reply, timeout.Token);
+                }
+                catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+                {
+                    // The client is gone already.
+                }
+            }
+        }
+    }
+}

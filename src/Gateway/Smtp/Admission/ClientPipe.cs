@@ -1,0 +1,82 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using SmtpServer;
+using SmtpServer.IO;
+
+namespace Gateway.Smtp.Admission;
+
+/// <summary>
+/// One admitted client connection as SmtpServer's session pipe. Reads and writes go through a
+/// <see cref="GuardedStream"/> that sits above TLS, so the limits see the protocol, not ciphertext.
+/// </summary>
+internal sealed class ClientPipe : ISecurableDuplexPipe
+{
+    private readonly NetworkStream _network;
+    private readonly Action _onDispose;
+    private SslStream? _tls;
+    private int _disposed;
+
+    public ClientPipe(NetworkStream network, StreamGuardOptions limits, Action onDispose)
+    {
+        _network = network;
+        _onDispose = onDispose;
+        Guard = new GuardedStream(network, limits, TimeProvider.System);
+        Input = PipeReader.Create(Guard);
+        Output = PipeWriter.Create(Guard);
+    }
+
+    public GuardedStream Guard { get; }
+
+    public PipeReader Input { get; private set; }
+
+    public PipeWriter Output { get; private set; }
+
+    public bool IsSecure => _tls is not null;
+
+    public SslProtocols SslProtocol => _tls?.SslProtocol ?? SslProtocols.None;
+
+    /// <summary>The guard of a session's pipe, when the session came through our listener.</summary>
+    public static GuardedStream? GuardOf(ISessionContext context) => (context.Pipe as ClientPipe)?.Guard;
+
+    public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
+    {
+        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = certificate,
+                    ClientCertificateRequired = false,
+                    EnabledSslProtocols = protocols,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                },
+                cancellationToken);
+        }
+        catch
+        {
+            await tls.DisposeAsync();
+            throw;
+        }
+
+        _tls = tls;
+        Guard.Replace(tls);
+        Input = PipeReader.Create(Guard);
+        Output = PipeWriter.Create(Guard);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _tls?.Dispose();
+        _network.Dispose();
+        _onDispose();
+    }
+}

@@ -1,0 +1,260 @@
+using System.Text;
+
+namespace Gateway.Smtp.Admission;
+
+/// <summary>
+/// The client's plaintext byte stream as SmtpServer reads it, with the limits SmtpServer 11 does not have:
+/// command lines longer than limits.max_line_length (500 5.5.2), a command line not finished within
+/// limits.command_timeout, DATA slower than limits.min_data_rate (both 421 4.4.2, the slowloris defences),
+/// and DATA over the size limit. Oversized DATA is not buffered: once over, content is dropped while the
+/// stream is still read to its end, and the message store answers 552 5.3.4 (<see cref="Truncated"/>).
+/// It follows the protocol from both directions: a 354 reply written starts DATA, the client's
+/// CRLF.CRLF ends it, exactly as SmtpServer delimits it.
+/// </summary>
+internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, TimeProvider time) : Stream
+{
+    private const ulong Terminator = 0x0D_0A_2E_0D_0A; // "\r\n.\r\n"
+    private const ulong FiveBytes = 0xFF_FFFF_FFFF;
+    private static readonly byte[] TerminatorBytes = "\r\n.\r\n"u8.ToArray();
+
+    private Stream _inner = inner;
+    private bool _inData;
+    private int _lineLength;
+    private long _dataBytes;
+    private ulong _window;
+    private long _dataStarted;
+    private long _commandClock = time.GetTimestamp();
+    private byte[]? _pending;
+    private int _pendingOffset;
+    private string? _refused;
+
+    /// <summary>The current (or last) DATA went over the size limit and its content was dropped.</summary>
+    public bool Truncated { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    /// <summary>After STARTTLS the guard reads the TLS stream's plaintext; the session starts over in command mode.</summary>
+    public void Replace(Stream stream)
+    {
+        _inner = stream;
+        _inData = false;
+        _lineLength = 0;
+        _commandClock = time.GetTimestamp();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowIfRefused();
+        while (true)
+        {
+            int count;
+            if (_pending is not null)
+            {
+                count = Math.Min(buffer.Length, _pending.Length - _pendingOffset);
+                _pending.AsSpan(_pendingOffset, count).CopyTo(buffer.Span);
+                _pendingOffset += count;
+                if (_pendingOffset == _pending.Length)
+                {
+                    _pending = null;
+                }
+            }
+            else
+            {
+                count = await ReadWithDeadlineAsync(buffer, cancellationToken);
+                if (count == 0)
+                {
+                    return 0;
+                }
+            }
+
+            var (kept, violation) = Inspect(buffer.Span[..count]);
+            if (violation is not null)
+            {
+                await RefuseAsync(violation);
+            }
+
+            if (kept > 0)
+            {
+                return kept;
+            }
+
+            // Everything read was oversized DATA content, dropped: read on (0 would mean end of stream).
+        }
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // After our refusal the session may try to answer the failed read (SmtpServer writes a bare 554):
+        // the client has heard the last word already.
+        ThrowIfRefused();
+        if (StartsData(buffer.Span))
+        {
+            _inData = true;
+            Truncated = false;
+            _dataBytes = 0;
+            _window = 0x0D_0A; // the CRLF that ended the DATA command: a lone "." first line ends an empty message
+            _dataStarted = time.GetTimestamp();
+        }
+        else
+        {
+            _commandClock = time.GetTimestamp();
+        }
+
+        await _inner.WriteAsync(buffer, cancellationToken);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    public override void Flush() => _inner.Flush();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("the SMTP session reads asynchronously");
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("the SMTP session writes asynchronously");
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>A reply block (pipelined replies may share a write) with a line starting "354".</summary>
+    private static bool StartsData(ReadOnlySpan<byte> written)
+    {
+        while (written.Length >= 3)
+        {
+            if (written[..3].SequenceEqual("354"u8))
+            {
+                return true;
+            }
+
+            var end = written.IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                return false;
+            }
+
+            written = written[(end + 1)..];
+        }
+
+        return false;
+    }
+
+    private async ValueTask<int> ReadWithDeadlineAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var (deadline, why) = _inData && limits.MinDataRate > 0
+            ? (_dataStarted + Ticks(limits.DataRateGrace.TotalSeconds + ((double)_dataBytes / limits.MinDataRate)), "421 4.4.2 Data arriving too slowly, closing connection")
+            : (_commandClock + Ticks(limits.CommandTimeout.TotalSeconds), "421 4.4.2 Timeout waiting for command, closing connection");
+        var remaining = time.GetElapsedTime(time.GetTimestamp(), deadline);
+        if (remaining <= TimeSpan.Zero)
+        {
+            await RefuseAsync(why);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(remaining);
+        try
+        {
+            return await _inner.ReadAsync(buffer, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await RefuseAsync(why);
+            throw; // not reached
+        }
+    }
+
+    private long Ticks(double seconds) => (long)(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2) * time.TimestampFrequency);
+
+    /// <summary>
+    /// Walks the bytes just read: line lengths in command mode; size and the end of DATA in data mode.
+    /// Returns how many bytes at the start of <paramref name="bytes"/> the session gets (oversized DATA
+    /// content is dropped in place), and a reply if a limit was broken.
+    /// </summary>
+    private (int Kept, string? Violation) Inspect(Span<byte> bytes)
+    {
+        var kept = 0;
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var current = bytes[i];
+            if (!_inData)
+            {
+                _lineLength = current == '\n' ? 0 : _lineLength + 1;
+                if (_lineLength > limits.MaxLineLength)
+                {
+                    return (kept, $"500 5.5.2 Line too long (at most {limits.MaxLineLength} bytes), closing connection");
+                }
+
+                bytes[kept++] = current;
+                continue;
+            }
+
+            _window = ((_window << 8) | current) & FiveBytes;
+            _dataBytes++;
+            if (!Truncated && _dataBytes > limits.MaxDataBytes)
+            {
+                Truncated = true;
+            }
+
+            if (!Truncated)
+            {
+                bytes[kept++] = current;
+            }
+
+            if (_window == Terminator)
+            {
+                _inData = false;
+                _lineLength = 0;
+                if (Truncated)
+                {
+                    // The session still needs the end of DATA to answer; what follows is commands again.
+                    _pending = [.. TerminatorBytes, .. bytes[(i + 1)..]];
+                    _pendingOffset = 0;
+                    return (kept, null);
+                }
+            }
+        }
+
+        return (kept, null);
+    }
+
+    private void ThrowIfRefused()
+    {
+        if (_refused is not null)
+        {
+            throw new SessionLimitException(_refused);
+        }
+    }
+
+    /// <summary>Tells the client why, then ends the session (SmtpServer sees the read fail, and every read and write after).</summary>
+    private async Task RefuseAsync(string reply)
+    {
+        _refused = reply;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _inner.WriteAsync(Encoding.ASCII.GetBytes(reply + "\r\n"), timeout.Token);
+            await _inner.FlushAsync(timeout.Token);
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client is gone already.
+        }
+
+        throw new SessionLimitException(reply);
+    }
+}
+
+/// <summary>The client broke a limit and was told so; the session ends.</summary>
+internal sealed class SessionLimitException(string reply) : IOException(reply);
