@@ -52,6 +52,24 @@ public sealed class DnsListLookupTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task The_resolver_asks_once_per_ttl_and_never_keeps_a_timeout()
+    {
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddA("7.2.0.192.bl.test", "127.0.0.2");
+        dns.AddTimeout("8.2.0.192.bl.test");
+        var resolver = new DnsClientResolver(dns.Options(TimeSpan.FromMilliseconds(300)));
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(DnsStatus.Ok, (await resolver.QueryAddressesAsync("7.2.0.192.bl.test", ipv6: false, CancellationToken.None)).Status);
+            Assert.Equal(DnsStatus.TempError, (await resolver.QueryAddressesAsync("8.2.0.192.bl.test", ipv6: false, CancellationToken.None)).Status);
+        }
+
+        Assert.Single(dns.Queries, query => query == "7.2.0.192.bl.test A");
+        Assert.Equal(1, resolver.CachedAnswers);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_bitmask_answer_gives_each_bit()
     {
         await using var dns = await LoopbackDnsServer.StartAsync();

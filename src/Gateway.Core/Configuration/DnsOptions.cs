@@ -7,6 +7,9 @@ public sealed class DnsOptions
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Answers kept (each for its TTL, at most an hour); 0 turns caching off.</summary>
+    public int CacheSize { get; set; } = 100_000;
+
     public IReadOnlyList<IPEndPoint> ServerEndPoints =>
         [.. Servers.Select(server => ListenAddress.TryParse(server, 53, out var endPoint) ? endPoint! : throw new InvalidOperationException("validated")) ];
 
@@ -18,5 +21,6 @@ public sealed class DnsOptions
         }
 
         errors.Require(Timeout > TimeSpan.Zero, "dns.timeout", "must be more than 0");
+        errors.Require(CacheSize >= 0, "dns.cache_size", "must be 0 (off) or more");
     }
 }

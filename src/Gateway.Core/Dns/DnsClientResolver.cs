@@ -7,21 +7,24 @@ namespace Gateway.Core.Dns;
 
 /// <summary>
 /// <see cref="IDnsResolver"/> over DnsClient: the configured servers only (the system resolver only when
-/// none are configured), one timeout, and DnsClient's TTL-honouring cache.
+/// none are configured), one timeout, and our own bounded TTL-honouring cache (DnsClient's own cache has
+/// no size limit).
 /// </summary>
 public sealed class DnsClientResolver : IDnsResolver
 {
+    private static readonly TimeSpan MaxNegativeTtl = TimeSpan.FromMinutes(5);
     private readonly LookupClient _client;
+    private readonly DnsAnswerCache _cache;
 
-    public DnsClientResolver(DnsOptions options)
+    public DnsClientResolver(DnsOptions options, TimeProvider? time = null)
     {
+        _cache = new DnsAnswerCache(options.CacheSize, time ?? TimeProvider.System);
         var lookupOptions = options.Servers.Count > 0
             ? new LookupClientOptions([.. options.ServerEndPoints])
             : new LookupClientOptions();
         lookupOptions.Timeout = options.Timeout;
         lookupOptions.Retries = 1;
-        lookupOptions.UseCache = true;
-        lookupOptions.MaximumCacheTimeout = TimeSpan.FromHours(1);
+        lookupOptions.UseCache = false;
         lookupOptions.UseTcpFallback = true;
         lookupOptions.ThrowDnsErrors = false;
         lookupOptions.ContinueOnDnsError = false;
@@ -43,7 +46,23 @@ public sealed class DnsClientResolver : IDnsResolver
     public Task<DnsAnswer<string>> QueryPtrAsync(IPAddress address, CancellationToken cancellationToken) =>
         QueryAsync(ReverseDns.PtrName(address), QueryType.PTR, answers => answers.PtrRecords().Select(record => TrimDot(record.PtrDomainName.Value)), cancellationToken);
 
+    /// <summary>Entries in the answer cache now (for tests and diagnostics).</summary>
+    public int CachedAnswers => _cache.Count;
+
     private async Task<DnsAnswer<T>> QueryAsync<T>(string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select, CancellationToken cancellationToken)
+    {
+        var key = name.TrimEnd('.').ToLowerInvariant();
+        if (_cache.TryGet<T>(key, (int)type, out var cached))
+        {
+            return cached;
+        }
+
+        var (answer, ttl) = await AskAsync(name, type, select, cancellationToken);
+        _cache.Add(key, (int)type, answer, ttl);
+        return answer;
+    }
+
+    private async Task<(DnsAnswer<T> Answer, TimeSpan Ttl)> AskAsync<T>(string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select, CancellationToken cancellationToken)
     {
         IDnsQueryResponse response;
         try
@@ -53,20 +72,42 @@ public sealed class DnsClientResolver : IDnsResolver
         catch (Exception exception) when (exception is DnsResponseException or DnsResponseParseException or SocketException)
         {
             // Timeouts, transport errors and answers we cannot parse: temporary, whatever the cause.
-            return DnsAnswer<T>.TempError;
+            return (DnsAnswer<T>.TempError, TimeSpan.Zero);
         }
         catch (ArgumentException)
         {
             // Not a valid DNS name (a label over 63 octets, say): it cannot exist.
-            return DnsAnswer<T>.NxDomain;
+            return (DnsAnswer<T>.NxDomain, TimeSpan.Zero);
         }
 
         if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
         {
-            return DnsAnswer<T>.NxDomain;
+            return (DnsAnswer<T>.NxDomain, NegativeTtl(response));
         }
 
-        return response.HasError ? DnsAnswer<T>.TempError : new DnsAnswer<T>(DnsStatus.Ok, [.. select(response.Answers)]);
+        if (response.HasError)
+        {
+            return (DnsAnswer<T>.TempError, TimeSpan.Zero);
+        }
+
+        var records = select(response.Answers).ToList();
+        var ttl = records.Count == 0
+            ? NegativeTtl(response)
+            : TimeSpan.FromSeconds(response.Answers.Min(record => record.InitialTimeToLive));
+        return (new DnsAnswer<T>(DnsStatus.Ok, records), ttl);
+    }
+
+    /// <summary>RFC 2308: a negative answer lives min(SOA TTL, SOA MINIMUM); without a SOA it is not cached.</summary>
+    private static TimeSpan NegativeTtl(IDnsQueryResponse response)
+    {
+        var soa = response.Authorities.SoaRecords().FirstOrDefault();
+        if (soa is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var ttl = TimeSpan.FromSeconds(Math.Min(soa.InitialTimeToLive, soa.Minimum));
+        return ttl < MaxNegativeTtl ? ttl : MaxNegativeTtl;
     }
 
     private static string TrimDot(string name) => name.TrimEnd('.');
