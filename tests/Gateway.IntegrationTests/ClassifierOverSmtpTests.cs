@@ -40,6 +40,25 @@ public sealed class ClassifierOverSmtpTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_model_file_deleted_while_running_leaves_the_loaded_model_at_work()
+    {
+        var model = Path.Combine(Directory.CreateTempSubdirectory("model-").FullName, "spam.zip");
+        File.Copy(Path.Combine(RepositoryRoot.Path, "models", "spam.zip"), model);
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = model);
+
+        File.Delete(model);
+        await Task.Delay(1000); // past the reload debounce: a reload attempt, if any, has happened
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(Spammy);
+
+        Assert.StartsWith("550 5.7.1", reply, StringComparison.Ordinal);
+        Assert.Contains("ML_SPAM", reply, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task In_shadow_mode_the_verdict_is_forwarded_and_explained_in_x_spam_status()
     {
         await using var downstream = await FakeDownstream.StartAsync();

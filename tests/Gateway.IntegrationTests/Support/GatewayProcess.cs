@@ -1,0 +1,111 @@
+using System.Diagnostics;
+
+namespace Gateway.IntegrationTests.Support;
+
+/// <summary>
+/// The real `gateway run` as its own process (the built gateway.dll next to the tests), for what only a
+/// process can show: signals. Configured on a free loopback port, loopback DNS, the given downstream.
+/// </summary>
+internal sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private GatewayProcess(Process process, IPEndPoint endPoint)
+    {
+        _process = process;
+        EndPoint = endPoint;
+        process.OutputDataReceived += (_, line) => { lock (_output) { _output.AppendLine(line.Data); } };
+        process.ErrorDataReceived += (_, line) => { lock (_output) { _output.AppendLine(line.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>
+    /// The gateway as its own project built it (same configuration as these tests): the copy beside the
+    /// tests lacks its runtimeconfig and dependency manifest and cannot run on its own.
+    /// </summary>
+    private static string Executable
+    {
+        get
+        {
+            var output = Path.GetRelativePath(Path.Combine(RepositoryRoot.Path, "tests", "Gateway.IntegrationTests"), AppContext.BaseDirectory);
+            return Path.Combine(RepositoryRoot.Path, "src", "Gateway", output, "gateway.dll");
+        }
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s")
+    {
+        var port = FreePort.Next();
+        var folder = Directory.CreateTempSubdirectory("gateway-process-").FullName;
+        var config = Path.Combine(folder, "gateway.yaml");
+        File.WriteAllText(config, $"""
+            hostname: gateway.example.test
+            domains: [example.test]
+            listen: ["127.0.0.1:{port}"]
+            rules: {RepositoryRoot.Rules}
+            downstream: {"{"}host: "{downstream.Address}", port: {downstream.Port}, tls: none{"}"}
+            dns: {"{"}servers: ["{dns}"], timeout: 1s{"}"}
+            metrics: {"{"}listen: ""{"}"}
+            classifier: {"{"}enabled: false{"}"}
+            limits: {"{"}drain_timeout: {drainTimeout}{"}"}
+            """);
+        var start = new ProcessStartInfo("dotnet", [Executable, "run", "--config", config])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var gateway = new GatewayProcess(process, new IPEndPoint(IPAddress.Loopback, port));
+        try
+        {
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30));
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            await gateway.DisposeAsync();
+            throw new InvalidOperationException($"gateway did not start listening: {gateway.Output}");
+        }
+
+        return gateway;
+    }
+
+    /// <summary>A POSIX signal by name (TERM, KILL), as an init system or an operator sends it.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-s", signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
