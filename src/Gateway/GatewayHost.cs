@@ -64,13 +64,15 @@ public sealed class GatewayHost : IAsyncDisposable
             : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>()));
 
         var dns = Dns;
+        var certificates = options.Tls.IsEnabled ? new TlsCertificateSource(options.Tls, options.BaseFolder, loggerFactory.CreateLogger<TlsCertificateSource>()) : null;
         _listeners = new AdmissionListenerFactory(
             new AdmissionOptions(
                 options.Limits.MaxConnections,
                 options.Limits.MaxConnectionsPerIp,
                 options.ProxyProtocol,
                 StreamGuardOptions.From(options.Limits),
-                dns is null ? null : (client, token) => DnsListRefusal.CheckAsync(dns, _policy.Current, client, DnsListRejectAt.Connect, token, dnsLists)),
+                dns is null ? null : (client, token) => DnsListRefusal.CheckAsync(dns, _policy.Current, client, DnsListRejectAt.Connect, token, dnsLists),
+                certificates is null ? null : () => certificates.Current),
             loggerFactory.CreateLogger<AdmissionListenerFactory>());
         _listeners.EndpointStarted += (_, endPoint) =>
         {
@@ -94,7 +96,8 @@ public sealed class GatewayHost : IAsyncDisposable
             .CommandWaitTimeout(options.Limits.CommandTimeout * 2)
             .MaxRetryCount(options.Limits.MaxErrors)
             .CustomSmtpGreeting(_ => $"220 {options.Hostname} ESMTP Gateway");
-        var certificate = options.Tls.IsEnabled ? options.Tls.LoadCertificate(options.BaseFolder) : null;
+        // SmtpServer needs a certificate to offer STARTTLS; the handshake itself uses the source's current one.
+        var certificate = certificates?.Current;
         foreach (var endPoint in options.ListenEndPoints)
         {
             builder.Endpoint(endpoint =>

@@ -28,6 +28,44 @@ public sealed class StartTlsTests
         Assert.Contains("with ESMTPS id", text, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_renewed_certificate_is_used_from_the_next_handshake_without_a_restart()
+    {
+        var (certificate, key) = WriteSelfSignedPem("CN=first.example.test");
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Tls.Certificate = certificate;
+            options.Tls.Key = key;
+        });
+        Assert.Equal("CN=first.example.test", await PresentedSubjectAsync(gateway.EndPoint));
+
+        var (renewed, renewedKey) = WriteSelfSignedPem("CN=renewed.example.test");
+        File.Copy(renewed, certificate, overwrite: true);
+        File.Copy(renewedKey, key, overwrite: true);
+        File.SetLastWriteTimeUtc(certificate, DateTime.UtcNow.AddSeconds(5)); // a clock tick apart, whatever the file system's resolution
+        File.SetLastWriteTimeUtc(key, DateTime.UtcNow.AddSeconds(5));
+
+        Assert.Equal("CN=renewed.example.test", await PresentedSubjectAsync(gateway.EndPoint));
+    }
+
+    private static async Task<string?> PresentedSubjectAsync(IPEndPoint gateway)
+    {
+        string? subject = null;
+        using var client = new SmtpClient
+        {
+            Timeout = 20_000,
+            ServerCertificateValidationCallback = (_, presented, _, _) =>
+            {
+                subject = presented?.Subject;
+                return true;
+            },
+        };
+        await client.ConnectAsync("127.0.0.1", gateway.Port, SecureSocketOptions.StartTls);
+        await client.DisconnectAsync(quit: true);
+        return subject;
+    }
+
     [Fact]
     public void A_missing_certificate_file_is_a_config_error_with_its_line()
     {
@@ -38,10 +76,10 @@ public sealed class StartTlsTests
         Assert.StartsWith("gateway.yaml:3: tls.certificate: cannot load certificate and key", error.Message, StringComparison.Ordinal);
     }
 
-    private static (string Certificate, string Key) WriteSelfSignedPem()
+    private static (string Certificate, string Key) WriteSelfSignedPem(string subject = "CN=gateway.example.test")
     {
         using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=gateway.example.test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         var folder = Directory.CreateTempSubdirectory("tls-").FullName;
         var certificatePath = Path.Combine(folder, "cert.pem");

@@ -15,7 +15,8 @@ internal sealed record AdmissionOptions(
     int MaxConnectionsPerIp,
     bool ProxyProtocol,
     StreamGuardOptions Limits,
-    Func<IPAddress, CancellationToken, Task<SmtpReply?>>? ConnectRefusal);
+    Func<IPAddress, CancellationToken, Task<SmtpReply?>>? ConnectRefusal,
+    Func<System.Security.Cryptography.X509Certificates.X509Certificate?>? Certificate = null);
 
 /// <summary>
 /// Our own listener in front of SmtpServer's sessions (SmtpServer has no hook before its greeting). Each
@@ -224,7 +225,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 return;
             }
 
-            var pipe = new ClientPipe(network, _owner._options.Limits, () =>
+            var pipe = new ClientPipe(network, _owner._options.Limits, _owner._options.Certificate, () =>
             {
                 _owner.Release(client.Address);
                 GatewayMetrics.SessionsActive.Dec();

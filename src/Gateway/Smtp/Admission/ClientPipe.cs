@@ -16,12 +16,15 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
 {
     private readonly NetworkStream _network;
     private readonly Action _onDispose;
+    private readonly Func<X509Certificate?>? _certificate;
     private SslStream? _tls;
     private int _disposed;
 
-    public ClientPipe(NetworkStream network, StreamGuardOptions limits, Action onDispose)
+    /// <param name="certificate">The certificate as of now (reloaded on renewal); null: the one SmtpServer passes.</param>
+    public ClientPipe(NetworkStream network, StreamGuardOptions limits, Func<X509Certificate?>? certificate, Action onDispose)
     {
         _network = network;
+        _certificate = certificate;
         _onDispose = onDispose;
         Guard = new GuardedStream(network, limits, TimeProvider.System);
         Input = PipeReader.Create(Guard);
@@ -49,7 +52,7 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
             await tls.AuthenticateAsServerAsync(
                 new SslServerAuthenticationOptions
                 {
-                    ServerCertificate = certificate,
+                    ServerCertificate = _certificate?.Invoke() ?? certificate,
                     ClientCertificateRequired = false,
                     EnabledSslProtocols = protocols,
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,

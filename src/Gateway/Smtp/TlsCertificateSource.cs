@@ -1,0 +1,79 @@
+using System.Security.Cryptography.X509Certificates;
+using Gateway.Core.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Smtp;
+
+/// <summary>
+/// The inbound TLS certificate, reloaded when its files change (certbot and cert-manager renew in place):
+/// each STARTTLS compares the files' write times, two stat calls, and reloads if they moved. A renewal
+/// that cannot be loaded (half written, key mismatch) keeps the previous certificate and is logged; the
+/// next handshake tries again. Stat-on-use rather than a file watcher, because renewals swap symlinks,
+/// which watchers miss.
+/// </summary>
+internal sealed class TlsCertificateSource
+{
+    private readonly TlsOptions _options;
+    private readonly string _baseFolder;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private X509Certificate2 _current;
+    private (DateTime Certificate, DateTime Key) _loadedStamps;
+
+    public TlsCertificateSource(TlsOptions options, string baseFolder, ILogger logger)
+    {
+        _options = options;
+        _baseFolder = baseFolder;
+        _logger = logger;
+        _loadedStamps = Stamps();
+        _current = options.LoadCertificate(baseFolder);
+    }
+
+    public X509Certificate2 Current
+    {
+        get
+        {
+            var stamps = Stamps();
+            if (stamps == _loadedStamps)
+            {
+                return _current;
+            }
+
+            lock (_lock)
+            {
+                if (stamps != _loadedStamps)
+                {
+                    Reload(stamps);
+                }
+
+                return _current;
+            }
+        }
+    }
+
+    private void Reload((DateTime, DateTime) stamps)
+    {
+        try
+        {
+            var loaded = _options.LoadCertificate(_baseFolder);
+            if (!loaded.HasPrivateKey)
+            {
+                throw new InvalidDataException("no private key");
+            }
+
+            _current = loaded; // the old one may still be in use by a handshake: left to the GC
+            _loadedStamps = stamps;
+            _logger.LogInformation("TLS certificate reloaded: {Subject}, valid until {NotAfter:u}", loaded.Subject, loaded.NotAfter.ToUniversalTime());
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException or InvalidDataException)
+        {
+            _logger.LogWarning("TLS certificate changed but cannot be loaded ({Reason}); still using the previous one", exception.Message);
+        }
+    }
+
+    private (DateTime Certificate, DateTime Key) Stamps() =>
+        (StampOf(_options.Certificate), StampOf(_options.Key));
+
+    private DateTime StampOf(string? path) =>
+        path is null ? default : File.GetLastWriteTimeUtc(Path.GetFullPath(path, _baseFolder));
+}
