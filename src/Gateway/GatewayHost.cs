@@ -8,6 +8,7 @@ using Gateway.Core.Delivery.Smtp;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
+using Gateway.Core.State;
 using Gateway.Core.Reputation;
 using Gateway.Smtp;
 using Gateway.Smtp.Admission;
@@ -32,6 +33,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly PolicySource _policy;
     private readonly Readiness _readiness;
     private readonly AdmissionListenerFactory _listeners;
+    private readonly IStateStore? _state;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _drainDeadline = new();
@@ -39,8 +41,9 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
 
-    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline)
+    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline, IStateStore? state)
     {
+        _state = state;
         _policy = new PolicySource(rulesFolder, loggerFactory.CreateLogger<PolicySource>());
         _policy.Reloaded += ok => GatewayMetrics.Reloads.WithLabels("rules", ok ? "ok" : "failed").Inc();
         Dns = offline ? null : new InstrumentedDnsResolver(new DnsClientResolver(options.Dns));
@@ -85,7 +88,8 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists));
+        services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists,
+            state is null ? null : new SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<SharedStateChecks>())));
         services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token));
         _drainTimeout = options.Limits.DrainTimeout;
 
@@ -144,7 +148,8 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <param name="offline">No DNS at all: SPF, DKIM, DMARC, ARC and reverse DNS are left out (demos, trials on recorded mail).</param>
     public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks = null, bool offline = false)
     {
-        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline);
+        var state = options.UsesState ? await StateStores.CreateAsync(options.State, TimeProvider.System) : null;
+        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline, state);
         if (host._metricsEndPoint is { } metricsAt)
         {
             host._metricsEndpoint = new MetricsEndpoint(metricsAt, host._readiness);
@@ -201,6 +206,11 @@ public sealed class GatewayHost : IAsyncDisposable
         await _readiness.DisposeAsync();
 
         await _downstream.DisposeAsync();
+        if (_state is not null)
+        {
+            await _state.DisposeAsync();
+        }
+
         _models?.Dispose();
         _policy.Dispose();
         _stopping.Dispose();

@@ -18,7 +18,7 @@ public sealed class DurationConverter : IYamlTypeConverter
             return value;
         }
 
-        throw new YamlException(scalar.Start, scalar.End, $"'{scalar.Value}' is not a duration (write e.g. 500ms, 30s, 5m, 1h)");
+        throw new YamlException(scalar.Start, scalar.End, $"'{scalar.Value}' is not a duration (write e.g. 500ms, 30s, 5m, 1h, 36d)");
     }
 
     public void WriteYaml(IEmitter emitter, object? value, Type type, ObjectSerializer serializer) =>
@@ -27,7 +27,7 @@ public sealed class DurationConverter : IYamlTypeConverter
     public static bool TryParse(string text, out TimeSpan value)
     {
         value = default;
-        var units = new (string Suffix, double Milliseconds)[] { ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000) };
+        var units = new (string Suffix, double Milliseconds)[] { ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000) };
         foreach (var (suffix, milliseconds) in units)
         {
             if (text.EndsWith(suffix, StringComparison.Ordinal)

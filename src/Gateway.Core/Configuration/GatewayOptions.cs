@@ -40,6 +40,15 @@ public sealed class GatewayOptions
 
     public LoggingOptions Logging { get; set; } = new();
 
+    public StateOptions State { get; set; } = new();
+
+    public GreylistingOptions Greylisting { get; set; } = new();
+
+    public List<RateLimitOptions> RateLimits { get; set; } = [];
+
+    /// <summary>Whether anything needs the state store at all.</summary>
+    public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0;
+
     /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
     public string BaseFolder { get; set; } = Environment.CurrentDirectory;
@@ -81,5 +90,12 @@ public sealed class GatewayOptions
         Metrics.Validate(errors);
         Tls.Validate(errors, BaseFolder);
         Authentication.Validate(errors);
+        State.Validate(errors);
+        Greylisting.Validate(errors);
+        for (var i = 0; i < RateLimits.Count; i++)
+        {
+            RateLimits[i].Validate(errors, $"rate_limits.{i}");
+            errors.Require(RateLimits.FindIndex(other => other.Name == RateLimits[i].Name) == i, $"rate_limits.{i}.name", $"'{RateLimits[i].Name}' is used twice");
+        }
     }
 }

@@ -18,6 +18,7 @@ public static partial class YamlFile
         var deserializer = new DeserializerBuilder()
             .WithNamingConvention(UnderscoredNamingConvention.Instance)
             .WithTypeConverter(new DurationConverter())
+            .WithTypeConverter(new SnakeCaseEnumConverter())
             .Build();
 
         T value;

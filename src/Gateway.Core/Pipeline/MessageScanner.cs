@@ -25,6 +25,11 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
             context.Add(new SymbolHit(MimeParseErrorSymbol, 1.0, parseError));
         }
 
+        foreach (var hit in envelope.SessionSymbols)
+        {
+            context.Add(hit);
+        }
+
         var checks = await runner.RunAsync(context, cancellationToken);
         var verdict = ScoreCalculator.Decide(context.Symbols, context.ForcedActions, policy);
         return new ScanResult(context, verdict, policy, checks);

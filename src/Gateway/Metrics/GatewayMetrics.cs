@@ -25,6 +25,15 @@ internal static class GatewayMetrics
     public static readonly Counter DnsListLookups = Prometheus.Metrics.CreateCounter(
         "gateway_dnslist_lookups_total", "DNS list lookups, by list (rules/lists.yaml name) and result: listed, clean or error (DNS trouble or an error answer such as 127.255.255.x).", "list", "result");
 
+    public static readonly Counter Greylist = Prometheus.Metrics.CreateCounter(
+        "gateway_greylist_total", "Greylisting decisions at RCPT: passed, deferred (451 4.7.1), skipped (allow-listed network or DNSWL), unavailable (state store down).", "result");
+
+    public static readonly Counter RateLimitExceeded = Prometheus.Metrics.CreateCounter(
+        "gateway_ratelimit_exceeded_total", "Attempts over a rate limit, by limit name (rate_limits in gateway.yaml).", "limit");
+
+    public static readonly Counter StateErrors = Prometheus.Metrics.CreateCounter(
+        "gateway_state_errors_total", "Greylisting or rate-limit decisions the state store (Redis) could not answer; state.on_error decided instead.");
+
     public static readonly Counter RuleHits = Prometheus.Metrics.CreateCounter(
         "gateway_rule_hits_total", "Rules that matched, by rule name.", "rule");
 

@@ -17,7 +17,7 @@ namespace Gateway.Smtp;
 /// first accepted recipient opens the downstream transaction, and every RCPT is mirrored there so the
 /// downstream's refusal of an unknown mailbox reaches the client in-session, per recipient.
 /// </summary>
-internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists = null) : IMailboxFilter
+internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists = null, SharedStateChecks? sharedState = null) : IMailboxFilter
 {
     public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
@@ -29,6 +29,10 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         }
 
         state.MailFrom = from.AsAddress();
+        if (sharedState is not null && await sharedState.AtMailAsync(state, cancellationToken) is { } limited)
+        {
+            throw Refuse(limited.Reply, limited.Quit);
+        }
 
         // SPF has all it needs now (client IP, HELO, MAIL FROM): start it, so its DNS queries overlap the
         // rest of the dialogue. The DATA-phase check awaits this result; nothing is decided here.
@@ -58,6 +62,12 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         if (state.Downstream is null && await EarlyRefusalAsync(state, cancellationToken) is { } refusal)
         {
             throw Refuse(refusal);
+        }
+
+        // Greylisting and rate limits before the downstream hears of this recipient.
+        if (sharedState is not null && await sharedState.AtRcptAsync(state, to.AsAddress(), cancellationToken) is { } deferred)
+        {
+            throw Refuse(deferred.Reply, deferred.Quit);
         }
 
         if (state.Downstream is null)
@@ -96,9 +106,9 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
     }
 
     /// <summary>SmtpServer writes the reply of a thrown SmtpResponseException (appending a retry count).</summary>
-    private static SmtpResponseException Refuse(SmtpReply reply)
+    private static SmtpResponseException Refuse(SmtpReply reply, bool quit = false)
     {
         GatewayMetrics.Replies.WithLabels("rcpt", SmtpReplies.Class(reply)).Inc();
-        return new(SmtpReplies.ToResponse(reply));
+        return new(SmtpReplies.ToResponse(reply), quit);
     }
 }

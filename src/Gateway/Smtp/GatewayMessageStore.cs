@@ -70,6 +70,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         var envelope = new Envelope(state.ClientAddress, state.HeloName, state.MailFrom, [.. state.Recipients], context.Pipe.IsSecure)
         {
             ReverseName = state.ReverseName is { } reverse ? await reverse : null,
+            SessionSymbols = [.. state.TransactionSymbols],
         };
         var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken, state.SpfAtMailFrom);
         var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);

@@ -32,6 +32,12 @@ internal sealed class SessionState
     /// <summary>SPF for the current transaction, started at MAIL FROM.</summary>
     public Task<Gateway.Core.Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; set; }
 
+    /// <summary>Symbols the current transaction earned in the dialogue (rate limits with action: symbol).</summary>
+    public List<Gateway.Core.Pipeline.SymbolHit> TransactionSymbols { get; } = [];
+
+    /// <summary>Whether a DNS allow list vouches for the client (asked once per session, for greylisting).</summary>
+    public Task<bool>? AllowListed { get; set; }
+
     /// <summary>Recipients of the current transaction that both we and the downstream accepted.</summary>
     public List<string> Recipients { get; } = [];
 
@@ -58,6 +64,7 @@ internal sealed class SessionState
     public async Task EndTransactionAsync()
     {
         Recipients.Clear();
+        TransactionSymbols.Clear();
         SpfAtMailFrom = null;
         var downstream = Downstream;
         Downstream = null;

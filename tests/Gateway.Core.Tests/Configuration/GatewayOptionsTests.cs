@@ -47,6 +47,9 @@ public sealed class GatewayOptionsTests
     [InlineData("hostname: mx.example.test\n", "gateway.yaml:1: domains: list at least one domain")]
     [InlineData("domains: [example.test]\ndownstream:\n  tls: sometimes\n", "gateway.yaml:3:")]
     [InlineData("domains: [example.test]\ndownstream:\n  host: 127.0.0.1\n  directory: /tmp/x\n", "gateway.yaml:2: downstream: set either host or directory")]
+    [InlineData("domains: [example.test]\nrate_limits:\n  - {name: x, key: client_address, limit: 5}\n", "gateway.yaml:3: 'client_address' is not one of: client_ip, sender_domain, recipient")]
+    [InlineData("domains: [example.test]\nrate_limits:\n  - {name: x, limit: 5}\n  - {name: x, limit: 6}\n", "gateway.yaml:4: rate_limits.1.name: 'x' is used twice")]
+    [InlineData("domains: [example.test]\ngreylisting:\n  skip_networks: [10.0.0.0/33]\n", "gateway.yaml:3: greylisting.skip_networks.0: '10.0.0.0/33' is not a CIDR network")]
     public void Errors_name_the_file_and_line(string yaml, string expectedStart)
     {
         var error = Assert.Throws<ConfigException>(() => GatewayOptions.Load("gateway.yaml", yaml));
@@ -65,7 +68,20 @@ public sealed class GatewayOptionsTests
         Assert.Equal([new IPEndPoint(IPAddress.Loopback, 2525)], options.ListenEndPoints);
     }
 
+    [Fact]
+    public void The_kubernetes_gateway_yaml_is_valid_and_shares_state_in_redis()
+    {
+        var path = Path.Combine(RepositoryRoot.Path, "deploy", "kubernetes", "gateway.yaml");
+
+        var options = GatewayOptions.Load(path, File.ReadAllText(path));
+
+        Assert.Equal(StateBackend.Redis, options.State.Backend);
+        Assert.Equal(RateLimitKey.ClientIp, Assert.Single(options.RateLimits).Key);
+        Assert.Equal("0.0.0.0:9464", options.Metrics.Listen);
+    }
+
     [Theory]
+    [InlineData("36d", 36 * 86_400_000.0)]
     [InlineData("250ms", 250)]
     [InlineData("2s", 2000)]
     [InlineData("1.5m", 90_000)]

@@ -4,24 +4,12 @@ namespace Gateway.Core.Tests.Dns;
 
 public sealed class DnsAnswerCacheTests
 {
-    /// <summary>A clock the test moves by hand.</summary>
-    private sealed class ManualTime : TimeProvider
-    {
-        public long Ticks { get; set; } = 1;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Ticks;
-
-        public void Advance(TimeSpan by) => Ticks += by.Ticks;
-    }
-
     private static readonly DnsAnswer<string> Answer = new(DnsStatus.Ok, ["v=spf1 -all"]);
 
     [Fact]
     public void An_answer_lives_for_its_ttl()
     {
-        var time = new ManualTime();
+        var time = new ManualClock();
         var cache = new DnsAnswerCache(10, time);
         cache.Add("a.test", 16, Answer, TimeSpan.FromSeconds(60));
 
@@ -37,7 +25,7 @@ public sealed class DnsAnswerCacheTests
     [Fact]
     public void Temporary_errors_and_zero_ttls_are_never_kept()
     {
-        var cache = new DnsAnswerCache(10, new ManualTime());
+        var cache = new DnsAnswerCache(10, new ManualClock());
         cache.Add("a.test", 16, DnsAnswer<string>.TempError, TimeSpan.FromSeconds(60));
         cache.Add("b.test", 16, Answer, TimeSpan.Zero);
 
@@ -47,7 +35,7 @@ public sealed class DnsAnswerCacheTests
     [Fact]
     public void A_full_cache_makes_room_only_from_expired_entries()
     {
-        var time = new ManualTime();
+        var time = new ManualClock();
         var cache = new DnsAnswerCache(2, time);
         cache.Add("short.test", 16, Answer, TimeSpan.FromSeconds(5));
         cache.Add("long.test", 16, Answer, TimeSpan.FromSeconds(600));

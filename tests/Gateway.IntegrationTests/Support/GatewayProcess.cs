@@ -47,7 +47,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s")
+    /// <param name="extraYaml">More top-level gateway.yaml keys (state:, greylisting:, rate_limits: ...).</param>
+    public static async Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s", string extraYaml = "")
     {
         var port = FreePort.Next();
         var folder = Directory.CreateTempSubdirectory("gateway-process-").FullName;
@@ -62,6 +63,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             metrics: {"{"}listen: ""{"}"}
             classifier: {"{"}enabled: false{"}"}
             limits: {"{"}drain_timeout: {drainTimeout}{"}"}
+            {extraYaml}
             """);
         var start = new ProcessStartInfo("dotnet", [Executable, "run", "--config", config])
         {

@@ -1,0 +1,147 @@
+using Gateway.Core.Configuration;
+using Gateway.Core.Delivery;
+using Gateway.Core.Dns;
+using Gateway.Core.Greylisting;
+using Gateway.Core.Pipeline;
+using Gateway.Core.RateLimits;
+using Gateway.Core.Reputation;
+using Gateway.Core.Scoring;
+using Gateway.Core.State;
+using Gateway.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Smtp;
+
+/// <summary>A refusal for the client; <see cref="Quit"/> closes the connection after it (421).</summary>
+internal sealed record DialogueRefusal(SmtpReply Reply, bool Quit = false);
+
+/// <summary>
+/// Greylisting and rate limits in the SMTP dialogue, on the shared state store: rate limits at MAIL and
+/// RCPT, greylisting at RCPT (before the downstream is asked). When the store is unreachable the
+/// configured fallback applies (state.on_error: accept by default), with a warning at most once a
+/// minute and gateway_state_errors_total — never a crash, never a lost message.
+/// </summary>
+internal sealed class SharedStateChecks
+{
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
+    private readonly GatewayOptions _options;
+    private readonly Greylist? _greylist;
+    private readonly RateLimiter? _rateLimiter;
+    private readonly IReadOnlyList<IPNetwork> _skipNetworks;
+    private readonly IDnsResolver? _dns;
+    private readonly Func<ScoringPolicy> _policy;
+    private readonly ILogger _logger;
+    private long _lastWarning;
+
+    public SharedStateChecks(GatewayOptions options, IStateStore store, IDnsResolver? dns, Func<ScoringPolicy> policy, ILogger logger)
+    {
+        _options = options;
+        _greylist = options.Greylisting.Enabled ? new Greylist(store, options.Greylisting, TimeProvider.System) : null;
+        _rateLimiter = options.RateLimits.Count > 0 ? new RateLimiter(store, options.RateLimits, TimeProvider.System) : null;
+        _skipNetworks = [.. options.Greylisting.SkipNetworks.Select(network => IPNetwork.Parse(network))];
+        _dns = dns;
+        _policy = policy;
+        _logger = logger;
+    }
+
+    public async Task<DialogueRefusal?> AtMailAsync(SessionState state, CancellationToken cancellationToken) =>
+        _rateLimiter is null ? null : Judge(state, await _rateLimiter.AtMailAsync(state.ClientAddress, state.MailFrom, cancellationToken));
+
+    public async Task<DialogueRefusal?> AtRcptAsync(SessionState state, string recipient, CancellationToken cancellationToken)
+    {
+        if (_rateLimiter is not null && Judge(state, await _rateLimiter.AtRcptAsync(state.ClientAddress, state.MailFrom, recipient, cancellationToken)) is { } limited)
+        {
+            return limited;
+        }
+
+        if (_greylist is null || await SkipsGreylistingAsync(state, cancellationToken))
+        {
+            return null;
+        }
+
+        var outcome = await _greylist.CheckAsync(state.ClientAddress, state.MailFrom, recipient, cancellationToken);
+        GatewayMetrics.Greylist.WithLabels(outcome.Result.ToString().ToLowerInvariant()).Inc();
+        return outcome.Result switch
+        {
+            GreylistResult.Deferred => new DialogueRefusal(new SmtpReply(451, "4.7.1", $"Greylisted, please try again in {Math.Ceiling(outcome.RetryAfter.TotalSeconds):0} seconds")),
+            GreylistResult.Unavailable => Unavailable("greylisting"),
+            _ => null,
+        };
+    }
+
+    private DialogueRefusal? Judge(SessionState state, RateLimitOutcome outcome)
+    {
+        if (outcome.Unavailable)
+        {
+            return Unavailable("rate limits");
+        }
+
+        foreach (var limit in outcome.Exceeded)
+        {
+            GatewayMetrics.RateLimitExceeded.WithLabels(limit.Name).Inc();
+            state.TransactionSymbols.Add(new SymbolHit(limit.EffectiveSymbol, 1.0, $"over {limit.Limit} {limit.Count.ToString().ToLowerInvariant()} per {limit.Window} by {limit.Key}"));
+        }
+
+        return outcome.Refusal switch
+        {
+            { Action: RateLimitAction.Disconnect } limit => new DialogueRefusal(new SmtpReply(421, "4.7.0", $"Rate limit {limit.Name} exceeded, closing connection"), Quit: true),
+            { } limit => new DialogueRefusal(new SmtpReply(450, "4.7.1", $"Rate limit {limit.Name} exceeded, try again later")),
+            null => null,
+        };
+    }
+
+    private DialogueRefusal? Unavailable(string what)
+    {
+        GatewayMetrics.StateErrors.Inc();
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastWarning);
+        if ((last == 0 || now - last >= WarningInterval.TotalMilliseconds) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
+        {
+            _logger.LogWarning("State store ({Backend}) unreachable: {What} {Fallback} (state.on_error: {OnError}); further failures in the next minute are only counted", _options.State.Backend, what, _options.State.OnError == StateFallback.Accept ? "skipped" : "answered 451 4.3.0", _options.State.OnError);
+        }
+
+        return _options.State.OnError == StateFallback.Accept
+            ? null
+            : new DialogueRefusal(new SmtpReply(451, "4.3.0", "Temporary local problem, please try again later"));
+    }
+
+    /// <summary>Configured networks, and clients an enabled DNS allow list vouches for (once per session).</summary>
+    private async Task<bool> SkipsGreylistingAsync(SessionState state, CancellationToken cancellationToken)
+    {
+        if (_skipNetworks.Any(network => network.Contains(state.ClientAddress)))
+        {
+            GatewayMetrics.Greylist.WithLabels("skipped").Inc();
+            return true;
+        }
+
+        if (!_options.Greylisting.SkipDnswl || _dns is null)
+        {
+            return false;
+        }
+
+        state.AllowListed ??= AllowListedAsync(state.ClientAddress, cancellationToken);
+        if (await state.AllowListed)
+        {
+            GatewayMetrics.Greylist.WithLabels("skipped").Inc();
+            return true;
+        }
+
+        return false;
+    }
+
+    private async Task<bool> AllowListedAsync(IPAddress client, CancellationToken cancellationToken)
+    {
+        var policy = _policy();
+        var allowLists = policy.Lists.Lists.Where(list => list.Enabled && list.Kind == DnsListKind.Ip && list.Meanings.Any(meaning => meaning.Score < 0));
+        foreach (var list in allowLists)
+        {
+            var hits = await DnsListCheck.LookupAsync(_dns!, list, DnsListCheck.QueryName(list, client), client.ToString(), cancellationToken);
+            if (hits.Any(hit => !hit.IsError && policy.WeightOf(hit.Symbol) < 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
