@@ -171,9 +171,10 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 {
                     socket = await _tcp.AcceptSocketAsync(_owner._closed.Token);
                 }
-                catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
+                catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
                 {
-                    if (_owner._closed.IsCancellationRequested)
+                    // InvalidOperationException: "not listening", when Stop came between two accepts.
+                    if (_owner._closed.IsCancellationRequested || exception is InvalidOperationException)
                     {
                         return;
                     }
