@@ -57,7 +57,7 @@ public sealed class DnsListLookupTests
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddA("7.2.0.192.bl.test", "127.0.0.2");
         dns.AddTimeout("8.2.0.192.bl.test");
-        var resolver = new DnsClientResolver(dns.Options(TimeSpan.FromMilliseconds(300)));
+        var resolver = new DnsClientResolver(dns.Options(TimeSpan.FromSeconds(1)));
 
         for (var i = 0; i < 3; i++)
         {

@@ -10,7 +10,7 @@ public sealed class ProcessSignalTests
     {
         await using var dns = await LoopbackDnsServer.StartAsync();
         await using var downstream = await FakeDownstream.StartAsync();
-        downstream.DataDelay = TimeSpan.FromSeconds(2);
+        downstream.DataDelay = TimeSpan.FromSeconds(3);
         await using var gateway = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
@@ -19,11 +19,10 @@ public sealed class ProcessSignalTests
         await Task.Delay(500); // the downstream is chewing on it
 
         await gateway.SignalAsync("TERM");
-        await Task.Delay(200);
-        await using var newcomer = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        var newcomer = await RawSmtpClient.GreetingWhenAsync(gateway.EndPoint, "421", TimeSpan.FromSeconds(1.5));
         var reply = await client.ReadReplyAsync();
 
-        Assert.StartsWith("421 4.3.2", newcomer.Greeting, StringComparison.Ordinal);
+        Assert.StartsWith("421 4.3.2", newcomer, StringComparison.Ordinal);
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Single(downstream.Messages);

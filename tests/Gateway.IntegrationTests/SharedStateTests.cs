@@ -20,13 +20,13 @@ public sealed class SharedStateTests
         await using var redis = await RedisServer.StartAsync();
         await using var dns = await LoopbackDnsServer.StartAsync();
         await using var downstream = await FakeDownstream.StartAsync();
-        var yaml = $"{RedisState(redis)}\ngreylisting: {{enabled: true, delay: 2s}}";
+        var yaml = $"{RedisState(redis)}\ngreylisting: {{enabled: true, delay: 4s}}";
         await using var first = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint, extraYaml: yaml);
         await using var second = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint, extraYaml: yaml);
 
         var onFirst = await RcptAsync(first.EndPoint);
         var tooEarlyOnSecond = await RcptAsync(second.EndPoint);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
         await using var retry = await RawSmtpClient.ConnectAsync(second.EndPoint);
         var accepted = (await retry.EnvelopeAsync("sender@remote.test", "user@example.test"))[0];
         var delivered = await retry.DataAsync(TestMessages.Crlf("From: sender@remote.test\nSubject: greylisted once\n\nhello\n.\n"));

@@ -276,7 +276,7 @@ public sealed class SmtpProtocolTests
     public async Task Shutting_down_lets_a_message_in_flight_finish_with_250_and_tells_newcomers_421()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        downstream.DataDelay = TimeSpan.FromSeconds(2);
+        downstream.DataDelay = TimeSpan.FromSeconds(3);
         var gateway = await TestGateway.StartAsync(downstream.EndPoint);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
@@ -286,11 +286,11 @@ public sealed class SmtpProtocolTests
         // The downstream is still chewing on it when the gateway is told to stop.
         await Task.Delay(500);
         var stopping = gateway.DisposeAsync().AsTask();
-        await using var newcomer = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        var newcomer = await RawSmtpClient.GreetingWhenAsync(gateway.EndPoint, "421", TimeSpan.FromSeconds(1.5));
         var reply = await client.ReadReplyAsync();
         await stopping;
 
-        Assert.StartsWith("421 4.3.2", newcomer.Greeting, StringComparison.Ordinal);
+        Assert.StartsWith("421 4.3.2", newcomer, StringComparison.Ordinal);
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
         Assert.Single(downstream.Messages);
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawSmtpClient.ConnectAsync(gateway.EndPoint));

@@ -19,7 +19,8 @@ internal static class FreePort
         return ((IPEndPoint)socket.Client.LocalEndPoint!).Port;
     }
 
-    public static async Task WaitUntilListeningAsync(int port, TimeSpan timeout)
+    /// <param name="gaveUp">True when whatever should listen there has died: stop waiting at once.</param>
+    public static async Task WaitUntilListeningAsync(int port, TimeSpan timeout, Func<bool>? gaveUp = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -30,7 +31,7 @@ internal static class FreePort
                 await client.ConnectAsync(IPAddress.Loopback, port);
                 return;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
+            catch (SocketException) when (DateTime.UtcNow < deadline && gaveUp?.Invoke() != true)
             {
                 await Task.Delay(50);
             }

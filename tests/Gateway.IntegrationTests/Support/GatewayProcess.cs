@@ -50,6 +50,19 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <param name="extraYaml">More top-level gateway.yaml keys (state:, greylisting:, rate_limits: ...).</param>
     public static async Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s", string extraYaml = "")
     {
+        // A port free a moment ago can be taken before the process binds it: then it exits, and we try another.
+        for (var attempt = 1; ; attempt++)
+        {
+            var started = await TryStartAsync(downstream, dns, drainTimeout, extraYaml);
+            if (started is not null || attempt == 3)
+            {
+                return started ?? throw new InvalidOperationException("gateway did not start in three attempts");
+            }
+        }
+    }
+
+    private static async Task<GatewayProcess?> TryStartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout, string extraYaml)
+    {
         var port = FreePort.Next();
         var folder = Directory.CreateTempSubdirectory("gateway-process-").FullName;
         var config = Path.Combine(folder, "gateway.yaml");
@@ -75,12 +88,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
         var gateway = new GatewayProcess(process, new IPEndPoint(IPAddress.Loopback, port));
         try
         {
-            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30));
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30), () => process.HasExited);
         }
         catch (System.Net.Sockets.SocketException)
         {
+            var exited = process.HasExited;
             await gateway.DisposeAsync();
-            throw new InvalidOperationException($"gateway did not start listening: {gateway.Output}");
+            return exited && gateway.Output.Contains("in use", StringComparison.OrdinalIgnoreCase)
+                ? null
+                : throw new InvalidOperationException($"gateway did not start listening: {gateway.Output}");
         }
 
         return gateway;

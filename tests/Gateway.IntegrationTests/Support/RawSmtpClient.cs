@@ -30,6 +30,37 @@ internal sealed class RawSmtpClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// Connects until the greeting starts with <paramref name="prefix"/> (a refusal that begins a moment
+    /// after a signal or a shutdown call), returning that greeting; the last one seen if it never came.
+    /// </summary>
+    public static async Task<string> GreetingWhenAsync(IPEndPoint endPoint, string prefix, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        var greeting = string.Empty;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await using var client = await ConnectAsync(endPoint);
+                greeting = client.Greeting;
+            }
+            catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
+            {
+                greeting = exception.Message;
+            }
+
+            if (greeting.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return greeting;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return greeting;
+    }
+
     /// <summary>What the server says until it closes the connection (for refusals that end the session).</summary>
     public async Task<string> ReadToEndAsync()
     {

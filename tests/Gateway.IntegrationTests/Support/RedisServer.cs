@@ -19,6 +19,21 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
+        // A port free a moment ago may be taken before redis binds it: it exits, and we try another.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync();
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private static async Task<RedisServer> TryStartAsync()
+    {
         var port = FreePort.Next();
         var start = new ProcessStartInfo("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"])
         {
@@ -31,8 +46,18 @@ internal sealed class RedisServer : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(10));
-        return new RedisServer(process, port);
+        var server = new RedisServer(process, port);
+        try
+        {
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(10), () => process.HasExited);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
     }
 
     /// <summary>Kills it as a crash would (SIGKILL).</summary>
