@@ -11,5 +11,5 @@ messages=${1:-20000}
 concurrency=${2:-100}
 fault_rate=${3:-0.05}
 dotnet build -c Release src/Gateway -v quiet >/dev/null
-dotnet build -c Release bench/Gateway.Soak -v quiet >/dev/null
-dotnet bench/Gateway.Soak/bin/Release/net10.0/Gateway.Soak.dll run src/Gateway/bin/Release/net10.0/gateway.dll "$messages" "$concurrency" "$fault_rate"
+dotnet build -c Release bench/Gateway.Load -v quiet >/dev/null
+dotnet bench/Gateway.Load/bin/Release/net10.0/Gateway.Load.dll soak src/Gateway/bin/Release/net10.0/gateway.dll "$messages" "$concurrency" "$fault_rate"

@@ -57,7 +57,7 @@ public class StageBenchmarks
     public int Rules() => _contexts.Sum(context => _policy.Rules.Rules.Count(rule => rule.When(new MessageView(context))));
 
     [Benchmark]
-    public int HeaderStamping() => _raw.Sum(raw => RawHeaderEditor.Rewrite(raw, ["X-Spam-Flag: NO", "X-Spam-Score: 0.00"], ResultHeaders.SpoofedBy("mx.bench.test")).Length);
+    public long HeaderStamping() => _raw.Sum(raw => RawHeaderEditor.Rewrite(raw, ["X-Spam-Flag: NO", "X-Spam-Score: 0.00"], ResultHeaders.SpoofedBy("mx.bench.test")).Length);
 
     [Benchmark]
     public int DataEncoding() => _raw.Sum(raw => SmtpDataEncoder.Encode(raw).Length);

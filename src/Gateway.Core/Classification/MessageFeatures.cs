@@ -113,14 +113,40 @@ public sealed partial record MessageFeatures(
     private static string HrefText(MimeMessage message) =>
         string.Join(' ', message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).SelectMany(part => HrefPattern().Matches(SafeText(part)).Select(match => match.Groups[1].Value)));
 
-    /// <summary>A broken charset or transfer encoding must not stop scoring.</summary>
-    public static string SafeText(TextPart part)
+    /// <summary>Content bytes of one text part that content checks read; the rest of a bigger part is not scanned.</summary>
+    public const int MaxScanBytes = 1024 * 1024;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TextPart, string> DecodedTexts = new();
+
+    /// <summary>
+    /// The decoded text of a part, shared by every reader (features, rules, URL extraction) so each part is
+    /// decoded once, and at most <see cref="MaxScanBytes"/> of it: a 50 MB text part must not become
+    /// 100 MB strings several times over (SpamAssassin and rspamd bound their scans too). A broken charset
+    /// or transfer encoding gives empty text and never stops scoring.
+    /// </summary>
+    public static string SafeText(TextPart part) => DecodedTexts.GetValue(part, Decode);
+
+    private static string Decode(TextPart part)
     {
         try
         {
-            return part.Text ?? string.Empty;
+            if (part.Content?.Stream is not { } encoded || encoded.Length <= MaxScanBytes)
+            {
+                return part.Text ?? string.Empty;
+            }
+
+            using var decoded = part.Content.Open();
+            var buffer = new byte[MaxScanBytes];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = decoded.Read(buffer, length, buffer.Length - length)) > 0)
+            {
+                length += read;
+            }
+
+            return (part.ContentType.CharsetEncoding ?? Encoding.UTF8).GetString(buffer, 0, length);
         }
-        catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException or DecoderFallbackException)
+        catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException or DecoderFallbackException or IOException)
         {
             return string.Empty;
         }

@@ -19,5 +19,5 @@ public interface IDownstreamTransaction : IAsyncDisposable
     Task<SmtpReply> AddRecipientAsync(string recipient, CancellationToken cancellationToken);
 
     /// <summary>Sends the message (raw bytes, any line endings) and returns the reply for the client.</summary>
-    Task<SmtpReply> SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken);
+    Task<SmtpReply> SendAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken);
 }

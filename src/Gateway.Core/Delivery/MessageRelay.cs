@@ -33,7 +33,7 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time)
             headers.Add($"X-Gateway-Would: {verdict.Action.ToString().ToLowerInvariant()} ({verdict.Reason ?? Explain(verdict)})");
         }
 
-        var stamped = RawHeaderEditor.Rewrite(scan.Context.RawMessage.Span, headers, ResultHeaders.SpoofedBy(options.EffectiveAuthservId));
+        var stamped = RawHeaderEditor.Rewrite(scan.Context.RawMessage, headers, ResultHeaders.SpoofedBy(options.EffectiveAuthservId));
         return await transaction.SendAsync(stamped, cancellationToken);
     }
 

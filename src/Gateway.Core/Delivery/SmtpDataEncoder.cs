@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Gateway.Core.Delivery;
 
 /// <summary>
@@ -10,39 +12,71 @@ namespace Gateway.Core.Delivery;
 public static class SmtpDataEncoder
 {
     /// <summary>The wire form for DATA: normalised, dot-stuffed, terminated.</summary>
-    public static byte[] Encode(ReadOnlySpan<byte> message) => Write(message, forDataCommand: true);
+    public static ReadOnlyMemory<byte> Encode(ReadOnlySequence<byte> message) => Write(message, forDataCommand: true);
+
+    public static ReadOnlyMemory<byte> Encode(ReadOnlySpan<byte> message) => Encode(new ReadOnlySequence<byte>(message.ToArray()));
 
     /// <summary>The same message with CRLF line endings and nothing else changed (for files on disk).</summary>
-    public static byte[] Normalize(ReadOnlySpan<byte> message) => Write(message, forDataCommand: false);
+    public static ReadOnlyMemory<byte> Normalize(ReadOnlySequence<byte> message) => Write(message, forDataCommand: false);
 
-    private static byte[] Write(ReadOnlySpan<byte> message, bool forDataCommand)
+    public static ReadOnlyMemory<byte> Normalize(ReadOnlySpan<byte> message) => Normalize(new ReadOnlySequence<byte>(message.ToArray()));
+
+    /// <summary>
+    /// One pass over the blocks (a line may continue from one block into the next, and a CR ending one
+    /// block may pair with an LF starting the next). Returns the output buffer itself, not a copy: a 50 MB
+    /// message must not cost another 50 MB here.
+    /// </summary>
+    private static ReadOnlyMemory<byte> Write(ReadOnlySequence<byte> message, bool forDataCommand)
     {
-        var output = new MemoryStream(message.Length + (message.Length / 64) + 8);
-        var endsWithLineBreak = true;
-        while (!message.IsEmpty)
+        var output = new MemoryStream((int)Math.Min(int.MaxValue, message.Length + (message.Length / 64) + 8));
+        var atLineStart = true;
+        var pendingCr = false;
+        foreach (var block in message)
         {
-            // Here we are always at the start of a line.
-            if (forDataCommand && message[0] == '.')
+            var span = block.Span;
+            while (!span.IsEmpty)
             {
-                output.WriteByte((byte)'.');
-            }
+                if (pendingCr)
+                {
+                    // A CR at the end of the last block: its LF, if any, is here. The CRLF is written already.
+                    pendingCr = false;
+                    if (span[0] == '\n')
+                    {
+                        span = span[1..];
+                        continue;
+                    }
+                }
 
-            var end = message.IndexOfAny((byte)'\r', (byte)'\n');
-            if (end < 0)
-            {
-                output.Write(message);
-                endsWithLineBreak = false;
-                break;
-            }
+                if (atLineStart && forDataCommand && span[0] == '.')
+                {
+                    output.WriteByte((byte)'.');
+                }
 
-            output.Write(message[..end]);
-            output.Write("\r\n"u8);
-            var lineBreakLength = message[end] == '\r' && end + 1 < message.Length && message[end + 1] == '\n' ? 2 : 1;
-            message = message[(end + lineBreakLength)..];
+                var end = span.IndexOfAny((byte)'\r', (byte)'\n');
+                if (end < 0)
+                {
+                    output.Write(span);
+                    atLineStart = false;
+                    break;
+                }
+
+                output.Write(span[..end]);
+                output.Write("\r\n"u8);
+                atLineStart = true;
+                if (span[end] == '\r' && end + 1 == span.Length)
+                {
+                    pendingCr = true;
+                    span = [];
+                }
+                else
+                {
+                    span = span[(end + (span[end] == '\r' && span[end + 1] == '\n' ? 2 : 1))..];
+                }
+            }
         }
 
         // SmtpServer hands us the message without the CRLF before the final dot; every line ends in CRLF again.
-        if (!endsWithLineBreak)
+        if (!atLineStart)
         {
             output.Write("\r\n"u8);
         }
@@ -52,6 +86,6 @@ public static class SmtpDataEncoder
             output.Write(".\r\n"u8);
         }
 
-        return output.ToArray();
+        return output.GetBuffer().AsMemory(0, (int)output.Length);
     }
 }

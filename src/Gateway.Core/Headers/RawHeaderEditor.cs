@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using Gateway.Core.Delivery;
 
 namespace Gateway.Core.Headers;
 
@@ -6,13 +8,15 @@ namespace Gateway.Core.Headers;
 /// Edits the header section of a raw message without re-serialising anything: fields the predicate picks
 /// are removed (with their folded continuation lines) and new fields are put on top. Every other byte,
 /// the body included, stays exactly as the client sent it, so DKIM signatures keep verifying downstream.
+/// The result is the new header block followed by slices of the original: nothing big is copied.
 /// </summary>
 public static class RawHeaderEditor
 {
     /// <param name="remove">Given a field's name and unfolded value, whether to drop it.</param>
-    public static byte[] Rewrite(ReadOnlySpan<byte> message, IReadOnlyList<string> prepend, Func<string, string, bool> remove)
+    public static ReadOnlySequence<byte> Rewrite(ReadOnlyMemory<byte> original, IReadOnlyList<string> prepend, Func<string, string, bool> remove)
     {
-        var output = new MemoryStream(message.Length + 512);
+        var message = original.Span;
+        var output = new MemoryStream(1024);
         foreach (var field in prepend)
         {
             output.Write(Encoding.UTF8.GetBytes(field));
@@ -47,8 +51,7 @@ public static class RawHeaderEditor
             position = fieldEnd;
         }
 
-        output.Write(message[position..]);
-        return output.ToArray();
+        return MessageBytes.Of(output.GetBuffer().AsMemory(0, (int)output.Length), original[position..]);
     }
 
     private static int EndOfLine(ReadOnlySpan<byte> message, int start)

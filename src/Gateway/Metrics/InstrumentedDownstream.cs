@@ -43,7 +43,7 @@ internal sealed class InstrumentedDownstream(IDownstream inner) : IDownstream
     {
         public Task<SmtpReply> AddRecipientAsync(string recipient, CancellationToken cancellationToken) => inner.AddRecipientAsync(recipient, cancellationToken);
 
-        public async Task<SmtpReply> SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+        public async Task<SmtpReply> SendAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
         {
             var started = Stopwatch.GetTimestamp();
             var reply = await inner.SendAsync(message, cancellationToken);

@@ -4,7 +4,21 @@ namespace Gateway.Core.Tests.Delivery;
 
 public sealed class SmtpDataEncoderTests
 {
-    private static string Encode(string message) => Encoding.Latin1.GetString(SmtpDataEncoder.Encode(Encoding.Latin1.GetBytes(message)));
+    private static string Encode(string message) => Encoding.Latin1.GetString(SmtpDataEncoder.Encode(Encoding.Latin1.GetBytes(message)).Span);
+
+    /// <summary>Every split of a tricky message into two blocks encodes exactly as the whole does.</summary>
+    [Fact]
+    public void A_message_in_blocks_encodes_as_the_whole_wherever_the_blocks_split()
+    {
+        var message = Encoding.Latin1.GetBytes("Subject: x\r\n\r\n.dot\r\nbare\rcr\nlf\r\n..\r\n.\r\nend");
+        var whole = Encode(Encoding.Latin1.GetString(message));
+
+        for (var split = 0; split <= message.Length; split++)
+        {
+            var blocks = MessageBytes.Of(message.AsMemory(0, split), message.AsMemory(split));
+            Assert.Equal(whole, Encoding.Latin1.GetString(SmtpDataEncoder.Encode(blocks).Span));
+        }
+    }
 
     [Fact]
     public void Crlf_messages_pass_byte_for_byte_plus_the_terminator() =>
@@ -35,5 +49,5 @@ public sealed class SmtpDataEncoderTests
     }
 
     [Fact]
-    public void Bare_line_endings_become_crlf() => Assert.Equal("a\r\nb\r\nc\r\n", Encoding.Latin1.GetString(SmtpDataEncoder.Normalize("a\nb\rc"u8)));
+    public void Bare_line_endings_become_crlf() => Assert.Equal("a\r\nb\r\nc\r\n", Encoding.Latin1.GetString(SmtpDataEncoder.Normalize("a\nb\rc"u8).Span));
 }

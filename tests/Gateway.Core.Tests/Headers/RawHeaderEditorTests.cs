@@ -1,3 +1,4 @@
+using System.Buffers;
 using Gateway.Core.Headers;
 
 namespace Gateway.Core.Tests.Headers;
@@ -13,7 +14,7 @@ public sealed class RawHeaderEditorTests
 
         var result = RawHeaderEditor.Rewrite(original, ["X-Spam-Flag: YES"], Spoofed);
 
-        Assert.Equal("X-Spam-Flag: YES\r\n"u8.ToArray().Concat(original), result);
+        Assert.Equal("X-Spam-Flag: YES\r\n"u8.ToArray().Concat(original), result.ToArray());
     }
 
     [Fact]
@@ -39,7 +40,7 @@ public sealed class RawHeaderEditorTests
     [Fact]
     public void Works_with_bare_lf_messages_and_messages_without_a_body()
     {
-        var result = Encoding.UTF8.GetString(RawHeaderEditor.Rewrite("Subject: hi\nX-Spam-Flag: NO\n"u8, ["A: b"], Spoofed));
+        var result = Encoding.UTF8.GetString(RawHeaderEditor.Rewrite("Subject: hi\nX-Spam-Flag: NO\n"u8.ToArray(), ["A: b"], Spoofed));
 
         Assert.Equal("A: b\r\nSubject: hi\n", result);
     }

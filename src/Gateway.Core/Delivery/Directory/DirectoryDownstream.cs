@@ -26,12 +26,12 @@ public sealed class DirectoryDownstream : IDownstream
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    internal async Task<string> StoreAsync(string? sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    internal async Task<string> StoreAsync(string? sender, IReadOnlyList<string> recipients, System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {
         var name = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}";
         var envelope = JsonSerializer.SerializeToUtf8Bytes(new { mail_from = sender ?? string.Empty, rcpt_to = recipients, received_at = DateTimeOffset.UtcNow });
         await WriteDurablyAsync(Path.Combine(_folder, name + ".json"), envelope, cancellationToken);
-        await WriteDurablyAsync(Path.Combine(_folder, name + ".eml"), SmtpDataEncoder.Normalize(message.Span), cancellationToken);
+        await WriteDurablyAsync(Path.Combine(_folder, name + ".eml"), SmtpDataEncoder.Normalize(message), cancellationToken);
         return name;
     }
 
@@ -59,7 +59,7 @@ public sealed class DirectoryDownstream : IDownstream
             return Task.FromResult(new SmtpReply(250, "2.1.5", "Ok"));
         }
 
-        public async Task<SmtpReply> SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+        public async Task<SmtpReply> SendAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
         {
             try
             {

@@ -88,7 +88,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     }
 
     /// <summary>DATA, then the encoded message; returns the final reply (or the refusal of DATA itself).</summary>
-    public async Task<DownstreamReply> SendDataAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public async Task<DownstreamReply> SendDataAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {
         var go = await CommandAsync("DATA", cancellationToken);
         if (go.Code != 354)
@@ -96,7 +96,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
             return go;
         }
 
-        await WriteAsync(SmtpDataEncoder.Encode(message.Span), cancellationToken);
+        await WriteAsync(SmtpDataEncoder.Encode(message), cancellationToken);
 
         // RFC 5321 4.5.3.2.6: the final reply may take up to 10 minutes; we give it four command timeouts.
         return await ReadReplyAsync(_timeout * 4, cancellationToken);
@@ -177,7 +177,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         await HelloAsync(localName, cancellationToken);
     }
 
-    private async Task WriteAsync(byte[] bytes, CancellationToken cancellationToken)
+    private async Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         using var timeout = Linked(cancellationToken, _timeout + TimeSpan.FromMilliseconds(bytes.Length / 100.0));
         try

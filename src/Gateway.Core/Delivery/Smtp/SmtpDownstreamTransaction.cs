@@ -17,7 +17,7 @@ internal sealed class SmtpDownstreamTransaction(SmtpDownstream owner, SmtpClient
         }
     }
 
-    public async Task<SmtpReply> SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public async Task<SmtpReply> SendAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {
         try
         {

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Gateway.Soak;
+namespace Gateway.Load;
 
 /// <summary>What the downstream does with one message (or, for Refuse, one connection).</summary>
 internal enum Fault
@@ -27,13 +27,16 @@ internal sealed class FaultyDownstream : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly double _faultRate;
     private readonly TimeSpan _hang;
+    private readonly TimeSpan _acceptDelay;
     private readonly Task _loop;
     private readonly ConcurrentDictionary<Fault, int> _faults = new();
 
-    public FaultyDownstream(double faultRate, TimeSpan hang)
+    /// <param name="acceptDelay">How long each acknowledged message waits before its 250 (to hold sessions open).</param>
+    public FaultyDownstream(double faultRate, TimeSpan hang, TimeSpan acceptDelay = default)
     {
         _faultRate = faultRate;
         _hang = hang;
+        _acceptDelay = acceptDelay;
         _listener.Start(1024);
         EndPoint = (IPEndPoint)_listener.LocalEndpoint;
         _loop = Task.Run(AcceptAsync);
@@ -177,6 +180,11 @@ internal sealed class FaultyDownstream : IAsyncDisposable
             case Fault.Hang:
                 await Task.Delay(_hang, _stop.Token);
                 return false;
+        }
+
+        if (_acceptDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(_acceptDelay, _stop.Token);
         }
 
         if (id is { } soakId)

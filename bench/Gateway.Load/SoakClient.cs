@@ -3,16 +3,22 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Gateway.Soak;
+namespace Gateway.Load;
 
 /// <summary>
 /// Sending clients: each worker takes the next soak id, sends it (several messages per session) and
 /// records the final reply code to DATA, or 0 when the connection broke before a reply (the client keeps
 /// the message, as a real MTA would).
 /// </summary>
-internal sealed class SoakClient(IPEndPoint gateway, int messages, int concurrency, int perSession)
+/// <param name="message">The DATA payload for a soak id (CRLF, dot-stuffed, terminator included); default: a small generated message carrying the id.</param>
+internal sealed class SoakClient(IPEndPoint gateway, int messages, int concurrency, int perSession, Func<int, byte[]>? message = null)
 {
+    private readonly Func<int, byte[]> _message = message ?? Message;
+
     private int _next = -1;
+
+    /// <summary>Milliseconds from MAIL FROM to the final reply, for each message answered 2xx.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<double> Latencies { get; } = new();
 
     /// <summary>Soak id → final reply code (0: no reply).</summary>
     public ConcurrentDictionary<int, int> Replies { get; } = new();
@@ -50,7 +56,13 @@ internal sealed class SoakClient(IPEndPoint gateway, int messages, int concurren
                 for (var sent = 0; sent < perSession && id >= 0; sent++)
                 {
                     inFlight = true;
-                    Replies[id] = await SendAsync(stream, reader, id);
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    Replies[id] = await SendAsync(stream, reader, id, _message(id));
+                    if (Replies[id] / 100 == 2)
+                    {
+                        Latencies.Enqueue(clock.Elapsed.TotalMilliseconds);
+                    }
+
                     inFlight = false;
                     failures = 0;
                     id = Take();
@@ -70,7 +82,7 @@ internal sealed class SoakClient(IPEndPoint gateway, int messages, int concurren
         }
     }
 
-    private static async Task<int> SendAsync(NetworkStream stream, StreamReader reader, int id)
+    private static async Task<int> SendAsync(NetworkStream stream, StreamReader reader, int id, byte[] payload)
     {
         var mail = await CommandAsync(stream, reader, "MAIL FROM:<sender@client.soak.test>");
         if (!mail.StartsWith('2'))
@@ -91,7 +103,7 @@ internal sealed class SoakClient(IPEndPoint gateway, int messages, int concurren
             return Code(go);
         }
 
-        await stream.WriteAsync(Message(id));
+        await stream.WriteAsync(payload);
         return Code(await ReplyAsync(reader));
     }
 
