@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 messages=${1:-3000}
 concurrency=${2:-10}
 corpus=../shared/corpus
-files=$(ls "$corpus/ham/easy_ham" | sort | head -20 | sed "s#^#$corpus/ham/easy_ham/#"; ls "$corpus/spam/spam_2" | sort | head -20 | sed "s#^#$corpus/spam/spam_2/#")
+mapfile -t hams < <(ls "$corpus/ham/easy_ham" | sort)
+mapfile -t spams < <(ls "$corpus/spam/spam_2" | sort)
+files=$(for f in "${hams[@]:0:20}"; do echo "$corpus/ham/easy_ham/$f"; done; for f in "${spams[@]:0:20}"; do echo "$corpus/spam/spam_2/$f"; done)
 dotnet build -c Release src/Gateway -v quiet >/dev/null
 dotnet build -c Release bench/Gateway.Load -v quiet >/dev/null
 # shellcheck disable=SC2086

@@ -48,7 +48,7 @@ spamd -L -x -u nobody --listen=127.0.0.1:7830 -m 2 --min-children=2 --max-childr
 spamd_pid=$!
 wait_port 7830
 sleep 2
-spamc -d 127.0.0.1 -p 7830 -c <"$(ls "$WORK"/msgs/* | head -1)" >/dev/null || true   # warm-up
+spamc -d 127.0.0.1 -p 7830 -c <"$(ls "$WORK"/msgs/* | sed -n 1p)" >/dev/null || true   # warm-up
 before=$(cpu_of "spamd")
 start=$(date +%s.%N)
 ls "$WORK"/msgs/* | xargs -P 2 -I{} sh -c 'spamc -d 127.0.0.1 -p 7830 -c < "{}" > /dev/null || true'
@@ -60,19 +60,24 @@ kill "$spamd_pid"; wait "$spamd_pid" 2>/dev/null || true
 /usr/bin/time -f "%e %U %S" -o "$WORK/gateway.time" dotnet "$GATEWAY_DLL" check --offline --config "$CONFIG" "$WORK/msgs" >"$WORK/gateway.out"
 read -r gateway_wall gateway_user gateway_sys <"$WORK/gateway.time"
 gateway_cpu=$(echo "$gateway_user + $gateway_sys" | bc -l)
+# The same, explaining only spam (as `gateway run` does by default) instead of every verdict.
+/usr/bin/time -f "%e %U %S" -o "$WORK/gateway-spam.time" dotnet "$GATEWAY_DLL" check --offline --explain spam --config "$CONFIG" "$WORK/msgs" >/dev/null
+read -r spam_wall spam_user spam_sys <"$WORK/gateway-spam.time"
+spam_cpu=$(echo "$spam_user + $spam_sys" | bc -l)
 # The fixed start-up (model load, JIT) measured alone on one message, so the steady rate can be shown too.
-/usr/bin/time -f "%e %U %S" -o "$WORK/startup.time" dotnet "$GATEWAY_DLL" check --offline --config "$CONFIG" "$(ls "$WORK"/msgs/* | head -1)" >/dev/null
+/usr/bin/time -f "%e %U %S" -o "$WORK/startup.time" dotnet "$GATEWAY_DLL" check --offline --config "$CONFIG" "$(ls "$WORK"/msgs/* | sed -n 1p)" >/dev/null
 read -r _ startup_user startup_sys <"$WORK/startup.time"
 startup_cpu=$(echo "$startup_user + $startup_sys" | bc -l)
 
 rate() { echo "scale=1; $msgs / $1" | bc -l; }
-g=$(rate "$gateway_cpu"); gs=$(echo "scale=1; ($msgs - 1) / ($gateway_cpu - $startup_cpu)" | bc -l); r=$(rate "$rspamd_cpu"); s=$(rate "$spamd_cpu")
+g=$(rate "$gateway_cpu"); ge=$(rate "$spam_cpu"); gs=$(echo "scale=1; ($msgs - 1) / ($gateway_cpu - $startup_cpu)" | bc -l); r=$(rate "$rspamd_cpu"); s=$(rate "$spamd_cpu")
 echo "peers: $msgs messages (half ham, half spam), 2 cores, network namespace with loopback only"
 printf '%-34s %10s %10s %14s\n' "scanner" "wall s" "cpu s" "msgs/cpu-s"
 printf '%-34s %10.2f %10.2f %14s\n' "rspamd 3.4 (rspamc -n 2)" "$rspamd_wall" "$rspamd_cpu" "$r"
 printf '%-34s %10.2f %10.2f %14s\n' "SpamAssassin 4.0 (spamd -L, 2)" "$spamd_wall" "$spamd_cpu" "$s"
 printf '%-34s %10.2f %10.2f %14s\n' "gateway check --offline" "$gateway_wall" "$gateway_cpu" "$g"
+printf '%-34s %10.2f %10.2f %14s\n' "  ... --explain spam (run's default)" "$spam_wall" "$spam_cpu" "$ge"
 printf '%-34s %10s %10.2f %14s\n' "  of which start-up (1 message)" "" "$startup_cpu" ""
 printf '%-34s %10s %10s %14s\n' "  gateway steady (start-up out)" "" "" "$gs"
-echo "ratios per core: gateway/rspamd $(echo "scale=2; $g / $r" | bc -l) (steady $(echo "scale=2; $gs / $r" | bc -l)), gateway/SpamAssassin $(echo "scale=2; $g / $s" | bc -l) (steady $(echo "scale=2; $gs / $s" | bc -l))"
+echo "ratios per core: gateway/rspamd $(echo "scale=2; $g / $r" | bc -l) (steady $(echo "scale=2; $gs / $r" | bc -l); explain spam $(echo "scale=2; $ge / $r" | bc -l)), gateway/SpamAssassin $(echo "scale=2; $g / $s" | bc -l) (steady $(echo "scale=2; $gs / $s" | bc -l); explain spam $(echo "scale=2; $ge / $s" | bc -l))"
 echo "verdicts: gateway $(grep -c ': reject\|: tag' "$WORK/gateway.out") of $msgs tagged or rejected; rspamd $(grep -c 'Action: \(reject\|add header\|rewrite subject\)' "$WORK/rspamc.out") of $msgs"

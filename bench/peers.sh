@@ -18,8 +18,10 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/msgs"
-ls "$corpus/ham/easy_ham" | sort | head -n $((count / 2)) | while read -r f; do cp "$corpus/ham/easy_ham/$f" "$work/msgs/ham-$f"; done
-ls "$corpus/spam/spam_2" | sort | head -n $((count / 2)) | while read -r f; do cp "$corpus/spam/spam_2/$f" "$work/msgs/spam-$f"; done
+mapfile -t hams < <(ls "$corpus/ham/easy_ham" | sort)
+mapfile -t spams < <(ls "$corpus/spam/spam_2" | sort)
+for f in "${hams[@]:0:$((count / 2))}"; do cp "$corpus/ham/easy_ham/$f" "$work/msgs/ham-$f"; done
+for f in "${spams[@]:0:$((count / 2))}"; do cp "$corpus/spam/spam_2/$f" "$work/msgs/spam-$f"; done
 dotnet build -c Release src/Gateway -v quiet >/dev/null
 export WORK=$work GATEWAY_DLL=$PWD/src/Gateway/bin/Release/net10.0/gateway.dll CONFIG=$PWD/gateway.yaml
 exec unshare -n bash bench/peers-inner.sh

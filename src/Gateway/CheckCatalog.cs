@@ -20,14 +20,14 @@ internal static class CheckCatalog
     public static ModelSource? Models(GatewayOptions options, ILoggerFactory loggerFactory) =>
         options.Classifier.Enabled ? new ModelSource(options.Classifier.ModelPath(options.BaseFolder), loggerFactory.CreateLogger<ModelSource>()) : null;
 
-    /// <param name="explainAlways">Explain every classifier verdict whatever the config says (gateway check).</param>
+    /// <param name="explain">Overrides classifier.explain (gateway check explains every verdict unless told otherwise).</param>
     /// <param name="dnsLists">Hears DNS list outcomes (metrics, warnings); null for one-off CLI runs.</param>
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, bool explainAlways = false, IDnsListMonitor? dnsLists = null)
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null)
     {
         var checks = new List<IMessageCheck>();
         if (models is not null)
         {
-            checks.Add(new ClassifierCheck(models, explainAlways ? ClassifierExplain.Always : options.Classifier.Explain));
+            checks.Add(new ClassifierCheck(models, explain ?? options.Classifier.Explain));
         }
 
         if (dns is not null)

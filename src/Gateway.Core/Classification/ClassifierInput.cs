@@ -47,6 +47,6 @@ public sealed class ClassifierOutput
 
     public float Score { get; set; }
 
-    [VectorType]
-    public float[] FeatureContributions { get; set; } = [];
+    /// <summary>Sparse (the model keeps the top contributions only): a dense copy would be one float per n-gram slot, per message.</summary>
+    public VBuffer<float> FeatureContributions { get; set; }
 }

@@ -72,8 +72,9 @@ public sealed class SpamModel
         try
         {
             var output = engine.Predict(ClassifierInput.From(features));
-            var top = output.FeatureContributions
-                .Select((weight, index) => (weight, index))
+            var contributions = output.FeatureContributions;
+            var top = contributions.Items(all: false)
+                .Select(item => (weight: item.Value, index: item.Key))
                 .Where(item => item.weight != 0)
                 .OrderByDescending(item => Math.Abs(item.weight))
                 .Take(8)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Core.Authentication;
+using Gateway.Core.Configuration;
 using Gateway.Core.Corpus;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
@@ -14,7 +15,7 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class CheckCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["--config", "--ip", "--helo", "--from", "--rcpt"];
+    private static readonly HashSet<string> ValueOptions = ["--config", "--ip", "--helo", "--from", "--rcpt", "--explain"];
     private static readonly HashSet<string> FlagOptions = ["--offline", "--json"];
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -32,12 +33,19 @@ internal static class CheckCommand
             throw new UsageException($"--ip: '{ip}' is not an IP address");
         }
 
+        // Every verdict explained by default (what this command is for); --explain spam as `gateway run` does.
+        var explain = parsed.Value("--explain") switch
+        {
+            null or "always" => ClassifierExplain.Always,
+            "spam" => ClassifierExplain.Spam,
+            var other => throw new UsageException($"--explain: '{other}' is not spam or always"),
+        };
         var config = ConfigSource.Load(parsed.Value("--config"));
         var policy = ScoringPolicy.LoadFolder(config.RulesFolder);
         var dns = parsed.Has("--offline") ? null : new DnsClientResolver(config.Options.Dns);
         using var loggerFactory = Logging.Create();
         using var models = CheckCatalog.Models(config.Options, loggerFactory);
-        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models, explainAlways: true), config.Options.Limits.CheckTimeout);
+        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models, explain), config.Options.Limits.CheckTimeout);
         var scanner = new MessageScanner(runner, () => policy, config.Options.Limits.MaxMimeDepth);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
 
