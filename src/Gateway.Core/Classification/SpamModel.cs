@@ -12,20 +12,13 @@ public sealed class SpamModel
 {
     private readonly MLContext _ml = new();
     private readonly ITransformer _model;
-    private readonly ITransformer _scoring;
     private readonly ConcurrentBag<PredictionEngine<ClassifierInput, ClassifierOutput>> _engines = [];
-    private readonly ConcurrentBag<PredictionEngine<ClassifierInput, ScoreOnly>> _scoringEngines = [];
     private readonly string[] _slotNames;
 
     private SpamModel(ITransformer model, DataViewSchema inputSchema)
     {
         _model = model;
 
-        // The last transformer computes feature contributions (the explanation); it costs about ten times
-        // the prediction itself (bench/RESULTS.md), so scoring alone runs the chain without it.
-        _scoring = model is TransformerChain<ITransformer> chain && chain.LastTransformer is Microsoft.ML.Transforms.FeatureContributionCalculatingTransformer
-            ? new TransformerChain<ITransformer>([.. chain.Take(chain.Count() - 1)])
-            : model;
         var features = model.GetOutputSchema(inputSchema)["Features"];
         VBuffer<ReadOnlyMemory<char>> names = default;
         features.GetSlotNames(ref names);
@@ -40,25 +33,15 @@ public sealed class SpamModel
         return new SpamModel(model, schema);
     }
 
-    /// <summary>The probability, and the explanation when <paramref name="explain"/> says so for that probability.</summary>
+    /// <summary>
+    /// The probability, and the explanation when <paramref name="explain"/> says so for that probability.
+    /// One pass through the whole chain: the contributions cost little next to the text featurisation,
+    /// which a second pass for the explanation would repeat (bench/RESULTS.md).
+    /// </summary>
     public ClassifierResult Predict(MessageFeatures features, Func<double, bool> explain)
     {
-        if (!_scoringEngines.TryTake(out var scoring))
-        {
-            scoring = _ml.Model.CreatePredictionEngine<ClassifierInput, ScoreOnly>(_scoring);
-        }
-
-        float probability;
-        try
-        {
-            probability = scoring.Predict(ClassifierInput.From(features)).Probability;
-        }
-        finally
-        {
-            _scoringEngines.Add(scoring);
-        }
-
-        return explain(probability) ? Predict(features) : new ClassifierResult(probability, []);
+        var result = Predict(features);
+        return explain(result.SpamProbability) ? result : new ClassifierResult(result.SpamProbability, []);
     }
 
     /// <summary>The probability with the features that pushed it most either way.</summary>
@@ -86,11 +69,6 @@ public sealed class SpamModel
         {
             _engines.Add(engine);
         }
-    }
-
-    private sealed class ScoreOnly
-    {
-        public float Probability { get; set; }
     }
 
     /// <summary>ML.NET slot names made readable: "Word.free|money" → "free money", "Char.f|r|<␠>" → "chars 'fr '".</summary>
