@@ -7,6 +7,7 @@ using Gateway.Core.Delivery.Directory;
 using Gateway.Core.Delivery.Smtp;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Quarantine;
 using Gateway.Core.Scoring;
 using Gateway.Core.State;
 using Gateway.Core.Reputation;
@@ -34,6 +35,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly Readiness _readiness;
     private readonly AdmissionListenerFactory _listeners;
     private readonly IStateStore? _state;
+    private readonly Timer _quarantineSweep;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _drainDeadline = new();
@@ -62,9 +64,7 @@ public sealed class GatewayHost : IAsyncDisposable
         _readiness = new Readiness(options, _models) { PolicyLoaded = true };
         var dnsLists = new DnsListMetrics(loggerFactory.CreateLogger<DnsListCheck>(), TimeProvider.System);
         Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
-        _downstream = new InstrumentedDownstream(options.Downstream.IsDirectory
-            ? new DirectoryDownstream(options.Downstream.Directory ?? DefaultDirectory, loggerFactory.CreateLogger<DirectoryDownstream>())
-            : new SmtpDownstream(options.Downstream, options.Hostname, loggerFactory.CreateLogger<SmtpDownstream>()));
+        _downstream = new InstrumentedDownstream(DownstreamFactory.Create(options, loggerFactory));
 
         var dns = Dns;
         var certificates = options.Tls.IsEnabled ? new TlsCertificateSource(options.Tls, options.BaseFolder, loggerFactory.CreateLogger<TlsCertificateSource>()) : null;
@@ -90,7 +90,9 @@ public sealed class GatewayHost : IAsyncDisposable
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
         services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists,
             state is null ? null : new SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<SharedStateChecks>())));
-        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token));
+        Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
+        _quarantineSweep = new Timer(_ => SweepQuarantine(options.Quarantine.Retention, loggerFactory), null, TimeSpan.Zero, TimeSpan.FromHours(1));
+        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token));
         _drainTimeout = options.Limits.DrainTimeout;
 
         var builder = new SmtpServerOptionsBuilder()
@@ -123,9 +125,33 @@ public sealed class GatewayHost : IAsyncDisposable
         _metricsEndPoint = ListenAddress.TryParse(options.Metrics.Listen, 0, out var metricsEndPoint) ? metricsEndPoint : null;
     }
 
-    public const string DefaultDirectory = "data/delivered";
+    public const string DefaultDirectory = DownstreamFactory.DefaultDirectory;
 
     public MessageScanner Scanner { get; }
+
+    /// <summary>Where the quarantine action holds messages (quarantine.directory).</summary>
+    public QuarantineStore Quarantine { get; }
+
+    /// <summary>Expired entries go (quarantine.retention); the gauges follow what is left (a CLI release from another process shows here at the next sweep).</summary>
+    private void SweepQuarantine(TimeSpan retention, ILoggerFactory loggerFactory)
+    {
+        try
+        {
+            var expired = Quarantine.Expire(retention);
+            if (expired > 0)
+            {
+                loggerFactory.CreateLogger<QuarantineStore>().LogInformation("Quarantine: {Count} messages older than {Retention} deleted", expired, retention);
+            }
+
+            var (count, bytes) = Quarantine.Size();
+            GatewayMetrics.QuarantineMessages.Set(count);
+            GatewayMetrics.QuarantineBytes.Set(bytes);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            loggerFactory.CreateLogger<QuarantineStore>().LogWarning("Quarantine sweep failed: {Reason}", exception.Message);
+        }
+    }
 
     /// <summary>The one resolver every DNS-based check shares; null when offline.</summary>
     public IDnsResolver? Dns { get; }
@@ -195,6 +221,8 @@ public sealed class GatewayHost : IAsyncDisposable
                 // Whatever is still running ends with the process; its clients retry.
             }
         }
+
+        await _quarantineSweep.DisposeAsync();
 
         // Until here newcomers heard 421; now the port closes.
         await _listeners.DisposeAsync();

@@ -31,6 +31,8 @@ public static class Program
                     return await ReplayCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case "train":
                     return await TrainCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
+                case "quarantine":
+                    return await QuarantineCommand.RunAsync(args.Skip(1), output, cancellationToken);
                 case null or "help" or "--help" or "-h":
                     await output.WriteLineAsync(Usage);
                     return args.Length == 0 ? 2 : 0;
@@ -73,10 +75,11 @@ public static class Program
 
     private const string Usage = """
         usage: gateway run [--config FILE] [--offline]
-               gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] PATH...
+               gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] [--explain always|spam] PATH...
                gateway rules check [DIR] | gateway rules test [DIR]
                gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]
                gateway train --ham DIR --spam DIR [--out models/spam.zip]   (--ham and --spam may repeat)
+               gateway quarantine list|show ID|release ID|delete ID|expire [--config FILE] [--json]
                gateway --version
 
         Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).

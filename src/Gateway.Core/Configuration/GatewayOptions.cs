@@ -42,6 +42,8 @@ public sealed class GatewayOptions
 
     public StateOptions State { get; set; } = new();
 
+    public QuarantineOptions Quarantine { get; set; } = new();
+
     public GreylistingOptions Greylisting { get; set; } = new();
 
     public List<RateLimitOptions> RateLimits { get; set; } = [];
@@ -91,6 +93,7 @@ public sealed class GatewayOptions
         Tls.Validate(errors, BaseFolder);
         Authentication.Validate(errors);
         State.Validate(errors);
+        Quarantine.Validate(errors);
         Greylisting.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {

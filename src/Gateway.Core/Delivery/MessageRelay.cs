@@ -11,7 +11,8 @@ namespace Gateway.Core.Delivery;
 /// forward. The client's reply is the downstream's reply to our DATA (before-queue: no 250 unless the
 /// downstream took the message).
 /// </summary>
-public sealed class MessageRelay(GatewayOptions options, TimeProvider time)
+/// <param name="quarantine">Where the quarantine action holds messages; without one, quarantine falls back to tagging and forwarding.</param>
+public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quarantine.QuarantineStore? quarantine = null)
 {
     public async Task<SmtpReply> CarryOutAsync(ScanResult scan, IDownstreamTransaction transaction, string queueId, CancellationToken cancellationToken)
     {
@@ -28,12 +29,20 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time)
         }
 
         var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context, options.Hostname, options.EffectiveAuthservId, queueId, time.GetUtcNow(), options.Downstream.ExchangeScl).ToList();
-        if (!enforce && verdict.Action is VerdictAction.Reject or VerdictAction.TempFail)
+        if (!enforce && verdict.Action is VerdictAction.Reject or VerdictAction.TempFail or VerdictAction.Quarantine)
         {
             headers.Add($"X-Gateway-Would: {verdict.Action.ToString().ToLowerInvariant()} ({verdict.Reason ?? Explain(verdict)})");
         }
 
         var stamped = RawHeaderEditor.Rewrite(scan.Context.RawMessage, headers, ResultHeaders.SpoofedBy(options.EffectiveAuthservId));
+        if (enforce && verdict.Action == VerdictAction.Quarantine && quarantine is not null)
+        {
+            // On disk (fsynced) before the 250: from here the message is ours. The downstream transaction
+            // opened for its recipients is abandoned (RSET) by the caller.
+            var entry = await quarantine.AddAsync(scan.Context, verdict, stamped, cancellationToken);
+            return new SmtpReply(250, "2.0.0", $"Ok: held for review as {entry.Id}");
+        }
+
         return await transaction.SendAsync(stamped, cancellationToken);
     }
 

@@ -22,7 +22,7 @@ public static class ResultHeaders
 
     public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, MessageContext message, string hostname, string authservId, string queueId, DateTimeOffset now, bool exchangeScl = false)
     {
-        var flag = verdict.Action is VerdictAction.Tag or VerdictAction.Reject ? "YES" : "NO";
+        var flag = verdict.Action is VerdictAction.Tag or VerdictAction.Reject or VerdictAction.Quarantine ? "YES" : "NO";
         var envelope = message.Envelope;
         List<string> fields = [Received(envelope, hostname, queueId, now)];
         if (AuthenticationResultsHeader.Build(authservId, message.Authentication, envelope.From, envelope.HeloName) is { } results)
@@ -36,7 +36,7 @@ public static class ResultHeaders
         if (exchangeScl)
         {
             // Exchange's spam confidence level: 0 clean, 5-6 junk (default SCLJunkThreshold 4), 9 certain spam.
-            fields.Add($"{ExchangeSclField}: {verdict.Action switch { VerdictAction.Tag => 6, VerdictAction.Reject or VerdictAction.TempFail => 9, _ => 0 }}");
+            fields.Add($"{ExchangeSclField}: {verdict.Action switch { VerdictAction.Tag => 6, VerdictAction.Reject or VerdictAction.TempFail or VerdictAction.Quarantine => 9, _ => 0 }}");
         }
 
         return fields;
@@ -53,7 +53,7 @@ public static class ResultHeaders
     /// <summary>SpamAssassin's shape, with rspamd's symbol list: <c>No, score=1.20 tag=6.00 reject=15.00 symbols=A(1.00),B(0.20)</c>.</summary>
     private static string Status(Verdict verdict, ScoringPolicy policy, Classification.ClassifierResult? classification)
     {
-        var yesNo = verdict.Action is VerdictAction.Tag or VerdictAction.Reject ? "Yes" : "No";
+        var yesNo = verdict.Action is VerdictAction.Tag or VerdictAction.Reject or VerdictAction.Quarantine ? "Yes" : "No";
         var thresholds = policy.Actions.Actions;
         var symbols = verdict.Symbols.Count == 0 ? "none" : string.Join(",\r\n\t", verdict.Symbols.Select(symbol => $"{symbol.Name}({Format(symbol.Score)})"));
         var status = $"X-Spam-Status: {yesNo}, score={Format(verdict.Score)} tag={Format(thresholds.Tag)} reject={Format(thresholds.Reject)}\r\n\tsymbols={symbols}";

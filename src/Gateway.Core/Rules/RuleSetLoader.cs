@@ -125,7 +125,8 @@ public static partial class RuleSetLoader
                 "tag" => VerdictAction.Tag,
                 "reject" => VerdictAction.Reject,
                 "tempfail" => VerdictAction.TempFail,
-                var other => Invalid(actionNode, $"unknown action '{other}' (accept, tag, reject, tempfail)"),
+                "quarantine" => VerdictAction.Quarantine,
+                var other => Invalid(actionNode, $"unknown action '{other}' (accept, tag, quarantine, reject, tempfail)"),
             };
         }
 

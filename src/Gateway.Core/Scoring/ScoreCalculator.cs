@@ -8,7 +8,7 @@ public static class ScoreCalculator
     public static Verdict Decide(IReadOnlyList<SymbolHit> hits, ScoringPolicy policy) => Decide(hits, [], policy);
 
     /// <summary>
-    /// Forced actions first, strongest first (reject, tempfail, then accept for allow-lists); then the
+    /// Forced actions first, strongest first (reject, tempfail, quarantine, then accept for allow-lists); then the
     /// check-error fallback; then the score thresholds, which a forced tag can raise from accept to tag.
     /// </summary>
     public static Verdict Decide(IReadOnlyList<SymbolHit> hits, IReadOnlyList<ForcedAction> forced, ScoringPolicy policy)
@@ -29,6 +29,12 @@ public static class ScoreCalculator
             return new Verdict(VerdictAction.TempFail, score, scored, tempfail.Reply, tempfail.Source);
         }
 
+        if (forced.FirstOrDefault(action => action.Action == VerdictAction.Quarantine) is { } hold)
+        {
+            // Held, not delivered: an allow-list does not release what a rule wants an operator to look at.
+            return new Verdict(VerdictAction.Quarantine, score, scored, hold.Reply, hold.Source);
+        }
+
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.Accept) is { } accept)
         {
             // An allow-list: beats the score and forced tags, never a forced reject.
@@ -41,6 +47,7 @@ public static class ScoreCalculator
         }
 
         var action = score >= thresholds.Reject ? VerdictAction.Reject
+            : thresholds.Quarantine is { } quarantine && score >= quarantine ? VerdictAction.Quarantine
             : score >= thresholds.Tag ? VerdictAction.Tag
             : VerdictAction.Accept;
         if (action == VerdictAction.Accept && forced.FirstOrDefault(item => item.Action == VerdictAction.Tag) is { } tag)

@@ -8,4 +8,7 @@ public enum VerdictAction
 
     /// <summary>Infrastructure trouble (or greylisting): the client is told to retry later.</summary>
     TempFail,
+
+    /// <summary>Held in the quarantine store and acknowledged with 250: an operator releases or deletes it.</summary>
+    Quarantine,
 }

@@ -34,6 +34,12 @@ internal static class GatewayMetrics
     public static readonly Counter StateErrors = Prometheus.Metrics.CreateCounter(
         "gateway_state_errors_total", "Greylisting or rate-limit decisions the state store (Redis) could not answer; state.on_error decided instead.");
 
+    public static readonly Gauge QuarantineMessages = Prometheus.Metrics.CreateGauge(
+        "gateway_quarantine_messages", "Messages held in the quarantine (updated as messages are held and at the hourly sweep).");
+
+    public static readonly Gauge QuarantineBytes = Prometheus.Metrics.CreateGauge(
+        "gateway_quarantine_bytes", "Bytes held in the quarantine (updated at the hourly sweep).");
+
     public static readonly Counter RuleHits = Prometheus.Metrics.CreateCounter(
         "gateway_rule_hits_total", "Rules that matched, by rule name.", "rule");
 

@@ -76,7 +76,11 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);
 
         Record(scan);
-        if (options.Mode == GatewayMode.Shadow && scan.Verdict.Action is VerdictAction.Reject or VerdictAction.TempFail)
+        if (options.Mode == GatewayMode.Enforce && scan.Verdict.Action == VerdictAction.Quarantine && reply.IsPositive)
+        {
+            GatewayMetrics.QuarantineMessages.Inc();
+        }
+        if (options.Mode == GatewayMode.Shadow && scan.Verdict.Action is VerdictAction.Reject or VerdictAction.TempFail or VerdictAction.Quarantine)
         {
             GatewayMetrics.ShadowWould.WithLabels(scan.Verdict.Action.ToString().ToLowerInvariant()).Inc();
         }

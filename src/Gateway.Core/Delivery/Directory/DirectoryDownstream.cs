@@ -30,23 +30,9 @@ public sealed class DirectoryDownstream : IDownstream
     {
         var name = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}";
         var envelope = JsonSerializer.SerializeToUtf8Bytes(new { mail_from = sender ?? string.Empty, rcpt_to = recipients, received_at = DateTimeOffset.UtcNow });
-        await WriteDurablyAsync(Path.Combine(_folder, name + ".json"), envelope, cancellationToken);
-        await WriteDurablyAsync(Path.Combine(_folder, name + ".eml"), SmtpDataEncoder.Normalize(message), cancellationToken);
+        await DurableFile.WriteAsync(Path.Combine(_folder, name + ".json"), envelope, cancellationToken);
+        await DurableFile.WriteAsync(Path.Combine(_folder, name + ".eml"), SmtpDataEncoder.Normalize(message), cancellationToken);
         return name;
-    }
-
-    private static async Task WriteDurablyAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        var temporary = path + ".tmp";
-        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
-        {
-            await file.WriteAsync(bytes, cancellationToken);
-            file.Flush(flushToDisk: true);
-        }
-
-        // The rename is atomic; making it durable would also need an fsync of the folder, which .NET
-        // offers no portable call for. A crash right after the rename can lose the name, not a half file.
-        File.Move(temporary, path);
     }
 
     private sealed class Transaction(DirectoryDownstream owner, string? sender) : IDownstreamTransaction

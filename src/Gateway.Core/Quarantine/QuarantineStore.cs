@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.Text.Json;
+using Gateway.Core.Delivery;
+using Gateway.Core.Pipeline;
+
+namespace Gateway.Core.Quarantine;
+
+/// <summary>A held message's sidecar: the envelope to release it with, and why it was held.</summary>
+public sealed record QuarantineEntry(
+    string Id,
+    DateTimeOffset ReceivedAt,
+    string ClientAddress,
+    string Helo,
+    string? MailFrom,
+    IReadOnlyList<string> Recipients,
+    double Score,
+    string? Reason,
+    IReadOnlyList<QuarantinedSymbol> Symbols,
+    string? Subject,
+    string? From,
+    long Size)
+{
+    /// <summary>A release claimed it and did not finish (crash or downstream trouble after the claim): never released twice on its own.</summary>
+    public bool Releasing { get; init; }
+}
+
+public sealed record QuarantinedSymbol(string Name, double Score);
+
+public enum ReleaseResult
+{
+    Released,
+    NotFound,
+    Refused,
+}
+
+/// <summary>What a release did; <see cref="Reply"/> is the downstream's word when it refused.</summary>
+public sealed record ReleaseOutcome(ReleaseResult Result, IReadOnlyList<string> Delivered, IReadOnlyList<string> RefusedRecipients, SmtpReply? Reply = null);
+
+/// <summary>
+/// The quarantine: one NAME.eml and one NAME.json per held message in a folder. The message is written
+/// and fsynced before its sidecar, and the sidecar before the client hears 250, so an entry that lists
+/// is complete. A release claims the entry by renaming its sidecar (atomic: two releases cannot both
+/// win), relays it with the original envelope, and deletes it only after the downstream's 250; if the
+/// downstream refuses, the claim is undone. An entry left claimed by a crash stays visible as
+/// "releasing" and is never released again by itself: a duplicate is the operator's call.
+/// </summary>
+public sealed class QuarantineStore(string folder, TimeProvider time)
+{
+    private const string Sidecar = ".json";
+    private const string Claimed = ".json.releasing";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public string Folder { get; } = folder;
+
+    public async Task<QuarantineEntry> AddAsync(MessageContext context, Scoring.Verdict verdict, ReadOnlySequence<byte> message, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Folder);
+        var now = time.GetUtcNow();
+        var id = $"{now:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}"[..29];
+        var bytes = SmtpDataEncoder.Normalize(message);
+        var envelope = context.Envelope;
+        var entry = new QuarantineEntry(
+            id,
+            now,
+            envelope.ClientAddress.ToString(),
+            envelope.HeloName,
+            envelope.From,
+            envelope.Recipients,
+            verdict.Score,
+            verdict.Reason,
+            [.. verdict.Symbols.Select(symbol => new QuarantinedSymbol(symbol.Name, Math.Round(symbol.Score, 3)))],
+            context.Message.Subject,
+            context.Message.From.Mailboxes.FirstOrDefault()?.Address,
+            bytes.Length);
+        await DurableFile.WriteAsync(Path.Combine(Folder, id + ".eml"), bytes, cancellationToken);
+        await DurableFile.WriteAsync(Path.Combine(Folder, id + Sidecar), JsonSerializer.SerializeToUtf8Bytes(entry, Json), cancellationToken);
+        return entry;
+    }
+
+    /// <summary>Every held message, oldest first (claimed ones marked).</summary>
+    public IReadOnlyList<QuarantineEntry> List()
+    {
+        if (!Directory.Exists(Folder))
+        {
+            return [];
+        }
+
+        var entries = new List<QuarantineEntry>();
+        foreach (var path in Directory.EnumerateFiles(Folder))
+        {
+            var claimed = path.EndsWith(Claimed, StringComparison.Ordinal);
+            if ((claimed || path.EndsWith(Sidecar, StringComparison.Ordinal)) && Read(path) is { } entry)
+            {
+                entries.Add(entry with { Releasing = claimed });
+            }
+        }
+
+        return [.. entries.OrderBy(entry => entry.ReceivedAt).ThenBy(entry => entry.Id, StringComparer.Ordinal)];
+    }
+
+    public QuarantineEntry? Find(string id)
+    {
+        if (!IsId(id))
+        {
+            return null;
+        }
+
+        return Read(Path.Combine(Folder, id + Sidecar)) ?? (Read(Path.Combine(Folder, id + Claimed)) is { } claimed ? claimed with { Releasing = true } : null);
+    }
+
+    public byte[]? ReadMessage(string id)
+    {
+        var path = Path.Combine(Folder, id + ".eml");
+        return IsId(id) && File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    public bool Delete(string id)
+    {
+        if (!IsId(id) || Find(id) is null)
+        {
+            return false;
+        }
+
+        File.Delete(Path.Combine(Folder, id + Sidecar));
+        File.Delete(Path.Combine(Folder, id + Claimed));
+        File.Delete(Path.Combine(Folder, id + ".eml"));
+        return true;
+    }
+
+    /// <summary>Relays a held message to the downstream with its original envelope, exactly once.</summary>
+    public async Task<ReleaseOutcome> ReleaseAsync(string id, IDownstream downstream, CancellationToken cancellationToken)
+    {
+        var sidecar = Path.Combine(Folder, id + Sidecar);
+        var claim = Path.Combine(Folder, id + Claimed);
+        try
+        {
+            if (!IsId(id))
+            {
+                return new ReleaseOutcome(ReleaseResult.NotFound, [], []);
+            }
+
+            File.Move(sidecar, claim);
+        }
+        catch (FileNotFoundException)
+        {
+            return new ReleaseOutcome(ReleaseResult.NotFound, [], []);
+        }
+
+        var entry = Read(claim)!;
+        var message = File.ReadAllBytes(Path.Combine(Folder, id + ".eml"));
+        var opened = await downstream.BeginAsync(entry.MailFrom, new Dictionary<string, string>(), cancellationToken);
+        if (opened.Transaction is not { } transaction)
+        {
+            File.Move(claim, sidecar);
+            return new ReleaseOutcome(ReleaseResult.Refused, [], entry.Recipients, opened.Reply);
+        }
+
+        await using (transaction)
+        {
+            var delivered = new List<string>();
+            var refused = new List<string>();
+            foreach (var recipient in entry.Recipients)
+            {
+                var accepted = (await transaction.AddRecipientAsync(recipient, cancellationToken)).IsPositive;
+                (accepted ? delivered : refused).Add(recipient);
+            }
+
+            var reply = delivered.Count == 0 ? null : await transaction.SendAsync(new ReadOnlySequence<byte>(message), cancellationToken);
+            if (reply is not { IsPositive: true })
+            {
+                File.Move(claim, sidecar);
+                return new ReleaseOutcome(ReleaseResult.Refused, [], entry.Recipients, reply);
+            }
+
+            File.Delete(claim);
+            File.Delete(Path.Combine(Folder, id + ".eml"));
+            return new ReleaseOutcome(ReleaseResult.Released, delivered, refused, reply);
+        }
+    }
+
+    /// <summary>Deletes entries received more than <paramref name="retention"/> ago (and stale temporary files); how many went.</summary>
+    public int Expire(TimeSpan retention)
+    {
+        var cutoff = time.GetUtcNow() - retention;
+        var expired = 0;
+        foreach (var entry in List().Where(entry => entry.ReceivedAt < cutoff))
+        {
+            expired += Delete(entry.Id) ? 1 : 0;
+        }
+
+        if (Directory.Exists(Folder))
+        {
+            foreach (var temporary in Directory.EnumerateFiles(Folder, "*.tmp").Where(path => File.GetLastWriteTimeUtc(path) < cutoff.UtcDateTime))
+            {
+                File.Delete(temporary);
+            }
+        }
+
+        return expired;
+    }
+
+    /// <summary>Held messages and their bytes, for the gauge.</summary>
+    public (int Count, long Bytes) Size()
+    {
+        var entries = List();
+        return (entries.Count, entries.Sum(entry => entry.Size));
+    }
+
+    /// <summary>Ids are our own names: never a path, whatever an operator types.</summary>
+    private static bool IsId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+
+    private static QuarantineEntry? Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<QuarantineEntry>(File.ReadAllBytes(path), Json);
+        }
+        catch (Exception exception) when (exception is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

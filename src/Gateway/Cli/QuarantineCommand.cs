@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.Json;
+using Gateway.Core.Quarantine;
+
+namespace Gateway.Cli;
+
+/// <summary>
+/// <c>gateway quarantine list|show ID|release ID|delete ID|expire</c> on the store gateway.yaml names
+/// (quarantine.directory). Release relays with the original envelope to the configured downstream,
+/// exactly once; its outcome and a refusal's reply are printed, and a refusal exits 1.
+/// </summary>
+internal static class QuarantineCommand
+{
+    private static readonly HashSet<string> ValueOptions = ["--config"];
+    private static readonly HashSet<string> FlagOptions = ["--json"];
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions IndentedJson = new(Json) { WriteIndented = true };
+    private const string Usage = "usage: gateway quarantine list|show ID|release ID|delete ID|expire [--config FILE] [--json]";
+
+    public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var parsed = Arguments.Parse(args, ValueOptions, FlagOptions);
+        var config = ConfigSource.Load(parsed.Value("--config"));
+        var store = new QuarantineStore(config.Options.Quarantine.FullPath(config.Options.BaseFolder), TimeProvider.System);
+        var id = parsed.Positional.Count > 1 ? parsed.Positional[1] : null;
+        switch (parsed.Positional.FirstOrDefault(), id)
+        {
+            case ("list", null):
+                foreach (var entry in store.List())
+                {
+                    await output.WriteLineAsync(parsed.Has("--json") ? JsonSerializer.Serialize(entry, Json) : Line(entry));
+                }
+
+                return 0;
+            case ("show", { } shown):
+                var found = store.Find(shown) ?? throw new UsageException($"no quarantined message '{shown}'");
+                await output.WriteLineAsync(JsonSerializer.Serialize(found, IndentedJson));
+                await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(store.ReadMessage(shown) ?? []));
+                return 0;
+            case ("release", { } released):
+                return await ReleaseAsync(store, released, config, output, cancellationToken);
+            case ("delete", { } deleted):
+                if (!store.Delete(deleted))
+                {
+                    throw new UsageException($"no quarantined message '{deleted}'");
+                }
+
+                await output.WriteLineAsync($"{deleted}: deleted");
+                return 0;
+            case ("expire", null):
+                var count = store.Expire(config.Options.Quarantine.Retention);
+                await output.WriteLineAsync($"{count} messages older than {config.Options.Quarantine.Retention.TotalDays:0.##} days deleted");
+                return 0;
+            default:
+                throw new UsageException(Usage);
+        }
+    }
+
+    private static async Task<int> ReleaseAsync(QuarantineStore store, string id, ConfigSource config, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = Logging.Create();
+        await using var downstream = DownstreamFactory.Create(config.Options, loggerFactory);
+        var outcome = await store.ReleaseAsync(id, downstream, cancellationToken);
+        switch (outcome.Result)
+        {
+            case ReleaseResult.Released:
+                await output.WriteLineAsync($"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty));
+                return 0;
+            case ReleaseResult.NotFound:
+                throw new UsageException($"no quarantined message '{id}' (already released or deleted?)");
+            default:
+                await output.WriteLineAsync($"{id}: not released, kept in quarantine; downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}");
+                return 1;
+        }
+    }
+
+    private static string Line(QuarantineEntry entry) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{entry.Id}{(entry.Releasing ? " (releasing)" : string.Empty)}  {entry.ReceivedAt:yyyy-MM-dd HH:mm}  score={entry.Score:0.00}  from=<{entry.MailFrom}>  to={string.Join(',', entry.Recipients)}  subject={entry.Subject}  symbols={string.Join(',', entry.Symbols.Where(symbol => symbol.Score > 0).OrderByDescending(symbol => symbol.Score).Take(5).Select(symbol => symbol.Name))}");
+}

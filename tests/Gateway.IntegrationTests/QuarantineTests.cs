@@ -1,0 +1,91 @@
+namespace Gateway.IntegrationTests;
+
+/// <summary>The quarantine loop over real sockets: held at DATA with 250, listed, released once with the original envelope.</summary>
+public sealed class QuarantineTests
+{
+    private static string RulesHolding()
+    {
+        var rules = GatewayCli.CopyRules();
+        File.WriteAllText(Path.Combine(rules, "hold.rules.yaml"), """
+            rules:
+              - name: HOLD_FOR_REVIEW
+                description: test rule
+                when:
+                  subject: {contains: "hold me"}
+                score: 1.0
+                action: quarantine
+            """);
+        return rules;
+    }
+
+    private static string CliConfig(IPEndPoint downstream, string quarantine, string rules)
+    {
+        var config = Path.Combine(Directory.CreateTempSubdirectory("quarantine-cli-").FullName, "gateway.yaml");
+        File.WriteAllText(config, $"hostname: gateway.example.test\ndomains: [example.test]\nrules: {rules}\ndownstream: {{host: \"{downstream.Address}\", port: {downstream.Port}, tls: none}}\nquarantine: {{directory: {quarantine}}}\n");
+        return config;
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_held_message_gets_250_reaches_nobody_and_a_release_delivers_it_once_with_its_envelope()
+    {
+        var rules = RulesHolding();
+        var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Quarantine.Directory = quarantine;
+            options.Classifier.Enabled = false;
+        }, rulesFolder: rules);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test", "other@example.test");
+
+        var reply = await client.DataAsync(TestMessages.Crlf("From: sender@remote.test\nSubject: please hold me\n\nbody\n.\n"));
+
+        Assert.StartsWith("250 2.0.0 Ok: held for review as ", reply, StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+        var id = reply.Split(' ')[^1];
+        var config = CliConfig(downstream.EndPoint, quarantine, rules);
+
+        var (listed, list, _) = await GatewayCli.RunAsync("quarantine", "list", "--config", config);
+        var (released, releaseOutput, releaseError) = await GatewayCli.RunAsync("quarantine", "release", id, "--config", config);
+        var (again, _, againError) = await GatewayCli.RunAsync("quarantine", "release", id, "--config", config);
+
+        Assert.Equal(0, listed);
+        Assert.Contains(id, list, StringComparison.Ordinal);
+        Assert.Contains("HOLD_FOR_REVIEW", list, StringComparison.Ordinal);
+        Assert.True(released == 0, releaseOutput + releaseError);
+        var delivered = Assert.Single(downstream.Messages);
+        Assert.Equal("sender@remote.test", delivered.From);
+        Assert.Equal(["user@example.test", "other@example.test"], delivered.To);
+        Assert.Contains("X-Spam-Flag: YES", Encoding.UTF8.GetString(delivered.Raw), StringComparison.Ordinal);
+        Assert.Equal(2, again);
+        Assert.Contains("no quarantined message", againError, StringComparison.Ordinal);
+        Assert.Single(downstream.Messages);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_release_the_downstream_refuses_keeps_the_message_in_quarantine()
+    {
+        var rules = RulesHolding();
+        var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Quarantine.Directory = quarantine;
+            options.Classifier.Enabled = false;
+        }, rulesFolder: rules);
+        await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "hold me too"));
+        downstream.DataReply = new SmtpServer.Protocol.SmtpResponse(SmtpServer.Protocol.SmtpReplyCode.TransactionFailed, "5.7.1 not today");
+        var config = CliConfig(downstream.EndPoint, quarantine, rules);
+        var (_, list, _) = await GatewayCli.RunAsync("quarantine", "list", "--config", config);
+        var id = list.Split(' ')[0];
+
+        var (released, output, _) = await GatewayCli.RunAsync("quarantine", "release", id, "--config", config);
+        var (_, after, _) = await GatewayCli.RunAsync("quarantine", "list", "--config", config);
+
+        Assert.Equal(1, released);
+        Assert.Contains("not released, kept in quarantine", output, StringComparison.Ordinal);
+        Assert.StartsWith(id + " ", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("(releasing)", after, StringComparison.Ordinal);
+    }
+}
