@@ -11,6 +11,9 @@ public sealed record Envelope(
     /// <summary>The client's forward-confirmed reverse DNS name (PTR whose A/AAAA leads back), or null.</summary>
     public string? ReverseName { get; init; }
 
+    /// <summary>The recipients' policy group (actions.yaml groups); one per transaction. Null: the default group.</summary>
+    public string? PolicyGroup { get; init; }
+
     /// <summary>Symbols the SMTP dialogue already earned (a rate limit with action: symbol), added to the message's.</summary>
     public IReadOnlyList<SymbolHit> SessionSymbols { get; init; } = [];
 

@@ -31,7 +31,7 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
         }
 
         var checks = await runner.RunAsync(context, cancellationToken);
-        var verdict = ScoreCalculator.Decide(context.Symbols, context.ForcedActions, policy);
+        var verdict = ScoreCalculator.Decide(context.Symbols, context.ForcedActions, policy, policy.GroupOf(envelope));
         return new ScanResult(context, verdict, policy, checks);
     }
 

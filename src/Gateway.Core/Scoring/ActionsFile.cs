@@ -7,6 +7,12 @@ public sealed class ActionsFile
 {
     public ActionThresholds Actions { get; set; } = new();
 
+    /// <summary>
+    /// Policy groups: recipients (domains or addresses) with thresholds of their own. A transaction carries
+    /// one group's recipients only (the others are asked to come back in another), so each gets its own verdict.
+    /// </summary>
+    public List<PolicyGroup> Groups { get; set; } = [];
+
     /// <summary>What a CHECK_ERROR (a check that threw or timed out) does: score as usual, or tempfail the message.</summary>
     public CheckErrorFallback OnCheckError { get; set; } = CheckErrorFallback.Accept;
 
@@ -15,6 +21,12 @@ public sealed class ActionsFile
         errors.Require(double.IsFinite(Actions.Tag), "actions.tag", "must be a number");
         errors.Require(double.IsFinite(Actions.Reject), "actions.reject", "must be a number");
         errors.Require(Actions.Reject > Actions.Tag, "actions.reject", $"must be above the tag threshold ({Actions.Tag})");
+        for (var i = 0; i < Groups.Count; i++)
+        {
+            Groups[i].Validate(errors, $"groups.{i}", Actions);
+            errors.Require(Groups.FindIndex(other => other.Name == Groups[i].Name) == i && Groups[i].Name != PolicyGroup.Default, $"groups.{i}.name", $"'{Groups[i].Name}' is used twice (or is the reserved name default)");
+        }
+
         errors.Require(Actions.Quarantine is null || (Actions.Quarantine >= Actions.Tag && Actions.Quarantine < Actions.Reject), "actions.quarantine", $"must be between the tag ({Actions.Tag}) and reject ({Actions.Reject}) thresholds");
     }
 }
@@ -27,6 +39,46 @@ public sealed class ActionThresholds
 
     /// <summary>Optional: from this score up to the reject threshold, hold the message in quarantine instead of tagging it.</summary>
     public double? Quarantine { get; set; }
+}
+
+/// <summary>One policy group: who is in it, and the thresholds that differ from actions.yaml's (unset ones are inherited).</summary>
+public sealed class PolicyGroup
+{
+    public const string Default = "default";
+
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Recipient domains (example.test) and addresses (ceo@example.test); an address beats its domain.</summary>
+    public List<string> Recipients { get; set; } = [];
+
+    public double? Tag { get; set; }
+
+    public double? Quarantine { get; set; }
+
+    public double? Reject { get; set; }
+
+    public ActionThresholds Over(ActionThresholds defaults) => new()
+    {
+        Tag = Tag ?? defaults.Tag,
+        Quarantine = Quarantine ?? defaults.Quarantine,
+        Reject = Reject ?? defaults.Reject,
+    };
+
+    internal void Validate(ConfigErrors errors, string path, ActionThresholds defaults)
+    {
+        errors.Require(Name.Length > 0 && Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'), $"{path}.name", "letters, digits, _ and - (rules test it as policy.group)");
+        errors.Require(Recipients.Count > 0, $"{path}.recipients", "list the domains or addresses in this group");
+        for (var i = 0; i < Recipients.Count; i++)
+        {
+            var recipient = Recipients[i];
+            var domain = recipient[(recipient.LastIndexOf('@') + 1)..];
+            errors.Require(Uri.CheckHostName(domain) == UriHostNameType.Dns, $"{path}.recipients.{i}", $"'{recipient}' is neither a domain nor an address");
+        }
+
+        var own = Over(defaults);
+        errors.Require(own.Reject > own.Tag, $"{path}.reject", $"must be above the group's tag threshold ({own.Tag})");
+        errors.Require(own.Quarantine is null || (own.Quarantine >= own.Tag && own.Quarantine < own.Reject), $"{path}.quarantine", "must be between the group's tag and reject thresholds");
+    }
 }
 
 public enum CheckErrorFallback

@@ -11,14 +11,15 @@ public static class ScoreCalculator
     /// Forced actions first, strongest first (reject, tempfail, quarantine, then accept for allow-lists); then the
     /// check-error fallback; then the score thresholds, which a forced tag can raise from accept to tag.
     /// </summary>
-    public static Verdict Decide(IReadOnlyList<SymbolHit> hits, IReadOnlyList<ForcedAction> forced, ScoringPolicy policy)
+    /// <param name="group">The transaction's policy group (its thresholds); null is the default group.</param>
+    public static Verdict Decide(IReadOnlyList<SymbolHit> hits, IReadOnlyList<ForcedAction> forced, ScoringPolicy policy, string? group = null)
     {
         var scored = hits
             .Select(hit => new ScoredSymbol(hit.Name, WeightOf(hit.Name, policy) * hit.Factor, hit.Detail))
             .ToList();
         var score = Math.Round(CappedTotal(scored, policy), 2);
 
-        var thresholds = policy.Actions.Actions;
+        var thresholds = policy.ThresholdsFor(group);
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.Reject) is { } reject)
         {
             return new Verdict(VerdictAction.Reject, score, scored, reject.Reply, reject.Source);

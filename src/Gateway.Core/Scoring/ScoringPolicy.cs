@@ -34,6 +34,23 @@ public sealed class ScoringPolicy
 
     public ActionsFile Actions { get; }
 
+    /// <summary>The policy group of a recipient: its address listed, else its domain, else <see cref="PolicyGroup.Default"/>.</summary>
+    public string GroupOf(string recipient)
+    {
+        var domain = recipient[(recipient.LastIndexOf('@') + 1)..].TrimEnd('.');
+        return Actions.Groups.FirstOrDefault(group => group.Recipients.Any(item => item.Contains('@') && string.Equals(item, recipient, StringComparison.OrdinalIgnoreCase)))?.Name
+            ?? Actions.Groups.FirstOrDefault(group => group.Recipients.Any(item => !item.Contains('@') && string.Equals(item.TrimEnd('.'), domain, StringComparison.OrdinalIgnoreCase)))?.Name
+            ?? PolicyGroup.Default;
+    }
+
+    /// <summary>A message's group: the one the SMTP dialogue fixed, else its first recipient's (gateway check, replay).</summary>
+    public string GroupOf(Pipeline.Envelope envelope) =>
+        envelope.PolicyGroup ?? (envelope.Recipients.Count > 0 ? GroupOf(envelope.Recipients[0]) : PolicyGroup.Default);
+
+    /// <summary>The thresholds of a policy group (actions.yaml's for the default group or an unknown one).</summary>
+    public ActionThresholds ThresholdsFor(string? group) =>
+        Actions.Groups.FirstOrDefault(item => item.Name == group) is { } found ? found.Over(Actions.Actions) : Actions.Actions;
+
     public SymbolsFile Symbols { get; }
 
     public static ScoringPolicy LoadFolder(string folder)

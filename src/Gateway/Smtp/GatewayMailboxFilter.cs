@@ -59,6 +59,14 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
             throw Refuse(new SmtpReply(452, "4.5.3", "Too many recipients"));
         }
 
+        // One policy group per transaction, so each gets its own verdict: the others come back in another
+        // (452 asks for a retry later, as for too many recipients; the sender loses nothing).
+        var group = policy().GroupOf(to.AsAddress());
+        if (state.PolicyGroup is { } current && current != group)
+        {
+            throw Refuse(new SmtpReply(452, "4.5.3", $"Recipients of another policy group ({group}): please send to them in a separate transaction"));
+        }
+
         if (state.Downstream is null && await EarlyRefusalAsync(state, cancellationToken) is { } refusal)
         {
             throw Refuse(refusal);
@@ -84,6 +92,7 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         }
 
         state.Recipients.Add(recipient);
+        state.PolicyGroup = group;
         GatewayMetrics.Replies.WithLabels("rcpt", "2xx").Inc();
         return true;
     }

@@ -71,6 +71,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         {
             ReverseName = state.ReverseName is { } reverse ? await reverse : null,
             SessionSymbols = [.. state.TransactionSymbols],
+            PolicyGroup = state.PolicyGroup,
         };
         var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken, state.SpfAtMailFrom);
         var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);

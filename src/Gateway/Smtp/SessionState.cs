@@ -32,6 +32,9 @@ internal sealed class SessionState
     /// <summary>SPF for the current transaction, started at MAIL FROM.</summary>
     public Task<Gateway.Core.Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; set; }
 
+    /// <summary>The policy group of the transaction's accepted recipients (set by the first one).</summary>
+    public string? PolicyGroup { get; set; }
+
     /// <summary>Symbols the current transaction earned in the dialogue (rate limits with action: symbol).</summary>
     public List<Gateway.Core.Pipeline.SymbolHit> TransactionSymbols { get; } = [];
 
@@ -65,6 +68,7 @@ internal sealed class SessionState
     {
         Recipients.Clear();
         TransactionSymbols.Clear();
+        PolicyGroup = null;
         SpfAtMailFrom = null;
         var downstream = Downstream;
         Downstream = null;

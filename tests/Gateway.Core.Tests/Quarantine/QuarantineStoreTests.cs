@@ -68,4 +68,24 @@ public sealed class QuarantineStoreTests
         Assert.Equal(VerdictAction.Quarantine, Action(9));
         Assert.Equal(VerdictAction.Reject, Action(13));
     }
+
+    [Fact]
+    public void A_recipients_group_is_its_address_first_then_its_domain_then_default()
+    {
+        var actions = new ActionsFile
+        {
+            Groups =
+            [
+                new PolicyGroup { Name = "board", Recipients = ["board.example.test"], Reject = 5 },
+                new PolicyGroup { Name = "ceo", Recipients = ["ceo@board.example.test"], Tag = 2 },
+            ],
+        };
+        var policy = new ScoringPolicy(actions, new SymbolsFile());
+
+        Assert.Equal("ceo", policy.GroupOf("CEO@board.example.test"));
+        Assert.Equal("board", policy.GroupOf("anyone@board.example.test"));
+        Assert.Equal(PolicyGroup.Default, policy.GroupOf("user@example.test"));
+        Assert.Equal(5, policy.ThresholdsFor("board").Reject);
+        Assert.Equal(actions.Actions.Tag, policy.ThresholdsFor("board").Tag);
+    }
 }
