@@ -31,6 +31,8 @@ public static class Program
                     return await ReplayCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case "train":
                     return await TrainCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
+                case "learn":
+                    return await LearnCommand.RunAsync(args.Skip(1), output, cancellationToken);
                 case "quarantine":
                     return await QuarantineCommand.RunAsync(args.Skip(1), output, cancellationToken);
                 case null or "help" or "--help" or "-h":
@@ -78,7 +80,8 @@ public static class Program
                gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] [--explain always|spam] PATH...
                gateway rules check [DIR] | gateway rules test [DIR]
                gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]
-               gateway train --ham DIR --spam DIR [--out models/spam.zip]   (--ham and --spam may repeat)
+               gateway train --ham DIR --spam DIR [--learned DIR] [--out models/spam.zip] [--min-per-class N] [--force]   (--ham, --spam, --learned may repeat)
+               gateway learn --imap imaps://HOST --user U [--password-file F] [--junk Junk] [--inbox INBOX] [--store data/learning] [--max-per-sender N] [--since-days N]
                gateway quarantine list|show ID|release ID|delete ID|expire [--config FILE] [--json]
                gateway --version
 

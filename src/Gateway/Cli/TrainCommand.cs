@@ -1,22 +1,39 @@
 using System.Globalization;
 using Gateway.Core.Classification;
 using Gateway.Core.Corpus;
+using Gateway.Core.Learning;
 using MimeKit;
 
 namespace Gateway.Cli;
 
-/// <summary><c>gateway train --ham DIR --spam DIR [--out models/spam.zip]</c>: train, evaluate on a hold-out, save.</summary>
+/// <summary>
+/// <c>gateway train --ham DIR --spam DIR [--learned DIR] [--out models/spam.zip]</c>: train, evaluate on a
+/// hold-out, save. Guards: at least --min-per-class examples of each class; when a model is already at
+/// --out, the new one must do no worse on the same hold-out (else it is not saved, unless --force); the
+/// replaced model is kept under models/previous/ for rollback.
+/// </summary>
 internal static class TrainCommand
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
-        var parsed = Arguments.Parse(args, new HashSet<string> { "--ham", "--spam", "--out" }, new HashSet<string>());
-        var ham = parsed.Values("--ham");
-        var spam = parsed.Values("--spam");
+        var parsed = Arguments.Parse(args, new HashSet<string> { "--ham", "--spam", "--out", "--learned", "--min-per-class" }, new HashSet<string> { "--force" });
+        var ham = parsed.Values("--ham").ToList();
+        var spam = parsed.Values("--spam").ToList();
+        foreach (var learned in parsed.Values("--learned"))
+        {
+            // What `gateway learn` collected from users' Junk and Inbox folders, next to our own corpus.
+            ham.Add(Path.Combine(learned, "ham"));
+            spam.Add(Path.Combine(learned, "spam"));
+        }
+
         if (ham.Count == 0 || spam.Count == 0 || parsed.Positional.Count > 0)
         {
-            throw new UsageException("train needs --ham DIR and --spam DIR (each may repeat), and an optional --out FILE");
+            throw new UsageException("train needs --ham DIR and --spam DIR (each may repeat) or --learned DIR, and an optional --out FILE");
         }
+
+        var minimum = parsed.Value("--min-per-class") is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsedMinimum) ? parsedMinimum : throw new UsageException($"--min-per-class: '{text}' is not a number")
+            : 50;
 
         var outPath = parsed.Value("--out") ?? Path.Combine("models", "spam.zip");
         var examples = new List<TrainingExample>();
@@ -30,8 +47,31 @@ internal static class TrainCommand
             }
         }
 
+        var hamCount = examples.Count(example => !example.IsSpam);
+        var spamCount = examples.Count - hamCount;
+        if (hamCount < minimum || spamCount < minimum)
+        {
+            throw new UsageException($"too few examples to train on: {hamCount} ham, {spamCount} spam (at least {minimum} of each; --min-per-class)");
+        }
+
         var trainer = new SpamModelTrainer();
         var report = trainer.Train(examples, line => output.WriteLine(line));
+        if (File.Exists(outPath))
+        {
+            var comparison = ModelGuard.Compare(SpamModel.Load(outPath), report, SpamModelTrainer.Split(examples).HoldOut, ClassifierScoring.TagThreshold);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"on this hold-out: current model AUC {comparison.CurrentAuc:0.00000}, ham flagged {comparison.CurrentFalsePositiveRate:P2}; new model AUC {comparison.NewAuc:0.00000}, ham flagged {comparison.NewFalsePositiveRate:P2}"));
+            if (comparison.NewIsWorse && !parsed.Has("--force"))
+            {
+                await output.WriteLineAsync($"the new model is worse on the same hold-out: {outPath} left as it was (--force replaces it anyway)");
+                return 1;
+            }
+        }
+
+        if (ModelGuard.KeepPrevious(outPath, DateTimeOffset.UtcNow) is { } kept)
+        {
+            await output.WriteLineAsync($"previous model kept as {kept} (copy it back to roll back; the gateway reloads it)");
+        }
+
         trainer.Save(report, outPath);
         var command = $"gateway train {string.Join(' ', ham.Select(folder => $"--ham {folder}"))} {string.Join(' ', spam.Select(folder => $"--spam {folder}"))} --out {outPath}";
         var card = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, "MODEL.md");
