@@ -88,4 +88,24 @@ public sealed class QuarantineTests
         Assert.StartsWith(id + " ", after, StringComparison.Ordinal);
         Assert.DoesNotContain("(releasing)", after, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_quarantine_that_cannot_be_written_gives_451_and_the_client_keeps_the_message()
+    {
+        var notAFolder = Path.Combine(Directory.CreateTempSubdirectory("quarantine-").FullName, "file");
+        File.WriteAllText(notAFolder, "a file where the quarantine folder should be");
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Quarantine.Directory = Path.Combine(notAFolder, "quarantine");
+            options.Classifier.Enabled = false;
+        }, rulesFolder: RulesHolding());
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(TestMessages.Crlf("From: sender@remote.test\nSubject: hold me\n\nbody\n.\n"));
+
+        Assert.StartsWith("451 4.3.0", reply, StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+    }
 }
