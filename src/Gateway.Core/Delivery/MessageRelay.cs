@@ -43,6 +43,8 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quar
             return new SmtpReply(250, "2.0.0", $"Ok: held for review as {entry.Id}");
         }
 
+        // From here only the bytes matter; the downstream may take its time over them.
+        scan.Context.ReleaseParsedMessage();
         return await transaction.SendAsync(stamped, cancellationToken);
     }
 

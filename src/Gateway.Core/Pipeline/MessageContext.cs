@@ -22,8 +22,18 @@ public sealed class MessageContext
     /// <summary>The message bytes exactly as received (dot-unstuffed). Never modified.</summary>
     public required ReadOnlyMemory<byte> RawMessage { get; init; }
 
+    private static readonly MimeMessage Released = new();
+    private MimeMessage _message = null!;
+
     /// <summary>The message parsed once by MimeKit. Checks read it and never modify it.</summary>
-    public required MimeMessage Message { get; init; }
+    public required MimeMessage Message { get => _message; init => _message = value; }
+
+    /// <summary>
+    /// Lets go of the parse (and with it the text decoded per part) once only the raw bytes are needed:
+    /// a message waiting on a slow downstream should not hold three copies of itself. After this,
+    /// <see cref="Message"/> is an empty message.
+    /// </summary>
+    public void ReleaseParsedMessage() => _message = Released;
 
     /// <summary>SPF results and the rest of sender authentication, for later stages.</summary>
     public AuthenticationOutcome Authentication { get; } = new();
