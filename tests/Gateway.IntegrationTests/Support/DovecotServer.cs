@@ -29,6 +29,21 @@ internal sealed class DovecotServer : IAsyncDisposable
 
     public static async Task<DovecotServer> StartAsync()
     {
+        // A port free a moment ago may be taken before Dovecot binds it: it exits, and we try another.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync();
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private static async Task<DovecotServer> TryStartAsync()
+    {
         var folder = Directory.CreateTempSubdirectory("dovecot-").FullName;
         // Dovecot's auth worker runs as the dovecot user and must reach the users file.
         File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
