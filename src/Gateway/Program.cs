@@ -82,7 +82,7 @@ public static class Program
                gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]
                gateway train --ham DIR --spam DIR [--learned DIR] [--out models/spam.zip] [--min-per-class N] [--force]   (--ham, --spam, --learned may repeat)
                gateway learn --imap imaps://HOST --user U [--password-file F] [--junk Junk] [--inbox INBOX] [--store data/learning] [--max-per-sender N] [--since-days N]
-               gateway quarantine list|show ID|release ID|delete ID|expire [--config FILE] [--json]
+               gateway quarantine list|show ID|release ID|delete ID|expire|digest [--since-hours N] [--config FILE] [--json]
                gateway --version
 
         Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).

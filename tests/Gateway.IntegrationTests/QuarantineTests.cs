@@ -108,4 +108,34 @@ public sealed class QuarantineTests
         Assert.StartsWith("451 4.3.0", reply, StringComparison.Ordinal);
         Assert.Empty(downstream.Messages);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_digest_tells_each_recipient_what_was_held_for_them_through_the_downstream()
+    {
+        var rules = RulesHolding();
+        var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Quarantine.Directory = quarantine;
+            options.Classifier.Enabled = false;
+        }, rulesFolder: rules);
+        await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(to: "user@example.test", subject: "hold me: invoice"));
+        await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(to: "other@example.test", subject: "hold me: prize"));
+        await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(to: "user@example.test", subject: "hold me: second"));
+        var config = CliConfig(downstream.EndPoint, quarantine, rules);
+
+        var (exitCode, output, error) = await GatewayCli.RunAsync("quarantine", "digest", "--config", config);
+
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("digest sent to 2 recipient(s)", output, StringComparison.Ordinal);
+        Assert.Equal(2, downstream.Messages.Count);
+        var forUser = Assert.Single(downstream.Messages, message => message.To.SequenceEqual(["user@example.test"]));
+        var text = Encoding.UTF8.GetString(forUser.Raw);
+        Assert.Equal("postmaster@gateway.example.test", forUser.From);
+        Assert.Contains("Held for review: 2 message(s)", text, StringComparison.Ordinal);
+        Assert.Contains("hold me: invoice", text, StringComparison.Ordinal);
+        Assert.Contains("hold me: second", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("hold me: prize", text, StringComparison.Ordinal);
+    }
 }

@@ -9,6 +9,9 @@ public sealed class QuarantineOptions
     /// <summary>Held messages older than this are deleted (hourly sweep, and <c>gateway quarantine expire</c>).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>Sender of the per-recipient digest (<c>gateway quarantine digest</c>); default postmaster@hostname.</summary>
+    public string? DigestFrom { get; set; }
+
     public string FullPath(string baseFolder) => Path.GetFullPath(Directory, baseFolder);
 
     internal void Validate(ConfigErrors errors)

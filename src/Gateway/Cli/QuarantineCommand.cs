@@ -11,11 +11,11 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class QuarantineCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["--config"];
+    private static readonly HashSet<string> ValueOptions = ["--config", "--since-hours"];
     private static readonly HashSet<string> FlagOptions = ["--json"];
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private static readonly JsonSerializerOptions IndentedJson = new(Json) { WriteIndented = true };
-    private const string Usage = "usage: gateway quarantine list|show ID|release ID|delete ID|expire [--config FILE] [--json]";
+    private const string Usage = "usage: gateway quarantine list|show ID|release ID|delete ID|expire|digest [--since-hours N] [--config FILE] [--json]";
 
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -47,6 +47,8 @@ internal static class QuarantineCommand
 
                 await output.WriteLineAsync($"{deleted}: deleted");
                 return 0;
+            case ("digest", null):
+                return await DigestAsync(store, config, parsed, output, cancellationToken);
             case ("expire", null):
                 var count = store.Expire(config.Options.Quarantine.Retention);
                 await output.WriteLineAsync($"{count} messages older than {config.Options.Quarantine.Retention.TotalDays:0.##} days deleted");
@@ -72,6 +74,21 @@ internal static class QuarantineCommand
                 await output.WriteLineAsync($"{id}: not released, kept in quarantine; downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}");
                 return 1;
         }
+    }
+
+    /// <summary>One message per recipient with mail held in the last --since-hours (24), through the downstream.</summary>
+    private static async Task<int> DigestAsync(QuarantineStore store, ConfigSource config, Arguments parsed, TextWriter output, CancellationToken cancellationToken)
+    {
+        var hours = parsed.Value("--since-hours") is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : throw new UsageException($"--since-hours: '{text}' is not a number")
+            : 24;
+        var options = config.Options;
+        var digest = new QuarantineDigest(store, options.Quarantine.DigestFrom ?? $"postmaster@{options.Hostname}", options.Hostname);
+        using var loggerFactory = Logging.Create();
+        await using var downstream = DownstreamFactory.Create(options, loggerFactory);
+        var sent = await digest.SendAsync(downstream, DateTimeOffset.UtcNow.AddHours(-hours), cancellationToken);
+        await output.WriteLineAsync($"digest sent to {sent.Count} recipient(s){(sent.Count > 0 ? ": " + string.Join(", ", sent) : string.Empty)}");
+        return 0;
     }
 
     private static string Line(QuarantineEntry entry) => string.Create(
