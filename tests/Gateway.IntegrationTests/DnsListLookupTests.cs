@@ -70,6 +70,32 @@ public sealed class DnsListLookupTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task An_allow_list_vouches_only_with_a_negative_score_and_never_on_an_error()
+    {
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddA("7.2.0.192.wl.test", "127.0.5.2");
+        dns.AddA("8.2.0.192.wl.test", "127.0.5.0");
+        dns.AddA("9.2.0.192.wl.test", "127.255.255.254");
+        var allow = new DnsListDefinition
+        {
+            Name = "WL",
+            Zone = "wl.test",
+            Enabled = true,
+            Codes = { ["127.0.5.2"] = new DnsListMeaning { Symbol = "WL_MED", Score = -2 }, ["127.0.5.0"] = new DnsListMeaning { Symbol = "WL_NONE", Score = 0 } },
+        };
+        var policy = new ScoringPolicy(new ActionsFile(), new SymbolsFile(), lists: new DnsListsFile { Lists = [allow, IpList()] });
+        var resolver = new DnsClientResolver(dns.Options());
+
+        Task<bool> VouchesAsync(string client) => DnsListRefusal.IsAllowListedAsync(resolver, policy, IPAddress.Parse(client), CancellationToken.None);
+
+        Assert.True(await VouchesAsync("192.0.2.7"));
+        Assert.False(await VouchesAsync("192.0.2.8"));
+        Assert.False(await VouchesAsync("192.0.2.9"));
+        Assert.False(await VouchesAsync("192.0.2.10"));
+        Assert.DoesNotContain(dns.Queries, query => query.EndsWith("bl.test A", StringComparison.Ordinal)); // block lists are not asked
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_bitmask_answer_gives_each_bit()
     {
         await using var dns = await LoopbackDnsServer.StartAsync();

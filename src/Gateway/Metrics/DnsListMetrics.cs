@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Gateway.Core.Reputation;
 using Microsoft.Extensions.Logging;
 
@@ -10,8 +9,7 @@ namespace Gateway.Metrics;
 /// </summary>
 internal sealed class DnsListMetrics(ILogger logger, TimeProvider time) : IDnsListMonitor
 {
-    private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
-    private readonly ConcurrentDictionary<string, long> _lastWarning = new(StringComparer.Ordinal);
+    private readonly WarningThrottle _warnings = new(TimeSpan.FromMinutes(1), time);
 
     public void Looked(DnsListDefinition list, string subject, IReadOnlyList<DnsListHit> hits)
     {
@@ -23,9 +21,7 @@ internal sealed class DnsListMetrics(ILogger logger, TimeProvider time) : IDnsLi
             return;
         }
 
-        var now = time.GetTimestamp();
-        var last = _lastWarning.GetOrAdd(list.Name, 0);
-        if ((last == 0 || time.GetElapsedTime(last, now) >= WarningInterval) && _lastWarning.TryUpdate(list.Name, now, last))
+        if (_warnings.ShouldWarn(list.Name))
         {
             logger.LogWarning("DNS list {List} ({Zone}) gave no usable answer: {Detail}; counted as {Symbol}, never as a listing (further errors of this list in the next minute are only counted)", list.Name, list.Zone, error.Detail, error.Symbol);
         }

@@ -23,7 +23,6 @@ internal sealed record DialogueRefusal(SmtpReply Reply, bool Quit = false);
 /// </summary>
 internal sealed class SharedStateChecks
 {
-    private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
     private readonly GatewayOptions _options;
     private readonly Greylist? _greylist;
     private readonly RateLimiter? _rateLimiter;
@@ -31,7 +30,7 @@ internal sealed class SharedStateChecks
     private readonly IDnsResolver? _dns;
     private readonly Func<ScoringPolicy> _policy;
     private readonly ILogger _logger;
-    private long _lastWarning;
+    private readonly WarningThrottle _warnings = new(TimeSpan.FromMinutes(1), TimeProvider.System);
 
     public SharedStateChecks(GatewayOptions options, IStateStore store, IDnsResolver? dns, Func<ScoringPolicy> policy, ILogger logger)
     {
@@ -93,9 +92,7 @@ internal sealed class SharedStateChecks
     private DialogueRefusal? Unavailable(string what)
     {
         GatewayMetrics.StateErrors.Inc();
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref _lastWarning);
-        if ((last == 0 || now - last >= WarningInterval.TotalMilliseconds) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
+        if (_warnings.ShouldWarn("state"))
         {
             _logger.LogWarning("State store ({Backend}) unreachable: {What} {Fallback} (state.on_error: {OnError}); further failures in the next minute are only counted", _options.State.Backend, what, _options.State.OnError == StateFallback.Accept ? "skipped" : "answered 451 4.3.0", _options.State.OnError);
         }
@@ -119,27 +116,11 @@ internal sealed class SharedStateChecks
             return false;
         }
 
-        state.AllowListed ??= AllowListedAsync(state.ClientAddress, cancellationToken);
+        state.AllowListed ??= DnsListRefusal.IsAllowListedAsync(_dns, _policy(), state.ClientAddress, cancellationToken);
         if (await state.AllowListed)
         {
             GatewayMetrics.Greylist.WithLabels("skipped").Inc();
             return true;
-        }
-
-        return false;
-    }
-
-    private async Task<bool> AllowListedAsync(IPAddress client, CancellationToken cancellationToken)
-    {
-        var policy = _policy();
-        var allowLists = policy.Lists.Lists.Where(list => list.Enabled && list.Kind == DnsListKind.Ip && list.Meanings.Any(meaning => meaning.Score < 0));
-        foreach (var list in allowLists)
-        {
-            var hits = await DnsListCheck.LookupAsync(_dns!, list, DnsListCheck.QueryName(list, client), client.ToString(), cancellationToken);
-            if (hits.Any(hit => !hit.IsError && policy.WeightOf(hit.Symbol) < 0))
-            {
-                return true;
-            }
         }
 
         return false;
