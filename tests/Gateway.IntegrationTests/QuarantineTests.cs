@@ -3,6 +3,16 @@ namespace Gateway.IntegrationTests;
 /// <summary>The quarantine loop over real sockets: held at DATA with 250, listed, released once with the original envelope.</summary>
 public sealed class QuarantineTests
 {
+    /// <summary>The shipped rules plus one that holds every message whose subject says "hold me".</summary>
+    private static readonly Lazy<string> Rules = new(RulesHolding);
+
+    private static Task<TestGateway> StartHoldingAsync(FakeDownstream downstream, string quarantine) =>
+        TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Quarantine.Directory = quarantine;
+            options.Classifier.Enabled = false;
+        }, rulesFolder: Rules.Value);
+
     private static string RulesHolding()
     {
         var rules = GatewayCli.CopyRules();
@@ -18,8 +28,9 @@ public sealed class QuarantineTests
         return rules;
     }
 
-    private static string CliConfig(IPEndPoint downstream, string quarantine, string rules)
+    private static string CliConfig(IPEndPoint downstream, string quarantine)
     {
+        var rules = Rules.Value;
         var config = Path.Combine(Directory.CreateTempSubdirectory("quarantine-cli-").FullName, "gateway.yaml");
         File.WriteAllText(config, $"hostname: gateway.example.test\ndomains: [example.test]\nrules: {rules}\ndownstream: {{host: \"{downstream.Address}\", port: {downstream.Port}, tls: none}}\nquarantine: {{directory: {quarantine}}}\n");
         return config;
@@ -28,14 +39,9 @@ public sealed class QuarantineTests
     [Fact(Timeout = 60_000)]
     public async Task A_held_message_gets_250_reaches_nobody_and_a_release_delivers_it_once_with_its_envelope()
     {
-        var rules = RulesHolding();
         var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Quarantine.Directory = quarantine;
-            options.Classifier.Enabled = false;
-        }, rulesFolder: rules);
+        await using var gateway = await StartHoldingAsync(downstream, quarantine);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test", "other@example.test");
 
@@ -44,7 +50,7 @@ public sealed class QuarantineTests
         Assert.StartsWith("250 2.0.0 Ok: held for review as ", reply, StringComparison.Ordinal);
         Assert.Empty(downstream.Messages);
         var id = reply.Split(' ')[^1];
-        var config = CliConfig(downstream.EndPoint, quarantine, rules);
+        var config = CliConfig(downstream.EndPoint, quarantine);
 
         var (listed, list, _) = await GatewayCli.RunAsync("quarantine", "list", "--config", config);
         var (released, releaseOutput, releaseError) = await GatewayCli.RunAsync("quarantine", "release", id, "--config", config);
@@ -66,17 +72,12 @@ public sealed class QuarantineTests
     [Fact(Timeout = 60_000)]
     public async Task A_release_the_downstream_refuses_keeps_the_message_in_quarantine()
     {
-        var rules = RulesHolding();
         var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Quarantine.Directory = quarantine;
-            options.Classifier.Enabled = false;
-        }, rulesFolder: rules);
+        await using var gateway = await StartHoldingAsync(downstream, quarantine);
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "hold me too"));
         downstream.DataReply = new SmtpServer.Protocol.SmtpResponse(SmtpServer.Protocol.SmtpReplyCode.TransactionFailed, "5.7.1 not today");
-        var config = CliConfig(downstream.EndPoint, quarantine, rules);
+        var config = CliConfig(downstream.EndPoint, quarantine);
         var (_, list, _) = await GatewayCli.RunAsync("quarantine", "list", "--config", config);
         var id = list.Split(' ')[0];
 
@@ -99,7 +100,7 @@ public sealed class QuarantineTests
         {
             options.Quarantine.Directory = Path.Combine(notAFolder, "quarantine");
             options.Classifier.Enabled = false;
-        }, rulesFolder: RulesHolding());
+        }, rulesFolder: Rules.Value);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
 
@@ -112,18 +113,13 @@ public sealed class QuarantineTests
     [Fact(Timeout = 60_000)]
     public async Task The_digest_tells_each_recipient_what_was_held_for_them_through_the_downstream()
     {
-        var rules = RulesHolding();
         var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Quarantine.Directory = quarantine;
-            options.Classifier.Enabled = false;
-        }, rulesFolder: rules);
+        await using var gateway = await StartHoldingAsync(downstream, quarantine);
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(to: "user@example.test", subject: "hold me: invoice"));
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(to: "other@example.test", subject: "hold me: prize"));
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(to: "user@example.test", subject: "hold me: second"));
-        var config = CliConfig(downstream.EndPoint, quarantine, rules);
+        var config = CliConfig(downstream.EndPoint, quarantine);
 
         var (exitCode, output, error) = await GatewayCli.RunAsync("quarantine", "digest", "--config", config);
 

@@ -13,7 +13,12 @@ namespace Gateway.Core.Classification;
 public sealed record CandidateReport(string Trainer, double Auc, ThresholdMetrics AtHalf, ThresholdMetrics AtTag, TimeSpan TrainingTime);
 
 /// <summary>What training produced: the chosen model, every candidate's figures, and the split sizes.</summary>
-public sealed record TrainingReport(ITransformer Model, DataViewSchema InputSchema, CandidateReport Chosen, IReadOnlyList<CandidateReport> Candidates, int TrainHam, int TrainSpam, int HoldOutHam, int HoldOutSpam);
+public sealed record TrainingReport(ITransformer Model, DataViewSchema InputSchema, CandidateReport Chosen, IReadOnlyList<CandidateReport> Candidates, int TrainHam, int TrainSpam, IReadOnlyList<TrainingExample> HoldOut)
+{
+    public int HoldOutHam => HoldOut.Count(example => !example.IsSpam);
+
+    public int HoldOutSpam => HoldOut.Count(example => example.IsSpam);
+}
 
 /// <summary>
 /// Trains the spam model: ML.NET text featurization (word 1-2-grams, character 3-grams) plus the numeric
@@ -48,7 +53,7 @@ public sealed class SpamModelTrainer
 
         var best = candidates.OrderByDescending(candidate => candidate.Report.Auc).ThenBy(candidate => candidate.Report.AtTag.FalsePositiveRate).First();
         return new TrainingReport(best.Model, trainData.Schema, best.Report, [.. candidates.Select(candidate => candidate.Report)],
-            train.Count(example => !example.IsSpam), train.Count(example => example.IsSpam), holdOut.Count(example => !example.IsSpam), holdOut.Count(example => example.IsSpam));
+            train.Count(example => !example.IsSpam), train.Count(example => example.IsSpam), holdOut);
     }
 
     public void Save(TrainingReport report, string path)

@@ -16,9 +16,9 @@ public sealed record ModelComparison(double CurrentAuc, double NewAuc, double Cu
 /// </summary>
 public static class ModelGuard
 {
-    public static ModelComparison Compare(SpamModel current, TrainingReport candidate, IReadOnlyList<TrainingExample> holdOut, double tagThreshold)
+    public static ModelComparison Compare(SpamModel current, TrainingReport candidate, double tagThreshold)
     {
-        var predictions = holdOut.Select(example => (example.IsSpam, current.Predict(example.Features, _ => false).SpamProbability)).ToList();
+        var predictions = candidate.HoldOut.Select(example => (example.IsSpam, current.Predict(example.Features, _ => false).SpamProbability)).ToList();
         return new ModelComparison(
             ClassifierMetrics.Auc(predictions),
             candidate.Chosen.Auc,

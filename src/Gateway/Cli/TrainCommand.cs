@@ -58,7 +58,7 @@ internal static class TrainCommand
         var report = trainer.Train(examples, line => output.WriteLine(line));
         if (File.Exists(outPath))
         {
-            var comparison = ModelGuard.Compare(SpamModel.Load(outPath), report, SpamModelTrainer.Split(examples).HoldOut, ClassifierScoring.TagThreshold);
+            var comparison = ModelGuard.Compare(SpamModel.Load(outPath), report, ClassifierScoring.TagThreshold);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"on this hold-out: current model AUC {comparison.CurrentAuc:0.00000}, ham flagged {comparison.CurrentFalsePositiveRate:P2}; new model AUC {comparison.NewAuc:0.00000}, ham flagged {comparison.NewFalsePositiveRate:P2}"));
             if (comparison.NewIsWorse && !parsed.Has("--force"))
             {

@@ -30,16 +30,7 @@ internal sealed class DovecotServer : IAsyncDisposable
     public static async Task<DovecotServer> StartAsync()
     {
         // A port free a moment ago may be taken before Dovecot binds it: it exits, and we try another.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await TryStartAsync();
-            }
-            catch (InvalidOperationException) when (attempt < 3)
-            {
-            }
-        }
+        return await FreePort.RetryIfTakenAsync(TryStartAsync, exception => exception is InvalidOperationException);
     }
 
     private static async Task<DovecotServer> TryStartAsync()

@@ -19,6 +19,24 @@ internal static class FreePort
         return ((IPEndPoint)socket.Client.LocalEndPoint!).Port;
     }
 
+    /// <summary>
+    /// Starts a server on a port of its own choosing, again on another if the chosen one was taken in
+    /// between (<paramref name="portTaken"/> recognises that failure): a free port is only a guess.
+    /// </summary>
+    public static async Task<T> RetryIfTakenAsync<T>(Func<Task<T>> start, Func<Exception, bool> portTaken, int attempts = 3)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await start();
+            }
+            catch (Exception exception) when (attempt < attempts && portTaken(exception))
+            {
+            }
+        }
+    }
+
     /// <param name="gaveUp">True when whatever should listen there has died: stop waiting at once.</param>
     public static async Task WaitUntilListeningAsync(int port, TimeSpan timeout, Func<bool>? gaveUp = null)
     {

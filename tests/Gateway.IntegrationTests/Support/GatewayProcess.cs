@@ -47,21 +47,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts it; a port taken before the process bound it (the process exits) means another try.</summary>
     /// <param name="extraYaml">More top-level gateway.yaml keys (state:, greylisting:, rate_limits: ...).</param>
-    public static async Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s", string extraYaml = "")
-    {
-        // A port free a moment ago can be taken before the process binds it: then it exits, and we try another.
-        for (var attempt = 1; ; attempt++)
-        {
-            var started = await TryStartAsync(downstream, dns, drainTimeout, extraYaml);
-            if (started is not null || attempt == 3)
-            {
-                return started ?? throw new InvalidOperationException("gateway did not start in three attempts");
-            }
-        }
-    }
+    public static Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s", string extraYaml = "") =>
+        FreePort.RetryIfTakenAsync(() => TryStartAsync(downstream, dns, drainTimeout, extraYaml), exception => exception is PortTakenException);
 
-    private static async Task<GatewayProcess?> TryStartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout, string extraYaml)
+    private static async Task<GatewayProcess> TryStartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout, string extraYaml)
     {
         var port = FreePort.Next();
         var folder = Directory.CreateTempSubdirectory("gateway-process-").FullName;
@@ -94,9 +85,9 @@ internal sealed class GatewayProcess : IAsyncDisposable
         {
             var exited = process.HasExited;
             await gateway.DisposeAsync();
-            return exited && gateway.Output.Contains("in use", StringComparison.OrdinalIgnoreCase)
-                ? null
-                : throw new InvalidOperationException($"gateway did not start listening: {gateway.Output}");
+            throw exited && gateway.Output.Contains("in use", StringComparison.OrdinalIgnoreCase)
+                ? new PortTakenException(gateway.Output)
+                : new InvalidOperationException($"gateway did not start listening: {gateway.Output}");
         }
 
         return gateway;
@@ -127,3 +118,6 @@ internal sealed class GatewayProcess : IAsyncDisposable
         _process.Dispose();
     }
 }
+
+/// <summary>The gateway process exited because its listen port was taken meanwhile.</summary>
+internal sealed class PortTakenException(string output) : Exception(output);

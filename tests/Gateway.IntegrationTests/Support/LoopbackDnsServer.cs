@@ -42,19 +42,11 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
     /// Starts on a port free for both UDP and TCP. A port free for TCP a moment ago can still be taken for
     /// UDP (another test's resolver uses ephemeral UDP source ports), so a bind failure means: try another.
     /// </summary>
-    public static Task<LoopbackDnsServer> StartAsync()
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return Task.FromResult(new LoopbackDnsServer(FreePort.NextUdp()));
-            }
-            catch (SocketException error) when (error.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 20)
-            {
-            }
-        }
-    }
+    public static Task<LoopbackDnsServer> StartAsync() =>
+        FreePort.RetryIfTakenAsync(
+            () => Task.FromResult(new LoopbackDnsServer(FreePort.NextUdp())),
+            exception => exception is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse },
+            attempts: 20);
 
     public Gateway.Core.Configuration.DnsOptions Options(TimeSpan? timeout = null) => new()
     {

@@ -20,16 +20,7 @@ internal sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartAsync()
     {
         // A port free a moment ago may be taken before redis binds it: it exits, and we try another.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await TryStartAsync();
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 3)
-            {
-            }
-        }
+        return await FreePort.RetryIfTakenAsync(TryStartAsync, exception => exception is System.Net.Sockets.SocketException);
     }
 
     private static async Task<RedisServer> TryStartAsync()
