@@ -11,12 +11,12 @@ public static class ModelCard
         var text = new StringBuilder();
         text.AppendLine("# Spam model card");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"- trained: {trainedAt:yyyy-MM-dd HH:mm} UTC, by `gateway train` (ML.NET, fixed seed: the same data gives the same model)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- trained: {trainedAt:yyyy-MM-dd HH:mm} UTC, by `gateway train` (ML.NET FastTree, fixed seed: the same data gives the same model; scored by the gateway's own tree evaluator)");
         text.AppendLine(CultureInfo.InvariantCulture, $"- ham folders: {string.Join(", ", hamFolders.Select(folder => $"`{folder}`"))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- spam folders: {string.Join(", ", spamFolders.Select(folder => $"`{folder}`"))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- split: stratified, deterministic by a hash of each message's path; {SpamModelTrainer.HoldOutFraction:P0} held out");
         text.AppendLine(CultureInfo.InvariantCulture, $"- training set: {report.TrainHam} ham, {report.TrainSpam} spam; hold-out: {report.HoldOutHam} ham, {report.HoldOutSpam} spam");
-        text.AppendLine("- features: subject, decoded text parts, HTML reduced to visible text, content-type/mailer/attachment tokens (word 1-2-grams and character 3-grams, L2-normalised), plus size, URL and domain counts, HTML share, attachment count, uppercase and punctuation ratios, Received count");
+        text.AppendLine("- features: subject, decoded text parts, HTML reduced to visible text, content-type/mailer/attachment tokens (word 1-2-grams and character 3-grams within words, hashed into 2^18 slots, L2-normalised), plus size, URL and domain counts, HTML share, attachment count, uppercase and punctuation ratios, Received count");
         text.AppendLine(CultureInfo.InvariantCulture, $"- chosen trainer: **{report.Chosen.Trainer}** (best hold-out AUC), probabilities calibrated (Platt)");
         text.AppendLine();
         text.AppendLine("## Hold-out figures");

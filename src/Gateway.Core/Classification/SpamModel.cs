@@ -5,97 +5,80 @@ using Microsoft.ML.Data;
 namespace Gateway.Core.Classification;
 
 /// <summary>
-/// A loaded spam model. Scoring is thread-safe and lock-free: each call rents a prediction engine from a
-/// pool (ML.NET's PredictionEngine is not thread-safe, and one per call would be slow).
+/// A loaded spam model: the ML.NET file `gateway train` writes (a calibrated FastTree over
+/// <see cref="FeatureLayout"/>), copied into a <see cref="TreeEnsembleScorer"/> at load, after which
+/// ML.NET's objects are let go. Scoring is thread-safe and lock-free: each call rents the scratch space
+/// of the text featuriser from a pool.
 /// </summary>
 public sealed class SpamModel
 {
-    private readonly MLContext _ml = new();
-    private readonly ITransformer _model;
-    private readonly ConcurrentBag<PredictionEngine<ClassifierInput, ClassifierOutput>> _engines = [];
-    private readonly string[] _slotNames;
+    private readonly TreeEnsembleScorer _scorer;
+    private readonly ConcurrentBag<HashedTextFeatures> _scratch = [];
 
-    private SpamModel(ITransformer model, DataViewSchema inputSchema)
-    {
-        _model = model;
-
-        var features = model.GetOutputSchema(inputSchema)["Features"];
-        VBuffer<ReadOnlyMemory<char>> names = default;
-        features.GetSlotNames(ref names);
-        _slotNames = [.. names.DenseValues().Select(name => CleanSlotName(name.ToString()))];
-    }
-
-    public static SpamModel Load(string path)
-    {
-        var ml = new MLContext();
-        using var stream = File.OpenRead(path);
-        var model = ml.Model.Load(stream, out var schema);
-        return new SpamModel(model, schema);
-    }
+    internal SpamModel(TreeEnsembleScorer scorer) => _scorer = scorer;
 
     /// <summary>
-    /// The probability, and the explanation when <paramref name="explain"/> says so for that probability.
-    /// One pass through the whole chain: the contributions cost little next to the text featurisation,
-    /// which a second pass for the explanation would repeat (bench/RESULTS.md).
+    /// Loads a model file. A file that is not a model of this gateway's layout (e.g. one trained by an
+    /// older version, whose text features were ML.NET's dictionary) is an <see cref="InvalidDataException"/>
+    /// saying to retrain, which <see cref="ModelSource"/> reports while it keeps the model it has.
     /// </summary>
-    public ClassifierResult Predict(MessageFeatures features, Func<double, bool> explain)
+    public static SpamModel Load(string path)
     {
-        var result = Predict(features);
-        return explain(result.SpamProbability) ? result : new ClassifierResult(result.SpamProbability, []);
+        using var stream = File.OpenRead(path);
+        var model = new MLContext().Model.Load(stream, out var schema);
+        return new SpamModel(ScorerOf(model, schema) ?? throw new InvalidDataException(
+            $"{path} is not a spam model of this gateway version (a calibrated FastTree over {FeatureLayout.Length} features): retrain it with `gateway train`"));
     }
 
-    /// <summary>The probability with the features that pushed it most either way.</summary>
-    public ClassifierResult Predict(MessageFeatures features)
+    /// <summary>The scorer inside a trained (or loaded) ML.NET transformer, or null if it is not one of ours.</summary>
+    internal static TreeEnsembleScorer? ScorerOf(ITransformer model, DataViewSchema inputSchema)
     {
-        if (!_engines.TryTake(out var engine))
+        if (inputSchema.GetColumnOrNull("Features") is not { Type: VectorDataViewType { Size: FeatureLayout.Length } })
         {
-            engine = _ml.Model.CreatePredictionEngine<ClassifierInput, ClassifierOutput>(_model);
+            return null;
+        }
+
+        var last = model is TransformerChain<ITransformer> chain ? chain.LastTransformer : model;
+        return last is ISingleFeaturePredictionTransformer<object> predictor ? TreeEnsembleScorer.From(predictor.Model) : null;
+    }
+
+    /// <summary>The probability, and the explanation when <paramref name="explain"/> says so for that probability.</summary>
+    public ClassifierResult Predict(MessageFeatures features, Func<double, bool> explain)
+    {
+        if (!_scratch.TryTake(out var text))
+        {
+            text = new HashedTextFeatures();
         }
 
         try
         {
-            var output = engine.Predict(ClassifierInput.From(features));
-            var contributions = output.FeatureContributions;
-            var top = contributions.Items(all: false)
-                .Select(item => (weight: item.Value, index: item.Key))
-                .Where(item => item.weight != 0)
-                .OrderByDescending(item => Math.Abs(item.weight))
-                .Take(8)
-                .Select(item => new FeatureContribution(item.index < _slotNames.Length ? _slotNames[item.index] : $"feature {item.index}", item.weight))
-                .ToList();
-            return new ClassifierResult(output.Probability, top);
+            text.Load(features.Text);
+            Span<float> numerics = stackalloc float[FeatureLayout.NumericCount];
+            FeatureLayout.Numerics(features, numerics);
+            var values = new FeatureValues(text, numerics);
+            var probability = _scorer.Probability(_scorer.Score(values));
+            return new ClassifierResult(probability, explain(probability) ? TopFeatures(values) : []);
         }
         finally
         {
-            _engines.Add(engine);
+            _scratch.Add(text);
         }
     }
 
-    /// <summary>ML.NET slot names made readable: "Word.free|money" → "free money", "Char.f|r|<␠>" → "chars 'fr '".</summary>
-    private static string CleanSlotName(string name)
+    /// <summary>The probability with the features that pushed it most either way.</summary>
+    public ClassifierResult Predict(MessageFeatures features) => Predict(features, _ => true);
+
+    private List<FeatureContribution> TopFeatures(FeatureValues values)
     {
-        var slot = name;
-        foreach (var prefix in new[] { "TextFeatures.", "Numeric." })
+        var top = new List<FeatureContribution>();
+        foreach (var (slot, weight) in _scorer.Contributions(values).OrderByDescending(item => Math.Abs(item.Value)).ThenBy(item => item.Key).Take(8))
         {
-            if (slot.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                slot = slot[prefix.Length..];
-            }
+            var name = slot >= HashedTextFeatures.SlotCount
+                ? MessageFeatures.NumericNames[slot - HashedTextFeatures.SlotCount]
+                : values.Text.Describe(slot) ?? $"slot {slot}";
+            top.Add(new FeatureContribution(name, weight));
         }
 
-        if (slot.StartsWith("Word.", StringComparison.Ordinal))
-        {
-            return slot[5..].Replace('|', ' ');
-        }
-
-        if (slot.StartsWith("Char.", StringComparison.Ordinal))
-        {
-            var chars = slot[5..].Replace("|", string.Empty, StringComparison.Ordinal)
-                .Replace("<␠>", " ", StringComparison.Ordinal).Replace("<␂>", "^", StringComparison.Ordinal)
-                .Replace("<␃>", "$", StringComparison.Ordinal).Replace("<␊>", "\\n", StringComparison.Ordinal);
-            return $"chars '{chars}'";
-        }
-
-        return slot;
+        return top;
     }
 }

@@ -1,11 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.ML;
-using Microsoft.ML.Calibrators;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
-using Microsoft.ML.Transforms.Text;
 
 namespace Gateway.Core.Classification;
 
@@ -21,10 +17,11 @@ public sealed record TrainingReport(ITransformer Model, DataViewSchema InputSche
 }
 
 /// <summary>
-/// Trains the spam model: ML.NET text featurization (word 1-2-grams, character 3-grams) plus the numeric
-/// features, a linear (SDCA logistic regression) and a tree trainer (FastTree), both calibrated; the one
-/// with the better hold-out AUC is kept. The split is stratified and deterministic (by a hash of each
-/// message's path) and the seed fixed, so the same data gives the same model.
+/// Trains the spam model: our hashed text features (<see cref="HashedTextFeatures"/>: word 1-2-grams and
+/// character 3-grams) plus the numeric features, into ML.NET's FastTree, calibrated (Platt). Each
+/// candidate is measured on the hold-out through <see cref="SpamModel"/>'s own scorer, the code that
+/// scores live mail; the one with the better AUC is kept. The split is stratified and deterministic (by a
+/// hash of each message's path) and the seed fixed, so the same data gives the same model.
 /// </summary>
 public sealed class SpamModelTrainer
 {
@@ -36,25 +33,32 @@ public sealed class SpamModelTrainer
     public TrainingReport Train(IReadOnlyList<TrainingExample> examples, Action<string>? progress = null)
     {
         var (train, holdOut) = Split(examples);
-        var trainData = _ml.Data.LoadFromEnumerable(train.Select(example => ClassifierInput.From(example.Features, example.IsSpam)));
-        var holdOutData = _ml.Data.LoadFromEnumerable(holdOut.Select(example => ClassifierInput.From(example.Features, example.IsSpam)));
-
         progress?.Invoke($"featurizing {train.Count} training messages");
-        var featurizer = FeaturePipeline().Fit(trainData);
-        var featurized = featurizer.Transform(trainData);
+        var scratch = new HashedTextFeatures();
+        var trainData = _ml.Data.LoadFromEnumerable(train.Select(example => ClassifierRow.From(example.Features, example.IsSpam, scratch)).ToList());
 
         var candidates = new List<(CandidateReport Report, ITransformer Model)>
         {
-            Fit("sdca-logistic-regression", featurizer, featurized, holdOutData, _ml.BinaryClassification.Trainers.SdcaLogisticRegression(
-                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = "Label", FeatureColumnName = "Features", NumberOfThreads = 1, MaximumNumberOfIterations = 100 }), progress),
-            Fit("fasttree", featurizer, featurized, holdOutData, _ml.BinaryClassification.Trainers.FastTree(
-                new FastTreeBinaryTrainer.Options { LabelColumnName = "Label", FeatureColumnName = "Features", NumberOfLeaves = 20, NumberOfTrees = 200, MinimumExampleCountPerLeaf = 5, LearningRate = 0.1, NumberOfThreads = 1 }), progress),
+            // One candidate: the linear SDCA model the first versions also tried trailed by far (AUC 0.989 against
+            // 0.998), and a 400-tree forest doubles the ~5 min training for no measured gain.
+            Fit("fasttree", trainData, holdOut, Trees(numberOfTrees: 200, leaves: 20), progress),
         };
 
         var best = candidates.OrderByDescending(candidate => candidate.Report.Auc).ThenBy(candidate => candidate.Report.AtTag.FalsePositiveRate).First();
         return new TrainingReport(best.Model, trainData.Schema, best.Report, [.. candidates.Select(candidate => candidate.Report)],
             train.Count(example => !example.IsSpam), train.Count(example => example.IsSpam), holdOut);
     }
+
+    private FastTreeBinaryTrainer Trees(int numberOfTrees, int leaves) => _ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+    {
+        LabelColumnName = nameof(ClassifierRow.Label),
+        FeatureColumnName = nameof(ClassifierRow.Features),
+        NumberOfLeaves = leaves,
+        NumberOfTrees = numberOfTrees,
+        MinimumExampleCountPerLeaf = 5,
+        LearningRate = 0.1,
+        NumberOfThreads = 1,
+    });
 
     public void Save(TrainingReport report, string path)
     {
@@ -80,54 +84,17 @@ public sealed class SpamModelTrainer
         return (train, holdOut);
     }
 
-    private IEstimator<ITransformer> FeaturePipeline()
-    {
-        var text = new TextFeaturizingEstimator.Options
-        {
-            CaseMode = TextNormalizingEstimator.CaseMode.Lower,
-            KeepDiacritics = false,
-            KeepPunctuations = false,
-            KeepNumbers = true,
-            WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = 2, UseAllLengths = true, MaximumNgramsCount = [40_000, 40_000] },
-            CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = 3, UseAllLengths = false, MaximumNgramsCount = [20_000] },
-            Norm = TextFeaturizingEstimator.NormFunction.L2,
-        };
-        return _ml.Transforms.Text.FeaturizeText("TextFeatures", text, nameof(ClassifierInput.Text))
-            .Append(_ml.Transforms.Concatenate("Numeric", MessageFeatures.NumericNames))
-            .Append(_ml.Transforms.NormalizeMinMax("Numeric"))
-            .Append(_ml.Transforms.Concatenate("Features", "TextFeatures", "Numeric"));
-    }
-
-    private (CandidateReport Report, ITransformer Model) Fit<TModel>(
-        string name,
-        ITransformer featurizer,
-        IDataView featurized,
-        IDataView holdOut,
-        IEstimator<BinaryPredictionTransformer<CalibratedModelParametersBase<TModel, PlattCalibrator>>> trainer,
-        Action<string>? progress)
-        where TModel : class, ICalculateFeatureContribution
+    private (CandidateReport Report, ITransformer Model) Fit(string name, IDataView trainData, IReadOnlyList<TrainingExample> holdOut, FastTreeBinaryTrainer trainer, Action<string>? progress)
     {
         progress?.Invoke($"training {name}");
         var started = DateTime.UtcNow;
-        var predictor = trainer.Fit(featurized);
-
-        // Explanations: the top features pushing each prediction either way, computed by ML.NET itself.
-        var contributions = _ml.Transforms.CalculateFeatureContribution(predictor, numberOfPositiveContributions: 6, numberOfNegativeContributions: 6, normalize: false)
-            .Fit(predictor.Transform(featurized.Take(1)));
-        var model = featurizer.Append(predictor).Append(contributions);
+        var model = trainer.Fit(trainData);
         var elapsed = DateTime.UtcNow - started;
 
-        var scored = model.Transform(holdOut);
-        var labels = scored.GetColumn<bool>("Label").ToArray();
-        var probabilities = scored.GetColumn<float>("Probability").ToArray();
-        var predictions = labels.Zip(probabilities, (label, probability) => (label, (double)probability)).ToList();
+        var scorer = new SpamModel(SpamModel.ScorerOf(model, trainData.Schema) ?? throw new InvalidOperationException("FastTree did not produce a calibrated tree ensemble"));
+        var predictions = holdOut.Select(example => (example.IsSpam, scorer.Predict(example.Features, _ => false).SpamProbability)).ToList();
         var report = new CandidateReport(name, ClassifierMetrics.Auc(predictions), ClassifierMetrics.At(predictions, 0.5), ClassifierMetrics.At(predictions, ClassifierScoring.TagThreshold), elapsed);
         progress?.Invoke($"{name}: hold-out AUC {report.Auc:0.00000}; {ClassifierMetrics.Format(report.AtTag)}");
         return (report, model);
     }
-}
-
-internal static class DataViewExtensions
-{
-    public static IDataView Take(this IDataView data, int count) => new MLContext().Data.TakeRows(data, count);
 }

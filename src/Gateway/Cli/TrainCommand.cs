@@ -56,9 +56,9 @@ internal static class TrainCommand
 
         var trainer = new SpamModelTrainer();
         var report = trainer.Train(examples, line => output.WriteLine(line));
-        if (File.Exists(outPath))
+        if (File.Exists(outPath) && LoadCurrent(outPath, output) is { } current)
         {
-            var comparison = ModelGuard.Compare(SpamModel.Load(outPath), report, ClassifierScoring.TagThreshold);
+            var comparison = ModelGuard.Compare(current, report, ClassifierScoring.TagThreshold);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"on this hold-out: current model AUC {comparison.CurrentAuc:0.00000}, ham flagged {comparison.CurrentFalsePositiveRate:P2}; new model AUC {comparison.NewAuc:0.00000}, ham flagged {comparison.NewFalsePositiveRate:P2}"));
             if (comparison.NewIsWorse && !parsed.Has("--force"))
             {
@@ -82,6 +82,20 @@ internal static class TrainCommand
         await output.WriteLineAsync(ClassifierMetrics.Format(report.Chosen.AtTag));
         await output.WriteLineAsync($"saved {outPath} and {card}");
         return 0;
+    }
+
+    /// <summary>The model at --out, or null (said) when this version cannot read it: then there is nothing to compare with.</summary>
+    private static SpamModel? LoadCurrent(string path, TextWriter output)
+    {
+        try
+        {
+            return SpamModel.Load(path);
+        }
+        catch (Exception exception) when (exception is InvalidDataException or InvalidOperationException or FormatException or IOException)
+        {
+            output.WriteLine($"the model at {path} cannot be read by this version ({exception.Message}); replacing it without a comparison");
+            return null;
+        }
     }
 
     /// <summary>Parses and featurizes in parallel; the source name is relative to the folder, so the split does not depend on where the data lies.</summary>

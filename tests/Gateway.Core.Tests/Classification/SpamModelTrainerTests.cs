@@ -4,10 +4,30 @@ using MimeKit;
 
 namespace Gateway.Core.Tests.Classification;
 
-/// <summary>Training on a small slice of ../shared/corpus: the whole path, save and load included.</summary>
-public sealed class SpamModelTrainerTests
+/// <summary>One model trained on a small slice of ../shared/corpus, saved, shared by the tests of this class (training is the slow part).</summary>
+public sealed class TrainedSlice
 {
-    private static List<TrainingExample> Slice(string label, int count)
+    public TrainedSlice()
+    {
+        Examples = [.. SpamModelTrainerTests.Slice("ham", 60).Concat(SpamModelTrainerTests.Slice("spam", 60))];
+        Report = Trainer.Train(Examples);
+        Path = System.IO.Path.Combine(Directory.CreateTempSubdirectory("model-").FullName, "spam.zip");
+        Trainer.Save(Report, Path);
+    }
+
+    public SpamModelTrainer Trainer { get; } = new();
+
+    public List<TrainingExample> Examples { get; }
+
+    public TrainingReport Report { get; }
+
+    public string Path { get; }
+}
+
+/// <summary>Training on a small slice of ../shared/corpus: the whole path, save and load included.</summary>
+public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<TrainedSlice>
+{
+    internal static List<TrainingExample> Slice(string label, int count)
     {
         var folder = Path.Combine(RepositoryRoot.Shared, "corpus", label);
         return [.. MessageFiles.Enumerate(folder).Take(count).Select(item =>
@@ -31,16 +51,11 @@ public sealed class SpamModelTrainerTests
     [Fact]
     public void A_model_trained_on_a_slice_reports_metrics_and_loads_back_with_identical_probabilities()
     {
-        var examples = Slice("ham", 60).Concat(Slice("spam", 60)).ToList();
-        var trainer = new SpamModelTrainer();
-        var path = Path.Combine(Directory.CreateTempSubdirectory("model-").FullName, "spam.zip");
-
-        var report = trainer.Train(examples);
-        trainer.Save(report, path);
+        var (examples, report, path) = (trained.Examples, trained.Report, trained.Path);
         var loaded = SpamModel.Load(path);
         var again = SpamModel.Load(path);
 
-        Assert.Equal(2, report.Candidates.Count);
+        Assert.Single(report.Candidates);
         Assert.Equal(24, report.HoldOutHam + report.HoldOutSpam);
         Assert.InRange(report.Chosen.Auc, 0.5, 1.0);
         var atHalf = report.Chosen.AtHalf;
@@ -57,5 +72,43 @@ public sealed class SpamModelTrainerTests
         var unexplained = loaded.Predict(spam, _ => false);
         Assert.Equal(first.SpamProbability, unexplained.SpamProbability);
         Assert.Empty(unexplained.TopFeatures);
+    }
+
+    [Fact]
+    public void Our_tree_scorer_gives_ML_NETs_own_probabilities()
+    {
+        var (examples, path) = (trained.Examples, trained.Path);
+        var ours = SpamModel.Load(path);
+
+        var ml = new Microsoft.ML.MLContext();
+        var engine = ml.Model.CreatePredictionEngine<ClassifierRow, ClassifierOutput>(ml.Model.Load(path, out _));
+        var scratch = new HashedTextFeatures();
+        var compared = 0;
+        foreach (var example in examples)
+        {
+            var expected = engine.Predict(ClassifierRow.From(example.Features, example.IsSpam, scratch)).Probability;
+            Assert.Equal(expected, ours.Predict(example.Features, _ => false).SpamProbability, 4);
+            compared++;
+        }
+
+        Assert.Equal(120, compared);
+    }
+
+    [Fact]
+    public void An_explanation_names_the_words_of_the_message_and_its_contributions_add_up_towards_the_score()
+    {
+        var (examples, path) = (trained.Examples, trained.Path);
+        var model = SpamModel.Load(path);
+
+        var spam = examples.Where(e => e.IsSpam).Select(e => (e.Features, Result: model.Predict(e.Features))).First(e => e.Result.SpamProbability > 0.5);
+        var folded = spam.Features.Text.ToLowerInvariant();
+        Assert.NotEmpty(spam.Result.TopFeatures);
+        Assert.Contains(spam.Result.TopFeatures, feature => feature.Weight > 0);
+        foreach (var feature in spam.Result.TopFeatures)
+        {
+            // Every name is an n-gram of this message's text or one of the numeric features, never a slot number.
+            var name = feature.Feature.StartsWith("chars '", StringComparison.Ordinal) ? feature.Feature[7..^1].Trim() : feature.Feature;
+            Assert.True(MessageFeatures.NumericNames.Contains(name) || name.Split(' ').All(word => folded.Contains(word, StringComparison.Ordinal)), $"'{feature.Feature}' is not from the message");
+        }
     }
 }

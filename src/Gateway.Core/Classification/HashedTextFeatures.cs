@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+
+namespace Gateway.Core.Classification;
+
+/// <summary>
+/// The text half of the classifier's features: word 1-grams, word 2-grams and character 3-grams (within
+/// words, padded with a space each side), each hashed into one of <see cref="SlotCount"/> slots, counted,
+/// and L2-normalised over the message. Text is folded first: lower case, diacritics dropped, anything
+/// but letters and digits a separator.
+/// <para>
+/// Why hashing instead of ML.NET's dictionary featuriser: scoring with ML.NET's text transform cost about
+/// 3-5 ms of CPU per message, most of the whole pipeline (bench/RESULTS.md). Hashing needs no vocabulary
+/// (nothing to load, nothing to look up in a 100,000-entry dictionary) and allocates nothing per message:
+/// counts go into this instance's slot array, and only the slots touched are cleared afterwards. The
+/// same code featurises for training and scoring, so the two cannot drift.
+/// </para>
+/// An instance is scratch space for one message at a time (not thread-safe); <see cref="SpamModel"/> pools them.
+/// </summary>
+public sealed class HashedTextFeatures
+{
+    public const int SlotBits = 18;
+    public const int SlotCount = 1 << SlotBits;
+
+    private const uint UnigramSeed = 0x9E3779B1;
+    private const uint BigramSeed = 0x85EBCA77;
+    private const uint TrigramSeed = 0xC2B2AE3D;
+
+    private readonly int[] _counts = new int[SlotCount];
+    private readonly List<int> _touched = new(4096);
+    private readonly List<(int Start, int Length, uint Hash)> _tokens = new(2048);
+    private char[] _folded = new char[4096];
+    private int _foldedLength;
+    private double _norm = 1;
+
+    /// <summary>Slots with a non-zero count for the loaded text, in the order first seen.</summary>
+    public IReadOnlyList<int> Touched => _touched;
+
+    /// <summary>Replaces the loaded text: tokenises, counts every n-gram, computes the norm.</summary>
+    public void Load(string text)
+    {
+        Clear();
+        Fold(text);
+        var previous = 0u;
+        for (var i = 0; i < _tokens.Count; i++)
+        {
+            var (start, length, hash) = _tokens[i];
+            Add(Slot(hash ^ UnigramSeed));
+            if (i > 0)
+            {
+                Add(Slot(Bigram(previous, hash)));
+            }
+
+            previous = hash;
+            var word = _folded.AsSpan(start, length);
+            for (var position = -1; position + 2 <= length; position++)
+            {
+                Add(Slot(Trigram(word, position)));
+            }
+        }
+
+        long sumOfSquares = 0;
+        foreach (var slot in _touched)
+        {
+            sumOfSquares += (long)_counts[slot] * _counts[slot];
+        }
+
+        _norm = sumOfSquares == 0 ? 1 : Math.Sqrt(sumOfSquares);
+    }
+
+    /// <summary>The normalised value of one slot (0 when no n-gram of the text fell into it).</summary>
+    public float Value(int slot) => (float)(_counts[slot] / _norm);
+
+    /// <summary>Sorted slot indices with their values: the sparse vector ML.NET trains on.</summary>
+    public (int[] Indices, float[] Values) ToSparse()
+    {
+        var indices = _touched.ToArray();
+        Array.Sort(indices);
+        var values = new float[indices.Length];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            values[i] = Value(indices[i]);
+        }
+
+        return (indices, values);
+    }
+
+    /// <summary>
+    /// A readable name for a slot, from the loaded text: the first n-gram that fell into it ("free",
+    /// "free money", "chars 'fre'"). Only for explanations, so it walks the text again rather than
+    /// keeping names for every message.
+    /// </summary>
+    public string? Describe(int slot)
+    {
+        var previous = 0u;
+        for (var i = 0; i < _tokens.Count; i++)
+        {
+            var (start, length, hash) = _tokens[i];
+            if (Slot(hash ^ UnigramSeed) == slot)
+            {
+                return new string(_folded, start, length);
+            }
+
+            if (i > 0 && Slot(Bigram(previous, hash)) == slot)
+            {
+                var (previousStart, previousLength, _) = _tokens[i - 1];
+                return $"{new string(_folded, previousStart, previousLength)} {new string(_folded, start, length)}";
+            }
+
+            previous = hash;
+            var word = _folded.AsSpan(start, length);
+            for (var position = -1; position + 2 <= length; position++)
+            {
+                if (Slot(Trigram(word, position)) == slot)
+                {
+                    return $"chars '{CharAt(word, position)}{CharAt(word, position + 1)}{CharAt(word, position + 2)}'";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private void Clear()
+    {
+        foreach (var slot in _touched)
+        {
+            _counts[slot] = 0;
+        }
+
+        _touched.Clear();
+        _tokens.Clear();
+        _foldedLength = 0;
+    }
+
+    private void Add(int slot)
+    {
+        if (_counts[slot]++ == 0)
+        {
+            _touched.Add(slot);
+        }
+    }
+
+    /// <summary>Folds the text into the buffer word by word and records each word with its hash (FNV-1a).</summary>
+    private void Fold(string text)
+    {
+        if (_folded.Length < text.Length)
+        {
+            _folded = new char[Math.Max(text.Length, _folded.Length * 2)];
+        }
+
+        var start = -1;
+        var hash = 2166136261u;
+        foreach (var raw in text)
+        {
+            var c = FoldChar(raw);
+            if (c == '\0')
+            {
+                if (start >= 0)
+                {
+                    _tokens.Add((start, _foldedLength - start, hash));
+                    start = -1;
+                }
+
+                continue;
+            }
+
+            if (start < 0)
+            {
+                start = _foldedLength;
+                hash = 2166136261u;
+            }
+
+            _folded[_foldedLength++] = c;
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        if (start >= 0)
+        {
+            _tokens.Add((start, _foldedLength - start, hash));
+        }
+    }
+
+    /// <summary>Lower case without diacritics, or '\0' for a separator (anything but a letter or digit).</summary>
+    private static char FoldChar(char c)
+    {
+        if (c < 128)
+        {
+            return c is >= 'a' and <= 'z' or >= '0' and <= '9' ? c : c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : '\0';
+        }
+
+        if (!char.IsLetterOrDigit(c))
+        {
+            return '\0';
+        }
+
+        return c < Folded.Length ? Folded[c] : char.ToLowerInvariant(c);
+    }
+
+    /// <summary>Latin-1 and Latin Extended-A/B folded once: the base letter of the canonical decomposition, lower case.</summary>
+    private static readonly char[] Folded = BuildFoldTable();
+
+    private static char[] BuildFoldTable()
+    {
+        var table = new char[0x250];
+        for (var c = 0; c < table.Length; c++)
+        {
+            var decomposed = ((char)c).ToString().Normalize(NormalizationForm.FormD);
+            var baseChar = decomposed.Length > 0 && CharUnicodeInfo.GetUnicodeCategory(decomposed[0]) != UnicodeCategory.NonSpacingMark ? decomposed[0] : (char)c;
+            table[c] = char.ToLowerInvariant(baseChar);
+        }
+
+        return table;
+    }
+
+    private static char CharAt(ReadOnlySpan<char> word, int position) => position < 0 || position >= word.Length ? ' ' : word[position];
+
+    private static uint Trigram(ReadOnlySpan<char> word, int position)
+    {
+        var hash = TrigramSeed;
+        hash = (hash ^ CharAt(word, position)) * 16777619u;
+        hash = (hash ^ CharAt(word, position + 1)) * 16777619u;
+        hash = (hash ^ CharAt(word, position + 2)) * 16777619u;
+        return hash;
+    }
+
+    private static uint Bigram(uint first, uint second) => (BitOperations.RotateLeft(first, 13) * 0x27D4EB2Fu) ^ second ^ BigramSeed;
+
+    /// <summary>Fibonacci hashing: the top bits of a multiplicative mix, so FNV's weak low bits do not pick the slot.</summary>
+    private static int Slot(uint hash) => (int)((hash * 0x9E3779B1u) >> (32 - SlotBits));
+}
