@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Numerics;
-using System.Text;
 
 namespace Gateway.Core.Classification;
 
@@ -198,17 +196,23 @@ public sealed class HashedTextFeatures
         return c < Folded.Length ? Folded[c] : char.ToLowerInvariant(c);
     }
 
-    /// <summary>Latin-1 and Latin Extended-A/B folded once: the base letter of the canonical decomposition, lower case.</summary>
+    /// <summary>
+    /// Base letters of U+00C0..U+017F (Latin-1 letters and Latin Extended-A), '*' where a letter has no
+    /// plainer form (æ, ð, þ, ß, ĳ, œ). A table rather than Unicode decomposition: the gateway runs with
+    /// invariant globalization, where string.Normalize does not decompose.
+    /// </summary>
+    private const string LatinBases =
+        "aaaaaa*ceeeeiiii*nooooo*ouuuuy**aaaaaa*ceeeeiiii*nooooo*ouuuuy*y" +
+        "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkkkllllllllllnnnnnnnnnoooooo**rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+
     private static readonly char[] Folded = BuildFoldTable();
 
     private static char[] BuildFoldTable()
     {
-        var table = new char[0x250];
+        var table = new char[0xC0 + LatinBases.Length];
         for (var c = 0; c < table.Length; c++)
         {
-            var decomposed = ((char)c).ToString().Normalize(NormalizationForm.FormD);
-            var baseChar = decomposed.Length > 0 && CharUnicodeInfo.GetUnicodeCategory(decomposed[0]) != UnicodeCategory.NonSpacingMark ? decomposed[0] : (char)c;
-            table[c] = char.ToLowerInvariant(baseChar);
+            table[c] = c >= 0xC0 && LatinBases[c - 0xC0] != '*' ? LatinBases[c - 0xC0] : char.ToLowerInvariant((char)c);
         }
 
         return table;

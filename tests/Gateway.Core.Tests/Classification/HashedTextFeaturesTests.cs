@@ -1,0 +1,78 @@
+using Gateway.Core.Classification;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Gateway.Core.Tests.Classification;
+
+public sealed class HashedTextFeaturesTests
+{
+    private static Dictionary<int, float> Vector(HashedTextFeatures features, string text)
+    {
+        features.Load(text);
+        var (indices, values) = features.ToSparse();
+        return indices.Zip(values).ToDictionary(pair => pair.First, pair => pair.Second);
+    }
+
+    [Fact]
+    public void Case_diacritics_and_punctuation_do_not_change_the_features()
+    {
+        var features = new HashedTextFeatures();
+
+        var plain = Vector(features, "cafe creme, free money now");
+        var disguised = Vector(features, "CAFÉ  Crème!!! Free -- MONEY now...");
+
+        Assert.Equal(plain, disguised);
+    }
+
+    [Fact]
+    public void A_scratch_instance_carries_nothing_from_one_message_to_the_next()
+    {
+        var reused = new HashedTextFeatures();
+        Vector(reused, "an earlier message about viagra and cheap watches, long enough to touch many slots");
+
+        Assert.Equal(Vector(new HashedTextFeatures(), "hello world"), Vector(reused, "hello world"));
+    }
+
+    [Fact]
+    public void Words_pairs_and_character_trigrams_are_counted_and_the_vector_has_unit_length()
+    {
+        var features = new HashedTextFeatures();
+        var vector = Vector(features, "ab ab");
+
+        // "ab" twice (unigram), "ab ab" once (bigram), " ab" and "ab " twice each (trigrams): 4 or fewer slots.
+        Assert.InRange(vector.Count, 3, 4);
+        Assert.Equal(1.0, Math.Sqrt(vector.Values.Sum(value => (double)value * value)), 5);
+        Assert.Contains(vector.Keys, slot => features.Describe(slot) == "ab");
+        Assert.Contains(vector.Keys, slot => features.Describe(slot) == "ab ab");
+        Assert.Contains(vector.Keys, slot => features.Describe(slot) == "chars ' ab'");
+    }
+
+    [Fact]
+    public void Empty_text_gives_an_empty_vector()
+    {
+        Assert.Empty(Vector(new HashedTextFeatures(), "  ,,, !! "));
+    }
+
+    [Fact]
+    public void A_model_of_another_layout_is_refused_with_a_reason_to_retrain()
+    {
+        // An ML.NET model over some other input (as models of earlier versions were): loadable by ML.NET, not ours.
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 40).Select(i => new OtherRow { Label = i % 2 == 0, Features = [i % 2, i, 1] }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 2, minimumExampleCountPerLeaf: 2).Fit(data);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("model-").FullName, "spam.zip");
+        ml.Model.Save(model, data.Schema, path);
+
+        var error = Assert.Throws<InvalidDataException>(() => SpamModel.Load(path));
+        Assert.Contains("retrain", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class OtherRow
+    {
+        public bool Label { get; set; }
+
+        [VectorType(3)]
+        public float[] Features { get; set; } = [];
+    }
+}
