@@ -85,39 +85,46 @@ public sealed class HashedTextFeatures
     }
 
     /// <summary>
-    /// A readable name for a slot, from the loaded text: the first n-gram that fell into it ("free",
-    /// "free money", "chars 'fre'"). Only for explanations, so it walks the text again rather than
-    /// keeping names for every message.
+    /// Readable names for slots, from the loaded text: for each, the first n-gram that fell into it
+    /// ("free", "free money", "chars 'fre'"). Only for explanations, so it walks the text again (once for
+    /// all the slots asked) rather than keeping names for every message.
     /// </summary>
-    public string? Describe(int slot)
+    public Dictionary<int, string> Describe(IReadOnlyCollection<int> slots)
     {
+        var names = new Dictionary<int, string>();
         var previous = 0u;
-        for (var i = 0; i < _tokens.Count; i++)
+        for (var i = 0; i < _tokens.Count && names.Count < slots.Count; i++)
         {
             var (start, length, hash) = _tokens[i];
-            if (Slot(hash ^ UnigramSeed) == slot)
+            var word = new string(_folded, start, length);
+            if (Wanted(Slot(hash ^ UnigramSeed), out var slot))
             {
-                return new string(_folded, start, length);
+                names[slot] = word;
             }
 
-            if (i > 0 && Slot(Bigram(previous, hash)) == slot)
+            if (i > 0 && Wanted(Slot(Bigram(previous, hash)), out slot))
             {
                 var (previousStart, previousLength, _) = _tokens[i - 1];
-                return $"{new string(_folded, previousStart, previousLength)} {new string(_folded, start, length)}";
+                names[slot] = $"{new string(_folded, previousStart, previousLength)} {word}";
             }
 
             previous = hash;
-            var word = _folded.AsSpan(start, length);
             for (var position = -1; position + 2 <= length; position++)
             {
-                if (Slot(Trigram(word, position)) == slot)
+                if (Wanted(Slot(Trigram(word, position)), out slot))
                 {
-                    return $"chars '{CharAt(word, position)}{CharAt(word, position + 1)}{CharAt(word, position + 2)}'";
+                    names[slot] = $"chars '{CharAt(word, position)}{CharAt(word, position + 1)}{CharAt(word, position + 2)}'";
                 }
             }
         }
 
-        return null;
+        return names;
+
+        bool Wanted(int candidate, out int slot)
+        {
+            slot = candidate;
+            return slots.Contains(candidate) && !names.ContainsKey(candidate);
+        }
     }
 
     private void Clear()

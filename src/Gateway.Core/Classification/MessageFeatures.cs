@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Gateway.Core.Content;
 using MimeKit;
-using MimeKit.Text;
 
 namespace Gateway.Core.Classification;
 
@@ -48,15 +48,15 @@ public sealed partial record MessageFeatures(
                 continue;
             }
 
-            var content = SafeText(text);
+            var content = PartContent.Of(text);
             if (text.IsHtml)
             {
-                htmlLength += content.Length;
-                html.Append(VisibleText(content)).Append('\n');
+                htmlLength += content.Decoded.Length;
+                html.Append(content.Visible).Append('\n');
             }
             else
             {
-                plain.Append(content).Append('\n');
+                plain.Append(content.Decoded).Append('\n');
             }
         }
 
@@ -84,73 +84,12 @@ public sealed partial record MessageFeatures(
             message.Headers.Count(header => header.Id == HeaderId.Received));
     }
 
-    /// <summary>Visible text of HTML: tags dropped, script and style skipped, entities decoded (MimeKit's tokenizer).</summary>
-    public static string VisibleText(string html)
-    {
-        var output = new StringBuilder(html.Length / 2);
-        var tokenizer = new HtmlTokenizer(new StringReader(html));
-        var skipping = false;
-        while (tokenizer.ReadNextToken(out var token))
-        {
-            switch (token)
-            {
-                case HtmlTagToken tag when tag.Id is HtmlTagId.Script or HtmlTagId.Style:
-                    skipping = !tag.IsEndTag;
-                    break;
-                case HtmlTagToken tag when tag.Id is HtmlTagId.Br or HtmlTagId.P or HtmlTagId.Div or HtmlTagId.TR or HtmlTagId.LI:
-                    output.Append('\n');
-                    break;
-                case HtmlDataToken data when !skipping:
-                    output.Append(data.Data);
-                    break;
-            }
-        }
-
-        return output.ToString();
-    }
-
     /// <summary>href targets count as URLs even when the visible text hides them.</summary>
     private static string HrefText(MimeMessage message) =>
         string.Join(' ', message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).SelectMany(part => HrefPattern().Matches(SafeText(part)).Select(match => match.Groups[1].Value)));
 
-    /// <summary>Content bytes of one text part that content checks read; the rest of a bigger part is not scanned.</summary>
-    public const int MaxScanBytes = 1024 * 1024;
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TextPart, string> DecodedTexts = new();
-
-    /// <summary>
-    /// The decoded text of a part, shared by every reader (features, rules, URL extraction) so each part is
-    /// decoded once, and at most <see cref="MaxScanBytes"/> of it: a 50 MB text part must not become
-    /// 100 MB strings several times over (SpamAssassin and rspamd bound their scans too). A broken charset
-    /// or transfer encoding gives empty text and never stops scoring.
-    /// </summary>
-    public static string SafeText(TextPart part) => DecodedTexts.GetValue(part, Decode);
-
-    private static string Decode(TextPart part)
-    {
-        try
-        {
-            if (part.Content?.Stream is not { } encoded || encoded.Length <= MaxScanBytes)
-            {
-                return part.Text ?? string.Empty;
-            }
-
-            using var decoded = part.Content.Open();
-            var buffer = new byte[MaxScanBytes];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = decoded.Read(buffer, length, buffer.Length - length)) > 0)
-            {
-                length += read;
-            }
-
-            return (part.ContentType.CharsetEncoding ?? Encoding.UTF8).GetString(buffer, 0, length);
-        }
-        catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException or DecoderFallbackException or IOException)
-        {
-            return string.Empty;
-        }
-    }
+    /// <summary>The decoded text of a part, shared by every content check (<see cref="PartContent"/>).</summary>
+    public static string SafeText(TextPart part) => PartContent.Of(part).Decoded;
 
     private static string Truncate(string text) => text.Length <= MaxTextLength ? text : text[..MaxTextLength];
 

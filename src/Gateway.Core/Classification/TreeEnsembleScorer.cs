@@ -91,26 +91,27 @@ public sealed class TreeEnsembleScorer
     public Dictionary<int, double> Contributions(FeatureValues values)
     {
         var contributions = new Dictionary<int, double>();
-        var seen = new HashSet<int>();
+        Span<int> seen = stackalloc int[64];
         foreach (var tree in _trees)
         {
             var leaf = tree.LeafOf(values, overriddenFeature: -1);
-            seen.Clear();
+            var seenCount = 0;
             var node = tree.Left.Length == 0 ? -1 : 0;
             while (node >= 0)
             {
                 var feature = tree.Features[node];
-                if (seen.Add(feature) && values[feature] != 0)
+                var value = values[feature];
+                if (value != 0 && seenCount < seen.Length && !seen[..seenCount].Contains(feature))
                 {
+                    seen[seenCount++] = feature;
                     var without = tree.LeafOf(values, overriddenFeature: feature);
-                    var delta = tree.Weight * (tree.LeafValues[leaf] - tree.LeafValues[without]);
-                    if (delta != 0)
+                    if (without != leaf)
                     {
-                        contributions[feature] = contributions.GetValueOrDefault(feature) + delta;
+                        contributions[feature] = contributions.GetValueOrDefault(feature) + (tree.Weight * (tree.LeafValues[leaf] - tree.LeafValues[without]));
                     }
                 }
 
-                node = values[feature] <= tree.Thresholds[node] ? tree.Left[node] : tree.Right[node];
+                node = value <= tree.Thresholds[node] ? tree.Left[node] : tree.Right[node];
             }
         }
 

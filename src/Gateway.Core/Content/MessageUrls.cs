@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Gateway.Core.Classification;
 using MimeKit;
-using MimeKit.Text;
 
 namespace Gateway.Core.Content;
 
@@ -26,9 +24,7 @@ public static partial class MessageUrls
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in message.BodyParts.OfType<TextPart>())
         {
-            var text = MessageFeatures.SafeText(part);
-            var candidates = part.IsHtml ? FromHtml(text) : FromText(text);
-            foreach (var host in candidates)
+            foreach (var host in FromText(PartContent.Of(part).LinkText))
             {
                 if (hosts.Count >= MaxHosts)
                 {
@@ -55,35 +51,6 @@ public static partial class MessageUrls
                 yield return host;
             }
         }
-    }
-
-    /// <summary>Link targets in attributes (entities decoded by MimeKit's tokenizer), then URLs in the rest of the markup's text.</summary>
-    public static IEnumerable<string> FromHtml(string html)
-    {
-        var tokenizer = new HtmlTokenizer(new StringReader(html));
-        var text = new System.Text.StringBuilder();
-        while (tokenizer.ReadNextToken(out var token))
-        {
-            switch (token)
-            {
-                case HtmlTagToken tag:
-                    foreach (var attribute in tag.Attributes)
-                    {
-                        if (attribute.Id is HtmlAttributeId.Href or HtmlAttributeId.Src or HtmlAttributeId.Action or HtmlAttributeId.Background && attribute.Value is { } value)
-                        {
-                            // An attribute holds one URL; "www.x.test" without a scheme counts too.
-                            text.Append(' ').Append(value.Trim()).Append(' ');
-                        }
-                    }
-
-                    break;
-                case HtmlDataToken data:
-                    text.Append(data.Data);
-                    break;
-            }
-        }
-
-        return FromText(text.ToString());
     }
 
     /// <summary>A matched host with its disguises undone, as an ASCII DNS name; null if it is none (or an address literal).</summary>

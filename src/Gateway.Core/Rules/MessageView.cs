@@ -30,5 +30,5 @@ public sealed class MessageView(MessageContext context)
     public IReadOnlyList<AttachmentFile> Files => _files.Value;
 
     private static string BodyTextOf(MimeMessage message) => string.Join('\n', message.BodyParts.OfType<TextPart>()
-        .Select(part => part.IsHtml ? MessageFeatures.VisibleText(MessageFeatures.SafeText(part)) : MessageFeatures.SafeText(part)));
+        .Select(part => Content.PartContent.Of(part).Visible));
 }
