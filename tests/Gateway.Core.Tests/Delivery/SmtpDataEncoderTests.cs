@@ -1,3 +1,4 @@
+using System.Buffers;
 using Gateway.Core.Delivery;
 
 namespace Gateway.Core.Tests.Delivery;
@@ -50,4 +51,29 @@ public sealed class SmtpDataEncoderTests
 
     [Fact]
     public void Bare_line_endings_become_crlf() => Assert.Equal("a\r\nb\r\nc\r\n", Encoding.Latin1.GetString(SmtpDataEncoder.Normalize("a\nb\rc"u8).Span));
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(65535)]
+    [InlineData(65536)]
+    [InlineData(200_000)]
+    public async Task Streaming_in_chunks_writes_exactly_what_encoding_whole_gives(int size)
+    {
+        // Lines of every ending, a dot at line starts, and a CR right on the 64 KB chunk boundary.
+        var text = new StringBuilder();
+        var endings = new[] { "\r\n", "\n", "\r", "\r\n" };
+        for (var line = 0; text.Length < size; line++)
+        {
+            text.Append(line % 7 == 0 ? "." : string.Empty).Append('x', line % 50).Append(endings[line % endings.Length]);
+        }
+
+        var bytes = Encoding.Latin1.GetBytes(text.ToString(0, size));
+        bytes[Math.Min(65535, size - 1)] = (byte)'\r';
+        var message = new ReadOnlySequence<byte>(bytes);
+        using var wire = new MemoryStream();
+
+        await SmtpDataEncoder.WriteDataAsync(message, wire, CancellationToken.None);
+
+        Assert.Equal(SmtpDataEncoder.Encode(message).ToArray(), wire.ToArray());
+    }
 }

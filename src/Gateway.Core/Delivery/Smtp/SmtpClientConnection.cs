@@ -96,7 +96,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
             return go;
         }
 
-        await WriteAsync(SmtpDataEncoder.Encode(message), cancellationToken);
+        await WriteAsync(message.Length, (stream, token) => SmtpDataEncoder.WriteDataAsync(message, stream, token), cancellationToken);
 
         // RFC 5321 4.5.3.2.6: the final reply may take up to 10 minutes; we give it four command timeouts.
         return await ReadReplyAsync(_timeout * 4, cancellationToken);
@@ -177,12 +177,16 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         await HelloAsync(localName, cancellationToken);
     }
 
-    private async Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    private Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        WriteAsync(bytes.Length, (stream, token) => stream.WriteAsync(bytes, token).AsTask(), cancellationToken);
+
+    /// <summary>One write of <paramref name="length"/> bytes, timed (a command timeout plus 10 ms per KB); a failed write makes the connection unusable.</summary>
+    private async Task WriteAsync(long length, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        using var timeout = Linked(cancellationToken, _timeout + TimeSpan.FromMilliseconds(bytes.Length / 100.0));
+        using var timeout = Linked(cancellationToken, _timeout + TimeSpan.FromMilliseconds(length / 100.0));
         try
         {
-            await _stream.WriteAsync(bytes, timeout.Token);
+            await write(_stream, timeout.Token);
             await _stream.FlushAsync(timeout.Token);
         }
         catch
