@@ -85,7 +85,18 @@ public sealed class LearningTests
             }
         }
 
-        // The shipped model, trained on the whole corpus, against one trained on 60 + 60 messages.
+        // Thirty spam messages filed as ham, named so that the split keeps them out of the hold-out
+        // (it holds out the first fifth by hash of "ham/NAME"; these hash into the last eighth): the new
+        // model learns from noisy labels and is measured on clean ones, where the shipped model is better.
+        var mislabelled = Directory.GetFiles(Path.Combine(RepositoryRoot.Shared, "corpus", "spam", "spam_2")).Order(StringComparer.Ordinal).Skip(100)
+            .Where(file => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("ham/zz-" + Path.GetFileName(file))))[0] is 'E' or 'F')
+            .Take(30);
+        foreach (var file in mislabelled)
+        {
+            File.Copy(file, Path.Combine(slices, "ham", "zz-" + Path.GetFileName(file)));
+        }
+
+        // The shipped model, trained on the whole corpus, against one trained on those 90 + 60 messages.
         var models = Directory.CreateTempSubdirectory("models-").FullName;
         var current = Path.Combine(models, "spam.zip");
         File.Copy(Path.Combine(RepositoryRoot.Path, "models", "spam.zip"), current);
