@@ -71,7 +71,7 @@ public sealed partial record MessageFeatures(
         var allText = $"{message.Subject}\n{message.Subject}\n{Truncate(body)}\n{string.Join(' ', tokens)}";
         var urls = UrlPattern().Matches(plain.ToString() + html.ToString() + HrefText(message));
         var domains = urls.Select(url => url.Groups[1].Value.ToLowerInvariant()).Distinct().Count();
-        var letters = body.Count(char.IsLetter);
+        var (letters, upper, punctuation) = CountCharacters(body);
         return new MessageFeatures(
             allText,
             (float)Math.Log(1 + rawSize),
@@ -79,8 +79,8 @@ public sealed partial record MessageFeatures(
             (float)Math.Log(1 + domains),
             htmlLength == 0 ? 0f : (float)htmlLength / (htmlLength + plain.Length),
             attachments,
-            letters == 0 ? 0f : (float)body.Count(char.IsUpper) / letters,
-            body.Length == 0 ? 0f : (float)body.Count(c => c is '!' or '$' or '%') / body.Length,
+            letters == 0 ? 0f : (float)upper / letters,
+            body.Length == 0 ? 0f : (float)punctuation / body.Length,
             message.Headers.Count(header => header.Id == HeaderId.Received));
     }
 
@@ -90,6 +90,26 @@ public sealed partial record MessageFeatures(
 
     /// <summary>The decoded text of a part, shared by every content check (<see cref="PartContent"/>).</summary>
     public static string SafeText(TextPart part) => PartContent.Of(part).Decoded;
+
+    /// <summary>Letters, upper-case letters and the spammer's punctuation (! $ %), in one pass over the body.</summary>
+    private static (int Letters, int Upper, int Punctuation) CountCharacters(string body)
+    {
+        var (letters, upper, punctuation) = (0, 0, 0);
+        foreach (var c in body)
+        {
+            if (char.IsLetter(c))
+            {
+                letters++;
+                upper += char.IsUpper(c) ? 1 : 0;
+            }
+            else if (c is '!' or '$' or '%')
+            {
+                punctuation++;
+            }
+        }
+
+        return (letters, upper, punctuation);
+    }
 
     private static string Truncate(string text) => text.Length <= MaxTextLength ? text : text[..MaxTextLength];
 
