@@ -51,7 +51,13 @@ public sealed class RelayThroughPostfixTests
     public async Task One_hundred_concurrent_sessions_are_each_delivered_exactly_once()
     {
         await using var sink = await SmtpSink.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(sink.EndPoint, options => options.Limits.MaxConnectionsPerIp = 200);
+        // A generous downstream timeout: under CI's parallel test load, smtp-sink accepting and dumping
+        // 100 transactions at once once took longer than the default test's 5 s for one command.
+        await using var gateway = await TestGateway.StartAsync(sink.EndPoint, options =>
+        {
+            options.Limits.MaxConnectionsPerIp = 200;
+            options.Downstream.Timeout = TimeSpan.FromSeconds(30);
+        });
         var messages = Enumerable.Range(0, 100).Select(i => TestMessages.Create(subject: $"concurrent {i}")).ToList();
 
         var replies = await Task.WhenAll(messages.Select(message => TestMessages.SendAsync(gateway.EndPoint, message)));
