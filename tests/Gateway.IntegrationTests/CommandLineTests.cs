@@ -57,8 +57,10 @@ public sealed class CommandLineTests
               - {name: DBL, zone: dbl.test, kind: domain, enabled: true, codes: {127.0.0.2: {symbol: DBL_SPAM, score: 5.0}}}
             """);
         var folder = Directory.CreateTempSubdirectory("check-dns-").FullName;
+
+        // A wide DNS timeout: the loopback server runs in the test process, which CI loads with other tests.
         var config = Path.Combine(folder, "gateway.yaml");
-        File.WriteAllText(config, $"hostname: mx.example.test\ndomains: [example.test]\nrules: {rules}\nclassifier: {{enabled: false}}\ndns: {{servers: [\"{dns.EndPoint}\"], timeout: 2s}}\n");
+        File.WriteAllText(config, $"hostname: mx.example.test\ndomains: [example.test]\nrules: {rules}\nclassifier: {{enabled: false}}\ndns: {{servers: [\"{dns.EndPoint}\"], timeout: 10s}}\n");
         var message = Path.Combine(folder, "m.eml");
         File.WriteAllText(message, "From: a@sender.test\r\nSubject: hi\r\n\r\nsee hxxp://www.phish[.]test/now\r\n");
 
