@@ -13,19 +13,6 @@ public static class FeatureLayout
     public const int Length = HashedTextFeatures.SlotCount + NumericCount;
 
     public static int NumericSlot(int numeric) => HashedTextFeatures.SlotCount + numeric;
-
-    /// <summary>The numeric features in slot order (names as in <see cref="MessageFeatures.NumericNames"/>).</summary>
-    public static void Numerics(MessageFeatures features, Span<float> into)
-    {
-        into[0] = features.SizeLog;
-        into[1] = features.UrlCount;
-        into[2] = features.DistinctDomains;
-        into[3] = features.HtmlRatio;
-        into[4] = features.AttachmentCount;
-        into[5] = features.UppercaseRatio;
-        into[6] = features.PunctuationRatio;
-        into[7] = features.ReceivedCount;
-    }
 }
 
 /// <summary>The ML.NET row for training: one message's feature vector (sparse) and its label.</summary>
@@ -41,7 +28,7 @@ public sealed class ClassifierRow
         scratch.Load(features.Text);
         var (indices, values) = scratch.ToSparse();
         Span<float> numerics = stackalloc float[FeatureLayout.NumericCount];
-        FeatureLayout.Numerics(features, numerics);
+        features.Numerics(numerics);
 
         var allIndices = new int[indices.Length + FeatureLayout.NumericCount];
         var allValues = new float[allIndices.Length];

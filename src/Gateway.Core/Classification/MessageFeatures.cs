@@ -24,8 +24,22 @@ public sealed partial record MessageFeatures(
     /// <summary>Text beyond this is not read: the start of a message says what it is, and scoring stays cheap.</summary>
     private const int MaxTextLength = 16 * 1024;
 
+    /// <summary>The numeric features' names, in the order <see cref="Numerics"/> writes them.</summary>
     public static readonly string[] NumericNames =
         [nameof(SizeLog), nameof(UrlCount), nameof(DistinctDomains), nameof(HtmlRatio), nameof(AttachmentCount), nameof(UppercaseRatio), nameof(PunctuationRatio), nameof(ReceivedCount)];
+
+    /// <summary>The numeric features, in the order of <see cref="NumericNames"/> (their slots in <see cref="FeatureLayout"/>).</summary>
+    public void Numerics(Span<float> into)
+    {
+        into[0] = SizeLog;
+        into[1] = UrlCount;
+        into[2] = DistinctDomains;
+        into[3] = HtmlRatio;
+        into[4] = AttachmentCount;
+        into[5] = UppercaseRatio;
+        into[6] = PunctuationRatio;
+        into[7] = ReceivedCount;
+    }
 
     public static MessageFeatures Extract(MimeMessage message, int rawSize)
     {
@@ -86,10 +100,7 @@ public sealed partial record MessageFeatures(
 
     /// <summary>href targets count as URLs even when the visible text hides them.</summary>
     private static string HrefText(MimeMessage message) =>
-        string.Join(' ', message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).SelectMany(part => HrefPattern().Matches(SafeText(part)).Select(match => match.Groups[1].Value)));
-
-    /// <summary>The decoded text of a part, shared by every content check (<see cref="PartContent"/>).</summary>
-    public static string SafeText(TextPart part) => PartContent.Of(part).Decoded;
+        string.Join(' ', message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).SelectMany(part => HrefPattern().Matches(PartContent.Of(part).Decoded).Select(match => match.Groups[1].Value)));
 
     /// <summary>Letters, upper-case letters and the spammer's punctuation (! $ %), in one pass over the body.</summary>
     private static (int Letters, int Upper, int Punctuation) CountCharacters(string body)

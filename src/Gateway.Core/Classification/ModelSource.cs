@@ -73,7 +73,7 @@ public sealed partial class ModelSource : IDisposable
             Log.ModelLoaded(_logger, _path);
             Reloaded?.Invoke(true);
         }
-        catch (Exception exception) when (exception is IOException or InvalidOperationException or FormatException or ArgumentException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception exception) when (SpamModel.IsUnreadable(exception))
         {
             Log.ModelUnreadable(_logger, _path, exception.Message);
             Reloaded?.Invoke(false);

@@ -30,6 +30,10 @@ public sealed class SpamModel
             $"{path} is not a spam model of this gateway version (a calibrated FastTree over {FeatureLayout.Length} features): retrain it with `gateway train`"));
     }
 
+    /// <summary>What <see cref="Load"/> throws for a file it cannot use (missing, unreadable, not a model, not ours).</summary>
+    public static bool IsUnreadable(Exception exception) =>
+        exception is IOException or InvalidOperationException or FormatException or ArgumentException or InvalidDataException or UnauthorizedAccessException;
+
     /// <summary>The scorer inside a trained (or loaded) ML.NET transformer, or null if it is not one of ours.</summary>
     internal static TreeEnsembleScorer? ScorerOf(ITransformer model, DataViewSchema inputSchema)
     {
@@ -54,7 +58,7 @@ public sealed class SpamModel
         {
             text.Load(features.Text);
             Span<float> numerics = stackalloc float[FeatureLayout.NumericCount];
-            FeatureLayout.Numerics(features, numerics);
+            features.Numerics(numerics);
             var values = new FeatureValues(text, numerics);
             var probability = _scorer.Probability(_scorer.Score(values));
             return new ClassifierResult(probability, explain(probability) ? TopFeatures(values) : []);

@@ -53,9 +53,10 @@ public sealed class PartContent
         return new PartContent(decoded, visible, links);
     }
 
-    /// <summary>Visible text of HTML: tags dropped, script and style skipped, entities decoded (MimeKit's tokenizer).</summary>
-    public static string VisibleText(string html) => ReadHtml(html).Visible;
-
+    /// <summary>
+    /// Visible text of HTML (tags dropped, script and style skipped, entities decoded) and the text links
+    /// are searched in, from one pass of MimeKit's tokenizer.
+    /// </summary>
     private static (string Visible, string Links) ReadHtml(string html)
     {
         var visible = new StringBuilder(html.Length / 2);

@@ -1,4 +1,4 @@
-using Gateway.Core.Classification;
+using Gateway.Core.Content;
 using Gateway.Core.Pipeline;
 using MimeKit;
 
@@ -11,8 +11,8 @@ namespace Gateway.Core.Rules;
 public sealed class MessageView(MessageContext context)
 {
     private readonly Lazy<string> _bodyText = new(() => BodyTextOf(context.Message));
-    private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(MessageFeatures.SafeText)));
-    private readonly Lazy<IReadOnlyList<string>> _urlDomains = new(() => Content.MessageUrls.Hosts(context.Message));
+    private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(part => PartContent.Of(part).Decoded)));
+    private readonly Lazy<IReadOnlyList<string>> _urlDomains = new(() => MessageUrls.Hosts(context.Message));
     private readonly Lazy<IReadOnlyList<MimePart>> _attachments = new(() => [.. context.Message.BodyParts.OfType<MimePart>().Where(part => part.IsAttachment || part.FileName is not null)]);
     private readonly Lazy<IReadOnlyList<AttachmentFile>> _files = new(() => AttachmentFile.Of(context.Message));
 
@@ -30,5 +30,5 @@ public sealed class MessageView(MessageContext context)
     public IReadOnlyList<AttachmentFile> Files => _files.Value;
 
     private static string BodyTextOf(MimeMessage message) => string.Join('\n', message.BodyParts.OfType<TextPart>()
-        .Select(part => Content.PartContent.Of(part).Visible));
+        .Select(part => PartContent.Of(part).Visible));
 }

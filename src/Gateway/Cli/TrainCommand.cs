@@ -91,7 +91,7 @@ internal static class TrainCommand
         {
             return SpamModel.Load(path);
         }
-        catch (Exception exception) when (exception is InvalidDataException or InvalidOperationException or FormatException or IOException)
+        catch (Exception exception) when (SpamModel.IsUnreadable(exception))
         {
             output.WriteLine($"the model at {path} cannot be read by this version ({exception.Message}); replacing it without a comparison");
             return null;

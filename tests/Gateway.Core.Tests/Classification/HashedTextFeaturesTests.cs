@@ -55,6 +55,16 @@ public sealed class HashedTextFeaturesTests
     }
 
     [Fact]
+    public void The_numeric_features_fill_exactly_their_slots_in_the_layout()
+    {
+        Span<float> numerics = stackalloc float[FeatureLayout.NumericCount];
+        new MessageFeatures("text", 1, 2, 3, 4, 5, 6, 7, 8).Numerics(numerics);
+
+        Assert.Equal(FeatureLayout.NumericCount, MessageFeatures.NumericNames.Length);
+        Assert.Equal([1f, 2, 3, 4, 5, 6, 7, 8], numerics.ToArray());
+    }
+
+    [Fact]
     public void A_model_of_another_layout_is_refused_with_a_reason_to_retrain()
     {
         // An ML.NET model over some other input (as models of earlier versions were): loadable by ML.NET, not ours.
