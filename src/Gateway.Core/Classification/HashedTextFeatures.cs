@@ -40,23 +40,8 @@ public sealed class HashedTextFeatures
     {
         Clear();
         Fold(text);
-        var previous = 0u;
-        for (var i = 0; i < _tokens.Count; i++)
-        {
-            var (start, length, hash) = _tokens[i];
-            Add(Slot(hash ^ UnigramSeed));
-            if (i > 0)
-            {
-                Add(Slot(Bigram(previous, hash)));
-            }
-
-            previous = hash;
-            var word = _folded.AsSpan(start, length);
-            for (var position = -1; position + 2 <= length; position++)
-            {
-                Add(Slot(Trigram(word, position)));
-            }
-        }
+        var counter = new Counter(this);
+        Walk(ref counter);
 
         long sumOfSquares = 0;
         foreach (var slot in _touched)
@@ -91,41 +76,80 @@ public sealed class HashedTextFeatures
     /// </summary>
     public Dictionary<int, string> Describe(IReadOnlyCollection<int> slots)
     {
-        var names = new Dictionary<int, string>();
+        var namer = new Namer(this, slots);
+        Walk(ref namer);
+        return namer.Names;
+    }
+
+    /// <summary>
+    /// Every n-gram of the loaded text, in order, to <paramref name="visitor"/>: each word, each pair of
+    /// neighbouring words, each character 3-gram of a word padded with a space each side. The one place
+    /// that defines the n-grams, for counting and for naming; a struct visitor, so the counting loop
+    /// compiles to direct calls.
+    /// </summary>
+    private void Walk<TVisitor>(ref TVisitor visitor)
+        where TVisitor : struct, INgramVisitor
+    {
         var previous = 0u;
-        for (var i = 0; i < _tokens.Count && names.Count < slots.Count; i++)
+        for (var i = 0; i < _tokens.Count; i++)
         {
             var (start, length, hash) = _tokens[i];
-            var word = new string(_folded, start, length);
-            if (Wanted(Slot(hash ^ UnigramSeed), out var slot))
+            visitor.Visit(Slot(hash ^ UnigramSeed), Ngram.Word, i, 0);
+            if (i > 0)
             {
-                names[slot] = word;
-            }
-
-            if (i > 0 && Wanted(Slot(Bigram(previous, hash)), out slot))
-            {
-                var (previousStart, previousLength, _) = _tokens[i - 1];
-                names[slot] = $"{new string(_folded, previousStart, previousLength)} {word}";
+                visitor.Visit(Slot(Bigram(previous, hash)), Ngram.WordPair, i, 0);
             }
 
             previous = hash;
+            var word = _folded.AsSpan(start, length);
             for (var position = -1; position + 2 <= length; position++)
             {
-                if (Wanted(Slot(Trigram(word, position)), out slot))
-                {
-                    names[slot] = $"chars '{CharAt(word, position)}{CharAt(word, position + 1)}{CharAt(word, position + 2)}'";
-                }
+                visitor.Visit(Slot(Trigram(word, position)), Ngram.Chars, i, position);
             }
         }
+    }
 
-        return names;
+    private enum Ngram
+    {
+        Word,
+        WordPair,
+        Chars,
+    }
 
-        bool Wanted(int candidate, out int slot)
+    /// <summary>Sees one n-gram: its slot, its kind, the token it ends at and, for characters, where in that token it starts (-1: the padding space).</summary>
+    private interface INgramVisitor
+    {
+        void Visit(int slot, Ngram kind, int token, int position);
+    }
+
+    private readonly struct Counter(HashedTextFeatures owner) : INgramVisitor
+    {
+        public void Visit(int slot, Ngram kind, int token, int position) => owner.Add(slot);
+    }
+
+    /// <summary>Names the first n-gram that fell into each wanted slot.</summary>
+    private readonly struct Namer(HashedTextFeatures owner, IReadOnlyCollection<int> wanted) : INgramVisitor
+    {
+        public Dictionary<int, string> Names { get; } = [];
+
+        public void Visit(int slot, Ngram kind, int token, int position)
         {
-            slot = candidate;
-            return slots.Contains(candidate) && !names.ContainsKey(candidate);
+            if (!wanted.Contains(slot) || Names.ContainsKey(slot))
+            {
+                return;
+            }
+
+            var word = owner.Word(token);
+            Names[slot] = kind switch
+            {
+                Ngram.Word => new string(word),
+                Ngram.WordPair => $"{new string(owner.Word(token - 1))} {new string(word)}",
+                _ => $"chars '{CharAt(word, position)}{CharAt(word, position + 1)}{CharAt(word, position + 2)}'",
+            };
         }
     }
+
+    private ReadOnlySpan<char> Word(int token) => _folded.AsSpan(_tokens[token].Start, _tokens[token].Length);
 
     private void Clear()
     {
