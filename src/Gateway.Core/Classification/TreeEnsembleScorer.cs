@@ -16,8 +16,8 @@ public readonly ref struct FeatureValues(HashedTextFeatures text, ReadOnlySpan<f
 /// <summary>
 /// A FastTree ensemble trained by ML.NET, copied into flat arrays and evaluated directly: a message is a
 /// few thousand hashed n-gram counts plus eight numbers, and each tree reads only the handful of slots on
-/// its path, so there is no vector to build. ML.NET's own scoring materialises the whole 262,000-slot
-/// vector per message and was most of the gateway's CPU (bench/RESULTS.md). Same rule as ML.NET's
+/// its path, so there is no vector to build. Scoring through ML.NET (its text transform, then the model
+/// over the whole feature vector) was most of the gateway's CPU (bench/RESULTS.md). Same rule as ML.NET's
 /// (RegressionTree: value &lt;= threshold goes left, an absent feature is 0) and the same Platt
 /// calibration, checked against ML.NET's own output by a test.
 /// </summary>
