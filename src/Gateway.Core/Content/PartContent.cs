@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using MimeKit;
@@ -106,25 +107,76 @@ public sealed class PartContent
     {
         try
         {
-            if (part.Content?.Stream is not { } encoded || encoded.Length <= MaxScanBytes)
+            if (part.Content?.Stream is not { } encoded)
             {
                 return part.Text ?? string.Empty;
             }
 
-            using var decoded = part.Content.Open();
-            var buffer = new byte[MaxScanBytes];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = decoded.Read(buffer, length, buffer.Length - length)) > 0)
+            // Decoded content is never longer than its transfer encoding, so this buffer holds all we scan.
+            var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(encoded.Length, MaxScanBytes));
+            try
             {
-                length += read;
-            }
+                var length = ReadDecoded(part.Content, buffer);
+                var bytes = buffer.AsSpan(0, length);
+                if (encoded.Length > MaxScanBytes)
+                {
+                    return (part.ContentType.CharsetEncoding ?? Encoding.UTF8).GetString(bytes);
+                }
 
-            return (part.ContentType.CharsetEncoding ?? Encoding.UTF8).GetString(buffer, 0, length);
+                // Most mail is ASCII, and ASCII reads the same in every charset built on it. MimeKit's own
+                // path (part.Text) looks the charset up, with an exception when the name is unknown
+                // ("DEFAULT" is common in spam), and tokenizes HTML once more for a <meta charset>; it
+                // stays for text with other bytes, where the charset decides what the text is.
+                return Ascii.IsValid(bytes) && ReadsAsAscii(part.ContentType.Charset)
+                    ? AsciiText(bytes)
+                    : part.Text ?? string.Empty;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
         catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException or DecoderFallbackException or IOException)
         {
             return string.Empty;
         }
     }
+
+    /// <summary>
+    /// ASCII bytes as text, with CRLF as LF as MimeKit's decoding gives it (the model learnt from that
+    /// text); its line-ending filter also drops a CR that ends the content.
+    /// </summary>
+    private static string AsciiText(ReadOnlySpan<byte> bytes)
+    {
+        if (!bytes.Contains((byte)'\r'))
+        {
+            return Encoding.ASCII.GetString(bytes);
+        }
+
+        return Encoding.ASCII.GetString(bytes[^1] == '\r' ? bytes[..^1] : bytes).Replace("\r\n", "\n", StringComparison.Ordinal);
+    }
+
+    private static int ReadDecoded(IMimeContent content, byte[] buffer)
+    {
+        using var decoded = content.Open();
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = decoded.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+        }
+
+        return length;
+    }
+
+    /// <summary>
+    /// Whether ASCII bytes mean the same text in this charset: true for an absent or unknown name and for the
+    /// ASCII-based families; false where ASCII bytes mean something else (UTF-7's '+', UTF-16/32, EBCDIC)
+    /// or escape sequences switch sets (ISO-2022), which MimeKit's decoder must read.
+    /// </summary>
+    internal static bool ReadsAsAscii(string? charset) =>
+        charset is null || !NonAsciiCharsetPrefixes.Any(prefix => charset.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] NonAsciiCharsetPrefixes =
+        ["utf-7", "utf7", "utf-16", "utf16", "utf-32", "utf32", "ucs", "unicode", "csunicode", "iso-2022", "csiso2022", "ibm", "cp0", "cp1", "cp8", "ebcdic", "x-ebcdic", "hz"];
 }
