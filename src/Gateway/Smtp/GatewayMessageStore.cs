@@ -55,6 +55,14 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
 
         // Our own copy: SmtpServer releases the pipe's memory when this method returns.
         var raw = buffer.ToArray();
+
+        // With socket completions inline (Program), we may be on a socket event thread that other
+        // connections' I/O waits for: the scan and the delivery (parsing, rules, file writes) go to the pool.
+        if (!Thread.CurrentThread.IsThreadPoolThread)
+        {
+            await Task.Yield();
+        }
+
         var (headerSize, headerFields) = HeaderLimits.Measure(raw);
         if (headerSize > options.Limits.MaxHeaderSize || headerFields > options.Limits.MaxHeaderCount)
         {
