@@ -27,6 +27,7 @@ public sealed class HashedTextFeatures
 
     private readonly int[] _counts = new int[SlotCount];
     private readonly List<int> _touched = new(4096);
+    private readonly List<NgramAt> _firstNgram = new(4096);
     private readonly List<(int Start, int Length, uint Hash)> _tokens = new(2048);
     private char[] _folded = new char[4096];
     private int _foldedLength;
@@ -40,8 +41,7 @@ public sealed class HashedTextFeatures
     {
         Clear();
         Fold(text);
-        var counter = new Counter(this);
-        Walk(ref counter);
+        Count();
 
         long sumOfSquares = 0;
         foreach (var slot in _touched)
@@ -70,41 +70,47 @@ public sealed class HashedTextFeatures
     }
 
     /// <summary>
-    /// Readable names for slots, from the loaded text: for each, the first n-gram that fell into it
-    /// ("free", "free money", "chars 'fre'"). Only for explanations, so it walks the text again (once for
-    /// all the slots asked) rather than keeping names for every message.
+    /// Readable names for slots of the loaded text: for each, the first n-gram that fell into it ("free",
+    /// "free money", "chars 'fre'"), or none for a slot the text did not touch.
     /// </summary>
-    public Dictionary<int, string> Describe(IReadOnlyCollection<int> slots)
+    public Dictionary<int, string> Describe(IEnumerable<int> slots)
     {
-        var namer = new Namer(this, slots);
-        Walk(ref namer);
-        return namer.Names;
+        var names = new Dictionary<int, string>();
+        var touched = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_touched);
+        foreach (var slot in slots)
+        {
+            var index = touched.IndexOf(slot);
+            if (index >= 0)
+            {
+                names[slot] = Name(_firstNgram[index]);
+            }
+        }
+
+        return names;
     }
 
     /// <summary>
-    /// Every n-gram of the loaded text, in order, to <paramref name="visitor"/>: each word, each pair of
-    /// neighbouring words, each character 3-gram of a word padded with a space each side. The one place
-    /// that defines the n-grams, for counting and for naming; a struct visitor, so the counting loop
-    /// compiles to direct calls.
+    /// Counts every n-gram of the loaded text: each word, each pair of neighbouring words, each character
+    /// 3-gram of a word padded with a space each side. Where each slot was first touched is kept beside
+    /// it, so naming a slot for an explanation needs no second pass over the text.
     /// </summary>
-    private void Walk<TVisitor>(ref TVisitor visitor)
-        where TVisitor : struct, INgramVisitor
+    private void Count()
     {
         var previous = 0u;
         for (var i = 0; i < _tokens.Count; i++)
         {
             var (start, length, hash) = _tokens[i];
-            visitor.Visit(Slot(hash ^ UnigramSeed), Ngram.Word, i, 0);
+            Add(Slot(hash ^ UnigramSeed), new NgramAt(Ngram.Word, i, 0));
             if (i > 0)
             {
-                visitor.Visit(Slot(Bigram(previous, hash)), Ngram.WordPair, i, 0);
+                Add(Slot(Bigram(previous, hash)), new NgramAt(Ngram.WordPair, i, 0));
             }
 
             previous = hash;
             var word = _folded.AsSpan(start, length);
             for (var position = -1; position + 2 <= length; position++)
             {
-                visitor.Visit(Slot(Trigram(word, position)), Ngram.Chars, i, position);
+                Add(Slot(Trigram(word, position)), new NgramAt(Ngram.Chars, i, position));
             }
         }
     }
@@ -116,37 +122,18 @@ public sealed class HashedTextFeatures
         Chars,
     }
 
-    /// <summary>Sees one n-gram: its slot, its kind, the token it ends at and, for characters, where in that token it starts (-1: the padding space).</summary>
-    private interface INgramVisitor
-    {
-        void Visit(int slot, Ngram kind, int token, int position);
-    }
+    /// <summary>One n-gram: its kind, the token it ends at and, for characters, where in that token it starts (-1: the padding space).</summary>
+    private readonly record struct NgramAt(Ngram Kind, int Token, int Position);
 
-    private readonly struct Counter(HashedTextFeatures owner) : INgramVisitor
+    private string Name(NgramAt ngram)
     {
-        public void Visit(int slot, Ngram kind, int token, int position) => owner.Add(slot);
-    }
-
-    /// <summary>Names the first n-gram that fell into each wanted slot.</summary>
-    private readonly struct Namer(HashedTextFeatures owner, IReadOnlyCollection<int> wanted) : INgramVisitor
-    {
-        public Dictionary<int, string> Names { get; } = [];
-
-        public void Visit(int slot, Ngram kind, int token, int position)
+        var word = Word(ngram.Token);
+        return ngram.Kind switch
         {
-            if (!wanted.Contains(slot) || Names.ContainsKey(slot))
-            {
-                return;
-            }
-
-            var word = owner.Word(token);
-            Names[slot] = kind switch
-            {
-                Ngram.Word => new string(word),
-                Ngram.WordPair => $"{new string(owner.Word(token - 1))} {new string(word)}",
-                _ => $"chars '{CharAt(word, position)}{CharAt(word, position + 1)}{CharAt(word, position + 2)}'",
-            };
-        }
+            Ngram.Word => new string(word),
+            Ngram.WordPair => $"{new string(Word(ngram.Token - 1))} {new string(word)}",
+            _ => $"chars '{CharAt(word, ngram.Position)}{CharAt(word, ngram.Position + 1)}{CharAt(word, ngram.Position + 2)}'",
+        };
     }
 
     private ReadOnlySpan<char> Word(int token) => _folded.AsSpan(_tokens[token].Start, _tokens[token].Length);
@@ -159,15 +146,17 @@ public sealed class HashedTextFeatures
         }
 
         _touched.Clear();
+        _firstNgram.Clear();
         _tokens.Clear();
         _foldedLength = 0;
     }
 
-    private void Add(int slot)
+    private void Add(int slot, NgramAt ngram)
     {
         if (_counts[slot]++ == 0)
         {
             _touched.Add(slot);
+            _firstNgram.Add(ngram);
         }
     }
 

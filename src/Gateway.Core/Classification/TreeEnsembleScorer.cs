@@ -7,10 +7,18 @@ namespace Gateway.Core.Classification;
 public readonly ref struct FeatureValues(HashedTextFeatures text, ReadOnlySpan<float> numerics)
 {
     private readonly ReadOnlySpan<float> _numerics = numerics;
+    private readonly int _absent = -1;
 
     public HashedTextFeatures Text { get; } = text;
 
-    public float this[int slot] => slot < HashedTextFeatures.SlotCount ? Text.Value(slot) : _numerics[slot - HashedTextFeatures.SlotCount];
+    public float this[int slot] =>
+        slot == _absent ? 0 : slot < HashedTextFeatures.SlotCount ? Text.Value(slot) : _numerics[slot - HashedTextFeatures.SlotCount];
+
+    /// <summary>The same values with one feature absent (0): what an explanation compares against.</summary>
+    internal FeatureValues Without(int slot) => new(Text, _numerics, slot);
+
+    private FeatureValues(HashedTextFeatures text, ReadOnlySpan<float> numerics, int absent)
+        : this(text, numerics) => _absent = absent;
 }
 
 /// <summary>
@@ -27,6 +35,7 @@ public sealed class TreeEnsembleScorer
     private readonly double _plattSlope;
     private readonly double _plattOffset;
     private readonly Tree[] _trees;
+    private readonly int _maxNodes;
 
     private TreeEnsembleScorer(double bias, double plattSlope, double plattOffset, Tree[] trees)
     {
@@ -34,6 +43,7 @@ public sealed class TreeEnsembleScorer
         _plattSlope = plattSlope;
         _plattOffset = plattOffset;
         _trees = trees;
+        _maxNodes = trees.Length == 0 ? 0 : trees.Max(tree => tree.Left.Length);
     }
 
     public int TreeCount => _trees.Length;
@@ -74,7 +84,7 @@ public sealed class TreeEnsembleScorer
         var score = _bias;
         foreach (var tree in _trees)
         {
-            score += tree.Weight * tree.LeafValues[tree.LeafOf(values, overriddenFeature: -1)];
+            score += tree.Weight * tree.LeafValues[tree.LeafOf(values)];
         }
 
         return score;
@@ -86,49 +96,85 @@ public sealed class TreeEnsembleScorer
     /// <summary>
     /// How much each feature of the message moved the raw score: per tree, the output with the feature's
     /// real value minus the output with the feature absent (0), summed over trees. Only features on the
-    /// message's own paths can count, so this costs a few tree walks per tree, not one per slot.
+    /// message's own path can count, and a feature changes the outcome only from the first node of that
+    /// path where reading it as 0 would turn the other way: the walk without it starts there, not at the root.
     /// </summary>
     public Dictionary<int, double> Contributions(FeatureValues values)
     {
         var contributions = new Dictionary<int, double>();
-        Span<int> seen = stackalloc int[64];
+        Span<int> path = _maxNodes <= 256 ? stackalloc int[_maxNodes] : new int[_maxNodes];
+        Span<float> pathValues = _maxNodes <= 256 ? stackalloc float[_maxNodes] : new float[_maxNodes];
         foreach (var tree in _trees)
         {
-            var leaf = tree.LeafOf(values, overriddenFeature: -1);
-            var seenCount = 0;
+            var depth = 0;
             var node = tree.Left.Length == 0 ? -1 : 0;
             while (node >= 0)
             {
-                var feature = tree.Features[node];
-                var value = values[feature];
-                if (value != 0 && seenCount < seen.Length && !seen[..seenCount].Contains(feature))
+                var value = values[tree.Features[node]];
+                path[depth] = node;
+                pathValues[depth++] = value;
+                node = value <= tree.Thresholds[node] ? tree.Left[node] : tree.Right[node];
+            }
+
+            var leaf = ~node;
+            for (var i = 0; i < depth; i++)
+            {
+                var feature = tree.Features[path[i]];
+                if (pathValues[i] == 0 || FeatureSeenBefore(tree, path[..i], feature))
                 {
-                    seen[seenCount++] = feature;
-                    var without = tree.LeafOf(values, overriddenFeature: feature);
-                    if (without != leaf)
-                    {
-                        contributions[feature] = contributions.GetValueOrDefault(feature) + (tree.Weight * (tree.LeafValues[leaf] - tree.LeafValues[without]));
-                    }
+                    continue;
                 }
 
-                node = value <= tree.Thresholds[node] ? tree.Left[node] : tree.Right[node];
+                var without = tree.LeafWithout(feature, pathValues[i], path[i..depth], leaf, values);
+                if (without != leaf)
+                {
+                    contributions[feature] = contributions.GetValueOrDefault(feature) + (tree.Weight * (tree.LeafValues[leaf] - tree.LeafValues[without]));
+                }
             }
         }
 
         return contributions;
     }
 
+    private static bool FeatureSeenBefore(Tree tree, ReadOnlySpan<int> path, int feature)
+    {
+        foreach (var node in path)
+        {
+            if (tree.Features[node] == feature)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private sealed record Tree(double Weight, int[] Features, float[] Thresholds, int[] Left, int[] Right, double[] LeafValues)
     {
-        /// <summary>The leaf the message reaches; <paramref name="overriddenFeature"/> is read as 0 (absent).</summary>
-        public int LeafOf(FeatureValues values, int overriddenFeature)
+        /// <summary>The leaf the message reaches.</summary>
+        public int LeafOf(FeatureValues values) => Left.Length == 0 ? 0 : Descend(0, values, overriddenFeature: -1);
+
+        /// <summary>
+        /// The leaf the message would reach with <paramref name="feature"/> (of <paramref name="value"/>)
+        /// absent, given its real path from the feature's first node on it and the leaf that path ends in.
+        /// </summary>
+        public int LeafWithout(int feature, float value, ReadOnlySpan<int> pathFromFeature, int leaf, FeatureValues values)
         {
-            if (Left.Length == 0)
+            foreach (var node in pathFromFeature)
             {
-                return 0;
+                var threshold = Thresholds[node];
+                if (Features[node] == feature && (value <= threshold) != (0 <= threshold))
+                {
+                    return Descend(0 <= threshold ? Left[node] : Right[node], values, feature);
+                }
             }
 
-            var node = 0;
+            return leaf;
+        }
+
+        /// <summary>Walks down from <paramref name="node"/> (a negative node is a leaf) to its leaf, reading <paramref name="overriddenFeature"/> as 0 (absent).</summary>
+        private int Descend(int node, FeatureValues values, int overriddenFeature)
+        {
             while (node >= 0)
             {
                 var feature = Features[node];

@@ -95,6 +95,31 @@ public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<
     }
 
     [Fact]
+    public void Each_contribution_is_the_score_with_the_feature_minus_the_score_without_it()
+    {
+        var ml = new Microsoft.ML.MLContext();
+        var scorer = SpamModel.ScorerOf(ml.Model.Load(trained.Path, out var schema), schema)!;
+        var text = new HashedTextFeatures();
+        foreach (var example in trained.Examples.Where((_, index) => index % 10 == 0))
+        {
+            text.Load(example.Features.Text);
+            var numerics = new float[FeatureLayout.NumericCount];
+            example.Features.Numerics(numerics);
+            var values = new FeatureValues(text, numerics);
+            var contributions = scorer.Contributions(values);
+
+            var score = scorer.Score(values);
+            var slots = text.Touched.Concat(Enumerable.Range(HashedTextFeatures.SlotCount, FeatureLayout.NumericCount)).ToList();
+            foreach (var slot in slots)
+            {
+                Assert.Equal(score - scorer.Score(values.Without(slot)), contributions.GetValueOrDefault(slot), 9);
+            }
+
+            Assert.All(contributions.Keys, slot => Assert.Contains(slot, slots));
+        }
+    }
+
+    [Fact]
     public void An_explanation_names_the_words_of_the_message_and_its_contributions_add_up_towards_the_score()
     {
         var (examples, path) = (trained.Examples, trained.Path);
