@@ -20,9 +20,10 @@ public static class Program
     /// Each SMTP message costs about a dozen socket waits on two connections, and every queued completion
     /// woke a pool thread (futex, spinning); inline, gateway CPU per relayed message fell by 10-30 %
     /// (bench/RESULTS.md, "Socket completions inline"). The price: code after a socket await runs on an
-    /// event thread that serves other connections too, so the one long step, the scan and delivery of a
-    /// message, moves to the pool (<see cref="Smtp.GatewayMessageStore"/>). .NET reads this variable once,
-    /// before the first socket operation; an operator's own setting (0) wins.
+    /// event thread that serves other connections too, so whatever may take long or block moves to the
+    /// pool: the scan of a big message (<see cref="Smtp.GatewayMessageStore"/>) and fsynced file writes
+    /// (<see cref="Core.Delivery.DurableFile"/>). .NET reads this variable once, before the first socket
+    /// operation; an operator's own setting (0) wins.
     /// </summary>
     private static void RunSocketContinuationsInline()
     {

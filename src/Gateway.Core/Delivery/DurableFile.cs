@@ -3,12 +3,19 @@ namespace Gateway.Core.Delivery;
 /// <summary>Files that must be on disk before we answer 250: written under a temporary name, fsynced, renamed.</summary>
 public static class DurableFile
 {
-    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs on the thread pool: fsync and rename block, and a caller in the SMTP path may be on a socket
+    /// event thread that other connections' I/O waits for (socket completions run inline, see Program).
+    /// </summary>
+    public static Task WriteAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        Task.Run(() => Write(path, bytes.Span), cancellationToken);
+
+    private static void Write(string path, ReadOnlySpan<byte> bytes)
     {
         var temporary = path + ".tmp";
-        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
         {
-            await file.WriteAsync(bytes, cancellationToken);
+            file.Write(bytes);
             file.Flush(flushToDisk: true);
         }
 

@@ -22,6 +22,9 @@ namespace Gateway.Smtp;
 /// </param>
 internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken) : IMessageStore
 {
+    /// <summary>Messages up to this size are scanned on the thread that read them (see <see cref="ProcessAsync"/>).</summary>
+    private const int InlineScanLimit = 64 * 1024;
+
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         var state = SessionState.Of(context);
@@ -57,8 +60,11 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         var raw = buffer.ToArray();
 
         // With socket completions inline (Program), we may be on a socket event thread that other
-        // connections' I/O waits for: the scan and the delivery (parsing, rules, file writes) go to the pool.
-        if (!Thread.CurrentThread.IsThreadPoolThread)
+        // connections' I/O waits for. A small message is scanned right here, as an event loop would (a
+        // fraction of a millisecond; hopping to the pool and back cost more, bench/RESULTS.md); a bigger
+        // one, whose parse and scan may take milliseconds, goes to the pool. Blocking file writes hop by
+        // themselves (DurableFile).
+        if (!Thread.CurrentThread.IsThreadPoolThread && raw.Length > InlineScanLimit)
         {
             await Task.Yield();
         }
