@@ -12,6 +12,9 @@ public static class Program
     public static Task<int> Main(string[] args)
     {
         RunSocketContinuationsInline();
+
+        // One write per log line: stderr's own writer flushes every 256 bytes, so a message's log line took two system calls.
+        Console.SetError(new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false), 16 * 1024) { AutoFlush = true });
         return RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
     }
 

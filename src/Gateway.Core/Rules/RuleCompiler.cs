@@ -124,7 +124,9 @@ internal sealed class RuleCompiler(string file, string folder, List<string> erro
     /// <summary>
     /// <c>matches</c> ignores case, <c>matches_case</c> does not.
     /// Linear-time matching where the pattern allows it (no backtracking: no ReDoS from a rule or a
-    /// message); patterns that need backreferences or lookarounds run with a 100 ms timeout instead.
+    /// message); patterns that need backreferences or lookarounds run with a 100 ms timeout instead,
+    /// compiled to IL (a few milliseconds once per load; the interpreter cost ~2 % of the gateway's CPU
+    /// on spam for the one shipped rule of that kind).
     /// </summary>
     private Regex Pattern(YamlNode operand, bool ignoreCase)
     {
@@ -136,7 +138,7 @@ internal sealed class RuleCompiler(string file, string folder, List<string> erro
         }
         catch (NotSupportedException)
         {
-            return new Regex(pattern, options, RegexTimeout);
+            return new Regex(pattern, options | RegexOptions.Compiled, RegexTimeout);
         }
         catch (ArgumentException exception)
         {

@@ -110,7 +110,10 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
     {
         private readonly AdmissionListenerFactory _owner;
         private readonly TcpListener _tcp;
-        private readonly System.Threading.Channels.Channel<Admitted> _admitted = System.Threading.Channels.Channel.CreateUnbounded<Admitted>();
+        // Synchronous continuations: the admitting task hands the connection straight to SmtpServer's
+        // waiting accept loop instead of queueing that to the thread pool, a wake-up per connection.
+        private readonly System.Threading.Channels.Channel<Admitted> _admitted = System.Threading.Channels.Channel.CreateUnbounded<Admitted>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
         private readonly Task _acceptLoop;
         private volatile bool _closing;
 
