@@ -153,7 +153,24 @@ public sealed class PartContent
             return Encoding.ASCII.GetString(bytes);
         }
 
-        return Encoding.ASCII.GetString(bytes[^1] == '\r' ? bytes[..^1] : bytes).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var chars = ArrayPool<char>.Shared.Rent(bytes.Length);
+        try
+        {
+            var length = 0;
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                if (bytes[i] != '\r' || (i + 1 < bytes.Length && bytes[i + 1] != '\n'))
+                {
+                    chars[length++] = (char)bytes[i];
+                }
+            }
+
+            return new string(chars, 0, length);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 
     private static int ReadDecoded(IMimeContent content, byte[] buffer)

@@ -31,7 +31,8 @@ public static class SmtpDataEncoder
     public static async Task WriteDataAsync(ReadOnlySequence<byte> message, Stream destination, CancellationToken cancellationToken)
     {
         var state = new LineState(forDataCommand: true);
-        using var chunk = new MemoryStream(ChunkSize + (ChunkSize / 8));
+        // Room for one chunk and its stuffing, or for the whole message if smaller (most are: no 72 KB buffer per message).
+        using var chunk = new MemoryStream((int)Math.Min(ChunkSize + (ChunkSize / 8), message.Length + (message.Length / 32) + 8));
         foreach (var block in message)
         {
             for (var offset = 0; offset < block.Length; offset += ChunkSize)

@@ -12,8 +12,11 @@ namespace Gateway.Core.Headers;
 /// </summary>
 public static class RawHeaderEditor
 {
-    /// <param name="remove">Given a field's name and unfolded value, whether to drop it.</param>
-    public static ReadOnlySequence<byte> Rewrite(ReadOnlyMemory<byte> original, IReadOnlyList<string> prepend, Func<string, string, bool> remove)
+    /// <summary>Whether to drop a field, given its name and its raw value (unfold it with <see cref="Unfold"/> when needed).</summary>
+    public delegate bool FieldFilter(string name, ReadOnlySpan<byte> rawValue);
+
+    /// <param name="remove">Given a field's name and raw value, whether to drop it.</param>
+    public static ReadOnlySequence<byte> Rewrite(ReadOnlyMemory<byte> original, IReadOnlyList<string> prepend, FieldFilter remove)
     {
         var message = original.Span;
         var output = new MemoryStream(1024);
@@ -40,9 +43,7 @@ public static class RawHeaderEditor
 
             var field = message[position..fieldEnd];
             var colon = field.IndexOf((byte)':');
-            var drop = colon > 0 && remove(
-                Encoding.ASCII.GetString(field[..colon]).TrimEnd(),
-                Encoding.UTF8.GetString(field[(colon + 1)..]).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim());
+            var drop = colon > 0 && remove(Encoding.ASCII.GetString(field[..colon]).TrimEnd(), field[(colon + 1)..]);
             if (!drop)
             {
                 output.Write(field);
@@ -53,6 +54,13 @@ public static class RawHeaderEditor
 
         return MessageBytes.Of(output.GetBuffer().AsMemory(0, (int)output.Length), original[position..]);
     }
+
+    /// <summary>
+    /// A raw field value as one line of text: line breaks of the folding dropped, outer white space
+    /// trimmed. Only filters that look at a value pay for it (most fields are judged by name).
+    /// </summary>
+    public static string Unfold(ReadOnlySpan<byte> rawValue) =>
+        Encoding.UTF8.GetString(rawValue).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim();
 
     private static int EndOfLine(ReadOnlySpan<byte> message, int start)
     {

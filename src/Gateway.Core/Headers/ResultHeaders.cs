@@ -16,9 +16,9 @@ public static class ResultHeaders
     private static readonly HashSet<string> OwnedFieldNames = new(["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Gateway-Would", ExchangeSclField], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Incoming fields we remove before stamping: our own X-Spam-* and results claiming our authserv-id.</summary>
-    public static Func<string, string, bool> SpoofedBy(string authservId) => (name, value) =>
+    public static RawHeaderEditor.FieldFilter SpoofedBy(string authservId) => (name, value) =>
         OwnedFieldNames.Contains(name)
-        || (name.Equals(AuthenticationResultsHeader.FieldName, StringComparison.OrdinalIgnoreCase) && AuthenticationResultsHeader.ClaimsAuthservId(value, authservId));
+        || (name.Equals(AuthenticationResultsHeader.FieldName, StringComparison.OrdinalIgnoreCase) && AuthenticationResultsHeader.ClaimsAuthservId(RawHeaderEditor.Unfold(value), authservId));
 
     public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, MessageContext message, string hostname, string authservId, string queueId, DateTimeOffset now, bool exchangeScl = false)
     {

@@ -5,7 +5,7 @@ namespace Gateway.Core.Tests.Headers;
 
 public sealed class RawHeaderEditorTests
 {
-    private static readonly Func<string, string, bool> Spoofed = ResultHeaders.SpoofedBy("mx.example.test");
+    private static readonly RawHeaderEditor.FieldFilter Spoofed = ResultHeaders.SpoofedBy("mx.example.test");
 
     [Fact]
     public void Prepends_fields_and_keeps_every_other_byte()
