@@ -37,6 +37,15 @@ public sealed class MessageUrlsTests
         }
     }
 
+    /// <summary>The regex starts only near a "//" or "www": the longest prefix before "//" must still be in reach.</summary>
+    [Fact]
+    public void Urls_are_found_however_far_their_anchor_sits_from_their_start()
+    {
+        var hosts = MessageUrls.FromText("a h**ps [:]//longest.test b WWW.UPPER.test c www[.]dot.test d ftp://f.test e //www.slashes.test f http://a.test/www.path.test").ToList();
+
+        Assert.Equal(["longest.test", "www.upper.test", "www.dot.test", "f.test", "www.slashes.test", "a.test", "www.path.test"], hosts);
+    }
+
     [Fact]
     public void Html_links_count_with_entities_decoded_and_hidden_targets_included()
     {
