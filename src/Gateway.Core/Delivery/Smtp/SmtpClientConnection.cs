@@ -16,6 +16,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
     private readonly TimeSpan _timeout;
+    private readonly Network.ReusableTimeout _operationTimeout = new();
     private Stream _stream;
     private StreamReader _reader;
 
@@ -121,6 +122,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         _reader.Dispose();
         await _stream.DisposeAsync();
         _tcp.Dispose();
+        _operationTimeout.Dispose();
     }
 
     private async Task HelloAsync(string localName, CancellationToken cancellationToken)
@@ -183,11 +185,11 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     /// <summary>One write of <paramref name="length"/> bytes, timed (a command timeout plus 10 ms per KB); a failed write makes the connection unusable.</summary>
     private async Task WriteAsync(long length, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        using var timeout = Linked(cancellationToken, _timeout + TimeSpan.FromMilliseconds(length / 100.0));
+        var timeout = _operationTimeout.Start(cancellationToken, _timeout + TimeSpan.FromMilliseconds(length / 100.0));
         try
         {
-            await write(_stream, timeout.Token);
-            await _stream.FlushAsync(timeout.Token);
+            await write(_stream, timeout);
+            await _stream.FlushAsync(timeout);
         }
         catch
         {
@@ -198,13 +200,13 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 
     private async Task<DownstreamReply> ReadReplyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = Linked(cancellationToken, timeout);
+        var deadline = _operationTimeout.Start(cancellationToken, timeout);
         var lines = new List<string>();
         try
         {
             while (true)
             {
-                var line = await _reader.ReadLineAsync(deadline.Token)
+                var line = await _reader.ReadLineAsync(deadline)
                     ?? throw new IOException("the downstream server closed the connection");
                 if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), out var code) || (line.Length > 3 && line[3] is not ' ' and not '-'))
                 {

@@ -80,6 +80,7 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
 
         _tls?.Dispose();
         _network.Dispose();
+        Guard.Dispose();
         _onDispose();
     }
 }
