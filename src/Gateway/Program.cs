@@ -21,8 +21,8 @@ public static class Program
     /// <summary>
     /// Socket completions run on .NET's socket event threads instead of being queued to the thread pool.
     /// Each SMTP message costs about a dozen socket waits on two connections, and every queued completion
-    /// woke a pool thread (futex, spinning); inline, gateway CPU per relayed message fell by 10-30 %
-    /// (bench/RESULTS.md, "Socket completions inline"). The price: code after a socket await runs on an
+    /// woke a pool thread (futex, spinning); inline, gateway CPU per relayed message fell by about 13 %
+    /// (bench/RESULTS.md, "Third session"). The price: code after a socket await runs on an
     /// event thread that serves other connections too, so whatever may take long or block moves to the
     /// pool: the scan of a big message (<see cref="Smtp.GatewayMessageStore"/>) and fsynced file writes
     /// (<see cref="Core.Delivery.DurableFile"/>). .NET reads this variable once, before the first socket
