@@ -189,9 +189,10 @@ public sealed class PartContent
     /// <summary>
     /// Whether ASCII bytes mean the same text in this charset: true for an absent or unknown name and for the
     /// ASCII-based families; false where ASCII bytes mean something else (UTF-7's '+', UTF-16/32, EBCDIC)
-    /// or escape sequences switch sets (ISO-2022), which MimeKit's decoder must read.
+    /// or escape sequences switch sets (ISO-2022, HZ), which MimeKit's decoder must read. IBM and "cp"
+    /// code pages go to MimeKit wholesale: some are EBCDIC, and telling them apart is not worth a table.
     /// </summary>
-    internal static bool ReadsAsAscii(string? charset) =>
+    private static bool ReadsAsAscii(string? charset) =>
         charset is null || !NonAsciiCharsetPrefixes.Any(prefix => charset.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 
     private static readonly string[] NonAsciiCharsetPrefixes =
