@@ -80,7 +80,6 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
 
         _tls?.Dispose();
         _network.Dispose();
-        Guard.Dispose();
         _onDispose();
     }
 }

@@ -27,7 +27,6 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     private byte[]? _pending;
     private int _pendingOffset;
     private string? _refused;
-    private readonly Gateway.Core.Network.ReusableTimeout _readTimeout = new();
 
     /// <summary>The current (or last) DATA went over the size limit and its content was dropped.</summary>
     public bool Truncated { get; private set; }
@@ -120,17 +119,6 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
 
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
 
-    /// <summary>Releases the read timeout (its timer); the inner stream belongs to the pipe.</summary>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _readTimeout.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
     public override void Flush() => _inner.Flush();
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("the SMTP session reads asynchronously");
@@ -174,9 +162,13 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
             await RefuseAsync(why);
         }
 
+        // A new linked source per read, not a reused one (Network.ReusableTimeout): the token comes from
+        // the pipe reader, which resets its own source between reads, and that drops links made to it.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(remaining);
         try
         {
-            return await _inner.ReadAsync(buffer, _readTimeout.Start(cancellationToken, remaining));
+            return await _inner.ReadAsync(buffer, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
