@@ -1,9 +1,10 @@
 namespace Gateway.Core.Network;
 
 /// <summary>
-/// A timeout linked to a caller's token for one operation at a time on one connection (a read, a
-/// command), reused from one operation to the next: a new linked source with its own timer for every
-/// read and write was ~2 % of the gateway's CPU per relayed message (bench/RESULTS.md). Not thread-safe;
+/// A timeout linked to a caller's token for one operation at a time on one connection (a downstream
+/// command, its write or its reply), reused from one operation to the next instead of a new linked
+/// source with its own timer each time (such sources were ~2 % of the gateway's CPU per relayed
+/// message, bench/RESULTS.md). Not thread-safe;
 /// the owner disposes it with the connection (an armed timer would otherwise keep it alive until it fires).
 /// Only for callers whose token's source is never reset with <see cref="CancellationTokenSource.TryReset"/>
 /// (a pipe reader's is): a reset drops the link made to it, and its cancellation would stop reaching us.
