@@ -75,7 +75,7 @@ public sealed class SpamModel
     private List<FeatureContribution> TopFeatures(FeatureValues values)
     {
         var top = _scorer.Contributions(values).OrderByDescending(item => Math.Abs(item.Value)).ThenBy(item => item.Key).Take(8).ToList();
-        var names = values.Text.Describe([.. top.Select(item => item.Key).Where(slot => slot < HashedTextFeatures.SlotCount)]);
+        var names = values.Text.Describe(top.Select(item => item.Key).Where(slot => slot < HashedTextFeatures.SlotCount));
         return [.. top.Select(item => new FeatureContribution(
             item.Key >= HashedTextFeatures.SlotCount ? MessageFeatures.NumericNames[item.Key - HashedTextFeatures.SlotCount] : names.GetValueOrDefault(item.Key) ?? $"slot {item.Key}",
             item.Value))];
