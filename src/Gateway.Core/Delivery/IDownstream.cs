@@ -6,11 +6,16 @@ namespace Gateway.Core.Delivery;
 /// </summary>
 public interface IDownstream : IAsyncDisposable
 {
-    /// <summary>Opens a transaction and sends MAIL FROM. On refusal the reply says what the client is told.</summary>
-    Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken);
+    /// <summary>
+    /// Opens a transaction and sends MAIL FROM. On refusal the reply says what the client is told. With a
+    /// <paramref name="firstRecipient"/>, its RCPT goes too (in the same write when the server offers
+    /// PIPELINING, saving a round trip per message) and its reply is in the result once MAIL was accepted.
+    /// </summary>
+    Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken, string? firstRecipient = null);
 }
 
-public sealed record DownstreamOpenResult(IDownstreamTransaction? Transaction, SmtpReply Reply);
+/// <summary>The downstream's answer to MAIL (<see cref="Reply"/>) and, when one was sent with it, to the first RCPT.</summary>
+public sealed record DownstreamOpenResult(IDownstreamTransaction? Transaction, SmtpReply Reply, SmtpReply? FirstRecipient = null);
 
 /// <summary>One MAIL transaction downstream. Disposing one that was not sent aborts it (RSET).</summary>
 public interface IDownstreamTransaction : IAsyncDisposable

@@ -6,9 +6,9 @@ namespace Gateway.Metrics;
 /// <summary>Times DATA at the downstream and counts its troubles, by wrapping the delivery seam.</summary>
 internal sealed class InstrumentedDownstream(IDownstream inner) : IDownstream
 {
-    public async Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken)
+    public async Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken, string? firstRecipient = null)
     {
-        var opened = await inner.BeginAsync(sender, mailParameters, cancellationToken);
+        var opened = await inner.BeginAsync(sender, mailParameters, cancellationToken, firstRecipient);
         if (opened.Transaction is null)
         {
             Count(opened.Reply);

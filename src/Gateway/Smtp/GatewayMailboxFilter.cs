@@ -78,14 +78,19 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
             throw Refuse(deferred.Reply, deferred.Quit);
         }
 
+        var recipient = to.AsAddress();
+        SmtpReply reply;
         if (state.Downstream is null)
         {
-            var opened = await downstream.BeginAsync(state.MailFrom, state.MailParameters, cancellationToken);
+            // MAIL goes downstream with the first recipient, in one write where the downstream allows it.
+            var opened = await downstream.BeginAsync(state.MailFrom, state.MailParameters, cancellationToken, recipient);
             state.Downstream = opened.Transaction ?? throw Refuse(opened.Reply);
+            reply = opened.FirstRecipient!;
         }
-
-        var recipient = to.AsAddress();
-        var reply = await state.Downstream.AddRecipientAsync(recipient, cancellationToken);
+        else
+        {
+            reply = await state.Downstream.AddRecipientAsync(recipient, cancellationToken);
+        }
         if (!reply.IsPositive)
         {
             throw Refuse(reply);

@@ -21,8 +21,12 @@ public sealed class DirectoryDownstream : IDownstream
 
     public string Folder => _folder;
 
-    public Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken) =>
-        Task.FromResult(new DownstreamOpenResult(new Transaction(this, sender), new SmtpReply(250, "2.1.0", "Ok")));
+    public async Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken, string? firstRecipient = null)
+    {
+        var transaction = new Transaction(this, sender);
+        var first = firstRecipient is null ? null : await transaction.AddRecipientAsync(firstRecipient, cancellationToken);
+        return new DownstreamOpenResult(transaction, new SmtpReply(250, "2.1.0", "Ok"), first);
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

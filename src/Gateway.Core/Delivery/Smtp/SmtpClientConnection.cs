@@ -88,6 +88,17 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         return await ReadReplyAsync(_timeout, cancellationToken);
     }
 
+    /// <summary>
+    /// Two commands in one write (RFC 2920 PIPELINING: only when the server offers it) and their replies in
+    /// order. The second reply is null when the first was 421: the server is closing and will not answer it.
+    /// </summary>
+    public async Task<(DownstreamReply First, DownstreamReply? Second)> PipelineAsync(string first, string second, CancellationToken cancellationToken)
+    {
+        await WriteAsync(Encoding.UTF8.GetBytes(first + "\r\n" + second + "\r\n"), cancellationToken);
+        var firstReply = await ReadReplyAsync(_timeout, cancellationToken);
+        return firstReply.Code == 421 ? (firstReply, null) : (firstReply, await ReadReplyAsync(_timeout, cancellationToken));
+    }
+
     /// <summary>DATA, then the encoded message; returns the final reply (or the refusal of DATA itself).</summary>
     public async Task<DownstreamReply> SendDataAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {

@@ -31,7 +31,7 @@ public sealed partial class SmtpDownstream : IDownstream
         _logger = logger;
     }
 
-    public async Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken)
+    public async Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken, string? firstRecipient = null)
     {
         // A pooled connection may have been closed by the server meanwhile; then try once more on a fresh one.
         for (var attempt = 0; attempt < 2; attempt++)
@@ -43,10 +43,10 @@ public sealed partial class SmtpDownstream : IDownstream
                 connection = TakeIdle();
                 pooled = connection is not null;
                 connection ??= await SmtpClientConnection.ConnectAsync(_options, _localName, cancellationToken);
-                var reply = await connection.CommandAsync(MailCommand(sender, mailParameters, connection), cancellationToken);
+                var (reply, first) = await MailAsync(connection, MailCommand(sender, mailParameters, connection), firstRecipient, cancellationToken);
                 if (reply.Code == 250)
                 {
-                    return new DownstreamOpenResult(new SmtpDownstreamTransaction(this, connection), reply);
+                    return new DownstreamOpenResult(new SmtpDownstreamTransaction(this, connection), reply, first);
                 }
 
                 await ReleaseAsync(connection, needsReset: false);
@@ -124,6 +124,28 @@ public sealed partial class SmtpDownstream : IDownstream
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// MAIL, and the first RCPT when there is one: pipelined when the server offers it (Postfix does the
+    /// same), else one after the other. A refused MAIL leaves RCPT unsent, or its reply (503) unused.
+    /// </summary>
+    private static async Task<(DownstreamReply Mail, SmtpReply? FirstRecipient)> MailAsync(SmtpClientConnection connection, string mail, string? firstRecipient, CancellationToken cancellationToken)
+    {
+        if (firstRecipient is null)
+        {
+            return (await connection.CommandAsync(mail, cancellationToken), null);
+        }
+
+        var rcpt = SmtpDownstreamTransaction.RcptCommand(firstRecipient);
+        if (connection.Extensions.ContainsKey("PIPELINING"))
+        {
+            var (mailReply, rcptReply) = await connection.PipelineAsync(mail, rcpt, cancellationToken);
+            return (mailReply, rcptReply?.ToSmtpReply());
+        }
+
+        var reply = await connection.CommandAsync(mail, cancellationToken);
+        return reply.Code == 250 ? (reply, await connection.CommandAsync(rcpt, cancellationToken)) : (reply, null);
     }
 
     private static string MailCommand(string? sender, IReadOnlyDictionary<string, string> parameters, SmtpClientConnection connection)

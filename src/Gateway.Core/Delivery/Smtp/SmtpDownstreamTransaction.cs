@@ -9,13 +9,15 @@ internal sealed class SmtpDownstreamTransaction(SmtpDownstream owner, SmtpClient
     {
         try
         {
-            return await connection.CommandAsync($"RCPT TO:<{recipient}>", cancellationToken);
+            return await connection.CommandAsync(RcptCommand(recipient), cancellationToken);
         }
         catch (Exception exception) when (SmtpDownstream.IsConnectionFailure(exception))
         {
             return DeliveryReplies.ForFailure(exception);
         }
     }
+
+    internal static string RcptCommand(string recipient) => $"RCPT TO:<{recipient}>";
 
     public async Task<SmtpReply> SendAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+
+namespace Gateway.IntegrationTests.Support;
+
+/// <summary>
+/// A line-by-line downstream that checks how its client orders commands. Offering PIPELINING, it answers
+/// MAIL only after the RCPT behind it has arrived, so a client that waits for the MAIL reply first stalls.
+/// Not offering it, it notes every command that arrived before the previous one was answered (RFC 2920
+/// forbids that). It can refuse the sender; DATA is taken and answered 250.
+/// </summary>
+internal sealed class ScriptedDownstream : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly bool _offersPipelining;
+
+    private ScriptedDownstream(bool offersPipelining, string mailReply)
+    {
+        _offersPipelining = offersPipelining;
+        MailReply = mailReply;
+        _listener.Start();
+        EndPoint = (IPEndPoint)_listener.LocalEndpoint;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public string MailReply { get; set; }
+
+    /// <summary>Every command line received, in order.</summary>
+    public ConcurrentQueue<string> Commands { get; } = new();
+
+    /// <summary>Commands that arrived before the previous one was answered, though PIPELINING was not offered.</summary>
+    public int UnaskedPipelining;
+
+    public int MessagesTaken;
+
+    public static ScriptedDownstream Start(bool offersPipelining, string mailReply = "250 2.1.0 Ok") => new(offersPipelining, mailReply);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            try
+            {
+                await SessionAsync(client.GetStream());
+            }
+            catch (IOException)
+            {
+                // The gateway hung up; take the next connection.
+            }
+        }
+    }
+
+    private async Task SessionAsync(NetworkStream stream)
+    {
+        var reader = new LineReader(stream);
+        await WriteAsync(stream, "220 scripted.test ESMTP");
+        while (await reader.ReadLineAsync(_stop.Token) is { } line)
+        {
+            Commands.Enqueue(line);
+            if (!_offersPipelining && await reader.MoreArrivesWithinAsync(TimeSpan.FromMilliseconds(50), _stop.Token))
+            {
+                Interlocked.Increment(ref UnaskedPipelining);
+            }
+
+            var verb = line.Split(' ')[0].ToUpperInvariant();
+            switch (verb)
+            {
+                case "EHLO":
+                    await WriteAsync(stream, _offersPipelining ? "250-scripted.test\r\n250-PIPELINING\r\n250 8BITMIME" : "250-scripted.test\r\n250 8BITMIME");
+                    break;
+                case "MAIL" when _offersPipelining:
+                    var rcpt = await reader.ReadLineAsync(_stop.Token) ?? throw new IOException("gone before RCPT");
+                    Commands.Enqueue(rcpt);
+                    var accepted = MailReply.StartsWith('2');
+                    await WriteAsync(stream, MailReply + "\r\n" + (accepted ? "250 2.1.5 Ok" : "503 5.5.1 Error: need MAIL command"));
+                    break;
+                case "MAIL":
+                    await WriteAsync(stream, MailReply);
+                    break;
+                case "DATA":
+                    await WriteAsync(stream, "354 go ahead");
+                    while (await reader.ReadLineAsync(_stop.Token) is { } body && body != ".")
+                    {
+                    }
+
+                    Interlocked.Increment(ref MessagesTaken);
+                    await WriteAsync(stream, "250 2.0.0 Ok: queued");
+                    break;
+                case "QUIT":
+                    await WriteAsync(stream, "221 2.0.0 Bye");
+                    return;
+                default:
+                    await WriteAsync(stream, "250 2.0.0 Ok");
+                    break;
+            }
+        }
+    }
+
+    private static async Task WriteAsync(Stream stream, string lines) =>
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(lines + "\r\n"));
+
+    /// <summary>Lines from the socket, with a look at whether more bytes are already waiting.</summary>
+    private sealed class LineReader(NetworkStream stream)
+    {
+        private readonly byte[] _buffer = new byte[64 * 1024];
+        private int _start;
+        private int _end;
+
+        public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+                if (newline >= 0)
+                {
+                    var line = Encoding.ASCII.GetString(_buffer, _start, newline - _start).TrimEnd('\r');
+                    _start = newline + 1;
+                    return line;
+                }
+
+                if (_start > 0)
+                {
+                    Array.Copy(_buffer, _start, _buffer, 0, _end - _start);
+                    _end -= _start;
+                    _start = 0;
+                }
+
+                var read = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+                if (read == 0)
+                {
+                    return null;
+                }
+
+                _end += read;
+            }
+        }
+
+        public async Task<bool> MoreArrivesWithinAsync(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            if (_end > _start)
+            {
+                return true;
+            }
+
+            await Task.Delay(wait, cancellationToken);
+            return stream.DataAvailable;
+        }
+    }
+}
