@@ -14,6 +14,10 @@ namespace Gateway.Core.Delivery.Smtp;
 /// </summary>
 public sealed class SmtpClientConnection : IAsyncDisposable
 {
+    private const int IpProtocolTcp = 6;
+    private const int TcpQuickAck = 12;
+    private static readonly byte[] QuickAckOn = BitConverter.GetBytes(1);
+
     private readonly TcpClient _tcp;
     private readonly TimeSpan _timeout;
     private readonly Network.ReusableTimeout _operationTimeout = new();
@@ -96,7 +100,35 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     {
         await WriteAsync(Encoding.UTF8.GetBytes(first + "\r\n" + second + "\r\n"), cancellationToken);
         var firstReply = await ReadReplyAsync(_timeout, cancellationToken);
-        return firstReply.Code == 421 ? (firstReply, null) : (firstReply, await ReadReplyAsync(_timeout, cancellationToken));
+        if (firstReply.Code == 421)
+        {
+            return (firstReply, null);
+        }
+
+        AcknowledgeNow();
+        return (firstReply, await ReadReplyAsync(_timeout, cancellationToken));
+    }
+
+    /// <summary>
+    /// Acknowledges what has arrived now instead of with the next command (Linux TCP_QUICKACK). A server
+    /// that writes pipelined replies one at a time with Nagle's algorithm on holds the second reply until
+    /// the first is acknowledged: up to 40 ms of delayed ACK per message, measured against such a server.
+    /// </summary>
+    private void AcknowledgeNow()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            _tcp.Client.SetRawSocketOption(IpProtocolTcp, TcpQuickAck, QuickAckOn);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Only a delay is at stake; the read that follows reports a broken connection.
+        }
     }
 
     /// <summary>DATA, then the encoded message; returns the final reply (or the refusal of DATA itself).</summary>

@@ -191,6 +191,10 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
 
         private async Task AdmitAsync(Socket socket)
         {
+            // SmtpServer writes each reply on its own. With Nagle's algorithm on, the second reply to a
+            // pipelined MAIL/RCPT/DATA group waited for the client's delayed ACK: ~40 ms per group from every
+            // MTA that pipelines (Postfix, Exim, Exchange). Replies are whole lines; send them at once.
+            socket.NoDelay = true;
             var network = new NetworkStream(socket, ownsSocket: true);
             var peer = (IPEndPoint)socket.RemoteEndPoint!;
             peer = new IPEndPoint(Plain(peer.Address), peer.Port);

@@ -39,6 +39,9 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
 
     public bool IsSecure => _tls is not null;
 
+    /// <summary>Whether replies leave without waiting for Nagle's algorithm (set on admission).</summary>
+    public bool NoDelay => _network.Socket.NoDelay;
+
     public SslProtocols SslProtocol => _tls?.SslProtocol ?? SslProtocols.None;
 
     /// <summary>The guard of a session's pipe, when the session came through our listener.</summary>
