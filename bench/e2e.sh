@@ -6,17 +6,18 @@
 # Usage: bash bench/e2e.sh [messages]     (from the repository root; ROUNDS=3 pairs per figure)
 # Messages: one real ham and one real spam message from ../shared/corpus (MESSAGES="file ...").
 #        CLASSIFIER=false bash bench/e2e.sh ...   (the same without the classifier, to see its share)
+#        PIN=1 bash bench/e2e.sh ...   (load tools on CPU 0, the gateway alone on CPU 1; see relay-setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${1:-2000}
 source bench/relay-setup.sh
-dotnet "$gateway_dll" run --offline --config "$work/gateway.yaml" 2>"$work/gateway.log" &
+"${gateway_cpu[@]}" dotnet "$gateway_dll" run --offline --config "$work/gateway.yaml" 2>"$work/gateway.log" &
 wait_for_gateway
 
 run() { # port concurrency file -> msgs/s
   local start end
   start=$(date +%s.%N)
-  smtp-source -s "$2" -m "$messages" -F "$3" -f sender@remote.test -t user@example.test 127.0.0.1:"$1"
+  "${tools_cpu[@]}" smtp-source -s "$2" -m "$messages" -F "$3" -f sender@remote.test -t user@example.test 127.0.0.1:"$1"
   end=$(date +%s.%N)
   echo "$messages / ($end - $start)" | bc -l
 }
@@ -29,7 +30,7 @@ for sample in $samples; do
   wire_form "$sample" "$work/message.eml"
   echo "message: $sample ($(wc -c < "$work/message.eml") bytes), median of $rounds pairs"
   # Warm up the gateway (JIT, pools, model) before measuring.
-  smtp-source -s 10 -m 2000 -F "$work/message.eml" -f sender@remote.test -t user@example.test 127.0.0.1:$gw_port
+  "${tools_cpu[@]}" smtp-source -s 10 -m 2000 -F "$work/message.eml" -f sender@remote.test -t user@example.test 127.0.0.1:$gw_port
   printf "%-12s %12s %14s %8s   %s\n" concurrency "bare msg/s" "gateway msg/s" "ratio" "ratio of each pair"
   for c in 1 10 50; do
     bares=(); gws=(); ratios=()

@@ -16,7 +16,11 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 sink_port=2625; gw_port=2626
 user_flag=(); [ "$(id -u)" -eq 0 ] && user_flag=(-u nobody)
-smtp-sink "${user_flag[@]}" 127.0.0.1:$sink_port 512 &
+# PIN=1: the load tools (smtp-source, smtp-sink) on CPU 0 and the gateway on CPU 1, in every run: the
+# gateway gets a core of its own, as on a machine of its own, instead of sharing both with its load.
+tools_cpu=(); gateway_cpu=()
+if [ "${PIN:-0}" = 1 ]; then tools_cpu=(taskset -c 0); gateway_cpu=(taskset -c 1); fi
+"${tools_cpu[@]}" smtp-sink "${user_flag[@]}" 127.0.0.1:$sink_port 512 &
 cat > "$work/gateway.yaml" <<YAML
 hostname: gateway.bench.test
 listen: ["127.0.0.1:$gw_port"]
