@@ -7,18 +7,10 @@ namespace Gateway.Core.Classification;
 public readonly ref struct FeatureValues(HashedTextFeatures text, ReadOnlySpan<float> numerics)
 {
     private readonly ReadOnlySpan<float> _numerics = numerics;
-    private readonly int _absent = -1;
 
     public HashedTextFeatures Text { get; } = text;
 
-    public float this[int slot] =>
-        slot == _absent ? 0 : slot < HashedTextFeatures.SlotCount ? Text.Value(slot) : _numerics[slot - HashedTextFeatures.SlotCount];
-
-    /// <summary>The same values with one feature absent (0): what an explanation compares against.</summary>
-    internal FeatureValues Without(int slot) => new(Text, _numerics, slot);
-
-    private FeatureValues(HashedTextFeatures text, ReadOnlySpan<float> numerics, int absent)
-        : this(text, numerics) => _absent = absent;
+    public float this[int slot] => slot < HashedTextFeatures.SlotCount ? Text.Value(slot) : _numerics[slot - HashedTextFeatures.SlotCount];
 }
 
 /// <summary>
@@ -78,13 +70,13 @@ public sealed class TreeEnsembleScorer
         return new TreeEnsembleScorer(ensemble.Bias, calibrated.Calibrator.Slope, calibrated.Calibrator.Offset, trees);
     }
 
-    /// <summary>The raw ensemble score (ML.NET's "Score").</summary>
-    public double Score(FeatureValues values)
+    /// <summary>The raw ensemble score (ML.NET's "Score"), optionally with one feature read as absent (0).</summary>
+    public double Score(FeatureValues values, int absentFeature = -1)
     {
         var score = _bias;
         foreach (var tree in _trees)
         {
-            score += tree.Weight * tree.LeafValues[tree.LeafOf(values)];
+            score += tree.Weight * tree.LeafValues[tree.LeafOf(values, absentFeature)];
         }
 
         return score;
@@ -151,8 +143,8 @@ public sealed class TreeEnsembleScorer
 
     private sealed record Tree(double Weight, int[] Features, float[] Thresholds, int[] Left, int[] Right, double[] LeafValues)
     {
-        /// <summary>The leaf the message reaches.</summary>
-        public int LeafOf(FeatureValues values) => Left.Length == 0 ? 0 : Descend(0, values, overriddenFeature: -1);
+        /// <summary>The leaf the message reaches, reading <paramref name="absentFeature"/> as 0.</summary>
+        public int LeafOf(FeatureValues values, int absentFeature) => Left.Length == 0 ? 0 : Descend(0, values, absentFeature);
 
         /// <summary>
         /// The leaf the message would reach with <paramref name="feature"/> (of <paramref name="value"/>)

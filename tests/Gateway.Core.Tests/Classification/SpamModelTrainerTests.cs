@@ -112,7 +112,7 @@ public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<
             var slots = text.Touched.Concat(Enumerable.Range(HashedTextFeatures.SlotCount, FeatureLayout.NumericCount)).ToList();
             foreach (var slot in slots)
             {
-                Assert.Equal(score - scorer.Score(values.Without(slot)), contributions.GetValueOrDefault(slot), 9);
+                Assert.Equal(score - scorer.Score(values, absentFeature: slot), contributions.GetValueOrDefault(slot), 9);
             }
 
             Assert.All(contributions.Keys, slot => Assert.Contains(slot, slots));
