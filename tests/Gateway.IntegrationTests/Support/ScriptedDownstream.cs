@@ -9,23 +9,15 @@ namespace Gateway.IntegrationTests.Support;
 /// Not offering it, it notes every command that arrived before the previous one was answered (RFC 2920
 /// forbids that). It can refuse the sender; DATA is taken and answered 250.
 /// </summary>
-internal sealed class ScriptedDownstream : IAsyncDisposable
+internal sealed class ScriptedDownstream : LoopbackTcpServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
     private readonly bool _offersPipelining;
 
     private ScriptedDownstream(bool offersPipelining, string mailReply)
     {
         _offersPipelining = offersPipelining;
         MailReply = mailReply;
-        _listener.Start();
-        EndPoint = (IPEndPoint)_listener.LocalEndpoint;
-        _loop = Task.Run(LoopAsync);
     }
-
-    public IPEndPoint EndPoint { get; }
 
     public string MailReply { get; set; }
 
@@ -37,45 +29,22 @@ internal sealed class ScriptedDownstream : IAsyncDisposable
 
     public int MessagesTaken;
 
-    public static ScriptedDownstream Start(bool offersPipelining, string mailReply = "250 2.1.0 Ok") => new(offersPipelining, mailReply);
-
-    public async ValueTask DisposeAsync()
+    public static ScriptedDownstream Start(bool offersPipelining, string mailReply = "250 2.1.0 Ok")
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
-        {
-            await _loop;
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
+        var downstream = new ScriptedDownstream(offersPipelining, mailReply);
+        downstream.Listen();
+        return downstream;
     }
 
-    private async Task LoopAsync()
+    protected override async Task ServeAsync(TcpClient client)
     {
-        while (!_stop.IsCancellationRequested)
-        {
-            using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            try
-            {
-                await SessionAsync(client.GetStream());
-            }
-            catch (IOException)
-            {
-                // The gateway hung up; take the next connection.
-            }
-        }
-    }
-
-    private async Task SessionAsync(NetworkStream stream)
-    {
+        var stream = client.GetStream();
         var reader = new LineReader(stream);
         await WriteAsync(stream, "220 scripted.test ESMTP");
-        while (await reader.ReadLineAsync(_stop.Token) is { } line)
+        while (await reader.ReadLineAsync(Stopping) is { } line)
         {
             Commands.Enqueue(line);
-            if (!_offersPipelining && await reader.MoreArrivesWithinAsync(TimeSpan.FromMilliseconds(50), _stop.Token))
+            if (!_offersPipelining && await reader.MoreArrivesWithinAsync(TimeSpan.FromMilliseconds(50), Stopping))
             {
                 Interlocked.Increment(ref UnaskedPipelining);
             }
@@ -87,7 +56,7 @@ internal sealed class ScriptedDownstream : IAsyncDisposable
                     await WriteAsync(stream, _offersPipelining ? "250-scripted.test\r\n250-PIPELINING\r\n250 8BITMIME" : "250-scripted.test\r\n250 8BITMIME");
                     break;
                 case "MAIL" when _offersPipelining:
-                    var rcpt = await reader.ReadLineAsync(_stop.Token) ?? throw new IOException("gone before RCPT");
+                    var rcpt = await reader.ReadLineAsync(Stopping) ?? throw new IOException("gone before RCPT");
                     Commands.Enqueue(rcpt);
                     var accepted = MailReply.StartsWith('2');
                     await WriteAsync(stream, MailReply + "\r\n" + (accepted ? "250 2.1.5 Ok" : "503 5.5.1 Error: need MAIL command"));
@@ -97,7 +66,7 @@ internal sealed class ScriptedDownstream : IAsyncDisposable
                     break;
                 case "DATA":
                     await WriteAsync(stream, "354 go ahead");
-                    while (await reader.ReadLineAsync(_stop.Token) is { } body && body != ".")
+                    while (await reader.ReadLineAsync(Stopping) is { } body && body != ".")
                     {
                     }
 
@@ -113,9 +82,6 @@ internal sealed class ScriptedDownstream : IAsyncDisposable
             }
         }
     }
-
-    private static async Task WriteAsync(Stream stream, string lines) =>
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(lines + "\r\n"));
 
     /// <summary>Lines from the socket, with a look at whether more bytes are already waiting.</summary>
     private sealed class LineReader(NetworkStream stream)
