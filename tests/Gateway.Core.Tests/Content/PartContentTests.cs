@@ -22,15 +22,15 @@ public sealed class PartContentTests
                 // As read from the file (LF) and as it comes over SMTP (CRLF).
                 foreach (var raw in new[] { item.Raw.ToArray(), System.Text.Encoding.Latin1.GetBytes(System.Text.Encoding.Latin1.GetString(item.Raw.Span).ReplaceLineEndings("\r\n")) })
                 {
-                var message = MimeMessage.Load(new MemoryStream(raw));
-                foreach (var part in message.BodyParts.OfType<TextPart>())
-                {
-                    var expected = Mime(part);
-                    var actual = PartContent.Of(part).Decoded;
-                    var at = expected.AsSpan().CommonPrefixLength(actual);
-                    Assert.True(expected == actual, $"{item.Name}: {part.ContentType.MimeType} charset={part.ContentType.Charset} decodes differently at {at}: MimeKit {Around(expected, at)}, ours {Around(actual, at)}");
-                    compared++;
-                }
+                    var message = MimeMessage.Load(new MemoryStream(raw));
+                    foreach (var part in message.BodyParts.OfType<TextPart>())
+                    {
+                        var expected = Mime(part);
+                        var actual = PartContent.Of(part).Decoded;
+                        var at = expected.AsSpan().CommonPrefixLength(actual);
+                        Assert.True(expected == actual, $"{item.Name}: {part.ContentType.MimeType} charset={part.ContentType.Charset} decodes differently at {at}: MimeKit {Around(expected, at)}, ours {Around(actual, at)}");
+                        compared++;
+                    }
                 }
             }
         }
