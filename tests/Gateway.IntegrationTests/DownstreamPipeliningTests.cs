@@ -54,4 +54,20 @@ public sealed class DownstreamPipeliningTests
         Assert.StartsWith("250", accepted, StringComparison.Ordinal);
         Assert.Equal(2, downstream.Commands.Count(command => command.StartsWith("MAIL", StringComparison.Ordinal)));
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_downstream_closing_with_421_at_MAIL_gives_a_temporary_refusal_and_the_next_RCPT_a_fresh_connection()
+    {
+        await using var downstream = ScriptedDownstream.Start(offersPipelining: true, mailReply: "421 4.3.2 Shutting down");
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var deferred = await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        downstream.MailReply = "250 2.1.0 Ok";
+        var accepted = await client.CommandAsync("RCPT TO:<user@example.test>");
+
+        Assert.StartsWith("451 4.4.0", Assert.Single(deferred), StringComparison.Ordinal);
+        Assert.StartsWith("250", accepted, StringComparison.Ordinal);
+        Assert.Equal(2, downstream.Commands.Count(command => command.StartsWith("EHLO", StringComparison.Ordinal)));
+    }
 }

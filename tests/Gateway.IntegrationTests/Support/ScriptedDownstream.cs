@@ -7,7 +7,7 @@ namespace Gateway.IntegrationTests.Support;
 /// A line-by-line downstream that checks how its client orders commands. Offering PIPELINING, it answers
 /// MAIL only after the RCPT behind it has arrived, so a client that waits for the MAIL reply first stalls.
 /// Not offering it, it notes every command that arrived before the previous one was answered (RFC 2920
-/// forbids that). It can refuse the sender; DATA is taken and answered 250.
+/// forbids that). It can refuse the sender (with 421 it closes at once); DATA is taken and answered 250.
 /// </summary>
 internal sealed class ScriptedDownstream : LoopbackTcpServer
 {
@@ -58,6 +58,12 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
                 case "MAIL" when _offersPipelining:
                     var rcpt = await reader.ReadLineAsync(Stopping) ?? throw new IOException("gone before RCPT");
                     Commands.Enqueue(rcpt);
+                    if (MailReply.StartsWith("421", StringComparison.Ordinal))
+                    {
+                        await WriteAsync(stream, MailReply); // closing: the RCPT behind it gets no answer
+                        return;
+                    }
+
                     var accepted = MailReply.StartsWith('2');
                     await WriteAsync(stream, MailReply + "\r\n" + (accepted ? "250 2.1.5 Ok" : "503 5.5.1 Error: need MAIL command"));
                     break;
