@@ -17,6 +17,13 @@ public sealed class GatewayOptions
     /// <summary>Recipient domains we accept mail for; every other recipient is relay-denied.</summary>
     public List<string> Domains { get; set; } = [];
 
+    /// <summary>
+    /// Our domains whose recipients may carry routing in the local part ('%', '!', a quoted '@'), for a
+    /// downstream that really routes such mail on purpose. Empty by default: such recipients get 550 5.7.1,
+    /// as with Postfix's allow_untrusted_routing = no, since a downstream that trusts us would relay them.
+    /// </summary>
+    public List<string> AllowUntrustedRouting { get; set; } = [];
+
     public string? AuthservId { get; set; }
 
     public GatewayMode Mode { get; set; } = GatewayMode.Enforce;
@@ -60,8 +67,12 @@ public sealed class GatewayOptions
     public IReadOnlyList<IPEndPoint> ListenEndPoints =>
         [.. Listen.Select(text => ListenAddress.TryParse(text, 25, out var endPoint) ? endPoint! : throw new InvalidOperationException("validated"))];
 
-    public bool AcceptsDomain(string domain) =>
-        Domains.Any(accepted => string.Equals(accepted.TrimEnd('.'), domain.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
+    public bool AcceptsDomain(string domain) => Names(Domains, domain);
+
+    public bool AllowsRoutingFor(string domain) => Names(AllowUntrustedRouting, domain);
+
+    private static bool Names(List<string> domains, string domain) =>
+        domains.Any(listed => string.Equals(listed.TrimEnd('.'), domain.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
 
     public static GatewayOptions Load(string displayName, string text, string? baseFolder = null) =>
         YamlFile.Load<GatewayOptions>(displayName, text, (options, errors) =>
@@ -83,6 +94,11 @@ public sealed class GatewayOptions
         for (var i = 0; i < Domains.Count; i++)
         {
             errors.Require(Uri.CheckHostName(Domains[i].TrimEnd('.')) == UriHostNameType.Dns, $"domains.{i}", $"'{Domains[i]}' is not a domain name");
+        }
+
+        for (var i = 0; i < AllowUntrustedRouting.Count; i++)
+        {
+            errors.Require(AcceptsDomain(AllowUntrustedRouting[i]), $"allow_untrusted_routing.{i}", $"'{AllowUntrustedRouting[i]}' is not one of domains:");
         }
 
         errors.Require(!string.IsNullOrWhiteSpace(Rules), "rules", "must name the policy folder");

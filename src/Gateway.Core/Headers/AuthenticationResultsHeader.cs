@@ -42,14 +42,68 @@ public static class AuthenticationResultsHeader
         return results.Count == 0 ? null : $"{FieldName}: {authservId};\r\n\t{string.Join(";\r\n\t", results)}";
     }
 
-    /// <summary>Whether an incoming Authentication-Results value claims to come from us.</summary>
-    public static bool ClaimsAuthservId(string value, string authservId)
+    /// <summary>
+    /// Whether an incoming Authentication-Results value claims to come from us. The authserv-id is read as
+    /// RFC 8601 defines it (a token or a quoted-string, after any comments and white space), so neither
+    /// "(x) gateway.example;" nor "\"gateway.example\";" slips past: a mail reader parses it that way too.
+    /// </summary>
+    public static bool ClaimsAuthservId(string value, string authservId) =>
+        AuthservIdOf(value).Equals(authservId, StringComparison.OrdinalIgnoreCase);
+
+    private static string AuthservIdOf(string value)
     {
-        var end = value.IndexOf(';');
-        var first = (end < 0 ? value : value[..end]).Trim();
-        var space = first.IndexOfAny([' ', '\t']);
-        var id = space < 0 ? first : first[..space];
-        return id.Equals(authservId, StringComparison.OrdinalIgnoreCase);
+        var i = SkipCommentsAndWhiteSpace(value, 0);
+        if (i < value.Length && value[i] == '"')
+        {
+            var id = new StringBuilder();
+            for (i++; i < value.Length && value[i] != '"'; i++)
+            {
+                if (value[i] == '\\' && i + 1 < value.Length)
+                {
+                    i++;
+                }
+
+                id.Append(value[i]);
+            }
+
+            return id.ToString().Trim();
+        }
+
+        var start = i;
+        while (i < value.Length && value[i] is not (';' or ' ' or '\t' or '(' or '"'))
+        {
+            i++;
+        }
+
+        return value[start..i];
+    }
+
+    /// <summary>CFWS: white space and (possibly nested, possibly escaped) comments.</summary>
+    private static int SkipCommentsAndWhiteSpace(string value, int i)
+    {
+        var depth = 0;
+        for (; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\\' && depth > 0)
+            {
+                i++;
+            }
+            else if (c == '(')
+            {
+                depth++;
+            }
+            else if (c == ')' && depth > 0)
+            {
+                depth--;
+            }
+            else if (depth == 0 && c is not (' ' or '\t' or '\r' or '\n'))
+            {
+                return i;
+            }
+        }
+
+        return i;
     }
 
     private static string AuthResultWord(string result) => result.ToLowerInvariant();

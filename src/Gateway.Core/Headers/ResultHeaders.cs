@@ -13,7 +13,13 @@ public static class ResultHeaders
 {
     public const string ExchangeSclField = "X-MS-Exchange-Organization-SCL";
 
-    private static readonly HashSet<string> OwnedFieldNames = new(["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Gateway-Would", ExchangeSclField], StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// Ours, and the rest of the X-Spam family (SpamAssassin's Level and Report, rspamd's X-Spam): mail
+    /// filters and clients downstream read them as a verdict, so a sender may not bring any of them.
+    /// </summary>
+    private static readonly HashSet<string> OwnedFieldNames = new(
+        ["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Spam-Level", "X-Spam-Report", "X-Spam", "X-Spam-Checker-Version", "X-Spam-Bar", "X-Gateway-Would", ExchangeSclField],
+        StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Incoming fields we remove before stamping: our own X-Spam-* and results claiming our authserv-id.</summary>
     public static RawHeaderEditor.FieldFilter SpoofedBy(string authservId) => (name, value) =>

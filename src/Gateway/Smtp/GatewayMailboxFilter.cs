@@ -2,6 +2,7 @@ using Gateway.Core.Authentication.Spf;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.Dns;
+using Gateway.Core.Pipeline;
 using Gateway.Core.Reputation;
 using Gateway.Core.Scoring;
 using Gateway.Metrics;
@@ -28,7 +29,17 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
             throw Refuse(SmtpReplies.MessageTooBig(options.Limits.MaxMessageSize));
         }
 
-        state.MailFrom = from.AsAddress();
+        // The parameters we mirror downstream must be what they claim to be: SmtpServer reads a SIZE too big
+        // for an int as 0, and would pass BODY=anything on.
+        if (MailParameters.Check(state.MailParameters, options.Limits.MaxMessageSize) is { } badParameter)
+        {
+            throw Refuse(badParameter);
+        }
+
+        // The null sender stays null; any other is kept in the form it goes downstream in (quoted as needed).
+        state.MailFrom = from.AsAddress() is null
+            ? null
+            : SmtpAddress.Format(from.User, from.Host) ?? throw Refuse(new SmtpReply(553, "5.1.7", "Bad sender address syntax"));
         if (sharedState is not null && await sharedState.AtMailAsync(state, cancellationToken) is { } limited)
         {
             throw Refuse(limited.Reply, limited.Quit);
@@ -54,6 +65,15 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
             throw Refuse(new SmtpReply(550, "5.7.1", "Relay access denied"));
         }
 
+        // A downstream that trusts us would route user%other@ours, other!user@ours and "user@other"@ours
+        // on to the other domain: an open relay through it.
+        if (SmtpAddress.HasRouting(to.User) && !options.AllowsRoutingFor(to.Host!))
+        {
+            throw Refuse(new SmtpReply(550, "5.7.1", "Routing characters (%, !, @) in the recipient's local part are not accepted here"));
+        }
+
+        var recipient = SmtpAddress.Format(to.User, to.Host!) ?? throw Refuse(new SmtpReply(553, "5.1.3", "Bad recipient address syntax"));
+
         if (state.Recipients.Count >= options.Limits.MaxRecipients)
         {
             throw Refuse(new SmtpReply(452, "4.5.3", "Too many recipients"));
@@ -61,7 +81,7 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
 
         // One policy group per transaction, so each gets its own verdict: the others come back in another
         // (452 asks for a retry later, as for too many recipients; the sender loses nothing).
-        var group = policy().GroupOf(to.AsAddress());
+        var group = policy().GroupOf(recipient);
         if (state.PolicyGroup is { } current && current != group)
         {
             throw Refuse(new SmtpReply(452, "4.5.3", $"Recipients of another policy group ({group}): please send to them in a separate transaction"));
@@ -73,12 +93,11 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         }
 
         // Greylisting and rate limits before the downstream hears of this recipient.
-        if (sharedState is not null && await sharedState.AtRcptAsync(state, to.AsAddress(), cancellationToken) is { } deferred)
+        if (sharedState is not null && await sharedState.AtRcptAsync(state, recipient, cancellationToken) is { } deferred)
         {
             throw Refuse(deferred.Reply, deferred.Quit);
         }
 
-        var recipient = to.AsAddress();
         SmtpReply reply;
         if (state.Downstream is null)
         {

@@ -25,6 +25,8 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
     /// <summary>Messages up to this size are scanned on the thread that read them (see <see cref="ProcessAsync"/>).</summary>
     private const int InlineScanLimit = 64 * 1024;
 
+    private static readonly SmtpReply NulRefused = new(554, "5.6.0", "Message contains NUL characters, which SMTP does not carry");
+
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         var state = SessionState.Of(context);
@@ -58,6 +60,16 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
 
         // Our own copy: SmtpServer releases the pipe's memory when this method returns.
         var raw = buffer.ToArray();
+
+        // SMTP carries no NUL (RFC 5321 2.3.8; we offer no BINARYMIME), and a downstream that drops NULs
+        // would read "\r\n\0.\r\n" as the end of DATA: what follows it would become commands there.
+        if (raw.AsSpan().Contains((byte)0))
+        {
+            return NulRefused;
+        }
+
+        // Every reader from here on (limits, stripping, checks, stamping, the downstream) sees the same lines.
+        raw = LineEndings.Normalize(raw);
 
         // With socket completions inline (Program), we may be on a socket event thread that other
         // connections' I/O waits for. A small message is scanned right here, as an event loop would (a

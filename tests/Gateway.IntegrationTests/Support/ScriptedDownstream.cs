@@ -29,6 +29,9 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
 
     public int MessagesTaken;
 
+    /// <summary>Every message taken, as the lines between DATA and the dot (a bare CR inside a line is kept).</summary>
+    public ConcurrentQueue<IReadOnlyList<string>> Messages { get; } = new();
+
     public static ScriptedDownstream Start(bool offersPipelining, string mailReply = "250 2.1.0 Ok")
     {
         var downstream = new ScriptedDownstream(offersPipelining, mailReply);
@@ -72,10 +75,13 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
                     break;
                 case "DATA":
                     await WriteAsync(stream, "354 go ahead");
+                    var lines = new List<string>();
                     while (await reader.ReadLineAsync(Stopping) is { } body && body != ".")
                     {
+                        lines.Add(body);
                     }
 
+                    Messages.Enqueue(lines);
                     Interlocked.Increment(ref MessagesTaken);
                     await WriteAsync(stream, "250 2.0.0 Ok: queued");
                     break;
@@ -103,7 +109,8 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
                 var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
                 if (newline >= 0)
                 {
-                    var line = Encoding.ASCII.GetString(_buffer, _start, newline - _start).TrimEnd('\r');
+                    var line = Encoding.Latin1.GetString(_buffer, _start, newline - _start);
+                    line = line.EndsWith('\r') ? line[..^1] : line;
                     _start = newline + 1;
                     return line;
                 }

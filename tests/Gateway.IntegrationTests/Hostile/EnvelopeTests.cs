@@ -1,0 +1,110 @@
+namespace Gateway.IntegrationTests.Hostile;
+
+/// <summary>
+/// What an attacker tries with envelope addresses, over real sockets: routing through a downstream that
+/// trusts us (open relay), and addresses whose quoting, once lost, would change what the downstream reads.
+/// </summary>
+public sealed class EnvelopeTests
+{
+    [Theory(Timeout = 60_000)]
+    [InlineData("victim%evil.test@example.test")]
+    [InlineData("evil.test!victim@example.test")]
+    [InlineData("\"victim@evil.test\"@example.test")]
+    [InlineData("\"victim%evil.test\"@example.test")]
+    public async Task A_recipient_whose_local_part_routes_elsewhere_is_refused_and_never_reaches_the_downstream(string recipient)
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(sink.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var replies = await client.EnvelopeAsync("sender@remote.test", recipient, "user@example.test");
+        var data = await client.DataAsync("Subject: relay?\r\n\r\nhello\r\n.\r\n"u8.ToArray());
+
+        Assert.StartsWith("550 5.7.1", replies[0], StringComparison.Ordinal);
+        Assert.StartsWith("250", replies[1], StringComparison.Ordinal);
+        Assert.StartsWith("250", data, StringComparison.Ordinal);
+        var received = Assert.Single(await sink.WaitForMessagesAsync(1));
+        Assert.Equal(["user@example.test"], received.Recipients);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_operator_can_allow_routing_for_a_domain_whose_server_routes_on_purpose()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(sink.EndPoint, options => options.AllowUntrustedRouting = ["example.test"]);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var replies = await client.EnvelopeAsync("sender@remote.test", "user%sub@example.test");
+
+        Assert.StartsWith("250", replies[0], StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Quoted_addresses_reach_the_downstream_quoted_so_no_client_byte_becomes_a_parameter_or_an_address()
+    {
+        await using var downstream = ScriptedDownstream.Start(offersPipelining: false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.AllowUntrustedRouting = ["example.test"]);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        // The sender's quotes hide "> ENVID=x"; the recipient's hide a second address and a closing bracket.
+        var replies = await client.EnvelopeAsync("\"ceo@example.test> ENVID=x\"@attacker.test", "\"victim@evil.test>\"@example.test", "\"with \\\"quote\\\" and \\\\\"@example.test");
+        var data = await client.DataAsync("Subject: quoted\r\n\r\nhello\r\n.\r\n"u8.ToArray());
+
+        Assert.All(replies, reply => Assert.StartsWith("250", reply, StringComparison.Ordinal));
+        Assert.StartsWith("250", data, StringComparison.Ordinal);
+        var commands = downstream.Commands.ToList();
+        Assert.Contains("MAIL FROM:<\"ceo@example.test> ENVID=x\"@attacker.test>", commands);
+        Assert.Contains("RCPT TO:<\"victim@evil.test>\"@example.test>", commands);
+        Assert.Contains("RCPT TO:<\"with \\\"quote\\\" and \\\\\"@example.test>", commands);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_downstream_reads_a_quoted_sender_as_one_address_with_no_parameters()
+    {
+        // Postfix's smtp-sink parses the MAIL line as Postfix does: one address, then the parameters.
+        await using var sink = await SmtpSink.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(sink.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        await client.EnvelopeAsync("\"ceo@example.test> ENVID=x\"@attacker.test", "user@example.test");
+        Assert.StartsWith("250", await client.DataAsync("Subject: quoted\r\n\r\nhello\r\n.\r\n"u8.ToArray()), StringComparison.Ordinal);
+
+        var received = Assert.Single(await sink.WaitForMessagesAsync(1));
+        var mailArgs = File.ReadAllText(Directory.EnumerateFiles(sink.Folder).Single()).Split('\n').Single(line => line.StartsWith("X-Mail-Args: ", StringComparison.Ordinal));
+        Assert.Equal("X-Mail-Args: <\"ceo@example.test> ENVID=x\"@attacker.test>", mailArgs);
+        Assert.DoesNotContain("ENVID=x ", mailArgs, StringComparison.Ordinal);
+        Assert.Equal(["user@example.test"], received.Recipients);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData("SIZE=99999999999999999999", "552 5.3.4")]
+    [InlineData("SIZE=12x", "501 5.5.4")]
+    [InlineData("BODY=BINARYMIME", "501 5.5.4")]
+    public async Task Mail_parameters_that_are_not_what_they_claim_are_refused_not_mirrored(string parameter, string expected)
+    {
+        await using var downstream = ScriptedDownstream.Start(offersPipelining: false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+        var reply = await client.CommandAsync($"MAIL FROM:<sender@remote.test> {parameter}");
+
+        Assert.StartsWith(expected, reply, StringComparison.Ordinal);
+        Assert.DoesNotContain(downstream.Commands, command => command.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_quoted_pair_that_would_unescape_to_a_line_break_is_refused()
+    {
+        await using var downstream = ScriptedDownstream.Start(offersPipelining: false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+        var reply = await client.CommandAsync("MAIL FROM:<\"a\\r\\nRCPT TO:<x@evil.test>\"@remote.test>");
+
+        Assert.Matches("^5", reply);
+        Assert.StartsWith("250", await client.CommandAsync("NOOP"), StringComparison.Ordinal);
+        Assert.DoesNotContain(downstream.Commands, command => command.Contains("evil", StringComparison.Ordinal));
+    }
+}
