@@ -73,9 +73,10 @@ public sealed partial class ModelSource : IDisposable
             Log.ModelLoaded(_logger, _path);
             Reloaded?.Invoke(true);
         }
-        catch (Exception exception) when (SpamModel.IsUnreadable(exception))
+        catch (Exception exception)
         {
-            Log.ModelUnreadable(_logger, _path, exception.Message);
+            // Any failure, expected or not: on the reload timer's thread an exception would end the process.
+            Log.ModelUnreadable(_logger, _path, SpamModel.IsUnreadable(exception) ? exception.Message : $"{exception.GetType().Name}: {exception.Message}");
             Reloaded?.Invoke(false);
         }
     }

@@ -8,7 +8,7 @@ namespace Gateway.Core.Configuration;
 
 /// <summary>
 /// Loads one YAML file into an options type with snake_case keys, refusing unknown keys, and reports every
-/// problem as <c>file:line: what is wrong</c> — the only form in which config errors reach an operator.
+/// problem as <c>file:line: what is wrong</c> (<c>file:line:col:</c> for YAML syntax) — the only form in which config errors reach an operator.
 /// </summary>
 public static partial class YamlFile
 {
@@ -21,15 +21,7 @@ public static partial class YamlFile
             .WithTypeConverter(new SnakeCaseEnumConverter())
             .Build();
 
-        T value;
-        try
-        {
-            value = deserializer.Deserialize<T>(text) ?? new T();
-        }
-        catch (YamlException exception)
-        {
-            throw new ConfigException($"{displayName}:{exception.Start.Line}: {Describe(exception)}");
-        }
+        var value = YamlSyntax.Read(displayName, text, parser => deserializer.Deserialize<T>(parser), Describe) ?? new T();
 
         if (validate is not null)
         {
@@ -37,7 +29,7 @@ public static partial class YamlFile
             validate(value, errors);
             if (errors.Items.Count > 0)
             {
-                var root = LoadRoot(text);
+                var root = LoadRoot(displayName, text);
                 var lines = errors.Items.Select(error => $"{displayName}:{LineOf(root, error.Path)}: {error.Path}: {error.Message}");
                 throw new ConfigException(string.Join(Environment.NewLine, lines));
             }
@@ -70,10 +62,9 @@ public static partial class YamlFile
         return message.TrimEnd('.');
     }
 
-    private static YamlNode? LoadRoot(string text)
+    private static YamlNode? LoadRoot(string displayName, string text)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        var stream = YamlSyntax.Load(displayName, text);
         return stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
     }
 

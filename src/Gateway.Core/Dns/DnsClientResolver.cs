@@ -69,15 +69,17 @@ public sealed class DnsClientResolver : IDnsResolver
         {
             response = await _client.QueryAsync(name, type, QueryClass.IN, cancellationToken);
         }
-        catch (Exception exception) when (exception is DnsResponseException or DnsResponseParseException or SocketException)
-        {
-            // Timeouts, transport errors and answers we cannot parse: temporary, whatever the cause.
-            return (DnsAnswer<T>.TempError, TimeSpan.Zero);
-        }
         catch (ArgumentException)
         {
             // Not a valid DNS name (a label over 63 octets, say): it cannot exist.
             return (DnsAnswer<T>.NxDomain, TimeSpan.Zero);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Timeouts, transport errors, answers we cannot parse, an answer with another query's ID
+            // (DnsXidMismatchException is no DnsResponseException): temporary, whatever the cause. A
+            // resolver that throws would turn one odd packet into a failed check instead of temperror.
+            return (DnsAnswer<T>.TempError, TimeSpan.Zero);
         }
 
         if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)

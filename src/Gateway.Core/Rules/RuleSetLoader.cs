@@ -42,14 +42,14 @@ public static partial class RuleSetLoader
 
     private static List<Rule> LoadFile(string path, string folder, List<string> errors)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(File.ReadAllText(path)));
+            stream = YamlSyntax.Load(path, File.ReadAllText(path));
         }
-        catch (YamlException exception)
+        catch (ConfigException exception)
         {
-            errors.Add($"{path}:{exception.Start.Line}:{exception.Start.Column}: not valid YAML: {exception.InnerException?.Message ?? exception.Message}");
+            errors.Add(exception.Message);
             return [];
         }
 

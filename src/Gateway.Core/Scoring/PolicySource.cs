@@ -61,9 +61,11 @@ public sealed partial class PolicySource : IDisposable
             Log.Reloaded(_logger, _folder, _current.Rules.Rules.Count);
             Reloaded?.Invoke(true);
         }
-        catch (Exception exception) when (exception is ConfigException or IOException or UnauthorizedAccessException)
+        catch (Exception exception)
         {
-            Log.ReloadFailed(_logger, _folder, exception.Message);
+            // Everything, not only the errors we expect: this runs on a timer thread, where an exception
+            // would end the process and close the port; the running policy must stay instead.
+            Log.ReloadFailed(_logger, _folder, exception is ConfigException or IOException or UnauthorizedAccessException ? exception.Message : $"internal error: {exception.GetType().Name}: {exception.Message}");
             Reloaded?.Invoke(false);
         }
     }

@@ -47,7 +47,10 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
 
         // SPF has all it needs now (client IP, HELO, MAIL FROM): start it, so its DNS queries overlap the
         // rest of the dialogue. The DATA-phase check awaits this result; nothing is decided here.
-        state.SpfAtMailFrom = spf?.CheckAsync(state.ClientAddress, state.HeloName, state.MailFrom, cancellationToken);
+        if (spf is not null)
+        {
+            state.StartSpf(token => spf.CheckAsync(state.ClientAddress, state.HeloName, state.MailFrom, token), options.Limits.CheckTimeout, cancellationToken);
+        }
 
         // Reverse DNS once per session (rules can test connection.rdns), also overlapping the dialogue.
         if (dns is not null)

@@ -30,7 +30,10 @@ internal sealed class SessionState
     public Task<Gateway.Core.Delivery.SmtpReply?>? EarlyRefusal { get; set; }
 
     /// <summary>SPF for the current transaction, started at MAIL FROM.</summary>
-    public Task<Gateway.Core.Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; set; }
+    public Task<Gateway.Core.Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; private set; }
+
+    /// <summary>Stops the transaction's SPF evaluation when the transaction or the session ends.</summary>
+    private CancellationTokenSource? _spfCancellation;
 
     /// <summary>The policy group of the transaction's accepted recipients (set by the first one).</summary>
     public string? PolicyGroup { get; set; }
@@ -61,6 +64,18 @@ internal sealed class SessionState
         return state;
     }
 
+    /// <summary>
+    /// Starts SPF for this transaction. It runs while the dialogue goes on, so it must not outlive it: it
+    /// stops when the transaction ends (RSET, the next MAIL, end of DATA), the client leaves, or
+    /// <paramref name="limit"/> (limits.check_timeout) passes — whichever comes first.
+    /// </summary>
+    public void StartSpf(Func<CancellationToken, Task<Gateway.Core.Authentication.Spf.SpfOutcome>> evaluate, TimeSpan limit, CancellationToken session)
+    {
+        _spfCancellation = CancellationTokenSource.CreateLinkedTokenSource(session);
+        _spfCancellation.CancelAfter(limit);
+        SpfAtMailFrom = evaluate(_spfCancellation.Token);
+    }
+
     public static SessionState Of(ISessionContext context) => (SessionState)context.Properties[PropertyKey];
 
     /// <summary>Ends the transaction: its downstream side (RSET or back to the pool) and our envelope.</summary>
@@ -70,6 +85,8 @@ internal sealed class SessionState
         TransactionSymbols.Clear();
         PolicyGroup = null;
         SpfAtMailFrom = null;
+        _spfCancellation?.Cancel();
+        _spfCancellation = null;
         var downstream = Downstream;
         Downstream = null;
         if (downstream is not null)

@@ -65,8 +65,9 @@ internal sealed class TlsCertificateSource
             _loadedStamps = stamps;
             _logger.LogInformation("TLS certificate reloaded: {Subject}, valid until {NotAfter:u}", loaded.Subject, loaded.NotAfter.ToUniversalTime());
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException or InvalidDataException)
+        catch (Exception exception)
         {
+            // Whatever the cause (a half-written file, a key of another kind): the handshake goes on with the old one.
             _logger.LogWarning("TLS certificate changed but cannot be loaded ({Reason}); still using the previous one", exception.Message);
         }
     }

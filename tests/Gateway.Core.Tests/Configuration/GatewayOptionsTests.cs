@@ -39,15 +39,15 @@ public sealed class GatewayOptionsTests
     }
 
     [Theory]
-    [InlineData("domains: [example.test]\nlimits:\n  max_recipients: 10\n  bogus: 1\n", "gateway.yaml:4: unknown key 'bogus'")]
+    [InlineData("domains: [example.test]\nlimits:\n  max_recipients: 10\n  bogus: 1\n", "gateway.yaml:4:3: unknown key 'bogus'")]
     [InlineData("domains: [example.test]\ndownstream:\n  port: 70000\n", "gateway.yaml:3: downstream.port: must be between 1 and 65535")]
     [InlineData("domains: [example.test]\nlisten:\n  - 127.0.0.1:25\n  - nonsense\n", "gateway.yaml:4: listen.1: 'nonsense' is not an IP address with optional port")]
-    [InlineData("domains: [example.test]\ndns:\n  timeout: soon\n", "gateway.yaml:3: 'soon' is not a duration")]
-    [InlineData("domains: [example.test]\nlimits:\n  max_recipients: lots\n", "gateway.yaml:3: bad value")]
+    [InlineData("domains: [example.test]\ndns:\n  timeout: soon\n", "gateway.yaml:3:12: 'soon' is not a duration")]
+    [InlineData("domains: [example.test]\nlimits:\n  max_recipients: lots\n", "gateway.yaml:3:19: bad value")]
     [InlineData("hostname: mx.example.test\n", "gateway.yaml:1: domains: list at least one domain")]
     [InlineData("domains: [example.test]\ndownstream:\n  tls: sometimes\n", "gateway.yaml:3:")]
     [InlineData("domains: [example.test]\ndownstream:\n  host: 127.0.0.1\n  directory: /tmp/x\n", "gateway.yaml:2: downstream: set either host or directory")]
-    [InlineData("domains: [example.test]\nrate_limits:\n  - {name: x, key: client_address, limit: 5}\n", "gateway.yaml:3: 'client_address' is not one of: client_ip, sender_domain, recipient")]
+    [InlineData("domains: [example.test]\nrate_limits:\n  - {name: x, key: client_address, limit: 5}\n", "gateway.yaml:3:20: 'client_address' is not one of: client_ip, sender_domain, recipient")]
     [InlineData("domains: [example.test]\nrate_limits:\n  - {name: x, limit: 5}\n  - {name: x, limit: 6}\n", "gateway.yaml:4: rate_limits.1.name: 'x' is used twice")]
     [InlineData("domains: [example.test]\ngreylisting:\n  skip_networks: [10.0.0.0/33]\n", "gateway.yaml:3: greylisting.skip_networks.0: '10.0.0.0/33' is not a CIDR network")]
     public void Errors_name_the_file_and_line(string yaml, string expectedStart)

@@ -112,6 +112,8 @@ public sealed class RuleEngineTests
     [InlineData("rules:\n  - name: R\n    when: {connection.ip: {cidr: 10.0.0.0/99}}\n    score: 1\n", ":3:34: '10.0.0.0/99' is not a network")]
     [InlineData("rules:\n  - name: R\n    when: {reply_to.domain: {in_list: nope.txt}}\n    score: 1\n", ":3:39: list file")]
     [InlineData("rules: [\n", ":2:1: not valid YAML")]
+    [InlineData("rules:\n  - name: R\n    when:\n      attachment.extension: {in: [exe, scr]\n    score: 1\n", ":5:5: not valid YAML")]
+    [InlineData("rules:\n  - name: R\n    when: {subject: {in: [a, b}}\n    score: 1\n", ":3:")]
     [InlineData("", ":1:1: the file is empty")]
     public void Mistakes_are_reported_with_file_line_and_column(string rules, string expected)
     {

@@ -49,10 +49,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     /// <summary>Starts it; a port taken before the process bound it (the process exits) means another try.</summary>
     /// <param name="extraYaml">More top-level gateway.yaml keys (state:, greylisting:, rate_limits: ...).</param>
-    public static Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s", string extraYaml = "") =>
-        FreePort.RetryIfTakenAsync(() => TryStartAsync(downstream, dns, drainTimeout, extraYaml), exception => exception is PortTakenException);
+    /// <param name="rulesFolder">The policy folder; the shipped rules/ when null.</param>
+    /// <param name="classifier">The classifier: key's value.</param>
+    public static Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s", string extraYaml = "", string? rulesFolder = null, string classifier = "{enabled: false}") =>
+        FreePort.RetryIfTakenAsync(() => TryStartAsync(downstream, dns, drainTimeout, extraYaml, rulesFolder ?? RepositoryRoot.Rules, classifier), exception => exception is PortTakenException);
 
-    private static async Task<GatewayProcess> TryStartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout, string extraYaml)
+    private static async Task<GatewayProcess> TryStartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout, string extraYaml, string rulesFolder, string classifier)
     {
         var port = FreePort.Next();
         var folder = Directory.CreateTempSubdirectory("gateway-process-").FullName;
@@ -61,11 +63,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
             hostname: gateway.example.test
             domains: [example.test]
             listen: ["127.0.0.1:{port}"]
-            rules: {RepositoryRoot.Rules}
+            rules: {rulesFolder}
             downstream: {"{"}host: "{downstream.Address}", port: {downstream.Port}, tls: none{"}"}
             dns: {"{"}servers: ["{dns}"], timeout: 1s{"}"}
             metrics: {"{"}listen: ""{"}"}
-            classifier: {"{"}enabled: false{"}"}
+            classifier: {classifier}
             limits: {"{"}drain_timeout: {drainTimeout}{"}"}
             {extraYaml}
             """);
@@ -99,6 +101,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
         using var kill = Process.Start("kill", ["-s", signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         await kill.WaitForExitAsync();
     }
+
+    public bool HasExited => _process.HasExited;
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -260,23 +260,27 @@ public sealed class SpfEvaluator(IDnsResolver dns, string receivingHost)
 
             return await SpfMacro.ExpandAsync(answer.Records[0], macros, isExplanation: true);
         }
-        catch (SpfSyntaxException)
+        catch (Exception exception) when (exception is SpfSyntaxException or SpfLimitException)
         {
             return DefaultExplanation;
         }
     }
 
-    /// <summary>Section 7.3: an expanded domain over 253 characters loses labels on the left until it fits.</summary>
+    /// <summary>
+    /// Section 7.3: an expanded domain over 253 characters loses labels on the left until it fits. Cut in
+    /// one step at the first label boundary that leaves at most 253 (dropping one label at a time copied
+    /// the rest each time: quadratic in the expansion's length).
+    /// </summary>
     private static async Task<string> ExpandDomainAsync(string spec, SpfMacroContext macros)
     {
         var expanded = (await SpfMacro.ExpandAsync(spec, macros)).TrimEnd('.');
-        while (expanded.Length > 253)
+        if (expanded.Length <= 253)
         {
-            var dot = expanded.IndexOf('.');
-            expanded = dot < 0 ? string.Empty : expanded[(dot + 1)..];
+            return expanded;
         }
 
-        return expanded;
+        var dot = expanded.IndexOf('.', expanded.Length - 254);
+        return dot < 0 ? string.Empty : expanded[(dot + 1)..];
     }
 
     private static bool InNetwork(IPAddress client, IPAddress network, SpfMechanism mechanism)
@@ -349,6 +353,7 @@ public sealed class SpfEvaluator(IDnsResolver dns, string receivingHost)
         public SpfMacroContext MacrosFor(string domain, SpfEvaluator evaluator) => new(sender, localPart, senderDomain, domain, Client, helo, evaluator.ReceivingHost)
         {
             ValidatedName = () => _validatedName ??= ResolveValidatedName(domain, evaluator),
+            CancellationToken = CancellationToken,
         };
 
         /// <summary>%{p}: prefer the domain itself, then a subdomain of it, then any validated name.</summary>

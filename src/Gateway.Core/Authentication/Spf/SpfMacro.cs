@@ -9,12 +9,22 @@ internal sealed record SpfMacroContext(string Sender, string LocalPart, string S
 {
     /// <summary>%{p}, resolved lazily because it costs DNS queries and is rarely used.</summary>
     public Func<Task<string>>? ValidatedName { get; init; }
+
+    /// <summary>The evaluation's: a client that leaves stops the expansion too.</summary>
+    public CancellationToken CancellationToken { get; init; }
 }
 
 /// <summary>SPF macro-string syntax and expansion (RFC 7208 section 7).</summary>
 internal static class SpfMacro
 {
     private const string Delimiters = ".-+,/_=";
+
+    /// <summary>
+    /// What one expansion may produce. A domain keeps only its right-most 253 characters and a real
+    /// explanation is a sentence, but a record of 200 %{l} over a 1 KB local part would build 200 KB (a
+    /// 64 KB TXT record, megabytes): past this it is a processing limit (RFC 7208 4.6.4), permerror.
+    /// </summary>
+    internal const int MaxExpansion = 8 * 1024;
 
     /// <summary>Checks syntax only; the record is refused before evaluation if any macro is wrong.</summary>
     public static void Validate(string text, bool isExplanation) => Walk(text, isExplanation, context: null, output: null).GetAwaiter().GetResult();
@@ -77,8 +87,13 @@ internal static class SpfMacro
 
             var macro = text[(i + 1)..close];
             i = close;
+            context?.CancellationToken.ThrowIfCancellationRequested();
             var expanded = await ExpandOne(macro, isExplanation, context);
             output?.Append(expanded);
+            if (output?.Length > MaxExpansion)
+            {
+                throw new SpfLimitException($"macro expansion longer than {MaxExpansion} characters");
+            }
         }
     }
 
