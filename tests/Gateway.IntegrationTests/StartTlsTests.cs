@@ -76,6 +76,27 @@ public sealed class StartTlsTests
         Assert.StartsWith("gateway.yaml:3: tls.certificate: cannot load certificate and key", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_client_that_never_starts_the_handshake_is_dropped_after_the_command_timeout()
+    {
+        var (certificate, key) = WriteSelfSignedPem();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Tls.Certificate = certificate;
+            options.Tls.Key = key;
+            options.Limits.CommandTimeout = TimeSpan.FromSeconds(2);
+            options.Limits.SessionTimeout = TimeSpan.FromMinutes(30);
+        });
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+        Assert.StartsWith("220", await client.CommandAsync("STARTTLS"), StringComparison.Ordinal);
+        // Returns once the gateway closes the connection; throws if it is still open after 30 s (it used to
+        // wait for the 30-minute session timeout).
+        Assert.Equal(string.Empty, await client.ReadToEndAsync());
+    }
+
     private static (string Certificate, string Key) WriteSelfSignedPem(string subject = "CN=gateway.example.test")
     {
         using var rsa = RSA.Create(2048);

@@ -16,6 +16,13 @@ public static class DeliveryReplies
     public static SmtpReply ForData(SmtpReply downstream) =>
         downstream.IsTransient ? new SmtpReply(451, "4.4.0", $"Downstream deferred: {downstream.Code} {downstream.EnhancedCode} {downstream.Text}") : downstream;
 
+    /// <summary>
+    /// The downstream refused the session itself (its greeting, EHLO/HELO or a required STARTTLS): that is
+    /// its trouble, not the sender's, and must never become a permanent refusal of the sender's message.
+    /// </summary>
+    public static SmtpReply ForSessionRefusal(SmtpReply downstream) =>
+        new(451, "4.4.0", $"Downstream server not accepting mail now ({downstream.Code} {downstream.Text}), try again later");
+
     /// <summary>Maps an I/O failure talking to the downstream.</summary>
     public static SmtpReply ForFailure(Exception exception) => exception switch
     {

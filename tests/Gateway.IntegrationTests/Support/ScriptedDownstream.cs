@@ -21,6 +21,12 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
 
     public string MailReply { get; set; }
 
+    /// <summary>The first line a connection hears (a 554 greeting: a downstream refusing all sessions).</summary>
+    public string Greeting { get; set; } = "220 scripted.test ESMTP";
+
+    /// <summary>When set, the reply to both EHLO and HELO.</summary>
+    public string? HelloRefusal { get; set; }
+
     /// <summary>Every command line received, in order.</summary>
     public ConcurrentQueue<string> Commands { get; } = new();
 
@@ -43,7 +49,7 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
     {
         var stream = client.GetStream();
         var reader = new LineReader(stream);
-        await WriteAsync(stream, "220 scripted.test ESMTP");
+        await WriteAsync(stream, Greeting);
         while (await reader.ReadLineAsync(Stopping) is { } line)
         {
             Commands.Enqueue(line);
@@ -55,6 +61,9 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
             var verb = line.Split(' ')[0].ToUpperInvariant();
             switch (verb)
             {
+                case "EHLO" or "HELO" when HelloRefusal is not null:
+                    await WriteAsync(stream, HelloRefusal);
+                    break;
                 case "EHLO":
                     await WriteAsync(stream, _offersPipelining ? "250-scripted.test\r\n250-PIPELINING\r\n250 8BITMIME" : "250-scripted.test\r\n250 8BITMIME");
                     break;

@@ -64,7 +64,7 @@ public sealed partial class SmtpDownstream : IDownstream
                 }
 
                 Log.DownstreamFailed(_logger, _options.Host!, _options.Port, exception.Message);
-                return new DownstreamOpenResult(null, exception is DownstreamRefusedException refused ? MapRefusal(refused.Reply) : DeliveryReplies.ForFailure(exception));
+                return new DownstreamOpenResult(null, exception is DownstreamRefusedException refused ? DeliveryReplies.ForSessionRefusal(refused.Reply) : DeliveryReplies.ForFailure(exception));
             }
         }
 

@@ -17,6 +17,7 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
     private readonly NetworkStream _network;
     private readonly Action _onDispose;
     private readonly Func<X509Certificate?>? _certificate;
+    private readonly TimeSpan _handshakeTimeout;
     private SslStream? _tls;
     private int _disposed;
 
@@ -24,6 +25,7 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
     public ClientPipe(NetworkStream network, StreamGuardOptions limits, Func<X509Certificate?>? certificate, Action onDispose)
     {
         _network = network;
+        _handshakeTimeout = limits.CommandTimeout;
         _certificate = certificate;
         _onDispose = onDispose;
         Guard = new GuardedStream(network, limits, TimeProvider.System);
@@ -50,6 +52,11 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
     public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
     {
         var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+
+        // A client that says STARTTLS and then never starts the handshake waits like any idle client:
+        // limits.command_timeout, not the whole session_timeout.
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        handshake.CancelAfter(_handshakeTimeout);
         try
         {
             await tls.AuthenticateAsServerAsync(
@@ -60,7 +67,7 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
                     EnabledSslProtocols = protocols,
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 },
-                cancellationToken);
+                handshake.Token);
         }
         catch
         {

@@ -15,11 +15,13 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
 {
     private const ulong Terminator = 0x0D_0A_2E_0D_0A; // "\r\n.\r\n"
     private const ulong FiveBytes = 0xFF_FFFF_FFFF;
+    private const ulong DataCommand = 0x44_41_54_41_0D; // "DATA\r", upper-cased as read
     private static readonly byte[] TerminatorBytes = "\r\n.\r\n"u8.ToArray();
 
     private Stream _inner = inner;
     private bool _inData;
     private int _lineLength;
+    private ulong _lineStart; // the first bytes of the current command line, upper-cased
     private long _dataBytes;
     private ulong _window;
     private long _dataStarted;
@@ -47,6 +49,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
         _inner = stream;
         _inData = false;
         _lineLength = 0;
+        _lineStart = 0;
         _commandClock = time.GetTimestamp();
     }
 
@@ -199,6 +202,23 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
                 }
 
                 bytes[kept++] = current;
+                if (current != '\n')
+                {
+                    _lineStart = _lineLength <= 5 ? (_lineStart << 8) | (byte)char.ToUpperInvariant((char)current) : 0;
+                    continue;
+                }
+
+                var wasData = _lineStart == DataCommand;
+                _lineStart = 0;
+                if (wasData && i + 1 < bytes.Length)
+                {
+                    // Content pipelined behind DATA, before our 354 (RFC 2920 forbids it, some clients do it):
+                    // the session gets it only with its next read, which comes after it answered DATA. So the
+                    // guard reads it as content after a 354 and as commands after a refusal, as the session does.
+                    HoldBack([], bytes[(i + 1)..]);
+                    return (kept, null);
+                }
+
                 continue;
             }
 
@@ -221,14 +241,24 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
                 if (Truncated)
                 {
                     // The session still needs the end of DATA to answer; what follows is commands again.
-                    _pending = [.. TerminatorBytes, .. bytes[(i + 1)..]];
-                    _pendingOffset = 0;
+                    HoldBack(TerminatorBytes, bytes[(i + 1)..]);
                     return (kept, null);
                 }
             }
         }
 
         return (kept, null);
+    }
+
+    /// <summary>
+    /// Bytes the session gets from its next read instead of now, ahead of any still held: they are
+    /// inspected again then, in the mode the session's reply in between has set.
+    /// </summary>
+    private void HoldBack(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> rest)
+    {
+        var unread = _pending is null ? [] : _pending.AsSpan(_pendingOffset);
+        _pending = [.. prefix, .. rest, .. unread];
+        _pendingOffset = 0;
     }
 
     private void ThrowIfRefused()
