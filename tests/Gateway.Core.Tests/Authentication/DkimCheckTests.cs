@@ -7,12 +7,35 @@ namespace Gateway.Core.Tests.Authentication;
 
 public sealed class DkimCheckTests
 {
-    private static async Task<MessageContext> RunAsync(string raw)
+    private static async Task<MessageContext> RunAsync(string raw, FakeDnsResolver? dns = null)
     {
         var message = await MimeMessage.LoadAsync(new MemoryStream(Encoding.ASCII.GetBytes(raw)));
         var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = Encoding.ASCII.GetBytes(raw), Message = message };
-        await new DkimCheck(new DkimVerification(new FakeDnsResolver(), TimeProvider.System)).RunAsync(context, CancellationToken.None);
+        await new DkimCheck(new DkimVerification(dns ?? new FakeDnsResolver(), TimeProvider.System)).RunAsync(context, CancellationToken.None);
         return context;
+    }
+
+    [Theory]
+    [InlineData("v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA")]
+    [InlineData("v=DKIM1; k=rsa; p=MAMCAQA=")]
+    [InlineData("v=DKIM1; k=rsa; p=AAAA////")]
+    [InlineData("v=DKIM1; k=ed25519; p=AAAA")]
+    [InlineData("v=DKIM1; k=rsa; p=%%%not-base64")]
+    [InlineData("v=DKIM1; k=dsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA")]
+    public async Task A_malformed_key_is_a_permerror_of_its_own_signature_and_the_others_are_still_verified(string keyRecord)
+    {
+        var dns = new FakeDnsResolver().Txt("bad._domainkey.signer.test", keyRecord);
+        var context = await RunAsync(
+            "DKIM-Signature: v=1; a=rsa-sha256; d=signer.test; s=bad; c=relaxed/relaxed; h=from; bh=Ck5SoRNWUpSR4X0COv7R5ub2pUTtl6xz4dTFz++ji4M=; b=AAAA\r\n" +
+            "DKIM-Signature: v=1; a=rsa-sha256; d=other.test; s=none; c=relaxed/relaxed; h=from; bh=Ck5SoRNWUpSR4X0COv7R5ub2pUTtl6xz4dTFz++ji4M=; b=AAAA\r\n" +
+            "From: a@signer.test\r\n\r\nbody\r\n",
+            dns);
+
+        // The body hash matches, so verification gets as far as the key (a wrong one fails before it).
+        var results = context.Authentication.Dkim!;
+        Assert.Equal(2, results.Count);
+        Assert.Equal(Gateway.Core.Authentication.AuthResult.PermError, results.Single(result => result.Domain == "signer.test").Result);
+        Assert.Equal(Gateway.Core.Authentication.AuthResult.PermError, results.Single(result => result.Domain == "other.test").Result);
     }
 
     [Fact]

@@ -65,9 +65,10 @@ public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
         {
             return Result(exception.IsTemporary ? AuthResult.TempError : AuthResult.PermError, exception.Message);
         }
-        catch (Exception exception) when (exception is FormatException or ParseException or NotSupportedException or ArgumentException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            return Result(AuthResult.PermError, exception.Message);
+            // One broken signature or key is that signature's permerror; the others are still verified.
+            return Result(AuthResult.PermError, exception is FormatException or ParseException or NotSupportedException or ArgumentException ? exception.Message : $"{exception.GetType().Name}: {exception.Message}");
         }
     }
 }

@@ -42,8 +42,10 @@ public sealed class DnsDkimPublicKeyLocator(IDnsResolver dns) : DkimPublicKeyLoc
             Located[(domain.ToLowerInvariant(), selector)] = key;
             return key;
         }
-        catch (Exception exception) when (exception is MimeKit.ParseException or FormatException or ArgumentException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // Whatever the parsers throw on a malformed key (BouncyCastle's ASN.1 reader has IOException,
+            // InvalidCastException, ...): it is this signature's permerror, never the whole check's failure.
             throw new DkimKeyException($"key record at {name} is unusable (revoked or malformed): {exception.Message}", temporary: false);
         }
     }
