@@ -72,7 +72,7 @@ public sealed class GatewayHost : IAsyncDisposable
             new AdmissionOptions(
                 options.Limits.MaxConnections,
                 options.Limits.MaxConnectionsPerIp,
-                options.ProxyProtocol,
+                options.ProxyProtocol ? options.ProxyProtocolNetworks : null,
                 StreamGuardOptions.From(options.Limits),
                 dns is null ? null : (client, token) => DnsListRefusal.CheckAsync(dns, _policy.Current, client, DnsListRejectAt.Connect, token, dnsLists),
                 certificates is null ? null : () => certificates.Current),

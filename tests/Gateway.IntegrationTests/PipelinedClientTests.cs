@@ -14,7 +14,7 @@ public sealed class PipelinedClientTests
         // Nagle held the second of two replies written back to back until the client's delayed ACK (~40 ms):
         // SmtpServer writes each reply of a pipelined MAIL/RCPT/DATA group separately.
         var limits = new StreamGuardOptions(1000, 1 << 20, 0, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
-        await using var factory = new AdmissionListenerFactory(new AdmissionOptions(10, 10, false, limits, null), NullLogger.Instance);
+        await using var factory = new AdmissionListenerFactory(new AdmissionOptions(10, 10, null, limits, null), NullLogger.Instance);
         var started = new TaskCompletionSource<IPEndPoint>();
         factory.EndpointStarted += (_, endPoint) => started.TrySetResult(endPoint);
         using var listener = factory.CreateListener(new EndpointDefinitionBuilder().Endpoint(new IPEndPoint(IPAddress.Loopback, 0)).Build());

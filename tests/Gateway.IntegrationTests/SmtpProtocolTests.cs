@@ -302,7 +302,11 @@ public sealed class SmtpProtocolTests
     public async Task A_proxy_protocol_v1_header_sets_the_client_address_only_when_trusted(bool trusted, string expected)
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.ProxyProtocol = trusted);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.ProxyProtocol = trusted;
+            options.ProxyProtocolFrom = ["127.0.0.0/8"];
+        });
 
         // HAProxy sends its header first, before the greeting, and gets no reply of its own.
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint, Encoding.ASCII.GetBytes($"PROXY TCP4 203.0.113.9 127.0.0.1 40000 {gateway.EndPoint.Port}\r\n"));
@@ -316,7 +320,11 @@ public sealed class SmtpProtocolTests
     public async Task A_proxy_protocol_v2_header_names_an_ipv6_client()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.ProxyProtocol = true);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.ProxyProtocol = true;
+            options.ProxyProtocolFrom = ["127.0.0.0/8"];
+        });
         byte[] header =
         [
             0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, // signature
@@ -337,7 +345,11 @@ public sealed class SmtpProtocolTests
     public async Task With_proxy_protocol_on_a_connection_without_the_header_is_closed_ungreeted()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.ProxyProtocol = true);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.ProxyProtocol = true;
+            options.ProxyProtocolFrom = ["127.0.0.0/8"];
+        });
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(gateway.EndPoint);
         var stream = tcp.GetStream();

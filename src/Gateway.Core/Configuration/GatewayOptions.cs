@@ -14,6 +14,16 @@ public sealed class GatewayOptions
     /// </summary>
     public bool ProxyProtocol { get; set; }
 
+    /// <summary>
+    /// The load balancers' networks (CIDR) whose PROXY header is believed; required with proxy_protocol.
+    /// A connection from anywhere else is taken as a direct client: its TCP address is the client's, so
+    /// nobody outside these networks can claim another address with a PROXY line of their own.
+    /// </summary>
+    public List<string> ProxyProtocolFrom { get; set; } = [];
+
+    [YamlDotNet.Serialization.YamlIgnore]
+    public IReadOnlyList<IPNetwork> ProxyProtocolNetworks => [.. ProxyProtocolFrom.Select(text => IPNetwork.Parse(text))];
+
     /// <summary>Recipient domains we accept mail for; every other recipient is relay-denied.</summary>
     public List<string> Domains { get; set; } = [];
 
@@ -88,6 +98,12 @@ public sealed class GatewayOptions
         for (var i = 0; i < Listen.Count; i++)
         {
             errors.Require(ListenAddress.TryParse(Listen[i], 25, out _), $"listen.{i}", $"'{Listen[i]}' is not an IP address with optional port");
+        }
+
+        errors.Require(!ProxyProtocol || ProxyProtocolFrom.Count > 0, "proxy_protocol_from", "list the load balancers' networks (CIDR) whose PROXY header is believed");
+        for (var i = 0; i < ProxyProtocolFrom.Count; i++)
+        {
+            errors.Require(IPNetwork.TryParse(ProxyProtocolFrom[i], out _), $"proxy_protocol_from.{i}", $"'{ProxyProtocolFrom[i]}' is not a CIDR network");
         }
 
         errors.Require(Domains.Count > 0, "domains", "list at least one domain to accept mail for (everything else is relay-denied)");

@@ -13,7 +13,7 @@ namespace Gateway.Smtp.Admission;
 internal sealed record AdmissionOptions(
     int MaxConnections,
     int MaxConnectionsPerIp,
-    bool ProxyProtocol,
+    IReadOnlyList<IPNetwork>? ProxyProtocolFrom,
     StreamGuardOptions Limits,
     Func<IPAddress, CancellationToken, Task<SmtpReply?>>? ConnectRefusal,
     Func<System.Security.Cryptography.X509Certificates.X509Certificate?>? Certificate = null);
@@ -21,8 +21,9 @@ internal sealed record AdmissionOptions(
 /// <summary>
 /// Our own listener in front of SmtpServer's sessions (SmtpServer has no hook before its greeting). Each
 /// connection is admitted on its own task, so a slow one never holds up the accept loop: the PROXY header
-/// (v1 and v2, when proxy_protocol is on) names the real client; connection caps in all and per client
-/// address answer 421 4.7.0; DNS lists with reject_at: connect answer 554 5.7.1 instead of a greeting; and
+/// (v1 and v2, when proxy_protocol is on and the peer is in proxy_protocol_from) names the real client;
+/// connection caps in all (a connection still owing its PROXY header counts) and per client address
+/// answer 421 4.7.0; DNS lists with reject_at: connect answer 554 5.7.1 instead of a greeting; and
 /// once shutdown has begun, new connections hear 421 4.3.2 until the gateway exits. Admitted connections
 /// get a <see cref="ClientPipe"/> with the stream limits.
 /// </summary>
@@ -75,27 +76,36 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
         _closed.Dispose();
     }
 
-    private bool TryEnter(IPAddress client, out string? refusal)
+    /// <summary>Takes one of max_connections' slots, or says why not. Taken before the PROXY header is read.</summary>
+    private string? EnterTotal()
     {
-        var total = Interlocked.Increment(ref _active);
-        var fromClient = _perIp.AddOrUpdate(client, 1, (_, count) => count + 1);
-        if (total <= _options.MaxConnections && fromClient <= _options.MaxConnectionsPerIp)
+        if (Interlocked.Increment(ref _active) <= _options.MaxConnections)
         {
-            refusal = null;
-            return true;
+            return null;
         }
 
-        Release(client);
-        var perIp = total <= _options.MaxConnections;
-        GatewayMetrics.ConnectionsRefused.WithLabels(perIp ? "per_ip" : "total").Inc();
-        refusal = perIp ? "421 4.7.0 Too many connections from your address, try again later" : "421 4.7.0 Too many connections, try again later";
-        return false;
+        Interlocked.Decrement(ref _active);
+        GatewayMetrics.ConnectionsRefused.WithLabels("total").Inc();
+        return "421 4.7.0 Too many connections, try again later";
     }
 
-    /// <summary>Gives back one connection slot, in all and for the client's address.</summary>
-    private void Release(IPAddress client)
+    /// <summary>Takes one of the client address's max_connections_per_ip slots, or says why not.</summary>
+    private string? EnterClient(IPAddress client)
     {
-        Interlocked.Decrement(ref _active);
+        if (_perIp.AddOrUpdate(client, 1, (_, count) => count + 1) <= _options.MaxConnectionsPerIp)
+        {
+            return null;
+        }
+
+        ReleaseClient(client);
+        GatewayMetrics.ConnectionsRefused.WithLabels("per_ip").Inc();
+        return "421 4.7.0 Too many connections from your address, try again later";
+    }
+
+    private void ReleaseTotal() => Interlocked.Decrement(ref _active);
+
+    private void ReleaseClient(IPAddress client)
+    {
         if (_perIp.AddOrUpdate(client, 0, (_, count) => count - 1) <= 0)
         {
             _perIp.TryRemove(new KeyValuePair<IPAddress, int>(client, 0));
@@ -205,8 +215,15 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 return;
             }
 
+            // The slot is taken before the PROXY header is read: connections that never send it count too.
+            if (_owner.EnterTotal() is { } full)
+            {
+                await RefuseAsync(network, full);
+                return;
+            }
+
             var client = peer;
-            if (_owner._options.ProxyProtocol)
+            if (_owner._options.ProxyProtocolFrom is { } balancers && balancers.Any(balancer => balancer.Contains(peer.Address)))
             {
                 try
                 {
@@ -220,6 +237,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 catch (Exception exception) when (exception is InvalidDataException or IOException or OperationCanceledException or ObjectDisposedException)
                 {
                     // Not from our balancer (or it gave up): no greeting, as the PROXY protocol asks.
+                    _owner.ReleaseTotal();
                     GatewayMetrics.ConnectionsRefused.WithLabels("proxy").Inc();
                     _owner._logger.LogWarning("Connection from {Peer} closed: {Reason} (proxy_protocol is on)", peer, exception.Message);
                     await network.DisposeAsync();
@@ -227,15 +245,17 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 }
             }
 
-            if (!_owner.TryEnter(client.Address, out var refusal))
+            if (_owner.EnterClient(client.Address) is { } tooMany)
             {
-                await RefuseAsync(network, refusal!);
+                _owner.ReleaseTotal();
+                await RefuseAsync(network, tooMany);
                 return;
             }
 
             var pipe = new ClientPipe(network, _owner._options.Limits, _owner._options.Certificate, () =>
             {
-                _owner.Release(client.Address);
+                _owner.ReleaseTotal();
+                _owner.ReleaseClient(client.Address);
                 GatewayMetrics.SessionsActive.Dec();
             });
             GatewayMetrics.SessionsActive.Inc();
