@@ -19,7 +19,7 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
         }
 
         var result = model.Predict(
-            MessageFeatures.Extract(message.Message, message.RawMessage.Length),
+            MessageFeatures.Extract(message.Message, message.RawMessage.Length, cancellationToken),
             probability => explain == Configuration.ClassifierExplain.Always || probability >= 0.5);
         message.Classification = result;
         var (symbol, factor) = ClassifierScoring.ToSymbol(result.SpamProbability);

@@ -41,7 +41,8 @@ public sealed partial record MessageFeatures(
         into[7] = ReceivedCount;
     }
 
-    public static MessageFeatures Extract(MimeMessage message, int rawSize)
+    /// <param name="cancellationToken">Polled once per part: the check's timeout must be able to stop a long extraction.</param>
+    public static MessageFeatures Extract(MimeMessage message, int rawSize, CancellationToken cancellationToken = default)
     {
         var plain = new StringBuilder();
         var html = new StringBuilder();
@@ -50,6 +51,7 @@ public sealed partial record MessageFeatures(
         var tokens = new List<string>();
         foreach (var part in message.BodyParts)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (part is MimePart { IsAttachment: true } attachment)
             {
                 attachments++;

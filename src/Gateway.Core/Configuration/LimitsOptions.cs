@@ -16,6 +16,12 @@ public sealed class LimitsOptions
     /// <summary>Multipart nesting the parser follows; deeper parts are kept whole, unparsed.</summary>
     public int MaxMimeDepth { get; set; } = 32;
 
+    /// <summary>MIME parts in one message (multiparts and attachments counted); more gets 552 5.3.4 before it is parsed.</summary>
+    public int MaxMimeParts { get; set; } = 1000;
+
+    /// <summary>Parameters (RFC 2231 segments each count) in one Content-Type or Content-Disposition field; more gets 552 5.3.4.</summary>
+    public int MaxMimeParameters { get; set; } = 100;
+
     /// <summary>Protocol errors in a row before the session is closed (SmtpServer's retry count).</summary>
     public int MaxErrors { get; set; } = 5;
 
@@ -57,6 +63,8 @@ public sealed class LimitsOptions
         errors.Require(MaxHeaderCount > 0, "limits.max_header_count", "must be more than 0");
         errors.Require(MaxErrors > 0, "limits.max_errors", "must be more than 0");
         errors.Require(MaxMimeDepth is > 0 and <= 1024, "limits.max_mime_depth", "must be between 1 and 1024");
+        errors.Require(MaxMimeParts > 0, "limits.max_mime_parts", "must be more than 0");
+        errors.Require(MaxMimeParameters > 0, "limits.max_mime_parameters", "must be more than 0");
         errors.Require(MaxConnectionsPerIp > 0, "limits.max_connections_per_ip", "must be more than 0");
         errors.Require(MaxLineLength >= 512, "limits.max_line_length", "must be at least 512 (RFC 5321 4.5.3.1.4)");
         errors.Require(MinDataRate >= 0, "limits.min_data_rate", "must be 0 (off) or more");

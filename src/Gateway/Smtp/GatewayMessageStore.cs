@@ -87,6 +87,11 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             return new SmtpReply(552, "5.3.4", $"Message header too large (at most {options.Limits.MaxHeaderCount} fields, {options.Limits.MaxHeaderSize} bytes)");
         }
 
+        if (Core.Content.MimeComplexity.Exceeds(raw, options.Limits.MaxMimeParts, options.Limits.MaxMimeParameters, cancellationToken) is { } tooComplex)
+        {
+            return new SmtpReply(552, "5.3.4", $"Message too complex to accept: {tooComplex}");
+        }
+
         if (state.Downstream is null)
         {
             // The downstream transaction broke after RCPT; the client keeps the message and retries.
