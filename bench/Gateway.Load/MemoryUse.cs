@@ -40,11 +40,28 @@ internal static class MemoryUse
         var (_, peakBig) = gateway.Memory();
         var growth = peakBig - before;
 
+        // Hostile shapes (issue 17): growth for each over the resident size just before it, against its size S.
+        var hostile = new List<(string Name, int Size, long Growth, int Reply)>();
+        foreach (var (name, shape) in new[] { ("part bomb (tiny parts)", SmtpPayload.PartBomb(16 * 1024 * 1024)), ("RFC 2231 segments", SmtpPayload.ParameterBomb(256 * 1024)) })
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            gateway.ResetPeak();
+            var rssBefore = gateway.Memory().Rss;
+            var one = new SoakClient(gateway.EndPoint, 1, 1, perSession: 1, _ => shape);
+            await one.RunAsync();
+            hostile.Add((name, shape.Length, gateway.Memory().Peak - rssBefore, one.Replies.Values.SingleOrDefault()));
+        }
+
         static string Mb(long bytes) => (bytes / 1024.0 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
         Console.WriteLine($"memory: gateway process, classifier on, offline");
         Console.WriteLine($"idle after warm-up: RSS {Mb(idle)} MB");
         Console.WriteLine($"{sessions} concurrent sessions x {kilobytes} KB: peak RSS {Mb(peakConcurrent)} MB ({delivered}/{sessions} delivered; RSS after {Mb(afterConcurrent)} MB)");
         Console.WriteLine($"one {megabytes} MB message: RSS before {Mb(before)} MB, peak {Mb(peakBig)} MB, growth {Mb(growth)} MB = {(double)growth / big.Length:0.00} x the message (reply {single.Replies.Values.SingleOrDefault()})");
+        foreach (var (name, size, grown, reply) in hostile)
+        {
+            Console.WriteLine($"{name}, S = {Mb(size)} MB: peak growth {Mb(grown)} MB = {(double)grown / size:0.00} x S (reply {reply})");
+        }
+
         return 0;
     }
 }

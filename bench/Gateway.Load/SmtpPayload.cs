@@ -22,6 +22,32 @@ internal static class SmtpPayload
         return Encoding.Latin1.GetBytes(builder.Append(".\r\n").ToString());
     }
 
+    /// <summary>A multipart/mixed message of about the given size made of tiny text parts (a part bomb).</summary>
+    public static byte[] PartBomb(int bytes)
+    {
+        var builder = new StringBuilder(bytes + 256);
+        builder.Append("From: sender@client.bench.test\r\nTo: user@example.test\r\nSubject: parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n");
+        while (builder.Length < bytes)
+        {
+            builder.Append("--b\r\n\r\nx\r\n");
+        }
+
+        return From(Encoding.ASCII.GetBytes(builder.Append("--b--\r\n").ToString()));
+    }
+
+    /// <summary>One attachment whose file name is split into RFC 2231 segments until the message has the given size.</summary>
+    public static byte[] ParameterBomb(int bytes)
+    {
+        var builder = new StringBuilder(bytes + 256);
+        builder.Append("From: sender@client.bench.test\r\nTo: user@example.test\r\nSubject: segments\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment");
+        for (var i = 0; builder.Length < bytes; i++)
+        {
+            builder.Append(";\r\n filename*").Append(i).Append("*=us-ascii''abcdefgh");
+        }
+
+        return From(Encoding.ASCII.GetBytes(builder.Append("\r\n\r\nAAAA\r\n--b--\r\n").ToString()));
+    }
+
     /// <summary>A plain-text message of about the given size, lines of 78 characters.</summary>
     public static byte[] OfSize(int bytes, string subject)
     {

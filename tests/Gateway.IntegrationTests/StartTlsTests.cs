@@ -49,6 +49,27 @@ public sealed class StartTlsTests
         Assert.Equal("CN=renewed.example.test", await PresentedSubjectAsync(gateway.EndPoint));
     }
 
+    [Theory(Timeout = 30_000)]
+    [InlineData("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")]
+    [InlineData("")]
+    [InlineData("\0\0\0")]
+    public async Task A_broken_renewal_keeps_the_previous_certificate(string broken)
+    {
+        var (certificate, key) = WriteSelfSignedPem("CN=first.example.test");
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Tls.Certificate = certificate;
+            options.Tls.Key = key;
+        });
+        Assert.Equal("CN=first.example.test", await PresentedSubjectAsync(gateway.EndPoint));
+
+        File.WriteAllText(certificate, broken);
+        File.SetLastWriteTimeUtc(certificate, DateTime.UtcNow.AddSeconds(5));
+
+        Assert.Equal("CN=first.example.test", await PresentedSubjectAsync(gateway.EndPoint));
+    }
+
     private static async Task<string?> PresentedSubjectAsync(IPEndPoint gateway)
     {
         string? subject = null;
