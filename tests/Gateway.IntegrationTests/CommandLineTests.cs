@@ -81,7 +81,7 @@ public sealed class CommandLineTests
         var (exitCode, _, error) = await GatewayCli.RunAsync("run", "--config", config);
 
         Assert.Equal(2, exitCode);
-        Assert.Equal($"{config}:4: unknown key 'max_recipents'", error.Trim());
+        Assert.Equal($"{config}:4:3: unknown key 'max_recipents'", error.Trim());
     }
 
     [Theory]
