@@ -27,6 +27,54 @@ public sealed class EnvelopeTests
         Assert.Equal(["user@example.test"], received.Recipients);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_real_Postfix_behind_the_gateway_never_sees_a_routed_recipient_though_it_would_relay_one()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var postfix = await PostfixServer.StartAsync(sink.EndPoint);
+        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options.Downstream.Timeout = TimeSpan.FromSeconds(30));
+
+        // The control: straight to Postfix from a trusted address, the percent hack relays to evil.test.
+        await using (var direct = await RawSmtpClient.ConnectAsync(postfix.EndPoint))
+        {
+            Assert.All(await direct.EnvelopeAsync("sender@remote.test", "victim%evil.test@example.test"), reply => Assert.StartsWith("250", reply, StringComparison.Ordinal));
+            Assert.StartsWith("250", await direct.DataAsync("Subject: direct\r\n\r\nhello\r\n.\r\n"u8.ToArray()), StringComparison.Ordinal);
+        }
+
+        Assert.Contains(await sink.WaitForMessagesAsync(1), message => message.Recipients.Contains("victim@evil.test"));
+
+        // Through the gateway: every routed form is refused, the ordinary recipient goes through.
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        var replies = await client.EnvelopeAsync("sender@remote.test", "victim%evil.test@example.test", "evil.test!victim@example.test", "\"victim@evil.test\"@example.test", "user@example.test");
+        Assert.StartsWith("250", await client.DataAsync("Subject: through\r\n\r\nhello\r\n.\r\n"u8.ToArray()), StringComparison.Ordinal);
+
+        Assert.All(replies.Take(3), reply => Assert.StartsWith("550 5.7.1", reply, StringComparison.Ordinal));
+        Assert.StartsWith("250", replies[3], StringComparison.Ordinal);
+        var delivered = await sink.WaitForMessagesAsync(2);
+        var through = Assert.Single(delivered, message => message.Message.Contains("Subject: through", StringComparison.Ordinal));
+        Assert.Equal(["user@example.test"], through.Recipients);
+        Assert.Single(delivered, message => message.Recipients.Any(recipient => recipient.Contains("evil", StringComparison.Ordinal)));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_real_Postfix_behind_the_gateway_keeps_a_quoted_sender_one_address()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var postfix = await PostfixServer.StartAsync(sink.EndPoint);
+        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options.Downstream.Timeout = TimeSpan.FromSeconds(30));
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        await client.EnvelopeAsync("\"ceo@example.test> ENVID=x\"@attacker.test", "user@example.test");
+        Assert.StartsWith("250", await client.DataAsync("Subject: quoted\r\n\r\nhello\r\n.\r\n"u8.ToArray()), StringComparison.Ordinal);
+
+        // Postfix's own log names the sender it took, and its client relays that same sender on.
+        Assert.Single(await sink.WaitForMessagesAsync(1));
+        Assert.Contains("from=<\"ceo@example.test> ENVID=x\"@attacker.test>", postfix.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("from=<ceo@example.test>", postfix.Log, StringComparison.Ordinal);
+        var mailArgs = File.ReadAllText(Directory.EnumerateFiles(sink.Folder).Single()).Split('\n').Single(line => line.StartsWith("X-Mail-Args: ", StringComparison.Ordinal));
+        Assert.StartsWith("X-Mail-Args: <\"ceo@example.test> ENVID=x\"@attacker.test>", mailArgs, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task An_operator_can_allow_routing_for_a_domain_whose_server_routes_on_purpose()
     {
