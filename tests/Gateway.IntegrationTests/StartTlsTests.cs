@@ -12,11 +12,7 @@ public sealed class StartTlsTests
     {
         var (certificate, key) = WriteSelfSignedPem();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Tls.Certificate = certificate;
-            options.Tls.Key = key;
-        });
+        await using var gateway = await StartWithCertificateAsync(downstream, certificate, key);
 
         using var client = new SmtpClient { Timeout = 20_000, ServerCertificateValidationCallback = (_, _, _, _) => true };
         await client.ConnectAsync("127.0.0.1", gateway.EndPoint.Port, SecureSocketOptions.StartTls);
@@ -33,11 +29,7 @@ public sealed class StartTlsTests
     {
         var (certificate, key) = WriteSelfSignedPem("CN=first.example.test");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Tls.Certificate = certificate;
-            options.Tls.Key = key;
-        });
+        await using var gateway = await StartWithCertificateAsync(downstream, certificate, key);
         Assert.Equal("CN=first.example.test", await PresentedSubjectAsync(gateway.EndPoint));
 
         var (renewed, renewedKey) = WriteSelfSignedPem("CN=renewed.example.test");
@@ -57,11 +49,7 @@ public sealed class StartTlsTests
     {
         var (certificate, key) = WriteSelfSignedPem("CN=first.example.test");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Tls.Certificate = certificate;
-            options.Tls.Key = key;
-        });
+        await using var gateway = await StartWithCertificateAsync(downstream, certificate, key);
         Assert.Equal("CN=first.example.test", await PresentedSubjectAsync(gateway.EndPoint));
 
         File.WriteAllText(certificate, broken);
@@ -69,6 +57,14 @@ public sealed class StartTlsTests
 
         Assert.Equal("CN=first.example.test", await PresentedSubjectAsync(gateway.EndPoint));
     }
+
+    private static Task<TestGateway> StartWithCertificateAsync(FakeDownstream downstream, string certificate, string key, Action<Gateway.Core.Configuration.GatewayOptions>? configure = null) =>
+        TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Tls.Certificate = certificate;
+            options.Tls.Key = key;
+            configure?.Invoke(options);
+        });
 
     private static async Task<string?> PresentedSubjectAsync(IPEndPoint gateway)
     {
@@ -102,10 +98,8 @@ public sealed class StartTlsTests
     {
         var (certificate, key) = WriteSelfSignedPem();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        await using var gateway = await StartWithCertificateAsync(downstream, certificate, key, options =>
         {
-            options.Tls.Certificate = certificate;
-            options.Tls.Key = key;
             options.Limits.CommandTimeout = TimeSpan.FromSeconds(2);
             options.Limits.SessionTimeout = TimeSpan.FromMinutes(30);
         });
