@@ -3,7 +3,23 @@ using Gateway.Core.Scoring;
 namespace Gateway.Core.Rules;
 
 /// <summary>One compiled rule: when its condition holds, its name is reported as a symbol (weight = score) and its action forced.</summary>
-public sealed record Rule(string Name, string? Description, Func<MessageView, bool> When, double? Score, VerdictAction? Action, string? Reply, string Location);
+/// <param name="Group">The symbols.yaml group its score counts in (and is capped with); null: none.</param>
+/// <param name="References">Symbols its condition names (<c>symbol: {in: [...]}</c>), with where: such a
+/// rule is a composite and is evaluated after every rule it names.</param>
+public sealed record Rule(string Name, string? Description, Func<MessageView, bool> When, double? Score, VerdictAction? Action, string? Reply, string Location)
+{
+    public string? Group { get; init; }
+
+    /// <summary>Where the group is named (file:line:col), for the error when symbols.yaml has no such group.</summary>
+    public string? GroupLocation { get; init; }
+
+    public IReadOnlyList<SymbolReference> References { get; init; } = [];
+
+    public bool IsComposite => References.Count > 0;
+}
+
+/// <summary>A symbol named in a rule's condition, and where (file:line:col).</summary>
+public sealed record SymbolReference(string Symbol, string Location);
 
 /// <summary>All rules of a rules folder, compiled once; immutable, swapped whole on reload.</summary>
 public sealed record RuleSet(IReadOnlyList<Rule> Rules)
@@ -16,4 +32,6 @@ public sealed record RuleSet(IReadOnlyList<Rule> Rules)
     public bool Contains(string symbol) => _byName.ContainsKey(symbol);
 
     public double? WeightOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Score : null;
+
+    public string? GroupOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Group : null;
 }

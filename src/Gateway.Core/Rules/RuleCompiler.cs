@@ -17,6 +17,16 @@ internal sealed class RuleCompiler(string file, string folder, List<string> erro
 
     public void Error(YamlNode node, string message) => errors.Add($"{Position(node)}: {message}");
 
+    /// <summary>Symbols the conditions compiled since the last <see cref="TakeReferences"/> name.</summary>
+    private readonly List<SymbolReference> _references = [];
+
+    public IReadOnlyList<SymbolReference> TakeReferences()
+    {
+        var taken = _references.ToList();
+        _references.Clear();
+        return taken;
+    }
+
     public Func<MessageView, bool> Condition(YamlNode node)
     {
         if (node is not YamlMappingNode { Children.Count: 1 } mapping || mapping.Children.First().Key is not YamlScalarNode { Value: { } key })
@@ -71,6 +81,17 @@ internal sealed class RuleCompiler(string file, string folder, List<string> erro
     private Func<List<string>, bool> Operator(RuleField field, YamlNode keyNode, YamlNode operand)
     {
         var op = (keyNode as YamlScalarNode)?.Value ?? string.Empty;
+        if (field.Name == "symbol" && op is "equals" or "in")
+        {
+            foreach (var named in operand is YamlSequenceNode names ? names.Children : [operand])
+            {
+                if (named is YamlScalarNode { Value: { } symbol })
+                {
+                    _references.Add(new SymbolReference(symbol, Position(named)));
+                }
+            }
+        }
+
         switch (op, field.Kind)
         {
             case ("exists", _):

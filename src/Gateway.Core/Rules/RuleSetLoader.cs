@@ -14,7 +14,7 @@ public static partial class RuleSetLoader
 {
     public const string FilePattern = "*.rules.yaml";
 
-    private static readonly HashSet<string> RuleKeys = ["name", "description", "when", "score", "action", "reply"];
+    private static readonly HashSet<string> RuleKeys = ["name", "description", "when", "score", "action", "reply", "group"];
 
     public static RuleSet LoadFolder(string folder)
     {
@@ -37,7 +37,43 @@ public static partial class RuleSetLoader
             }
         }
 
-        return errors.Count == 0 ? new RuleSet(rules) : throw new ConfigException(string.Join(Environment.NewLine, errors));
+        var ordered = CompositesLast(rules, errors);
+        return errors.Count == 0 ? new RuleSet(ordered) : throw new ConfigException(string.Join(Environment.NewLine, errors));
+    }
+
+    /// <summary>
+    /// Plain rules in file order, then composites (rules that test other symbols) each after every rule it
+    /// names, whatever file or position it was written in: a composite sees the hits of all plain rules.
+    /// A ring of composites naming each other can never be ordered and is refused.
+    /// </summary>
+    private static List<Rule> CompositesLast(List<Rule> rules, List<string> errors)
+    {
+        var ordered = rules.Where(rule => !rule.IsComposite).ToList();
+        var composites = rules.Where(rule => rule.IsComposite).ToList();
+        var compositeNames = composites.Select(rule => rule.Name).ToHashSet(StringComparer.Ordinal);
+        var placed = new HashSet<string>(StringComparer.Ordinal);
+        while (composites.Count > 0)
+        {
+            var ready = composites.Where(rule => rule.References.All(reference => !compositeNames.Contains(reference.Symbol) || placed.Contains(reference.Symbol))).ToList();
+            if (ready.Count == 0)
+            {
+                foreach (var rule in composites)
+                {
+                    errors.Add($"{rule.Location}: composite {rule.Name} is part of a ring of composites naming each other ({string.Join(", ", composites.Select(other => other.Name))})");
+                }
+
+                break;
+            }
+
+            foreach (var rule in ready)
+            {
+                ordered.Add(rule);
+                placed.Add(rule.Name);
+                composites.Remove(rule);
+            }
+        }
+
+        return ordered;
     }
 
     private static List<Rule> LoadFile(string path, string folder, List<string> errors)
@@ -115,6 +151,7 @@ public static partial class RuleSetLoader
         }
 
         var condition = compiler.Condition(whenNode);
+        var references = compiler.TakeReferences();
         double? score = Get("score") is { } scoreNode ? compiler.Number(scoreNode) : null;
         VerdictAction? action = null;
         if (Get("action") is { } actionNode)
@@ -142,7 +179,13 @@ public static partial class RuleSetLoader
         }
 
         var description = Get("description") is { } descriptionNode ? compiler.Text(descriptionNode) : null;
-        return new Rule(name, description, condition, score, action, reply, compiler.Position(nameNode!));
+        var group = Get("group") is { } groupNode ? compiler.Text(groupNode) : null;
+        return new Rule(name, description, condition, score, action, reply, compiler.Position(nameNode!))
+        {
+            Group = group,
+            GroupLocation = Get("group") is { } at ? compiler.Position(at) : null,
+            References = references,
+        };
 
         VerdictAction? Invalid(YamlNode at, string message)
         {

@@ -65,7 +65,7 @@ public static class ScoreCalculator
     private static double CappedTotal(IEnumerable<ScoredSymbol> scored, ScoringPolicy policy)
     {
         var total = 0.0;
-        foreach (var byGroup in scored.GroupBy(symbol => policy.Symbols.Symbols.GetValueOrDefault(symbol.Name)?.Group))
+        foreach (var byGroup in scored.GroupBy(symbol => policy.GroupOfSymbol(symbol.Name)))
         {
             var sum = byGroup.Sum(symbol => symbol.Score);
             if (byGroup.Key is not null && policy.Symbols.Groups.TryGetValue(byGroup.Key, out var group) && group.MaxScore is { } cap)

@@ -60,14 +60,24 @@ public sealed class ScoringPolicy
             throw new ConfigException($"{folder}: the rules folder does not exist (set rules: in gateway.yaml, or run from the folder that holds rules/)");
         }
 
-        return new ScoringPolicy(
-            LoadFile<ActionsFile>(folder, ActionsFileName, (file, errors) => file.Validate(errors)),
-            LoadFile<SymbolsFile>(folder, SymbolsFileName, (file, errors) => file.Validate(errors)),
-            Gateway.Core.Rules.RuleSetLoader.LoadFolder(folder),
-            File.Exists(Path.Combine(folder, ListsFileName))
-                ? LoadFile<Reputation.DnsListsFile>(folder, ListsFileName, (file, errors) => file.Validate(errors))
-                : new Reputation.DnsListsFile());
+        var actions = LoadFile<ActionsFile>(folder, ActionsFileName, (file, errors) => file.Validate(errors));
+        var symbols = LoadFile<SymbolsFile>(folder, SymbolsFileName, (file, errors) => file.Validate(errors));
+        var rules = Gateway.Core.Rules.RuleSetLoader.LoadFolder(folder);
+        var lists = File.Exists(Path.Combine(folder, ListsFileName))
+            ? LoadFile<Reputation.DnsListsFile>(folder, ListsFileName, (file, errors) => file.Validate(errors))
+            : new Reputation.DnsListsFile();
+        var problems = SymbolCatalog.Problems(rules, symbols, lists).ToList();
+        if (problems.Count > 0)
+        {
+            throw new ConfigException(string.Join(Environment.NewLine, problems));
+        }
+
+        return new ScoringPolicy(actions, symbols, rules, lists);
     }
+
+    /// <summary>The group a symbol's score counts in: symbols.yaml's, else its rule's (group: in the rule), else none.</summary>
+    public string? GroupOfSymbol(string symbol) =>
+        Symbols.Symbols.TryGetValue(symbol, out var definition) && definition.Group is { } declared ? declared : Rules.GroupOf(symbol);
 
     private static T LoadFile<T>(string folder, string name, Action<T, ConfigErrors> validate)
         where T : new()

@@ -1,0 +1,45 @@
+using Gateway.Core.Rules;
+
+namespace Gateway.Core.Scoring;
+
+/// <summary>
+/// Every symbol a policy can see: what the checks report (fixed names), what symbols.yaml declares, the
+/// rules' own names and the DNS lists' meanings. A rule naming anything else tests for a symbol that can
+/// never come, almost always a typo: the policy is refused with the reference's file:line:col.
+/// </summary>
+internal static class SymbolCatalog
+{
+    /// <summary>Reported by the checks themselves (Authentication, Classification, Pipeline).</summary>
+    private static readonly HashSet<string> FromChecks = new(
+    [
+        "CHECK_ERROR", "MIME_PARSE_ERROR", "ML_SPAM", "ML_HAM",
+        "SPF_PASS", "SPF_FAIL", "SPF_SOFTFAIL", "SPF_NEUTRAL", "SPF_NONE", "SPF_TEMPERROR", "SPF_PERMERROR",
+        "DKIM_VALID", "DKIM_INVALID", "DKIM_PERMERROR", "DKIM_TEMPERROR", "DKIM_NONE", "DKIM_BODY_LENGTH_LIMIT",
+        "ARC_VALID", "ARC_INVALID", "ARC_TEMPERROR", "ARC_NONE", "ARC_TRUSTED_RESCUE",
+        "DMARC_PASS", "DMARC_NONE", "DMARC_TEMPERROR", "DMARC_BAD_FROM", "DMARC_POLICY_REJECT", "DMARC_POLICY_QUARANTINE", "DMARC_POLICY_NONE",
+    ], StringComparer.Ordinal);
+
+    /// <summary>Problems with the rules' symbol references and groups, as file:line:col lines.</summary>
+    public static IEnumerable<string> Problems(RuleSet rules, SymbolsFile symbols, Reputation.DnsListsFile lists)
+    {
+        var ruleNames = rules.Rules.Select(rule => rule.Name).ToHashSet(StringComparer.Ordinal);
+        var listSymbols = lists.Lists.SelectMany(list => list.Meanings.Select(meaning => meaning.Symbol)).ToHashSet(StringComparer.Ordinal);
+        var listPrefixes = lists.Lists.Select(list => list.Name + "_").ToList();
+        bool Known(string symbol) =>
+            FromChecks.Contains(symbol) || symbols.Symbols.ContainsKey(symbol) || ruleNames.Contains(symbol) || listSymbols.Contains(symbol)
+            || listPrefixes.Any(prefix => symbol.StartsWith(prefix, StringComparison.Ordinal));
+
+        foreach (var rule in rules.Rules)
+        {
+            foreach (var reference in rule.References.Where(reference => !Known(reference.Symbol)))
+            {
+                yield return $"{reference.Location}: rule {rule.Name} tests symbol {reference.Symbol}, which no check, rule or DNS list reports (a rate limit's symbol must be declared in symbols.yaml to be tested)";
+            }
+
+            if (rule.Group is { } group && !symbols.Groups.ContainsKey(group))
+            {
+                yield return $"{rule.GroupLocation}: rule {rule.Name} names group '{group}', which symbols.yaml does not define (groups: {string.Join(", ", symbols.Groups.Keys)})";
+            }
+        }
+    }
+}
