@@ -8,6 +8,12 @@ public sealed class ClassifierOverSmtpTests
         "<html><body><p>Dear friend, you have been selected to receive $1,000,000 FREE!!! " +
         "Click <a href=\"http://cash.example.test/claim\">here</a> to claim your prize. Unsubscribe <a href=\"http://cash.example.test/u\">here</a>.</p></body></html>\n.\n");
 
+    /// <summary>The same with a lottery story and a credential lure: phishing rules, evidence independent of the classifier.</summary>
+    private static readonly byte[] Phishy = TestMessages.Crlf(
+        "From: deals@remote.test\nTo: user@example.test\nSubject: FREE CASH!!! Act now, limited offer\nContent-Type: text/html\n\n" +
+        "<html><body><p>Dear friend, you won the lottery: 1,000,000 USD are waiting for you. Verify your account " +
+        "<a href=\"http://cash.example.test/claim\">here</a> to claim your prize.</p></body></html>\n.\n");
+
     [Fact(Timeout = 60_000)]
     public async Task Without_a_model_mail_flows_and_no_classifier_symbol_is_added()
     {
@@ -25,7 +31,7 @@ public sealed class ClassifierOverSmtpTests
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task With_the_shipped_model_spam_is_rejected_in_session_naming_the_classifier()
+    public async Task With_the_shipped_model_spam_is_tagged_naming_the_classifier_which_alone_never_rejects()
     {
         await using var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip"));
@@ -33,6 +39,22 @@ public sealed class ClassifierOverSmtpTests
         await client.EnvelopeAsync("deals@remote.test", "user@example.test");
 
         var reply = await client.DataAsync(Spammy);
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        var text = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
+        Assert.Contains("X-Spam-Flag: YES", text, StringComparison.Ordinal);
+        Assert.Contains("ML_SPAM(", text, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task With_a_phishing_rule_beside_the_classifier_spam_is_rejected_in_session()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip"));
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
+
+        var reply = await client.DataAsync(Phishy);
 
         Assert.StartsWith("550 5.7.1 Message rejected as spam", reply, StringComparison.Ordinal);
         Assert.Contains("ML_SPAM", reply, StringComparison.Ordinal);
@@ -54,8 +76,8 @@ public sealed class ClassifierOverSmtpTests
 
         var reply = await client.DataAsync(Spammy);
 
-        Assert.StartsWith("550 5.7.1", reply, StringComparison.Ordinal);
-        Assert.Contains("ML_SPAM", reply, StringComparison.Ordinal);
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        Assert.Contains("ML_SPAM(", Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60_000)]
@@ -70,7 +92,7 @@ public sealed class ClassifierOverSmtpTests
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("deals@remote.test", "user@example.test");
 
-        var reply = await client.DataAsync(Spammy);
+        var reply = await client.DataAsync(Phishy);
 
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
         var text = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);

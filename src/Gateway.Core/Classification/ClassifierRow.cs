@@ -9,7 +9,7 @@ namespace Gateway.Core.Classification;
 /// </summary>
 public static class FeatureLayout
 {
-    public const int NumericCount = 8;
+    public const int NumericCount = 6;
     public const int Length = HashedTextFeatures.SlotCount + NumericCount;
 
     public static int NumericSlot(int numeric) => HashedTextFeatures.SlotCount + numeric;

@@ -18,6 +18,11 @@ public sealed class MessageView(MessageContext context)
 
     public MessageContext Context { get; } = context;
 
+    /// <summary>The first link whose text shows another registered domain than its target ("shown -> target"), or null.</summary>
+    public string? DeceptiveLink => (_deceptiveLinkValue ??= new Lazy<string?>(() => Html.Length == 0 ? null : DeceptiveLinks.First(Html))).Value;
+
+    private Lazy<string?>? _deceptiveLinkValue;
+
     public string BodyText => _bodyText.Value;
 
     public string Html => _html.Value;

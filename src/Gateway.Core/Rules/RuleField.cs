@@ -36,6 +36,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         ["body.text"] = new("body.text", FieldKind.Text, view => [view.BodyText]),
         ["body.html"] = new("body.html", FieldKind.Text, view => view.Html.Length == 0 ? [] : [view.Html]),
         ["url.domain"] = new("url.domain", FieldKind.Text, view => view.UrlDomains),
+        ["link.deceptive"] = new("link.deceptive", FieldKind.Boolean, view => [view.DeceptiveLink is null ? "false" : "true"]),
         ["attachment.name"] = new("attachment.name", FieldKind.Text, view => view.Files.Select(file => file.Name)),
         ["attachment.extension"] = new("attachment.extension", FieldKind.Text, view => view.Files.Select(file => file.Extension)),
         ["attachment.content_type"] = new("attachment.content_type", FieldKind.Text, view => view.Files.Select(file => file.ContentType)),

@@ -98,6 +98,14 @@ internal static class TrainCommand
         }
     }
 
+    /// <summary>A folder as the model card names it: its last two path parts (corpus-modern/ham).</summary>
+    private static string FolderLabel(string folder)
+    {
+        var full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetFileName(Path.GetDirectoryName(full) ?? string.Empty);
+        return string.IsNullOrEmpty(parent) ? Path.GetFileName(full) : $"{parent}/{Path.GetFileName(full)}";
+    }
+
     /// <summary>Parses and featurizes in parallel; the source name is relative to the folder, so the split does not depend on where the data lies.</summary>
     private static async Task<List<TrainingExample>> LoadAsync(string folder, bool isSpam, CancellationToken cancellationToken)
     {
@@ -109,8 +117,10 @@ internal static class TrainCommand
             try
             {
                 var message = await MimeMessage.LoadAsync(new MemoryStream(item.Raw.ToArray(), writable: false), ct);
-                var source = (isSpam ? "spam/" : "ham/") + Path.GetRelativePath(folder, item.Name);
-                examples[i] = new TrainingExample(source, isSpam, MessageFeatures.Extract(message, item.Raw.Length));
+                var relative = Path.GetRelativePath(folder, item.Name);
+                var source = (isSpam ? "spam/" : "ham/") + relative;
+                var subfolder = relative.Contains(Path.DirectorySeparatorChar) ? "/" + relative[..relative.IndexOf(Path.DirectorySeparatorChar)] : string.Empty;
+                examples[i] = new TrainingExample(source, isSpam, MessageFeatures.Extract(message, item.Raw.Length)) { Origin = FolderLabel(folder) + subfolder };
             }
             catch (FormatException)
             {
