@@ -22,6 +22,7 @@ import hashlib, json, os, sys
 from collections import defaultdict
 work = sys.argv[1]
 rows = {"ham": [], "spam": []}   # (hash, era, source, action, score)
+hits, totals = defaultdict(int), defaultdict(int)
 for corpus, era in (("corpus", "2002"), ("corpus-modern", "2019-2026")):
     for c in ("ham", "spam"):
         base = os.path.abspath(f"../shared/{corpus}/{c}")
@@ -31,6 +32,9 @@ for corpus, era in (("corpus", "2002"), ("corpus-modern", "2019-2026")):
             source = f"{corpus}/{c}/" + rel.split(os.sep)[0]
             key = hashlib.sha256((c + "/" + rel).encode()).hexdigest().upper()
             rows[c].append((key, era, source, o["action"], o["score"]))
+            for sym in o["symbols"]:
+                hits[(sym["name"], era, c)] += 1
+            totals[(era, c)] += 1
 hold = {}
 for c in rows:
     rows[c].sort()
@@ -59,4 +63,11 @@ def table(name, ham, spam):
         print(f"| {name} | {len(h)} | {pct(flagged, len(h))} | {pct(rejected, len(h))} | {len(s)} | {pct(caught, len(s))} | {pct(srej, len(s))} | {strict} |")
 table("Hold-out (not trained on)", hold["ham"], hold["spam"])
 table("Whole corpora (training part included: optimistic)", rows["ham"], rows["spam"])
+print("\n#### Rule hits on the whole corpora (messages with the symbol)\n")
+print("| rule | 2002 ham | 2002 spam | 2019-2026 ham | 2019-2026 spam |")
+print("| --- | ---: | ---: | ---: | ---: |")
+names = sorted({name for (name, _, _) in hits if not name.startswith(("ML_", "SPF_", "DKIM_", "DMARC_", "ARC_"))})
+for name in names:
+    cells = [pct(hits[(name, era, c)], totals[(era, c)]) for era in ("2002", "2019-2026") for c in ("ham", "spam")]
+    print(f"| {name} | " + " | ".join(cells) + " |")
 PY

@@ -23,6 +23,9 @@ public sealed class ClassifierRow
     [VectorType(FeatureLayout.Length)]
     public VBuffer<float> Features { get; set; }
 
+    /// <summary>How much the example counts in training (sources with few messages count more; see SpamModelTrainer).</summary>
+    public float Weight { get; set; } = 1f;
+
     public static ClassifierRow From(MessageFeatures features, bool label, HashedTextFeatures scratch)
     {
         scratch.Load(features.Text);

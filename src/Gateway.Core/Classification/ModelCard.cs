@@ -21,7 +21,7 @@ public static class ModelCard
         text.AppendLine();
         text.AppendLine("## Hold-out figures");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"The classifier alone tags a message from p >= {ClassifierScoring.TagThreshold} (ML_SPAM weight 8 x factor 2(p-0.5) reaches the tag threshold 6).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"The classifier alone tags a message from p >= {ClassifierScoring.TagThreshold} (ML_SPAM weight 8 x factor 2(p-0.5) reaches the tag threshold 5; its group is capped at 6, below the reject threshold 12, so the classifier alone never rejects).");
         text.AppendLine();
         text.AppendLine("| trainer | AUC | threshold | precision | spam recall | F1 | ham false positives | TP | FP | TN | FN | training time |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");

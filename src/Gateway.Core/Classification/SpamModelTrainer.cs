@@ -35,7 +35,13 @@ public sealed class SpamModelTrainer
         var (train, holdOut) = Split(examples);
         progress?.Invoke($"featurizing {train.Count} training messages");
         var scratch = new HashedTextFeatures();
-        var trainData = _ml.Data.LoadFromEnumerable(train.Select(example => ClassifierRow.From(example.Features, example.IsSpam, scratch)).ToList());
+        var weights = SourceWeights(train);
+        var trainData = _ml.Data.LoadFromEnumerable(train.Select(example =>
+        {
+            var row = ClassifierRow.From(example.Features, example.IsSpam, scratch);
+            row.Weight = weights[example.Origin];
+            return row;
+        }).ToList());
 
         // One candidate: the linear SDCA model the first versions also tried trailed by far (AUC 0.989 against
         // 0.998, and the scorer evaluates trees only); a larger forest was not measured to completion.
@@ -44,6 +50,7 @@ public sealed class SpamModelTrainer
             Fit("fasttree", trainData, holdOut, _ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
             {
                 LabelColumnName = nameof(ClassifierRow.Label),
+                ExampleWeightColumnName = nameof(ClassifierRow.Weight),
                 FeatureColumnName = nameof(ClassifierRow.Features),
                 NumberOfLeaves = 20,
                 NumberOfTrees = 200,
@@ -57,6 +64,19 @@ public sealed class SpamModelTrainer
         return new TrainingReport(best.Model, trainData.Schema, best.Report, [.. candidates.Select(candidate => candidate.Report)],
             train.Count(example => !example.IsSpam), train.Count(example => example.IsSpam), holdOut);
     }
+
+    /// <summary>
+    /// Sources with few messages count more, up to <see cref="MaxSourceWeight"/> times: 115 commercial ham
+    /// among 5,400 list and 2002 messages would otherwise hardly move the trees, and commercial mail is
+    /// what the first model got wrong. A source of <see cref="BalancedSourceSize"/> or more counts once.
+    /// </summary>
+    private static Dictionary<string, float> SourceWeights(IReadOnlyList<TrainingExample> train) =>
+        train.GroupBy(example => example.Origin).ToDictionary(
+            group => group.Key,
+            group => (float)Math.Clamp((double)BalancedSourceSize / group.Count(), 1.0, MaxSourceWeight));
+
+    private const int BalancedSourceSize = 400;
+    private const double MaxSourceWeight = 4.0;
 
     public void Save(TrainingReport report, string path)
     {

@@ -41,9 +41,9 @@ public sealed class ShippedPolicyTests
     }
 
     [Fact]
-    public void The_classifier_alone_tags_from_p_0_875()
+    public void The_classifier_alone_tags_from_p_0_8125()
     {
-        Assert.Equal(VerdictAction.Tag, ScoreCalculator.Decide([new SymbolHit("ML_SPAM", 0.75, null)], Shipped).Action);
-        Assert.Equal(VerdictAction.Accept, ScoreCalculator.Decide([new SymbolHit("ML_SPAM", 0.7, null)], Shipped).Action);
+        Assert.Equal(VerdictAction.Tag, ScoreCalculator.Decide([new SymbolHit("ML_SPAM", 0.625, null)], Shipped).Action);
+        Assert.Equal(VerdictAction.Accept, ScoreCalculator.Decide([new SymbolHit("ML_SPAM", 0.6, null)], Shipped).Action);
     }
 }
