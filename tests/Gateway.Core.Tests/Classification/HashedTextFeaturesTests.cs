@@ -45,7 +45,7 @@ public sealed class HashedTextFeaturesTests
         var names = features.Describe(vector.Keys).Values;
         Assert.Contains("ab", names);
         Assert.Contains("ab ab", names);
-        Assert.Contains("chars ' ab'", names);
+        Assert.Contains("part of \"ab\"", names);
     }
 
     [Fact]

@@ -132,7 +132,7 @@ public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<
         foreach (var feature in spam.Result.TopFeatures)
         {
             // Every name is an n-gram of this message's text or one of the numeric features, never a slot number.
-            var name = feature.Feature.StartsWith("chars '", StringComparison.Ordinal) ? feature.Feature[7..^1].Trim() : feature.Feature;
+            var name = feature.Feature.StartsWith("part of \"", StringComparison.Ordinal) ? feature.Feature[9..^1] : feature.Feature;
             Assert.True(MessageFeatures.NumericNames.Contains(name) || name.Split(' ').All(word => folded.Contains(word, StringComparison.Ordinal)), $"'{feature.Feature}' is not from the message");
         }
     }
