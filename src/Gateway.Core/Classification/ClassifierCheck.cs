@@ -11,6 +11,27 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
 
     public IReadOnlyList<string> DependsOn => [];
 
+    /// <summary>Distinct words (2+ letters, subject included) a message needs before the classifier judges it.</summary>
+    public const int MinimumDistinctWords = 5;
+
+    private static int DistinctWords(string text)
+    {
+        var words = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var word in text.Split((char[])[' ', '\n', '\r', '\t', ',', '.', '!', '?', ':', ';', '"', '(', ')'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (word.Length >= 2 && word.Any(char.IsLetter) && !word.StartsWith("xlink", StringComparison.Ordinal))
+            {
+                words.Add(word);
+                if (words.Count >= MinimumDistinctWords)
+                {
+                    break;
+                }
+            }
+        }
+
+        return words.Count;
+    }
+
     public ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)
     {
         if (models.Current is not { } model)
@@ -18,8 +39,16 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
             return ValueTask.FromResult(CheckStatus.Skipped);
         }
 
+        var features = MessageFeatures.Extract(message.Message, message.RawMessage.Length, cancellationToken);
+        if (DistinctWords(features.Text) < MinimumDistinctWords)
+        {
+            // Too little text to judge (a photo with the subject "photos", "ok"): the model only guesses
+            // there, and it guessed spam. rspamd's and SpamAssassin's Bayes also wait for enough tokens.
+            return ValueTask.FromResult(CheckStatus.Skipped);
+        }
+
         var result = model.Predict(
-            MessageFeatures.Extract(message.Message, message.RawMessage.Length, cancellationToken),
+            features,
             probability => explain == Configuration.ClassifierExplain.Always || probability >= 0.5);
         message.Classification = result;
         var (symbol, factor) = ClassifierScoring.ToSymbol(result.SpamProbability);
