@@ -14,18 +14,26 @@ public sealed class ClassifierOverSmtpTests
         "<html><body><p>Dear friend, you won the lottery: 1,000,000 USD are waiting for you. Verify your account " +
         "<a href=\"http://cash.example.test/claim\">here</a> to claim your prize.</p></body></html>\n.\n");
 
+    private static readonly string ShippedModel = Path.Combine(RepositoryRoot.Path, "models", "spam.zip");
+
+    /// <summary>One message through a gateway with the given model: the reply to DATA and what the downstream received.</summary>
+    private static async Task<(string Reply, IReadOnlyList<string> Forwarded)> SendAsync(string model, byte[] message)
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = model);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
+        var reply = await client.DataAsync(message);
+        return (reply, [.. downstream.Messages.Select(received => Encoding.UTF8.GetString(received.Raw))]);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Without_a_model_mail_flows_and_no_classifier_symbol_is_added()
     {
-        await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = "/nonexistent/spam.zip");
-        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
-
-        var reply = await client.DataAsync(Spammy);
+        var (reply, forwarded) = await SendAsync("/nonexistent/spam.zip", Spammy);
 
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
-        var text = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
+        var text = Assert.Single(forwarded);
         Assert.DoesNotContain("ML_SPAM", text, StringComparison.Ordinal);
         Assert.DoesNotContain("classifier=", text, StringComparison.Ordinal);
     }
@@ -33,15 +41,10 @@ public sealed class ClassifierOverSmtpTests
     [Fact(Timeout = 60_000)]
     public async Task With_the_shipped_model_spam_is_tagged_naming_the_classifier_which_alone_never_rejects()
     {
-        await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip"));
-        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
-
-        var reply = await client.DataAsync(Spammy);
+        var (reply, forwarded) = await SendAsync(ShippedModel, Spammy);
 
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
-        var text = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
+        var text = Assert.Single(forwarded);
         Assert.Contains("X-Spam-Flag: YES", text, StringComparison.Ordinal);
         Assert.Contains("ML_SPAM(", text, StringComparison.Ordinal);
     }
@@ -49,16 +52,11 @@ public sealed class ClassifierOverSmtpTests
     [Fact(Timeout = 60_000)]
     public async Task With_a_phishing_rule_beside_the_classifier_spam_is_rejected_in_session()
     {
-        await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip"));
-        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-        await client.EnvelopeAsync("deals@remote.test", "user@example.test");
-
-        var reply = await client.DataAsync(Phishy);
+        var (reply, forwarded) = await SendAsync(ShippedModel, Phishy);
 
         Assert.StartsWith("550 5.7.1 Message rejected as spam", reply, StringComparison.Ordinal);
         Assert.Contains("ML_SPAM", reply, StringComparison.Ordinal);
-        Assert.Empty(downstream.Messages);
+        Assert.Empty(forwarded);
     }
 
     [Fact(Timeout = 60_000)]
