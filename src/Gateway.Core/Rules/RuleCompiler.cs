@@ -121,6 +121,10 @@ internal sealed class RuleCompiler(string file, string folder, List<string> erro
             case ("in_list", FieldKind.Text or FieldKind.Address):
                 var list = ListFile(operand);
                 return values => values.Any(list.Contains);
+            case ("lookalike_of", FieldKind.Text):
+                // A value that is not in the list but made to be read as one of its entries (Lookalike).
+                var originals = ListFile(operand);
+                return values => values.Any(value => Lookalike.Of(value, originals));
             case ("contains", FieldKind.Text):
                 var part = Text(operand);
                 return values => values.Any(value => value.Contains(part, StringComparison.OrdinalIgnoreCase));
