@@ -21,7 +21,7 @@ public sealed class RuleTestCase
 
     public List<string> Rcpt { get; set; } = ["user@example.test"];
 
-    /// <summary>Results the offline test stands in for: spf, dkim (pass, fail, none, ...) and the classifier's probability.</summary>
+    /// <summary>Results the offline test stands in for: spf, dkim, dmarc (pass, fail, none, ...) and the classifier's probability.</summary>
     public RuleTestFacts Facts { get; set; } = new();
 
     public RuleExpectation Expect { get; set; } = new();
@@ -32,6 +32,9 @@ public sealed class RuleTestFacts
     public string? Spf { get; set; }
 
     public string? Dkim { get; set; }
+
+    /// <summary>DMARC's result (pass, fail, none, ...), for rules that test auth.dmarc.</summary>
+    public string? Dmarc { get; set; }
 
     public double? SpamProbability { get; set; }
 }

@@ -105,6 +105,11 @@ internal static class RulesCommand
                 message.Authentication.Dkim = dkim == "none" ? [] : [new Gateway.Core.Authentication.Dkim.DkimSignatureResult(Enum.Parse<Gateway.Core.Authentication.AuthResult>(dkim, ignoreCase: true), "test", "test", "rsa-sha256")];
             }
 
+            if (facts.Dmarc is { } dmarc)
+            {
+                message.Authentication.Dmarc = new Gateway.Core.Authentication.Dmarc.DmarcOutcome(Enum.Parse<Gateway.Core.Authentication.AuthResult>(dmarc, ignoreCase: true), "test");
+            }
+
             if (facts.SpamProbability is { } probability)
             {
                 message.Classification = new Gateway.Core.Classification.ClassifierResult(probability, []);
