@@ -21,10 +21,7 @@ public static class MimeComplexity
             return null;
         }
 
-        var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(raw, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(raw.ToArray(), writable: false);
-        var counter = new Counter(stream, maxParts, maxParameters);
+        var counter = new Counter(Delivery.MessageBytes.ReadOnlyStream(raw), maxParts, maxParameters);
         try
         {
             counter.ReadMessage(cancellationToken);

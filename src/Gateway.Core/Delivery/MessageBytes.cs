@@ -8,6 +8,12 @@ namespace Gateway.Core.Delivery;
 /// </summary>
 public static class MessageBytes
 {
+    /// <summary>A read-only stream over the caller's bytes, not a copy (a big message is already held twice).</summary>
+    public static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+
     public static ReadOnlySequence<byte> Of(params ReadOnlyMemory<byte>[] blocks)
     {
         Block? first = null;

@@ -40,10 +40,7 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
         try
         {
             // Over the caller's bytes, not a copy: a big message is already held twice (SmtpServer's buffer, ours).
-            var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(raw, out var segment)
-                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-                : new MemoryStream(raw.ToArray(), writable: false);
-            return (await MimeMessage.LoadAsync(options, stream, cancellationToken), null);
+            return (await MimeMessage.LoadAsync(options, Delivery.MessageBytes.ReadOnlyStream(raw), cancellationToken), null);
         }
         catch (FormatException exception)
         {
