@@ -100,7 +100,7 @@ public sealed class HashedTextFeatures
         for (var i = 0; i < _tokens.Count; i++)
         {
             var (start, length, hash) = _tokens[i];
-            if (StopWordHashes.Contains(hash) && StopWords.Contains(new string(_folded.AsSpan(start, length))))
+            if (StopWordLookup.Contains(_folded.AsSpan(start, length)))
             {
                 continue;
             }
@@ -130,7 +130,7 @@ public sealed class HashedTextFeatures
          "the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "is", "it", "its", "this", "that", "be", "are", "was", "were", "with", "at", "by", "from", "as"],
         StringComparer.Ordinal);
 
-    private static readonly HashSet<uint> StopWordHashes = [.. StopWords.Select(word => word.Aggregate(2166136261u, (hash, c) => (hash ^ c) * 16777619u))];
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> StopWordLookup = StopWords.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private enum Ngram
     {

@@ -19,25 +19,24 @@ internal static class Lookalike
 
     private static readonly IdnMapping Idn = new();
 
-    public static bool Of(string domain, IReadOnlySet<string> ours)
+    /// <summary>
+    /// A test against our domains, their skeletons folded once (per rule load): the test itself runs for
+    /// every message's From domain.
+    /// </summary>
+    public static Func<string, bool> Of(IReadOnlySet<string> ours)
     {
-        var candidate = domain.Trim().TrimEnd('.').ToLowerInvariant();
-        if (candidate.Length == 0 || ours.Contains(candidate))
+        var skeletons = ours.Select(own => (Skeleton: Skeleton(own), Long: own.Length >= 6)).ToList();
+        return domain =>
         {
-            return false;
-        }
-
-        var skeleton = Skeleton(Unicode(candidate));
-        foreach (var own in ours)
-        {
-            var ownSkeleton = Skeleton(own);
-            if (skeleton == ownSkeleton || (own.Length >= 6 && EditDistanceAtMost(skeleton, ownSkeleton, 2)))
+            var candidate = domain.Trim().TrimEnd('.').ToLowerInvariant();
+            if (candidate.Length == 0 || ours.Contains(candidate))
             {
-                return true;
+                return false;
             }
-        }
 
-        return false;
+            var skeleton = Skeleton(Unicode(candidate));
+            return skeletons.Any(own => skeleton == own.Skeleton || (own.Long && EditDistanceAtMost(skeleton, own.Skeleton, 2)));
+        };
     }
 
     private static string Unicode(string domain)

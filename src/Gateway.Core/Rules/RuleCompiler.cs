@@ -123,8 +123,8 @@ internal sealed class RuleCompiler(string file, string folder, List<string> erro
                 return values => values.Any(list.Contains);
             case ("lookalike_of", FieldKind.Text):
                 // A value that is not in the list but made to be read as one of its entries (Lookalike).
-                var originals = ListFile(operand);
-                return values => values.Any(value => Lookalike.Of(value, originals));
+                var looksLikeOne = Lookalike.Of(ListFile(operand));
+                return values => values.Any(looksLikeOne);
             case ("contains", FieldKind.Text):
                 var part = Text(operand);
                 return values => values.Any(value => value.Contains(part, StringComparison.OrdinalIgnoreCase));
