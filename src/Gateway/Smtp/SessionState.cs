@@ -85,7 +85,10 @@ internal sealed class SessionState
         TransactionSymbols.Clear();
         PolicyGroup = null;
         SpfAtMailFrom = null;
+        // Disposed too, not only cancelled: a linked source stays registered on the session's token until
+        // disposed, and a client may run many transactions in one session.
         _spfCancellation?.Cancel();
+        _spfCancellation?.Dispose();
         _spfCancellation = null;
         var downstream = Downstream;
         Downstream = null;
