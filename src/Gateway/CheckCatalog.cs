@@ -5,6 +5,7 @@ using Gateway.Core.Authentication.Spf;
 using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Dns;
+using Gateway.Core.Learning;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Reputation;
 using Gateway.Core.Rules;
@@ -22,12 +23,18 @@ internal static class CheckCatalog
 
     /// <param name="explain">Overrides classifier.explain (gateway check explains every verdict unless told otherwise).</param>
     /// <param name="dnsLists">Hears DNS list outcomes (metrics, warnings); null for one-off CLI runs.</param>
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null)
+    /// <param name="site">Site learning's token store; null leaves site evidence out (learning disabled, or a CLI run with the memory store, which only the running gateway holds).</param>
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null)
     {
         var checks = new List<IMessageCheck>();
         if (models is not null)
         {
             checks.Add(new ClassifierCheck(models, explain ?? options.Classifier.Explain));
+        }
+
+        if (site is not null)
+        {
+            checks.Add(site);
         }
 
         if (dns is not null)

@@ -15,6 +15,7 @@ using Gateway.Smtp;
 using Gateway.Smtp.Admission;
 using Microsoft.Extensions.Logging;
 using Gateway.Metrics;
+using Gateway.Learning;
 using SmtpServer;
 using SmtpServer.Net;
 using SmtpServer.Protocol;
@@ -36,6 +37,8 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly AdmissionListenerFactory _listeners;
     private readonly IStateStore? _state;
     private readonly Timer _quarantineSweep;
+    private readonly Timer? _siteGauges;
+    private readonly string _authservId;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _drainDeadline = new();
@@ -46,6 +49,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline, IStateStore? state)
     {
         _state = state;
+        _authservId = options.EffectiveAuthservId;
         _policy = new PolicySource(rulesFolder, loggerFactory.CreateLogger<PolicySource>());
         _policy.Reloaded += ok => GatewayMetrics.Reloads.WithLabels("rules", ok ? "ok" : "failed").Inc();
         Dns = offline ? null : new InstrumentedDnsResolver(new DnsClientResolver(options.Dns));
@@ -63,7 +67,10 @@ public sealed class GatewayHost : IAsyncDisposable
         GatewayMetrics.BuildInfo.WithLabels(Program.Version).Set(1);
         _readiness = new Readiness(options, _models) { PolicyLoaded = true };
         var dnsLists = new DnsListMetrics(loggerFactory.CreateLogger<DnsListCheck>(), TimeProvider.System);
-        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
+        var site = SiteLearning.Create(options, state, loggerFactory);
+        Learner = site?.Learner;
+        _siteGauges = site is null ? null : new Timer(_ => _ = site.RefreshGaugesAsync(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
         _downstream = new InstrumentedDownstream(DownstreamFactory.Create(options, loggerFactory));
 
         var dns = Dns;
@@ -127,6 +134,9 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public const string DefaultDirectory = DownstreamFactory.DefaultDirectory;
 
+    /// <summary>Site learning (null when learning is off); the admin endpoint's /learn goes here.</summary>
+    public Core.Learning.SiteLearner? Learner { get; }
+
     public MessageScanner Scanner { get; }
 
     /// <summary>Where the quarantine action holds messages (quarantine.directory).</summary>
@@ -178,7 +188,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline, state);
         if (host._metricsEndPoint is { } metricsAt)
         {
-            host._metricsEndpoint = new MetricsEndpoint(metricsAt, host._readiness);
+            host._metricsEndpoint = new MetricsEndpoint(metricsAt, host._readiness, host.Learner is null ? null : new LearnEndpoint(host.Learner, host._authservId));
         }
 
         host._running = host._server.StartAsync(host._stopping.Token);
@@ -223,6 +233,10 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         await _quarantineSweep.DisposeAsync();
+        if (_siteGauges is not null)
+        {
+            await _siteGauges.DisposeAsync();
+        }
 
         // Until here newcomers heard 421; now the port closes.
         await _listeners.DisposeAsync();

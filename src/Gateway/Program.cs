@@ -107,8 +107,10 @@ public static class Program
                gateway rules check [DIR] | gateway rules test [DIR]
                gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]
                gateway train --ham DIR --spam DIR [--learned DIR] [--out models/spam.zip] [--min-per-class N] [--force]   (--ham, --spam, --learned may repeat)
-               gateway learn --imap imaps://HOST --user U [--password-file F] [--junk Junk] [--inbox INBOX] [--store data/learning] [--max-per-sender N] [--since-days N]
-               gateway quarantine list|show ID|release ID|delete ID|expire|digest [--since-hours N] [--config FILE] [--json]
+               gateway learn spam|ham [--source NAME] [--no-caps] [--config FILE] PATH...   (files, directories, mbox)
+               gateway learn imap [--config FILE]   (every mailbox in learning.imap) | gateway learn --imap imaps://HOST --user U [--password-file F] [--junk Junk] [--inbox INBOX] [--since-days N] [--store DIR]
+               gateway learn stats [--json] | gateway learn forget --source NAME | --domain NAME   [--config FILE]
+               gateway quarantine list|show ID|release ID [--no-learn]|delete ID [--spam]|expire|digest [--since-hours N] [--config FILE] [--json]
                gateway --version
 
         Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).

@@ -39,7 +39,7 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
             return ValueTask.FromResult(CheckStatus.Skipped);
         }
 
-        var features = MessageFeatures.Extract(message.Message, message.RawMessage.Length, cancellationToken);
+        var features = message.Features(cancellationToken);
         if (DistinctWords(features.Text) < MinimumDistinctWords)
         {
             // Too little text to judge (a photo with the subject "photos", "ok"): the model only guesses

@@ -65,8 +65,10 @@ public sealed class GatewayOptions
 
     public List<RateLimitOptions> RateLimits { get; set; } = [];
 
+    public LearningOptions Learning { get; set; } = new();
+
     /// <summary>Whether anything needs the state store at all.</summary>
-    public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0;
+    public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled;
 
     /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
@@ -127,6 +129,7 @@ public sealed class GatewayOptions
         State.Validate(errors);
         Quarantine.Validate(errors);
         Greylisting.Validate(errors);
+        Learning.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {
             RateLimits[i].Validate(errors, $"rate_limits.{i}");

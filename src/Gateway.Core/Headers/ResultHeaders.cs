@@ -69,6 +69,12 @@ public static class ResultHeaders
             status += $"\r\n\tclassifier=p={classification.SpamProbability.ToString("0.000", CultureInfo.InvariantCulture)} {Sanitize(classification.Explain())}";
         }
 
+        if (verdict.Symbols.FirstOrDefault(symbol => symbol.Name is Learning.SiteEvidenceCheck.SpamSymbol or Learning.SiteEvidenceCheck.HamSymbol) is { Detail: { } site })
+        {
+            // The site's own learned evidence beside the shipped model's, with the tokens that weighed most.
+            status += $"\r\n\tsite={Sanitize(site)}";
+        }
+
         return status;
     }
 

@@ -5,16 +5,18 @@ using MailKit.Security;
 
 namespace Gateway.Core.Learning;
 
-/// <summary>What one collection run did, per label.</summary>
-public sealed record CollectionReport(IReadOnlyDictionary<LearnResult, int> Spam, IReadOnlyDictionary<LearnResult, int> Ham);
+/// <summary>What one collection run did, per label: how many messages ended how (the learner's words: learned, duplicate, ...).</summary>
+public sealed record CollectionReport(IReadOnlyDictionary<string, int> Spam, IReadOnlyDictionary<string, int> Ham);
 
 /// <summary>
 /// Collects users' labels over IMAP (Exchange and Dovecot both serve it), with MailKit's ImapClient:
 /// everything in the Junk folder is spam; in the inbox, what the user read and kept (\Seen), or marked
 /// not junk ($NotJunk / NotJunk, as Thunderbird and Apple Mail do when a message is moved out of Junk),
 /// is ham, unless it carries a junk keyword. Folders are opened read-only: nothing changes on the server.
+/// Each message goes to <paramref name="learn"/> (the site model, and the training store if kept), which
+/// says how it ended.
 /// </summary>
-public sealed class ImapCollector(TrainingStore store)
+public sealed class ImapCollector(Func<byte[], bool, CancellationToken, Task<string>> learn)
 {
     private static readonly string[] NotJunkKeywords = ["$NotJunk", "NotJunk"];
     private static readonly string[] JunkKeywords = ["$Junk", "Junk"];
@@ -33,12 +35,12 @@ public sealed class ImapCollector(TrainingStore store)
         return new CollectionReport(spam, ham);
     }
 
-    private async Task<Dictionary<LearnResult, int>> CollectFolderAsync(ImapClient client, string name, bool isSpam, TimeSpan? since, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, int>> CollectFolderAsync(ImapClient client, string name, bool isSpam, TimeSpan? since, CancellationToken cancellationToken)
     {
         var folder = name.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? client.Inbox : await client.GetFolderAsync(name, cancellationToken);
         await folder.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
         SearchQuery query = since is { } window ? SearchQuery.DeliveredAfter(DateTime.UtcNow - window) : SearchQuery.All;
-        var results = new Dictionary<LearnResult, int>();
+        var results = new Dictionary<string, int>(StringComparer.Ordinal);
         var ids = await folder.SearchAsync(query, cancellationToken);
         var summaries = ids.Count == 0 ? [] : await folder.FetchAsync(ids, MessageSummaryItems.Flags | MessageSummaryItems.UniqueId, cancellationToken);
         foreach (var summary in summaries)
@@ -55,7 +57,7 @@ public sealed class ImapCollector(TrainingStore store)
             using var stream = await folder.GetStreamAsync(summary.UniqueId, cancellationToken);
             using var buffer = new MemoryStream();
             await stream.CopyToAsync(buffer, cancellationToken);
-            var result = store.Add(buffer.ToArray(), isSpam);
+            var result = await learn(buffer.ToArray(), isSpam, cancellationToken);
             results[result] = results.GetValueOrDefault(result) + 1;
         }
 

@@ -35,6 +35,21 @@ public sealed class MessageContext
     /// </summary>
     public void ReleaseParsedMessage() => _message = Released;
 
+    private global::Gateway.Core.Classification.MessageFeatures? _features;
+    private readonly Lock _featuresLock = new();
+
+    /// <summary>
+    /// What the classifiers read (visible text, link domains, numerics), extracted once per message: the
+    /// shipped classifier and the site evidence both need it, and extraction is most of their cost.
+    /// </summary>
+    public global::Gateway.Core.Classification.MessageFeatures Features(CancellationToken cancellationToken)
+    {
+        lock (_featuresLock)
+        {
+            return _features ??= global::Gateway.Core.Classification.MessageFeatures.Extract(Message, RawMessage.Length, cancellationToken);
+        }
+    }
+
     /// <summary>SPF results and the rest of sender authentication, for later stages.</summary>
     public AuthenticationOutcome Authentication { get; } = new();
 

@@ -53,6 +53,9 @@ public sealed class RedisStateStore : IStateStore
 
     public bool IsConnected => _redis.IsConnected;
 
+    /// <summary>The one connection, shared with the site token store (<see cref="RedisSiteTokenStore"/>).</summary>
+    public IConnectionMultiplexer Connection => _redis;
+
     public Task<bool> AddIfAbsentAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken) =>
         RunAsync(database => database.StringSetAsync(_prefix + key, value, ttl, When.NotExists));
 

@@ -10,4 +10,11 @@ public static class StateStores
         StateBackend.Redis => await RedisStateStore.ConnectAsync(options.Redis, options.KeyPrefix, options.Timeout),
         _ => new MemoryStateStore(time),
     };
+
+    /// <summary>Site learning's token store on the same backend (and, for Redis, the same connection).</summary>
+    public static Learning.ISiteTokenStore SiteTokens(IStateStore state, StateOptions options) => state switch
+    {
+        RedisStateStore redis => new RedisSiteTokenStore(redis.Connection, options.KeyPrefix),
+        _ => new MemorySiteTokenStore(),
+    };
 }

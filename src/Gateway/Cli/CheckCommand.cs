@@ -1,3 +1,5 @@
+using Gateway.Core.Learning;
+using Gateway.Core.State;
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Core.Authentication;
@@ -45,7 +47,12 @@ internal static class CheckCommand
         var dns = parsed.Has("--offline") ? null : new DnsClientResolver(config.Options.Dns);
         using var loggerFactory = Logging.Create();
         using var models = CheckCatalog.Models(config.Options, loggerFactory);
-        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models, explain), config.Options.Limits.CheckTimeout);
+        // Site evidence where the CLI can reach it: a shared Redis (the memory store lives in the running gateway only).
+        await using var redis = config.Options.Learning.Enabled && config.Options.State.Backend == StateBackend.Redis
+            ? await RedisStateStore.ConnectAsync(config.Options.State.Redis, config.Options.State.KeyPrefix, config.Options.State.Timeout)
+            : null;
+        var site = redis is null ? null : new SiteEvidenceCheck(StateStores.SiteTokens(redis, config.Options.State), config.Options.Learning);
+        var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models, explain, site: site), config.Options.Limits.CheckTimeout);
         var scanner = new MessageScanner(runner, () => policy, config.Options.Limits.MaxMimeDepth);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
 

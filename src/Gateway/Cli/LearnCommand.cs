@@ -1,48 +1,155 @@
 using System.Globalization;
+using Gateway.Core.Configuration;
+using Gateway.Core.Corpus;
 using Gateway.Core.Learning;
+using Gateway.Learning;
 
 namespace Gateway.Cli;
 
 /// <summary>
-/// <c>gateway learn --imap imaps://HOST --user U --junk Junk --inbox INBOX [--store data/learning]</c>:
-/// collects the labels users gave by moving mail into or out of Junk into the training store, for
-/// <c>gateway train --learned DIR</c>. The password comes from --password-file or GATEWAY_IMAP_PASSWORD,
-/// never from the command line (where ps would show it).
+/// Site learning from the command line, against the configured state store (see <see cref="SiteLearningClient"/>):
+/// <list type="bullet">
+/// <item><c>gateway learn spam|ham [--source NAME] [--no-caps] PATH...</c>: files, directories, mbox (like <c>rspamc learn_spam</c>);</item>
+/// <item><c>gateway learn imap</c>: every mailbox in learning.imap; <c>gateway learn --imap URL --user U ...</c>: one mailbox;</item>
+/// <item><c>gateway learn stats [--json]</c> and <c>gateway learn forget --source NAME | --domain NAME</c>.</item>
+/// </list>
+/// IMAP passwords come from a file or GATEWAY_IMAP_PASSWORD, never the command line (where ps would show them).
 /// </summary>
 internal static class LearnCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["--imap", "--user", "--password-file", "--junk", "--inbox", "--store", "--max-per-sender", "--since-days"];
+    private static readonly HashSet<string> ValueOptions = ["--config", "--source", "--domain", "--imap", "--user", "--password-file", "--junk", "--inbox", "--store", "--max-per-sender", "--since-days"];
+    private static readonly HashSet<string> FlagOptions = ["--no-caps", "--json"];
 
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
     {
-        var parsed = Arguments.Parse(args, ValueOptions, new HashSet<string>());
-        if (parsed.Value("--imap") is not { } imap || !Uri.TryCreate(imap, UriKind.Absolute, out var server) || server.Scheme is not ("imap" or "imaps"))
+        var parsed = Arguments.Parse(args, ValueOptions, FlagOptions);
+        var config = ConfigSource.Load(parsed.Value("--config"));
+        var verb = parsed.Has("--imap") ? "imap" : parsed.Positional.FirstOrDefault();
+        await using var site = await SiteLearningClient.ConnectAsync(config.Options);
+        switch (verb)
         {
-            throw new UsageException("learn needs --imap imaps://HOST[:PORT] (or imap:// for STARTTLS or a loopback test server)");
+            case "spam" or "ham":
+                return await LearnFilesAsync(site, verb == "spam", parsed, output, cancellationToken);
+            case "imap":
+                return await CollectImapAsync(site, config, parsed, output, cancellationToken);
+            case "stats":
+                return await StatsAsync(site, parsed.Has("--json"), output, cancellationToken);
+            case "forget":
+                var (name, byDomain) = parsed.Value("--domain") is { } domain ? (domain, true) : (parsed.Value("--source") ?? throw new UsageException("learn forget needs --source NAME or --domain NAME"), false);
+                await output.WriteLineAsync($"{await site.ForgetAsync(name, byDomain, cancellationToken)} messages unlearned ({(byDomain ? "sender domain" : "source")} {name})");
+                return 0;
+            default:
+                throw new UsageException("learn needs spam|ham PATH..., imap, stats or forget (try 'gateway --help')");
+        }
+    }
+
+    private static async Task<int> LearnFilesAsync(SiteLearningClient site, bool isSpam, Arguments parsed, TextWriter output, CancellationToken cancellationToken)
+    {
+        var paths = parsed.Positional.Skip(1).ToList();
+        if (paths.Count == 0)
+        {
+            throw new UsageException($"learn {(isSpam ? "spam" : "ham")} needs files, directories or mbox files");
         }
 
-        var user = parsed.Value("--user") ?? throw new UsageException("learn needs --user NAME");
-        var password = parsed.Value("--password-file") is { } file
-            ? (await File.ReadAllTextAsync(file, cancellationToken)).TrimEnd('\r', '\n')
-            : Environment.GetEnvironmentVariable("GATEWAY_IMAP_PASSWORD") ?? throw new UsageException("learn needs --password-file FILE or GATEWAY_IMAP_PASSWORD");
-        var maxPerSender = Number(parsed, "--max-per-sender") ?? 20;
-        TimeSpan? since = Number(parsed, "--since-days") is { } days ? TimeSpan.FromDays(days) : null;
-        var store = new TrainingStore(parsed.Value("--store") ?? Path.Combine("data", "learning"), maxPerSender);
-
-        CollectionReport report;
-        try
+        var source = parsed.Value("--source") ?? "cli";
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        var done = 0;
+        foreach (var item in paths.SelectMany(MessageFiles.Enumerate))
         {
-            report = await new ImapCollector(store).CollectAsync(server, user, password, parsed.Value("--junk") ?? "Junk", parsed.Value("--inbox") ?? "INBOX", since, cancellationToken);
-        }
-        catch (Exception exception) when (exception is MailKit.Security.AuthenticationException or MailKit.Net.Imap.ImapCommandException or MailKit.Net.Imap.ImapProtocolException or MailKit.FolderNotFoundException or System.Net.Sockets.SocketException or MailKit.Security.SslHandshakeException)
-        {
-            // IOException and its kin are one line with exit 1 in Program; these are MailKit's own.
-            throw new IOException($"IMAP {server.Host}: {exception.Message}", exception);
+            var outcome = LearnWords.Of(await site.LearnAsync(item.Raw.ToArray(), isSpam, source, "cli", parsed.Has("--no-caps"), cancellationToken));
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+            if (++done % 500 == 0)
+            {
+                await output.WriteLineAsync($"{done} messages...");
+            }
         }
 
-        await output.WriteLineAsync($"spam (from Junk): {Describe(report.Spam)}");
-        await output.WriteLineAsync($"ham (read or marked not junk in the inbox): {Describe(report.Ham)}");
-        await output.WriteLineAsync($"store {store.Folder}: {store.CountOf(isSpam: false)} ham, {store.CountOf(isSpam: true)} spam; train with: gateway train --ham DIR --spam DIR --learned {store.Folder}");
+        await output.WriteLineAsync($"{(isSpam ? "spam" : "ham")} from {source}: {Describe(outcomes)}");
+        return 0;
+    }
+
+    private static async Task<int> CollectImapAsync(SiteLearningClient site, ConfigSource config, Arguments parsed, TextWriter output, CancellationToken cancellationToken)
+    {
+        var mailboxes = parsed.Value("--imap") is { } imap
+            ? [new ImapMailboxOptions
+            {
+                Server = imap,
+                User = parsed.Value("--user") ?? throw new UsageException("learn --imap needs --user NAME"),
+                PasswordFile = parsed.Value("--password-file") ?? string.Empty,
+                Junk = parsed.Value("--junk") ?? "Junk",
+                Inbox = parsed.Value("--inbox") ?? "INBOX",
+                SinceDays = Number(parsed, "--since-days"),
+            }]
+            : config.Options.Learning.Imap;
+        if (mailboxes.Count == 0)
+        {
+            throw new UsageException("no mailboxes: list them under learning.imap in gateway.yaml, or give --imap imaps://HOST --user NAME");
+        }
+
+        // Optionally also keep the files, for a full retrain (gateway train --learned DIR).
+        var files = parsed.Value("--store") is { } folder ? new TrainingStore(folder, Number(parsed, "--max-per-sender") ?? 20) : null;
+        foreach (var mailbox in mailboxes)
+        {
+            if (!Uri.TryCreate(mailbox.Server, UriKind.Absolute, out var server) || server.Scheme is not ("imap" or "imaps"))
+            {
+                throw new UsageException($"'{mailbox.Server}' is not imaps://HOST[:PORT] (or imap:// for STARTTLS or a loopback test server)");
+            }
+
+            var password = mailbox.PasswordFile.Length > 0
+                ? (await File.ReadAllTextAsync(Path.GetFullPath(mailbox.PasswordFile, config.Options.BaseFolder), cancellationToken)).TrimEnd('\r', '\n')
+                : Environment.GetEnvironmentVariable("GATEWAY_IMAP_PASSWORD") ?? throw new UsageException("learn --imap needs --password-file FILE or GATEWAY_IMAP_PASSWORD");
+            var source = $"imap:{mailbox.User}@{server.Host}";
+            var collector = new ImapCollector(async (raw, isSpam, token) =>
+            {
+                files?.Add(raw, isSpam);
+                return LearnWords.Of(await site.LearnAsync(raw, isSpam, source, "imap", noCaps: false, token));
+            });
+
+            CollectionReport report;
+            try
+            {
+                report = await collector.CollectAsync(server, mailbox.User, password, mailbox.Junk, mailbox.Inbox, mailbox.SinceDays is { } days ? TimeSpan.FromDays(days) : null, cancellationToken);
+            }
+            catch (Exception exception) when (exception is MailKit.Security.AuthenticationException or MailKit.Net.Imap.ImapCommandException or MailKit.Net.Imap.ImapProtocolException or MailKit.FolderNotFoundException or System.Net.Sockets.SocketException or MailKit.Security.SslHandshakeException)
+            {
+                // IOException and its kin are one line with exit 1 in Program; these are MailKit's own.
+                throw new IOException($"IMAP {server.Host} ({mailbox.User}): {exception.Message}", exception);
+            }
+
+            await output.WriteLineAsync($"{source} spam (from {mailbox.Junk}): {Describe(report.Spam)}");
+            await output.WriteLineAsync($"{source} ham (read or marked not junk in {mailbox.Inbox}): {Describe(report.Ham)}");
+        }
+
+        if (files is not null)
+        {
+            await output.WriteLineAsync($"files kept in {files.Folder}: {files.CountOf(isSpam: false)} ham, {files.CountOf(isSpam: true)} spam (for gateway train --learned {files.Folder})");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> StatsAsync(SiteLearningClient site, bool json, TextWriter output, CancellationToken cancellationToken)
+    {
+        var stats = await site.StatsAsync(cancellationToken);
+        if (json)
+        {
+            await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(stats));
+            return 0;
+        }
+
+        await output.WriteLineAsync($"learned: {stats.SpamMessages} spam, {stats.HamMessages} ham; {stats.Tokens} tokens");
+        await output.WriteLineAsync("by source:");
+        foreach (var (name, count) in stats.Sources.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            await output.WriteLineAsync($"  {count,8}  {name}");
+        }
+
+        await output.WriteLineAsync("by sender domain (authenticated; ? = not authenticated, with its From domain), top 20:");
+        foreach (var (name, count) in stats.SenderDomains.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal).Take(20))
+        {
+            await output.WriteLineAsync($"  {count,8}  {name}");
+        }
+
         return 0;
     }
 
@@ -53,6 +160,8 @@ internal static class LearnCommand
         var text => throw new UsageException($"{option}: '{text}' is not a number"),
     };
 
-    private static string Describe(IReadOnlyDictionary<LearnResult, int> results) =>
-        string.Join(", ", Enum.GetValues<LearnResult>().Select(result => $"{results.GetValueOrDefault(result)} {result.ToString().ToLowerInvariant()}"));
+    private static readonly string[] Order = ["learned", "duplicate", "conflict", "sender_capped", "source_capped"];
+
+    private static string Describe(IReadOnlyDictionary<string, int> outcomes) =>
+        string.Join(", ", Order.Select(word => $"{outcomes.GetValueOrDefault(word)} {word}"));
 }

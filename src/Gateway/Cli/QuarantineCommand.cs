@@ -12,10 +12,10 @@ namespace Gateway.Cli;
 internal static class QuarantineCommand
 {
     private static readonly HashSet<string> ValueOptions = ["--config", "--since-hours"];
-    private static readonly HashSet<string> FlagOptions = ["--json"];
+    private static readonly HashSet<string> FlagOptions = ["--json", "--spam", "--no-learn"];
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private static readonly JsonSerializerOptions IndentedJson = new(Json) { WriteIndented = true };
-    private const string Usage = "usage: gateway quarantine list|show ID|release ID|delete ID|expire|digest [--since-hours N] [--config FILE] [--json]";
+    private const string Usage = "usage: gateway quarantine list|show ID|release ID [--no-learn]|delete ID [--spam]|expire|digest [--since-hours N] [--config FILE] [--json]";
 
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -38,14 +38,27 @@ internal static class QuarantineCommand
                 await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(store.ReadMessage(shown) ?? []));
                 return 0;
             case ("release", { } released):
-                return await ReleaseAsync(store, released, config, output, cancellationToken);
+                var releasedBytes = store.ReadMessage(released);
+                var exitCode = await ReleaseAsync(store, released, config, output, cancellationToken);
+                if (exitCode == 0 && releasedBytes is not null && !parsed.Has("--no-learn"))
+                {
+                    await LearnAsync(config, releasedBytes, isSpam: false, released, output, cancellationToken);
+                }
+
+                return exitCode;
             case ("delete", { } deleted):
+                var deletedBytes = store.ReadMessage(deleted);
                 if (!store.Delete(deleted))
                 {
                     throw new UsageException($"no quarantined message '{deleted}'");
                 }
 
                 await output.WriteLineAsync($"{deleted}: deleted");
+                if (parsed.Has("--spam") && deletedBytes is not null)
+                {
+                    await LearnAsync(config, deletedBytes, isSpam: true, deleted, output, cancellationToken);
+                }
+
                 return 0;
             case ("digest", null):
                 return await DigestAsync(store, config, parsed, output, cancellationToken);
@@ -55,6 +68,30 @@ internal static class QuarantineCommand
                 return 0;
             default:
                 throw new UsageException(Usage);
+        }
+    }
+
+    /// <summary>
+    /// A release is the operator saying "this was ham", a delete --spam "this was spam": both teach the site
+    /// model (source "quarantine"). The release or delete already happened, so a learning failure is a
+    /// warning line, not a failed command.
+    /// </summary>
+    private static async Task LearnAsync(ConfigSource config, byte[] raw, bool isSpam, string id, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (!config.Options.Learning.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var site = await SiteLearningClient.ConnectAsync(config.Options);
+            var outcome = await site.LearnAsync(raw, isSpam, "quarantine", "quarantine", noCaps: false, cancellationToken);
+            await output.WriteLineAsync($"{id}: learned as {(isSpam ? "spam" : "ham")}: {Learning.LearnWords.Of(outcome)}");
+        }
+        catch (Exception exception) when (exception is IOException or UsageException)
+        {
+            await output.WriteLineAsync($"{id}: not learned: {exception.Message}");
         }
     }
 

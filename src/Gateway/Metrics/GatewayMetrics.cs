@@ -34,6 +34,22 @@ internal static class GatewayMetrics
     public static readonly Counter StateErrors = Prometheus.Metrics.CreateCounter(
         "gateway_state_errors_total", "Greylisting or rate-limit decisions the state store (Redis) could not answer; state.on_error decided instead.");
 
+    public static readonly Counter Learned = Prometheus.Metrics.CreateCounter(
+        "gateway_learned_messages_total", "Messages offered to site learning, by class (spam, ham), way (cli, imap, quarantine, autolearn) and outcome (learned, duplicate, conflict, sender_capped, source_capped).", "class", "via", "outcome");
+
+    public static readonly Gauge SiteTokens = Prometheus.Metrics.CreateGauge(
+        "gateway_site_tokens", "Tokens in the site model (state store; refreshed every minute).");
+
+    public static readonly Gauge SiteMessages = Prometheus.Metrics.CreateGauge(
+        "gateway_site_learned_messages", "Messages the site model holds, by class (refreshed every minute).", "class");
+
+    public static readonly Histogram SiteProbability = Prometheus.Metrics.CreateHistogram(
+        "gateway_site_probability", "The site model's spam probability per judged message (SITE_SPAM above 0.5, SITE_HAM below).",
+        new HistogramConfiguration { Buckets = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99] });
+
+    public static readonly Counter SiteUnavailable = Prometheus.Metrics.CreateCounter(
+        "gateway_site_unavailable_total", "Messages scanned without site evidence because the state store could not be asked.");
+
     public static readonly Gauge QuarantineMessages = Prometheus.Metrics.CreateGauge(
         "gateway_quarantine_messages", "Messages held in the quarantine (updated as messages are held and at the hourly sweep).");
 

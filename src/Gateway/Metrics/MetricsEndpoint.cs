@@ -11,11 +11,14 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Readiness _readiness;
+    private readonly Learning.LearnEndpoint? _learn;
     private readonly Task _serving;
 
-    public MetricsEndpoint(IPEndPoint endPoint, Readiness readiness)
+    /// <param name="learn">Serves /learn/* (site learning for `gateway learn` with the memory store); null when learning is off.</param>
+    public MetricsEndpoint(IPEndPoint endPoint, Readiness readiness, Learning.LearnEndpoint? learn = null)
     {
         _readiness = readiness;
+        _learn = learn;
         var host = endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any) ? "+" : endPoint.Address.ToString();
         _listener.Prefixes.Add($"http://{(endPoint.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && host != "+" ? $"[{host}]" : host)}:{endPoint.Port}/");
         _listener.Start();
@@ -73,6 +76,10 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
                     var problems = _readiness.Problems();
                     await WriteAsync(response, problems.Count == 0 ? 200 : 503, problems.Count == 0 ? "ready\n" : string.Join('\n', problems) + "\n");
                     break;
+                case { } path when path.StartsWith("/learn/", StringComparison.Ordinal) && _learn is not null:
+                    var (status, body) = await _learn.AnswerAsync(context.Request, path["/learn/".Length..]);
+                    await WriteAsync(response, status, body);
+                    break;
                 default:
                     await WriteAsync(response, 404, "not found: try /metrics, /health or /ready\n");
                     break;
@@ -88,7 +95,7 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
         }
     }
 
-    private static async Task WriteAsync(HttpListenerResponse response, int status, string body)
+    internal static async Task WriteAsync(HttpListenerResponse response, int status, string body)
     {
         response.StatusCode = status;
         response.ContentType = "text/plain; charset=utf-8";

@@ -1,0 +1,84 @@
+namespace Gateway.Core.Configuration;
+
+/// <summary>
+/// Site learning (gateway.yaml <c>learning:</c>): the site's own token statistics, learned from its users'
+/// labels and kept in the state store (memory for one gateway, Redis for all), scored as SITE_SPAM /
+/// SITE_HAM beside the shipped classifier. Contributes nothing until enough of both classes is learned.
+/// </summary>
+public sealed class LearningOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Learned spam messages needed before site evidence counts (SpamAssassin's bayes_min_spam_num is 200).</summary>
+    public int MinSpam { get; set; } = 50;
+
+    /// <summary>Learned ham messages needed before site evidence counts.</summary>
+    public int MinHam { get; set; } = 50;
+
+    /// <summary>Tokens kept at most; beyond it the least recently learned go.</summary>
+    public long MaxTokens { get; set; } = 2_000_000;
+
+    /// <summary>A token (and what a message taught) not learned again within this long is forgotten.</summary>
+    public TimeSpan TokenTtl { get; set; } = TimeSpan.FromDays(180);
+
+    /// <summary>Messages one authenticated sender domain may teach per class and day (0 = no cap): one sender cannot flood the model.</summary>
+    public int MaxPerSenderDomainPerDay { get; set; } = 20;
+
+    /// <summary>Messages one source (a mailbox, the CLI, the quarantine, autolearn) may teach per day (0 = no cap).</summary>
+    public int MaxPerSourcePerDay { get; set; } = 500;
+
+    public AutolearnOptions Autolearn { get; set; } = new();
+
+    /// <summary>Mailboxes <c>gateway learn --imap</c> collects users' labels from (Junk = spam, read inbox mail = ham).</summary>
+    public List<ImapMailboxOptions> Imap { get; set; } = [];
+
+    internal void Validate(ConfigErrors errors)
+    {
+        errors.Require(MinSpam >= 1, "learning.min_spam", "must be 1 or more");
+        errors.Require(MinHam >= 1, "learning.min_ham", "must be 1 or more");
+        errors.Require(MaxTokens >= 1000, "learning.max_tokens", "must be 1000 or more");
+        errors.Require(TokenTtl >= TimeSpan.FromDays(1), "learning.token_ttl", "must be at least 1d");
+        errors.Require(MaxPerSenderDomainPerDay >= 0, "learning.max_per_sender_domain_per_day", "must be 0 (no cap) or more");
+        errors.Require(MaxPerSourcePerDay >= 0, "learning.max_per_source_per_day", "must be 0 (no cap) or more");
+        errors.Require(Autolearn.MaxPerHour >= 1, "learning.autolearn.max_per_hour", "must be 1 or more");
+        for (var i = 0; i < Imap.Count; i++)
+        {
+            var mailbox = Imap[i];
+            errors.Require(Uri.TryCreate(mailbox.Server, UriKind.Absolute, out var server) && server.Scheme is "imap" or "imaps", $"learning.imap.{i}.server", "needs imaps://HOST[:PORT] (or imap:// for STARTTLS)");
+            errors.Require(mailbox.User.Length > 0, $"learning.imap.{i}.user", "is required");
+            errors.Require(mailbox.PasswordFile.Length > 0, $"learning.imap.{i}.password_file", "is required (the password never sits in gateway.yaml)");
+        }
+    }
+}
+
+/// <summary>
+/// Learning from the gateway's own verdicts where independent evidence is strong: ham when DMARC passed
+/// and a DNS allow list vouches for the client, spam when rules or DNS lists (not the classifiers)
+/// rejected it. Off by default: a site's users are better teachers than its own verdicts.
+/// </summary>
+public sealed class AutolearnOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Messages learned this way per hour at most, per class.</summary>
+    public int MaxPerHour { get; set; } = 100;
+}
+
+/// <summary>One mailbox whose users' labels <c>gateway learn --imap</c> collects.</summary>
+public sealed class ImapMailboxOptions
+{
+    /// <summary>imaps://HOST[:PORT], or imap:// for STARTTLS.</summary>
+    public string Server { get; set; } = string.Empty;
+
+    public string User { get; set; } = string.Empty;
+
+    /// <summary>A file holding only the password (relative to the config file).</summary>
+    public string PasswordFile { get; set; } = string.Empty;
+
+    public string Junk { get; set; } = "Junk";
+
+    public string Inbox { get; set; } = "INBOX";
+
+    /// <summary>Only mail delivered within this many days is read (null: all).</summary>
+    public int? SinceDays { get; set; } = 30;
+}

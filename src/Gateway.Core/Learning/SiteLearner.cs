@@ -1,0 +1,48 @@
+using Gateway.Core.Classification;
+using Gateway.Core.Configuration;
+using MimeKit;
+
+namespace Gateway.Core.Learning;
+
+/// <summary>
+/// Teaches the site model one message: tokens, key and sender identity worked out here, guards and counts
+/// in the store (<see cref="ISiteTokenStore.LearnAsync"/>). Every way of learning — the CLI, the IMAP
+/// collector, the quarantine, autolearn, the admin endpoint — comes through here.
+/// </summary>
+public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, TimeProvider time)
+{
+    public ISiteTokenStore Store => store;
+
+    public LearnLimits Limits { get; } = new(options.MaxPerSenderDomainPerDay, options.MaxPerSourcePerDay, options.MaxTokens, options.TokenTtl);
+
+    /// <param name="senderDomain">From <see cref="SenderIdentity"/>: the live scan's, or the one our stamped Authentication-Results prove.</param>
+    /// <param name="unlimited">No per-day caps: an operator's own bulk import (<c>gateway learn --no-caps</c>).</param>
+    public Task<LearnOutcome> LearnAsync(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, CancellationToken cancellationToken, bool unlimited = false)
+    {
+        var learned = Describe(message, raw, isSpam, source, senderDomain, cancellationToken);
+        return store.LearnAsync(learned, unlimited ? Limits with { PerSenderDomainPerDay = 0, PerSourcePerDay = 0 } : Limits, time.GetUtcNow(), cancellationToken);
+    }
+
+    /// <summary>
+    /// A stored message (a file, a mailbox, the quarantine): parsed here, its sender identity taken from
+    /// the Authentication-Results our gateway stamped (<see cref="SenderIdentity.Of(MimeMessage, string)"/>).
+    /// </summary>
+    public async Task<LearnOutcome> LearnRawAsync(byte[] raw, bool isSpam, string source, string authservId, CancellationToken cancellationToken, bool unlimited = false)
+    {
+        var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
+        return await LearnAsync(message, raw, isSpam, source, SenderIdentity.Of(message, authservId), cancellationToken, unlimited);
+    }
+
+    public static LearnedMessage Describe(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, CancellationToken cancellationToken)
+    {
+        var tokens = SiteTokens.Of(message, MessageFeatures.Extract(message, raw.Length, cancellationToken));
+        return new LearnedMessage(SiteTokens.MessageKey(raw.Span), isSpam, Clean(source), Clean(senderDomain), SiteTokens.Hashes(tokens));
+    }
+
+    /// <summary>Names go into store keys and stats: no white space or control characters, bounded length.</summary>
+    private static string Clean(string name)
+    {
+        var cleaned = new string([.. name.Where(c => !char.IsWhiteSpace(c) && !char.IsControl(c)).Take(200)]);
+        return cleaned.Length == 0 ? "-" : cleaned;
+    }
+}

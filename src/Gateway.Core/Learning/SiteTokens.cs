@@ -1,0 +1,107 @@
+using System.IO.Hashing;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Core.Classification;
+using MimeKit;
+
+namespace Gateway.Core.Learning;
+
+/// <summary>
+/// What site learning counts in a message: the words a reader sees and pairs of adjacent words (rspamd's
+/// tokenizer also pairs words; pairs tell "free shipping" from "free software"), subject words marked as
+/// such, link domains (the classifier's xlink words) and the From domain. Each token is counted once per
+/// message and hashed to 64 bits (XxHash64), so the store never holds mail text. The text comes from
+/// <see cref="MessageFeatures"/>, the same view the shipped classifier has.
+/// </summary>
+public static class SiteTokens
+{
+    /// <summary>At most this many distinct tokens per message, first come first: the start says what a message is, and a learned message stays small in the store.</summary>
+    public const int MaxPerMessage = 400;
+
+    private const int MinWordLength = 2;
+    private const int MaxWordLength = 32;
+
+    public static IReadOnlyList<string> Of(MimeMessage message, MessageFeatures features)
+    {
+        var tokens = new List<string>(MaxPerMessage);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Add(string token)
+        {
+            if (tokens.Count < MaxPerMessage && seen.Add(token))
+            {
+                tokens.Add(token);
+            }
+        }
+
+        if (message.From.Mailboxes.FirstOrDefault()?.Domain is { Length: > 0 } fromDomain)
+        {
+            Add("from:" + SenderIdentity.Organisation(fromDomain));
+        }
+
+        foreach (var word in Words(message.Subject ?? string.Empty))
+        {
+            Add("s:" + word);
+        }
+
+        string? previous = null;
+        foreach (var word in Words(features.Text))
+        {
+            Add(word);
+            if (previous is not null)
+            {
+                Add(previous + " " + word);
+            }
+
+            previous = word;
+        }
+
+        return tokens;
+    }
+
+    public static ulong Hash(string token) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(token));
+
+    public static IReadOnlyList<ulong> Hashes(IReadOnlyList<string> tokens) => [.. tokens.Select(Hash)];
+
+    /// <summary>
+    /// The key of a learned message: SHA-256 of its body (what follows the first empty line), so headers
+    /// our own gateway or a forwarder added do not make the same message two.
+    /// </summary>
+    public static string MessageKey(ReadOnlySpan<byte> raw)
+    {
+        var body = raw;
+        for (var i = 0; i + 1 < raw.Length; i++)
+        {
+            if (raw[i] == '\n' && (raw[i + 1] == '\n' || (raw[i + 1] == '\r' && i + 2 < raw.Length && raw[i + 2] == '\n')))
+            {
+                body = raw[(i + (raw[i + 1] == '\n' ? 2 : 3))..];
+                break;
+            }
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16));
+    }
+
+    /// <summary>Lower-case words of letters and digits, 2-32 long, not numbers alone (dates and amounts differ in every message).</summary>
+    private static IEnumerable<string> Words(string text)
+    {
+        var start = -1;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            var inWord = i < text.Length && char.IsLetterOrDigit(text[i]);
+            if (inWord && start < 0)
+            {
+                start = i;
+            }
+            else if (!inWord && start >= 0)
+            {
+                var length = i - start;
+                if (length is >= MinWordLength and <= MaxWordLength && text.AsSpan(start, length).ContainsAnyExceptInRange('0', '9'))
+                {
+                    yield return text.Substring(start, length).ToLowerInvariant();
+                }
+
+                start = -1;
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Gateway.Core.Configuration;
+using Gateway.Core.Learning;
+using Gateway.Core.State;
+using Gateway.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Learning;
+
+/// <summary>Site learning as the running gateway holds it: the store, the learner and the pipeline check, wired to metrics.</summary>
+internal sealed class SiteLearning
+{
+    private SiteLearning(SiteLearner learner, SiteEvidenceCheck check)
+    {
+        Learner = learner;
+        Check = check;
+    }
+
+    public SiteLearner Learner { get; }
+
+    public SiteEvidenceCheck Check { get; }
+
+    /// <summary>Null when learning is off (or no state store was made).</summary>
+    public static SiteLearning? Create(GatewayOptions options, IStateStore? state, ILoggerFactory loggerFactory)
+    {
+        if (!options.Learning.Enabled || state is null)
+        {
+            return null;
+        }
+
+        var store = StateStores.SiteTokens(state, options.State);
+        var check = new SiteEvidenceCheck(store, options.Learning);
+        var logger = loggerFactory.CreateLogger<SiteEvidenceCheck>();
+        var throttle = new WarningThrottle(TimeSpan.FromMinutes(1), TimeProvider.System);
+        check.Judged += probability => GatewayMetrics.SiteProbability.Observe(probability);
+        check.Unavailable += reason =>
+        {
+            GatewayMetrics.SiteUnavailable.Inc();
+            if (throttle.ShouldWarn("site"))
+            {
+                logger.LogWarning("Site evidence left out: the state store did not answer ({Reason}); mail flows on the shipped model and rules", reason);
+            }
+        };
+        return new SiteLearning(new SiteLearner(store, options.Learning, TimeProvider.System), check);
+    }
+
+    public async Task RefreshGaugesAsync()
+    {
+        try
+        {
+            var stats = await Learner.Store.StatsAsync(CancellationToken.None);
+            GatewayMetrics.SiteTokens.Set(stats.Tokens);
+            GatewayMetrics.SiteMessages.WithLabels("spam").Set(stats.SpamMessages);
+            GatewayMetrics.SiteMessages.WithLabels("ham").Set(stats.HamMessages);
+        }
+        catch (StateUnavailableException)
+        {
+            // Counted where it matters (scans); the gauges keep their last value.
+        }
+    }
+}
