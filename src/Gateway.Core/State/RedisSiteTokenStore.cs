@@ -60,7 +60,7 @@ public sealed class RedisSiteTokenStore(IConnectionMultiplexer redis, string key
 
     // ARGV: prefix, message key, class (s|h), source, sender domain, day, per-domain cap, per-source cap,
     // token TTL (s), max tokens, now (unix s), then the token hashes.
-    private const string LearnScript = UnlearnFunction + """
+    private const string LearnScript = UnlearnFunction + "\n" + """
         local p, key, c, src, dom, day = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local domainCap, sourceCap, ttl, maxTokens, now = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
         local mkey = p .. 'm:' .. key
@@ -104,7 +104,7 @@ public sealed class RedisSiteTokenStore(IConnectionMultiplexer redis, string key
         """;
 
     // ARGV: prefix, index kind (src|dom), name. Returns how many messages were unlearned.
-    private const string ForgetScript = UnlearnFunction + """
+    private const string ForgetScript = UnlearnFunction + "\n" + """
         local p, kind, name = ARGV[1], ARGV[2], ARGV[3]
         local index = p .. kind .. ':' .. name
         local count = 0

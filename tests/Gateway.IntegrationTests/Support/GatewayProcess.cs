@@ -51,10 +51,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <param name="extraYaml">More top-level gateway.yaml keys (state:, greylisting:, rate_limits: ...).</param>
     /// <param name="rulesFolder">The policy folder; the shipped rules/ when null.</param>
     /// <param name="classifier">The classifier: key's value.</param>
-    public static Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s", string extraYaml = "", string? rulesFolder = null, string classifier = "{enabled: false}") =>
-        FreePort.RetryIfTakenAsync(() => TryStartAsync(downstream, dns, drainTimeout, extraYaml, rulesFolder ?? RepositoryRoot.Rules, classifier), exception => exception is PortTakenException);
+    /// <param name="metricsPort">Where the HTTP listener (metrics, /learn) listens on loopback; off when null.</param>
+    public static Task<GatewayProcess> StartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout = "30s", string extraYaml = "", string? rulesFolder = null, string classifier = "{enabled: false}", int? metricsPort = null) =>
+        FreePort.RetryIfTakenAsync(() => TryStartAsync(downstream, dns, drainTimeout, extraYaml, rulesFolder ?? RepositoryRoot.Rules, classifier, metricsPort), exception => exception is PortTakenException);
 
-    private static async Task<GatewayProcess> TryStartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout, string extraYaml, string rulesFolder, string classifier)
+    private static async Task<GatewayProcess> TryStartAsync(IPEndPoint downstream, IPEndPoint dns, string drainTimeout, string extraYaml, string rulesFolder, string classifier, int? metricsPort)
     {
         var port = FreePort.Next();
         var folder = Directory.CreateTempSubdirectory("gateway-process-").FullName;
@@ -66,7 +67,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             rules: {rulesFolder}
             downstream: {"{"}host: "{downstream.Address}", port: {downstream.Port}, tls: none{"}"}
             dns: {"{"}servers: ["{dns}"], timeout: 1s{"}"}
-            metrics: {"{"}listen: ""{"}"}
+            metrics: {"{"}listen: "{(metricsPort is { } metrics ? $"127.0.0.1:{metrics}" : string.Empty)}"{"}"}
             classifier: {classifier}
             limits: {"{"}drain_timeout: {drainTimeout}{"}"}
             {extraYaml}
