@@ -99,7 +99,10 @@ public sealed class GatewayHost : IAsyncDisposable
             state is null ? null : new SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<SharedStateChecks>())));
         Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
         _quarantineSweep = new Timer(_ => SweepQuarantine(options.Quarantine.Retention, loggerFactory), null, TimeSpan.Zero, TimeSpan.FromHours(1));
-        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token));
+        var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled
+            ? new Core.Learning.Autolearn(site.Learner, state, options.Learning.Autolearn, TimeProvider.System)
+            : null;
+        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn));
         _drainTimeout = options.Limits.DrainTimeout;
 
         var builder = new SmtpServerOptionsBuilder()

@@ -115,6 +115,8 @@ public sealed class LearningTests
 
         Assert.Equal(1, refused);
         Assert.Contains("the new model is worse on the same hold-out", output, StringComparison.Ordinal);
+        Assert.Contains("trees built: 100/200, about ", output, StringComparison.Ordinal); // progress, not minutes of silence
+        Assert.Contains("trees built: 200/200", output, StringComparison.Ordinal);
         Assert.True(unchanged);
         Assert.True(forced == 0, forcedOutput + forcedError);
         Assert.False(File.ReadAllBytes(current).SequenceEqual(before));

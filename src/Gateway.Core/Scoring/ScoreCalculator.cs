@@ -62,7 +62,7 @@ public static class ScoreCalculator
     private static double WeightOf(string symbol, ScoringPolicy policy) => policy.WeightOf(symbol);
 
     /// <summary>Positive totals of a group stop at its max_score; negative evidence is never capped.</summary>
-    private static double CappedTotal(IEnumerable<ScoredSymbol> scored, ScoringPolicy policy)
+    public static double CappedTotal(IEnumerable<ScoredSymbol> scored, ScoringPolicy policy)
     {
         var total = 0.0;
         foreach (var byGroup in scored.GroupBy(symbol => policy.GroupOfSymbol(symbol.Name)))

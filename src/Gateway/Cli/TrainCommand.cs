@@ -41,7 +41,13 @@ internal static class TrainCommand
         {
             foreach (var folder in folders)
             {
-                var loaded = await LoadAsync(folder, isSpam, cancellationToken);
+                var loaded = await LoadAsync(folder, isSpam, line =>
+                {
+                    lock (output)
+                    {
+                        output.WriteLine(line);
+                    }
+                }, cancellationToken);
                 await output.WriteLineAsync($"{(isSpam ? "spam" : "ham")}: {loaded.Count} messages from {folder}");
                 examples.AddRange(loaded);
             }
@@ -107,10 +113,11 @@ internal static class TrainCommand
     }
 
     /// <summary>Parses and featurizes in parallel; the source name is relative to the folder, so the split does not depend on where the data lies.</summary>
-    private static async Task<List<TrainingExample>> LoadAsync(string folder, bool isSpam, CancellationToken cancellationToken)
+    private static async Task<List<TrainingExample>> LoadAsync(string folder, bool isSpam, Action<string> progress, CancellationToken cancellationToken)
     {
         var items = MessageFiles.Enumerate(folder).ToList();
         var examples = new TrainingExample?[items.Count];
+        var done = 0;
         await Parallel.ForAsync(0, items.Count, cancellationToken, async (i, ct) =>
         {
             var item = items[i];
@@ -125,6 +132,11 @@ internal static class TrainCommand
             catch (FormatException)
             {
                 // Not parseable as a message at all: nothing to learn from it.
+            }
+
+            if (Interlocked.Increment(ref done) % 1000 == 0)
+            {
+                progress($"{folder}: {done}/{items.Count} messages featurized");
             }
         });
         return [.. examples.OfType<TrainingExample>()];

@@ -35,7 +35,7 @@ internal static class GatewayMetrics
         "gateway_state_errors_total", "Greylisting or rate-limit decisions the state store (Redis) could not answer; state.on_error decided instead.");
 
     public static readonly Counter Learned = Prometheus.Metrics.CreateCounter(
-        "gateway_learned_messages_total", "Messages offered to site learning, by class (spam, ham), way (cli, imap, quarantine, autolearn) and outcome (learned, duplicate, conflict, sender_capped, source_capped).", "class", "via", "outcome");
+        "gateway_learned_messages_total", "Messages offered to site learning, by class (spam, ham), way (cli, imap, quarantine, autolearn) and outcome (learned, duplicate, conflict, sender_capped, source_capped; for autolearn also over_allowance and unavailable).", "class", "via", "outcome");
 
     public static readonly Gauge SiteTokens = Prometheus.Metrics.CreateGauge(
         "gateway_site_tokens", "Tokens in the site model (state store; refreshed every minute).");

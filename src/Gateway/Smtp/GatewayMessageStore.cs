@@ -20,7 +20,8 @@ namespace Gateway.Smtp;
 /// Cancelled only when a shutdown's drain deadline passes. DATA processing runs on it rather than on the
 /// session's token, so a message in flight when SIGTERM arrives is still scanned, relayed and answered.
 /// </param>
-internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken) : IMessageStore
+/// <param name="autolearn">Learning from strong verdicts (learning.autolearn); null when off.</param>
+internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null) : IMessageStore
 {
     /// <summary>Messages up to this size are scanned on the thread that read them (see <see cref="ProcessAsync"/>).</summary>
     private const int InlineScanLimit = 64 * 1024;
@@ -105,7 +106,13 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             PolicyGroup = state.PolicyGroup,
         };
         var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken, state.SpfAtMailFrom);
+        var learning = autolearn?.Prepare(scan, cancellationToken);
         var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);
+        if (learning is not null && (reply.IsPositive || scan.Verdict.Action == VerdictAction.Reject))
+        {
+            // After the reply is settled, off the client's path: learning never delays or fails a message.
+            _ = AutolearnAsync(learning);
+        }
 
         Record(scan);
         if (options.Mode == GatewayMode.Enforce && scan.Verdict.Action == VerdictAction.Quarantine && reply.IsPositive)
@@ -131,6 +138,19 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             (long)scan.Checks.Sum(check => check.Elapsed.TotalMilliseconds),
             reply.ToString());
         return reply;
+    }
+
+    private async Task AutolearnAsync(Core.Learning.LearnedMessage learning)
+    {
+        try
+        {
+            var outcome = await autolearn!.LearnAsync(learning, CancellationToken.None);
+            GatewayMetrics.Learned.WithLabels(learning.IsSpam ? "spam" : "ham", "autolearn", outcome is { } done ? Learning.LearnWords.Of(done) : "over_allowance").Inc();
+        }
+        catch (Core.State.StateUnavailableException)
+        {
+            GatewayMetrics.Learned.WithLabels(learning.IsSpam ? "spam" : "ham", "autolearn", "unavailable").Inc();
+        }
     }
 
     private static void Record(ScanResult scan)
