@@ -26,7 +26,7 @@ internal sealed class BenchGateway : IDisposable
 
     public int ProcessId => _process.Id;
 
-    /// <param name="extraYaml">Top-level keys added to the configuration (limits:, mode: ...).</param>
+    /// <param name="extraYaml">Top-level keys added to the configuration (limits:, mode: ...); BENCH_EXTRA_YAML adds more (bench/site-latency.sh: state:, learning:).</param>
     public static async Task<BenchGateway> StartAsync(string gatewayDll, IPEndPoint downstream, string downstreamOptions = "", string extraYaml = "")
     {
         var port = FreeTcpPort();
@@ -42,6 +42,7 @@ internal sealed class BenchGateway : IDisposable
             classifier: {"{"}enabled: true, model: {Path.GetFullPath("models/spam.zip")}{"}"}
             metrics: {"{"}listen: "127.0.0.1:{metricsPort}"{"}"}
             {extraYaml}
+            {Environment.GetEnvironmentVariable("BENCH_EXTRA_YAML")}
             """);
         var process = Process.Start(new ProcessStartInfo("dotnet", [gatewayDll, "run", "--offline", "--config", config])
         {

@@ -37,6 +37,40 @@ public sealed class QuarantineTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_release_teaches_the_site_model_ham_and_a_delete_with_spam_teaches_it_spam()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Quarantine.Directory = quarantine;
+            options.Classifier.Enabled = false;
+            options.State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = redis.EndPoint };
+        }, rulesFolder: Rules.Value);
+        var ids = new List<string>();
+        foreach (var subject in new[] { "hold me: the invoice you asked for", "hold me: you won a prize" })
+        {
+            await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+            await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+            ids.Add((await client.DataAsync(TestMessages.Crlf($"From: sender@remote.test\nSubject: {subject}\n\n{subject}, details inside\n.\n"))).Split(' ')[^1]);
+        }
+
+        var config = CliConfig(downstream.EndPoint, quarantine);
+        File.AppendAllText(config, $"state: {{backend: redis, redis: \"{redis.EndPoint}\"}}\n");
+
+        var (released, releaseOutput, _) = await GatewayCli.RunAsync("quarantine", "release", ids[0], "--config", config);
+        var (deleted, deleteOutput, _) = await GatewayCli.RunAsync("quarantine", "delete", ids[1], "--spam", "--config", config);
+        var (_, stats, _) = await GatewayCli.RunAsync("learn", "stats", "--config", config);
+
+        Assert.Equal((0, 0), (released, deleted));
+        Assert.Contains($"{ids[0]}: learned as ham: learned", releaseOutput, StringComparison.Ordinal);
+        Assert.Contains($"{ids[1]}: learned as spam: learned", deleteOutput, StringComparison.Ordinal);
+        Assert.Contains("learned: 1 spam, 1 ham", stats, StringComparison.Ordinal);
+        Assert.Matches(@"2\s+quarantine", stats);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_held_message_gets_250_reaches_nobody_and_a_release_delivers_it_once_with_its_envelope()
     {
         var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;

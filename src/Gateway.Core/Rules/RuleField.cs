@@ -30,6 +30,9 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         ["from.address"] = new("from.address", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Address)),
         ["from.domain"] = new("from.domain", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Domain)),
         ["from.name"] = new("from.name", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Name ?? string.Empty)),
+        // Co-branded senders name themselves beside the brand ("Amazon Benefits at Fidelity" from fidelity.com):
+        // true when the display name contains the From organisation's own name (fidelity for mail.fidelity.com).
+        ["from.name_names_domain"] = new("from.name_names_domain", FieldKind.Boolean, view => [view.Context.Message.From.Mailboxes.Any(NameNamesDomain) ? "true" : "false"]),
         ["reply_to.address"] = new("reply_to.address", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Address)),
         ["reply_to.domain"] = new("reply_to.domain", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Domain)),
         ["subject"] = new("subject", FieldKind.Text, view => [view.Context.Message.Subject ?? string.Empty]),
@@ -73,6 +76,15 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         }
 
         return null;
+    }
+
+    /// <summary>The organisation's label of the mailbox's domain (its registered domain without the public suffix), 3+ letters, inside its display name, ignoring case, spaces and punctuation.</summary>
+    private static bool NameNamesDomain(MimeKit.MailboxAddress mailbox)
+    {
+        var registered = Dns.PublicSuffixList.Shipped.RegisteredDomain(mailbox.Domain.TrimEnd('.').ToLowerInvariant());
+        var label = registered?.Split('.')[0] ?? string.Empty;
+        var name = new string([.. (mailbox.Name ?? string.Empty).Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
+        return label.Length >= 3 && name.Contains(label.Replace("-", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     private static string DomainOf(string address) => address.LastIndexOf('@') is var at and >= 0 ? address[(at + 1)..] : string.Empty;
