@@ -21,9 +21,8 @@ $gateway learn spam --no-caps --source bench --config "$work/gateway.yaml" ../sh
 $gateway learn ham --no-caps --source bench --config "$work/gateway.yaml" ../shared/corpus/ham/easy_ham_2
 $gateway learn stats --config "$work/gateway.yaml" | sed -n 1p
 echo "redis: $(redis-cli -p "$port" dbsize) keys, $(redis-cli -p "$port" info memory | grep '^used_memory:' | tr -d '\r')"
-token=$(redis-cli -p "$port" --scan --pattern 'gateway:bayes:t:*' | sed -n 1p)
 record=$(redis-cli -p "$port" --scan --pattern 'gateway:bayes:m:*' | sed -n 1p)
-echo "one token key: $(redis-cli -p "$port" memory usage "$token") bytes; one learned message record: $(redis-cli -p "$port" memory usage "$record") bytes"
+echo "token counts (hashes s, h) and the lru set: $(( $(redis-cli -p "$port" memory usage gateway:bayes:s) + $(redis-cli -p "$port" memory usage gateway:bayes:h) + $(redis-cli -p "$port" memory usage gateway:bayes:lru) )) bytes; one learned message record: $(redis-cli -p "$port" memory usage "$record") bytes"
 
 for mode in off memory redis; do
   case $mode in

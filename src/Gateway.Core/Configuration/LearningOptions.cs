@@ -27,6 +27,12 @@ public sealed class LearningOptions
     /// <summary>Messages one source (a mailbox, the CLI, the quarantine, autolearn) may teach per day (0 = no cap).</summary>
     public int MaxPerSourcePerDay { get; set; } = 500;
 
+    /// <summary>
+    /// With Redis, token counts fetched are reused for this long (0 = always ask): what another instance
+    /// learns shows here within it; what this one learns, at once.
+    /// </summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(10);
+
     public AutolearnOptions Autolearn { get; set; } = new();
 
     /// <summary>Mailboxes <c>gateway learn --imap</c> collects users' labels from (Junk = spam, read inbox mail = ham).</summary>
@@ -40,6 +46,7 @@ public sealed class LearningOptions
         errors.Require(TokenTtl >= TimeSpan.FromDays(1), "learning.token_ttl", "must be at least 1d");
         errors.Require(MaxPerSenderDomainPerDay >= 0, "learning.max_per_sender_domain_per_day", "must be 0 (no cap) or more");
         errors.Require(MaxPerSourcePerDay >= 0, "learning.max_per_source_per_day", "must be 0 (no cap) or more");
+        errors.Require(CacheTtl >= TimeSpan.Zero, "learning.cache_ttl", "must be 0 (no cache) or more");
         errors.Require(Autolearn.MaxPerHour >= 1, "learning.autolearn.max_per_hour", "must be 1 or more");
         for (var i = 0; i < Imap.Count; i++)
         {

@@ -16,7 +16,7 @@ namespace Gateway.Core.Learning;
 public static class SiteTokens
 {
     /// <summary>At most this many distinct tokens per message, first come first: the start says what a message is, and a learned message stays small in the store.</summary>
-    public const int MaxPerMessage = 400;
+    public const int MaxPerMessage = 200;
 
     private const int MinWordLength = 2;
     private const int MaxWordLength = 32;

@@ -6,41 +6,46 @@ namespace Gateway.Core.State;
 
 /// <summary>
 /// The site token store shared by every gateway, in Redis. Layout under PREFIX "bayes:": <c>totals</c>
-/// (hash s/h: messages learned), <c>s</c> and <c>h</c> (hashes: token → in how many learned spam / ham
+/// (hash s/h: messages learned), <c>t</c> (hash: token → "SPAM HAM", in how many learned spam and ham
 /// messages it appeared), <c>lru</c> (sorted set of tokens by when they were last learned: tokens older
-/// than token_ttl and beyond max_tokens go from it and both hashes), <c>m:KEY</c> (what one message
+/// than token_ttl and beyond max_tokens go from it and from <c>t</c>), <c>m:KEY</c> (what one message
 /// taught: class, source, sender domain, tokens; "x" once dropped as a conflict; expires after
 /// token_ttl), <c>src:NAME</c> / <c>dom:NAME</c> (which messages a source or sender domain taught),
-/// <c>sources</c> / <c>domains</c> (counts for stats) and <c>cap:…:DAY</c> counters. Two big hashes
-/// rather than a key per token: a lookup is then two native HMGETs over the message's tokens (0.2 ms
-/// against 8 ms for a scripted loop over 400 keys, bench/RESULTS.md) and a token costs a hash field, not a
-/// key. Each learn, lookup and forget is one Lua script, so it is one round trip and atomic against every
-/// other instance. Keys are built inside the scripts from the prefix: a single Redis or a primary with
+/// <c>sources</c> / <c>domains</c> (counts for stats) and <c>cap:…:DAY</c> counters. One hash rather than
+/// a key per token: a lookup is one native HMGET over the message's tokens, pipelined with the totals in
+/// one round trip (a scripted loop over a key per token cost 8 ms a message under load, bench/RESULTS.md),
+/// and a token costs a hash field, not a key. Each learn and forget is one Lua script, so it is one round
+/// trip and atomic against every other instance. Keys are built inside the scripts from the prefix: a single Redis or a primary with
 /// replicas, not Redis Cluster.
 /// </summary>
 public sealed class RedisSiteTokenStore(IConnectionMultiplexer redis, string keyPrefix) : ISiteTokenStore
 {
     private readonly string _prefix = keyPrefix + "bayes:";
 
-    // ARGV[1]: prefix, then the tokens. Returns {totals, spam counts, ham counts}.
-    private const string LookupScript = """
-        local p = ARGV[1]
-        local totals = redis.call('HMGET', p .. 'totals', 's', 'h')
-        if #ARGV < 2 then return {totals, {}, {}} end
-        return {totals, redis.call('HMGET', p .. 's', unpack(ARGV, 2)), redis.call('HMGET', p .. 'h', unpack(ARGV, 2))}
-        """;
-
     // Unlearns the message record at key (as read by HMGET c src dom tok); shared by learn and forget.
+    // Adds delta to one class of one token ("SPAM HAM" in hash t; gone at 0 0); the token's total after.
+    // Unlearns the message record at key (as read by HMGET c src dom tok). Shared by learn and forget.
     private const string UnlearnFunction = """
+        local function bump(p, hash, c, delta)
+          local v = redis.call('HGET', p .. 't', hash)
+          local s, h = 0, 0
+          if v then
+            local a, b = string.match(v, '(%d+) (%d+)')
+            s, h = tonumber(a), tonumber(b)
+          end
+          if c == 's' then s = math.max(0, s + delta) else h = math.max(0, h + delta) end
+          if s + h == 0 then
+            redis.call('HDEL', p .. 't', hash)
+            return 0
+          end
+          redis.call('HSET', p .. 't', hash, s .. ' ' .. h)
+          return s + h
+        end
         local function unlearn(p, key, rec)
           local c, src, dom, tok = rec[1], rec[2], rec[3], rec[4]
           if not c or c == 'x' then return 0 end
-          local other = c == 's' and 'h' or 's'
           for hash in string.gmatch(tok or '', '%S+') do
-            if redis.call('HINCRBY', p .. c, hash, -1) <= 0 then
-              redis.call('HDEL', p .. c, hash)
-              if redis.call('HEXISTS', p .. other, hash) == 0 then redis.call('ZREM', p .. 'lru', hash) end
-            end
+            if bump(p, hash, c, -1) == 0 then redis.call('ZREM', p .. 'lru', hash) end
           end
           if redis.call('HINCRBY', p .. 'totals', c, -1) < 0 then redis.call('HSET', p .. 'totals', c, 0) end
           if redis.call('HINCRBY', p .. 'sources', src, -1) <= 0 then redis.call('HDEL', p .. 'sources', src) end
@@ -73,7 +78,7 @@ public sealed class RedisSiteTokenStore(IConnectionMultiplexer redis, string key
         redis.call('INCR', scap); redis.call('EXPIRE', scap, 172800)
         local hashes = {}
         for i = 12, #ARGV do
-          redis.call('HINCRBY', p .. c, ARGV[i], 1)
+          bump(p, ARGV[i], c, 1)
           redis.call('ZADD', p .. 'lru', now, ARGV[i])
           hashes[#hashes + 1] = ARGV[i]
         end
@@ -86,12 +91,12 @@ public sealed class RedisSiteTokenStore(IConnectionMultiplexer redis, string key
         redis.call('SADD', p .. 'dom:' .. dom, key); redis.call('EXPIRE', p .. 'dom:' .. dom, ttl)
         -- Tokens not learned within the TTL go (a bounded batch per learn), then beyond max_tokens the least recently learned.
         for _, old in ipairs(redis.call('ZRANGEBYSCORE', p .. 'lru', '-inf', now - ttl, 'LIMIT', 0, 1000)) do
-          redis.call('HDEL', p .. 's', old); redis.call('HDEL', p .. 'h', old); redis.call('ZREM', p .. 'lru', old)
+          redis.call('HDEL', p .. 't', old); redis.call('ZREM', p .. 'lru', old)
         end
         local excess = redis.call('ZCARD', p .. 'lru') - maxTokens
         if maxTokens > 0 and excess > 0 then
           local popped = redis.call('ZPOPMIN', p .. 'lru', excess)
-          for i = 1, #popped, 2 do redis.call('HDEL', p .. 's', popped[i]); redis.call('HDEL', p .. 'h', popped[i]) end
+          for i = 1, #popped, 2 do redis.call('HDEL', p .. 't', popped[i]) end
         end
         return 'learned'
         """;
@@ -112,21 +117,40 @@ public sealed class RedisSiteTokenStore(IConnectionMultiplexer redis, string key
 
     public async Task<SiteCounts> LookupAsync(IReadOnlyList<ulong> tokens, CancellationToken cancellationToken)
     {
-        var result = (RedisResult[])(await RunAsync(database => database.ScriptEvaluateAsync(
-            LookupScript,
-            [],
-            [_prefix, .. tokens.Select(token => (RedisValue)Hex(token))])))!;
-        var (totals, spam, ham) = ((RedisResult[])result[0]!, (RedisResult[])result[1]!, (RedisResult[])result[2]!);
-        var counts = new TokenCounts[tokens.Count];
-        for (var i = 0; i < counts.Length; i++)
+        // Two commands in one round trip (a batch, not a transaction: a learn landing in between moves a count by one).
+        var (totals, counts) = await RunAsync(async database =>
         {
-            counts[i] = new TokenCounts(Count(spam[i]), Count(ham[i]));
+            var batch = database.CreateBatch();
+            var totals = batch.HashGetAsync(_prefix + "totals", ["s", "h"]);
+            var counts = tokens.Count == 0 ? Task.FromResult<RedisValue[]>([]) : batch.HashGetAsync(_prefix + "t", [.. tokens.Select(token => (RedisValue)Hex(token))]);
+            batch.Execute();
+            return (await totals, await counts);
+        });
+        var result = new TokenCounts[tokens.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = Parse(counts[i]);
         }
 
-        return new SiteCounts(Count(totals[0]), Count(totals[1]), counts);
+        return new SiteCounts(Number(totals[0]), Number(totals[1]), result);
     }
 
-    private static long Count(RedisResult value) => value.IsNull ? 0 : (long)value;
+    private static long Number(RedisValue value) => value.IsNull ? 0 : (long)value;
+
+    /// <summary>"SPAM HAM" as the learn script writes it.</summary>
+    private static TokenCounts Parse(RedisValue value)
+    {
+        if (value.IsNull)
+        {
+            return default;
+        }
+
+        var text = ((string?)value).AsSpan();
+        var space = text.IndexOf(' ');
+        return space > 0 && long.TryParse(text[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var spam) && long.TryParse(text[(space + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var ham)
+            ? new TokenCounts(spam, ham)
+            : default;
+    }
 
     public async Task<LearnOutcome> LearnAsync(LearnedMessage message, LearnLimits limits, DateTimeOffset now, CancellationToken cancellationToken)
     {

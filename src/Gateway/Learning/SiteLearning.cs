@@ -27,7 +27,7 @@ internal sealed class SiteLearning
             return null;
         }
 
-        var store = StateStores.SiteTokens(state, options.State);
+        var store = StateStores.SiteTokens(state, options.State, options.Learning.CacheTtl);
         var check = new SiteEvidenceCheck(store, options.Learning);
         var logger = loggerFactory.CreateLogger<SiteEvidenceCheck>();
         var throttle = new WarningThrottle(TimeSpan.FromMinutes(1), TimeProvider.System);
