@@ -71,7 +71,7 @@ public sealed class SiteLearningTests
         Assert.Contains("SITE_SPAM(2.00)", spam, StringComparison.Ordinal);
         Assert.Contains("site=p=1.000 from", spam, StringComparison.Ordinal);
         Assert.Contains("\"replica", spam, StringComparison.Ordinal);
-        Assert.Contains("SITE_HAM(-2.00)", ham, StringComparison.Ordinal);
+        Assert.Contains("SITE_HAM(-1.00)", ham, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120_000)]
