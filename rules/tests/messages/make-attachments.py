@@ -47,3 +47,4 @@ eml("attachment-encrypted-zip", "Invoice, password 4411", [("invoice.zip", "appl
 eml("attachment-html-form", "Secure message", [("message.html", "text/html", html_form)])
 eml("attachment-html-plain", "Minutes", [("minutes.html", "text/html", html_plain)])
 eml("attachment-svg-script", "Voice message", [("voicemail.svg", "image/svg+xml", svg_script)])
+eml("attachment-shell-script", "[PATCH] reproducer", [("repro.sh", "text/x-sh", b"#!/bin/sh\nset -e\nmake -j4 && ./run-test\n")], "The reproducer is attached.")

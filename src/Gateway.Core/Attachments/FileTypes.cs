@@ -24,7 +24,11 @@ public static class FileTypes
     public const string Shortcut = "lnk";
     public const string Html = "html";
     public const string Svg = "svg";
+    /// <summary>Windows scripting (batch, WSH/VBScript/JScript objects, encoded PowerShell): what mail-borne droppers are.</summary>
     public const string Script = "script";
+
+    /// <summary>A Unix script (#!): developers mail them to each other; a Windows desktop does not run them.</summary>
+    public const string Shell = "shell";
     public const string Image = "image";
     public const string Text = "text";
     public const string Unknown = "unknown";
@@ -115,9 +119,14 @@ public static class FileTypes
         }
 
         var text = Encoding.UTF8.GetString(sample).TrimStart('\uFEFF', ' ', '\t', '\r', '\n').ToLowerInvariant();
-        if (text.StartsWith("#!", StringComparison.Ordinal) || text.StartsWith("@echo off", StringComparison.Ordinal) || text.Contains("wscript.", StringComparison.Ordinal) || text.Contains("createobject(", StringComparison.Ordinal) || text.Contains("powershell", StringComparison.Ordinal) && text.Contains("-enc", StringComparison.Ordinal))
+        if (text.StartsWith("@echo off", StringComparison.Ordinal) || text.Contains("wscript.", StringComparison.Ordinal) || text.Contains("createobject(", StringComparison.Ordinal) || (text.Contains("powershell", StringComparison.Ordinal) && text.Contains("-enc", StringComparison.Ordinal)))
         {
             return Script;
+        }
+
+        if (text.StartsWith("#!", StringComparison.Ordinal))
+        {
+            return Shell;
         }
 
         if (text.Contains("<svg", StringComparison.Ordinal))
@@ -154,7 +163,7 @@ public static class FileTypes
         "7z" => Set(SevenZip),
         "gz" or "tgz" => Set(Gzip),
         "jpg" or "jpeg" or "png" or "gif" or "webp" => Set(Image),
-        "txt" or "csv" => Set(Text),
+        "txt" or "csv" => Set(Text, Shell),
         "htm" or "html" => Set(Html, Text),
         "svg" => Set(Svg),
         "exe" or "dll" or "scr" => Set(WindowsExecutable),
