@@ -23,8 +23,9 @@ internal static class CheckCatalog
 
     /// <param name="explain">Overrides classifier.explain (gateway check explains every verdict unless told otherwise).</param>
     /// <param name="dnsLists">Hears DNS list outcomes (metrics, warnings); null for one-off CLI runs.</param>
+    /// <param name="antivirus">The clamd check (antivirus.enabled); null leaves it out.</param>
     /// <param name="site">Site learning's token store; null leaves site evidence out (learning disabled, or a CLI run with the memory store, which only the running gateway holds).</param>
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null)
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null, Core.Attachments.AntivirusCheck? antivirus = null)
     {
         var checks = new List<IMessageCheck>();
         if (models is not null)
@@ -35,6 +36,11 @@ internal static class CheckCatalog
         if (site is not null)
         {
             checks.Add(site);
+        }
+
+        if (antivirus is not null)
+        {
+            checks.Add(antivirus);
         }
 
         if (dns is not null)

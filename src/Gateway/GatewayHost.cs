@@ -38,6 +38,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly IStateStore? _state;
     private readonly Timer _quarantineSweep;
     private readonly Timer? _siteGauges;
+    private readonly Core.Attachments.ClamdClient? _clamd;
     private readonly string _authservId;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
@@ -70,7 +71,9 @@ public sealed class GatewayHost : IAsyncDisposable
         var site = SiteLearning.Create(options, state, loggerFactory);
         Learner = site?.Learner;
         _siteGauges = site is null ? null : new Timer(_ => _ = site.RefreshGaugesAsync(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
+        _clamd = options.Antivirus.Enabled ? new Core.Attachments.ClamdClient(options.Antivirus.Clamd, options.Antivirus.PoolSize) : null;
+        var antivirus = _clamd is null ? null : Antivirus(options, _clamd, loggerFactory);
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check, antivirus: antivirus), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
         _downstream = new InstrumentedDownstream(DownstreamFactory.Create(options, loggerFactory));
 
         var dns = Dns;
@@ -136,6 +139,23 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     public const string DefaultDirectory = DownstreamFactory.DefaultDirectory;
+
+    /// <summary>The clamd check with its metrics and a warning at most once a minute while clamd cannot be used.</summary>
+    private static Core.Attachments.AntivirusCheck Antivirus(GatewayOptions options, Core.Attachments.ClamdClient clamd, ILoggerFactory loggerFactory)
+    {
+        var check = new Core.Attachments.AntivirusCheck(clamd, options.Antivirus);
+        var logger = loggerFactory.CreateLogger<Core.Attachments.AntivirusCheck>();
+        var throttle = new WarningThrottle(TimeSpan.FromMinutes(1), TimeProvider.System);
+        check.Scanned += result => GatewayMetrics.AntivirusScans.WithLabels(result).Inc();
+        check.Unavailable += reason =>
+        {
+            if (throttle.ShouldWarn("clamd"))
+            {
+                logger.LogWarning("Antivirus unavailable ({Reason}); antivirus.on_error is {OnError}", reason, options.Antivirus.OnError);
+            }
+        };
+        return check;
+    }
 
     /// <summary>Site learning (null when learning is off); the admin endpoint's /learn goes here.</summary>
     public Core.Learning.SiteLearner? Learner { get; }
@@ -251,6 +271,10 @@ public sealed class GatewayHost : IAsyncDisposable
         await _readiness.DisposeAsync();
 
         await _downstream.DisposeAsync();
+        if (_clamd is not null)
+        {
+            await _clamd.DisposeAsync();
+        }
         if (_state is not null)
         {
             await _state.DisposeAsync();

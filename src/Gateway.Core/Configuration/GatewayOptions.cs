@@ -67,6 +67,8 @@ public sealed class GatewayOptions
 
     public LearningOptions Learning { get; set; } = new();
 
+    public AntivirusOptions Antivirus { get; set; } = new();
+
     /// <summary>Whether anything needs the state store at all.</summary>
     public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled;
 
@@ -130,6 +132,7 @@ public sealed class GatewayOptions
         Quarantine.Validate(errors);
         Greylisting.Validate(errors);
         Learning.Validate(errors);
+        Antivirus.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {
             RateLimits[i].Validate(errors, $"rate_limits.{i}");

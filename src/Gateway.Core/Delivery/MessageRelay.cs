@@ -20,7 +20,7 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quar
         var enforce = options.Mode == GatewayMode.Enforce;
         if (enforce && verdict.Action == VerdictAction.Reject)
         {
-            return new SmtpReply(550, "5.7.1", verdict.Reason ?? $"Message rejected as spam: {Explain(verdict)}");
+            return new SmtpReply(verdict.ReplyCode is >= 550 and <= 559 ? verdict.ReplyCode.Value : 550, "5.7.1", verdict.Reason ?? $"Message rejected as spam: {Explain(verdict)}");
         }
 
         if (enforce && verdict.Action == VerdictAction.TempFail)

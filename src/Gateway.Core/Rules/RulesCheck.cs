@@ -35,17 +35,22 @@ public sealed class RulesCheck(IReadOnlyList<string> runsAfter) : IMessageCheck
             message.Add(new SymbolHit(rule.Name, 1.0, rule.Description));
             if (rule.Action is { } action)
             {
-                message.Force(new ForcedAction(action, $"rule {rule.Name}", ReplyOf(rule, action)));
+                message.Force(new ForcedAction(action, $"rule {rule.Name}", ReplyOf(rule, action), CodeOf(rule)));
             }
         }
 
         return ValueTask.FromResult(CheckStatus.Completed);
     }
 
+    /// <summary>A basic code the reply starts with ("554 5.7.1 ..."), else null (the action's usual code).</summary>
+    private static int? CodeOf(Rule rule) =>
+        rule.Reply is { Length: > 4 } reply && reply[3] == ' ' && int.TryParse(reply.AsSpan(0, 3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is >= 400 and <= 599 ? code : null;
+
     /// <summary>The operator's reply text, or a default naming the rule; an enhanced code is added if missing.</summary>
     private static string ReplyOf(Rule rule, VerdictAction action)
     {
         var text = rule.Reply ?? (action == VerdictAction.TempFail ? $"Message deferred by policy ({rule.Name})" : $"Message rejected by policy ({rule.Name})");
+        text = CodeOf(rule) is null ? text : text[4..];
         var hasCode = text.Length > 6 && char.IsAsciiDigit(text[0]) && text[1] == '.';
         return hasCode ? text[(text.IndexOf(' ') + 1)..] : text;
     }

@@ -22,12 +22,12 @@ public static class ScoreCalculator
         var thresholds = policy.ThresholdsFor(group);
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.Reject) is { } reject)
         {
-            return new Verdict(VerdictAction.Reject, score, scored, reject.Reply, reject.Source);
+            return new Verdict(VerdictAction.Reject, score, scored, reject.Reply, reject.Source, reject.Code);
         }
 
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.TempFail) is { } tempfail)
         {
-            return new Verdict(VerdictAction.TempFail, score, scored, tempfail.Reply, tempfail.Source);
+            return new Verdict(VerdictAction.TempFail, score, scored, tempfail.Reply, tempfail.Source, tempfail.Code);
         }
 
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.Quarantine) is { } hold)

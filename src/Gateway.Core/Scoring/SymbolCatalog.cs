@@ -13,7 +13,7 @@ internal static class SymbolCatalog
     private static readonly HashSet<string> FromChecks = new(
     [
         Pipeline.PipelineRunner.CheckErrorSymbol, Pipeline.MessageScanner.MimeParseErrorSymbol, Classification.ClassifierScoring.SpamSymbol, Classification.ClassifierScoring.HamSymbol,
-        Learning.SiteEvidenceCheck.SpamSymbol, Learning.SiteEvidenceCheck.HamSymbol,
+        Learning.SiteEvidenceCheck.SpamSymbol, Learning.SiteEvidenceCheck.HamSymbol, Attachments.AntivirusCheck.VirusSymbol, Attachments.AntivirusCheck.UnavailableSymbol,
         "SPF_PASS", "SPF_FAIL", "SPF_SOFTFAIL", "SPF_NEUTRAL", "SPF_NONE", "SPF_TEMPERROR", "SPF_PERMERROR",
         "DKIM_VALID", "DKIM_INVALID", "DKIM_PERMERROR", "DKIM_TEMPERROR", "DKIM_NONE", "DKIM_BODY_LENGTH_LIMIT",
         "ARC_VALID", "ARC_INVALID", "ARC_TEMPERROR", "ARC_NONE", "ARC_TRUSTED_RESCUE",

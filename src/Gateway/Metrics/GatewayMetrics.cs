@@ -50,6 +50,9 @@ internal static class GatewayMetrics
     public static readonly Counter SiteUnavailable = Prometheus.Metrics.CreateCounter(
         "gateway_site_unavailable_total", "Messages scanned without site evidence because the state store could not be asked.");
 
+    public static readonly Counter AntivirusScans = Prometheus.Metrics.CreateCounter(
+        "gateway_antivirus_scans_total", "Streams sent to clamd (one per attachment, or per message), by result: clean, found, error (clamd down or slow; antivirus.on_error decided), skipped (over antivirus.max_size).", "result");
+
     public static readonly Gauge QuarantineMessages = Prometheus.Metrics.CreateGauge(
         "gateway_quarantine_messages", "Messages held in the quarantine (updated as messages are held and at the hourly sweep).");
 
