@@ -20,6 +20,7 @@ public static class FileTypes
     public const string Rar = "rar";
     public const string SevenZip = "7z";
     public const string Gzip = "gzip";
+    public const string Tar = "tar";
     public const string DiskImage = "iso";
     public const string Shortcut = "lnk";
     public const string Html = "html";
@@ -87,6 +88,11 @@ public static class FileTypes
         if (Starts(head, 0x1F, 0x8B))
         {
             return Gzip;
+        }
+
+        if (head.Length > 262 && head[257..262].SequenceEqual("ustar"u8))
+        {
+            return Tar;
         }
 
         if (head.Length > 32774 && head[32769..32774].SequenceEqual("CD001"u8))
@@ -162,6 +168,7 @@ public static class FileTypes
         "rar" => Set(Rar),
         "7z" => Set(SevenZip),
         "gz" or "tgz" => Set(Gzip),
+        "tar" => Set(Tar),
         "jpg" or "jpeg" or "png" or "gif" or "webp" => Set(Image),
         "txt" or "csv" => Set(Text, Shell),
         "htm" or "html" => Set(Html, Text),
@@ -171,6 +178,9 @@ public static class FileTypes
     };
 
     private static HashSet<string> Set(params string[] types) => new(types, StringComparer.Ordinal);
+
+    /// <summary>Containers whose files <see cref="ArchiveContents"/> lists.</summary>
+    public static bool IsArchive(string type) => type is Zip or Rar or SevenZip or Gzip or Tar;
 
     /// <summary>Executable code, whatever the name says.</summary>
     public static bool IsExecutable(string type) => type is WindowsExecutable or Elf or MachO or Shortcut;

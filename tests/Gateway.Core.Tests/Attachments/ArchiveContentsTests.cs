@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using Gateway.Core.Attachments;
+
+namespace Gateway.Core.Tests.Attachments;
+
+/// <summary>Archives as attackers send them, made here: nested, compressed, encrypted, and bombs.</summary>
+public sealed class ArchiveContentsTests
+{
+    private static readonly byte[] Program = [.. "MZ"u8, .. new byte[200]];
+
+    private static byte[] Zip(params (string Name, byte[] Content)[] entries)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var stream = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+                stream.Write(content);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static byte[] TarGz(string name, byte[] content)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new TarWriter(gzip, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
+        }
+
+        return buffer.ToArray();
+    }
+
+    [Fact]
+    public void A_program_in_a_tar_in_a_gzip_is_found_under_its_path()
+    {
+        var archive = TarGz("docs/invoice.pdf", Program);
+
+        var entries = ArchiveContents.List(archive, out var encrypted);
+
+        Assert.False(encrypted);
+        Assert.Equal(FileTypes.Gzip, FileTypes.Detect(archive));
+        Assert.Contains(entries, entry => entry.Path.EndsWith("docs/invoice.pdf", StringComparison.Ordinal) && entry.Facts.Type == FileTypes.WindowsExecutable);
+    }
+
+    [Fact]
+    public void Archives_nested_deeper_than_the_limit_are_listed_to_the_limit_only()
+    {
+        var archive = Zip(("payload.exe", Program));
+        for (var level = 0; level < 10; level++)
+        {
+            archive = Zip(($"level{level}.zip", archive));
+        }
+
+        var entries = ArchiveContents.List(archive, out _);
+
+        Assert.Equal(ArchiveContents.MaxDepth, entries.Count);
+        Assert.DoesNotContain(entries, entry => entry.Path.EndsWith("payload.exe", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_zip_of_ten_thousand_entries_costs_two_hundred()
+    {
+        var archive = Zip([.. Enumerable.Range(0, 10_000).Select(i => ($"f{i}.txt", "x"u8.ToArray()))]);
+
+        var entries = ArchiveContents.List(archive, out _);
+
+        Assert.Equal(ArchiveContents.MaxEntries, entries.Count);
+    }
+
+    [Fact]
+    public void A_compression_bomb_inflates_no_further_than_the_budget()
+    {
+        // 16 entries of 64 MB of zeros each (1 GB inflated, about 1 MB deflated), every one a nested "zip" by its first bytes.
+        var zeros = new byte[64 * 1024 * 1024];
+        "PK\u0003\u0004"u8.CopyTo(zeros);
+        var archive = Zip([.. Enumerable.Range(0, 16).Select(i => ($"bomb{i}.zip", zeros))]);
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+
+        var entries = ArchiveContents.List(archive, out _);
+
+        Assert.Equal(16, entries.Count);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - allocated, 0, 3 * ArchiveContents.MaxInflatedBytes);
+    }
+
+    [Fact]
+    public void Garbage_that_starts_like_an_archive_is_not_an_error()
+    {
+        byte[] garbage = [.. "Rar!\u001A\u0007\u0001\u0000"u8, .. new byte[100]];
+        var entries = ArchiveContents.List(garbage, out var encrypted);
+
+        Assert.Empty(entries);
+        Assert.False(encrypted);
+    }
+
+    [Fact]
+    public void A_7z_with_encrypted_file_names_is_encrypted_and_one_with_readable_names_shows_its_program()
+    {
+        var folder = Directory.CreateTempSubdirectory("7z-").FullName;
+        File.WriteAllBytes(Path.Combine(folder, "invoice.exe"), Program);
+        SevenZip(folder, "hidden.7z", "-pinfected", "-mhe=on");
+        SevenZip(folder, "plain.7z");
+
+        var hidden = ArchiveContents.List(File.ReadAllBytes(Path.Combine(folder, "hidden.7z")), out var hiddenEncrypted);
+        var plain = ArchiveContents.List(File.ReadAllBytes(Path.Combine(folder, "plain.7z")), out var plainEncrypted);
+
+        Assert.True(hiddenEncrypted);
+        Assert.Empty(hidden);
+        Assert.False(plainEncrypted);
+        Assert.Contains(plain, entry => entry.Path == "invoice.exe" && entry.Facts.Type == FileTypes.WindowsExecutable);
+    }
+
+    /// <summary>Debian's 7zip, 7zz (tests/run installs it): the archives a sender's 7-Zip makes.</summary>
+    private static void SevenZip(string folder, string archive, params string[] options)
+    {
+        using var process = Process.Start(new ProcessStartInfo("7zz", ["a", "-bso0", "-bsp0", .. options, archive, "invoice.exe"]) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+    }
+}
