@@ -27,13 +27,21 @@ public static class ArchiveContents
     {
         public int Entries;
         public long Bytes;
+
+        /// <summary>A limit stopped the walk somewhere: part of the archive was not looked at.</summary>
+        public bool Exhausted;
     }
 
     /// <summary>The files inside; <paramref name="encrypted"/> says whether any of it (or the archive's own headers) is password-protected.</summary>
-    public static IReadOnlyList<ArchiveEntry> List(ReadOnlyMemory<byte> archive, out bool encrypted)
+    public static IReadOnlyList<ArchiveEntry> List(ReadOnlyMemory<byte> archive, out bool encrypted) => List(archive, out encrypted, out _);
+
+    /// <param name="unlooked">Whether a limit (depth, entries, inflated bytes) left part of it unread: what hides there was not seen.</param>
+    public static IReadOnlyList<ArchiveEntry> List(ReadOnlyMemory<byte> archive, out bool encrypted, out bool unlooked)
     {
         var entries = new List<ArchiveEntry>();
-        encrypted = Walk(archive, string.Empty, 1, new Budget(), entries);
+        var budget = new Budget();
+        encrypted = Walk(archive, string.Empty, 1, budget, entries);
+        unlooked = budget.Exhausted;
         return entries;
     }
 
@@ -58,6 +66,7 @@ public static class ArchiveContents
 
                 if (++budget.Entries > MaxEntries)
                 {
+                    budget.Exhausted = true;
                     break;
                 }
 
@@ -71,6 +80,7 @@ public static class ArchiveContents
 
                 var content = Read(entry, budget, FileTypes.HeadLength);
                 var facts = AttachmentFacts.Of(content, null);
+                budget.Exhausted |= FileTypes.IsArchive(facts.Type) && depth >= MaxDepth;
                 if (FileTypes.IsArchive(facts.Type) && depth < MaxDepth)
                 {
                     content = Read(entry, budget, MaxNestedBytes);
@@ -99,6 +109,7 @@ public static class ArchiveContents
     {
         if (++budget.Entries > MaxEntries)
         {
+            budget.Exhausted = true;
             return false;
         }
 
@@ -131,6 +142,7 @@ public static class ArchiveContents
         var allowed = (int)Math.Max(0, Math.Min(limit, MaxInflatedBytes - budget.Bytes));
         if (allowed == 0)
         {
+            budget.Exhausted = true;
             return [];
         }
 

@@ -3,7 +3,8 @@ using System.Text;
 namespace Gateway.Core.Attachments;
 
 /// <summary>What an attachment's bytes say about it: its true type, macros, encryption, active content.</summary>
-public sealed record AttachmentFacts(string Type, bool Macro, bool Encrypted, IReadOnlyList<string> Active)
+/// <param name="Unlooked">An archive too deep, too big or with too many files to look into completely (<see cref="ArchiveContents"/>'s limits).</param>
+public sealed record AttachmentFacts(string Type, bool Macro, bool Encrypted, IReadOnlyList<string> Active, bool Unlooked = false)
 {
     public static readonly AttachmentFacts None = new(FileTypes.Unknown, false, false, []);
 

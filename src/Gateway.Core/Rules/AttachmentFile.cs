@@ -41,8 +41,8 @@ public sealed record AttachmentFile(string Name, string ContentType, long Size, 
             if (FileTypes.IsArchive(facts.Type))
             {
                 // An archive's files count as attachments of their own (an Office document's parts do not).
-                var entries = ArchiveContents.List(decoded.GetBuffer().AsMemory(0, (int)decoded.Length), out var encrypted);
-                files.Add(new AttachmentFile(name, part.ContentType.MimeType, decoded.Length, facts with { Encrypted = facts.Encrypted || encrypted }));
+                var entries = ArchiveContents.List(decoded.GetBuffer().AsMemory(0, (int)decoded.Length), out var encrypted, out var unlooked);
+                files.Add(new AttachmentFile(name, part.ContentType.MimeType, decoded.Length, facts with { Encrypted = facts.Encrypted || encrypted, Unlooked = unlooked }));
                 files.AddRange(entries.Select(entry => new AttachmentFile(entry.Path, "application/octet-stream", entry.Size, entry.Facts)));
                 continue;
             }

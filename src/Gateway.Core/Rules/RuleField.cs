@@ -48,6 +48,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         ["attachment.type_mismatch"] = new("attachment.type_mismatch", FieldKind.Boolean, view => [view.Files.Any(file => file.TypeMismatch) ? "true" : "false"]),
         ["attachment.macro"] = new("attachment.macro", FieldKind.Boolean, view => [view.Files.Any(file => file.Facts.Macro) ? "true" : "false"]),
         ["attachment.encrypted"] = new("attachment.encrypted", FieldKind.Boolean, view => [view.Files.Any(file => file.Facts.Encrypted) ? "true" : "false"]),
+        ["attachment.unlooked"] = new("attachment.unlooked", FieldKind.Boolean, view => [view.Files.Any(file => file.Facts.Unlooked) ? "true" : "false"]),
         ["attachment.active"] = new("attachment.active", FieldKind.Text, view => view.Files.SelectMany(file => file.Facts.Active.Select(active => $"{file.Facts.Type} {active}"))),
         ["attachment.count"] = new("attachment.count", FieldKind.Number, view => [view.Attachments.Count.ToString(CultureInfo.InvariantCulture)]),
         ["connection.rdns"] = new("connection.rdns", FieldKind.Text, view => [view.Context.Envelope.ReverseName ?? string.Empty]),

@@ -42,9 +42,10 @@ public sealed class ArchiveContentsTests
     {
         var archive = TarGz("docs/invoice.pdf", Program);
 
-        var entries = ArchiveContents.List(archive, out var encrypted);
+        var entries = ArchiveContents.List(archive, out var encrypted, out var unlooked);
 
         Assert.False(encrypted);
+        Assert.False(unlooked);
         Assert.Equal(FileTypes.Gzip, FileTypes.Detect(archive));
         Assert.Contains(entries, entry => entry.Path.EndsWith("docs/invoice.pdf", StringComparison.Ordinal) && entry.Facts.Type == FileTypes.WindowsExecutable);
     }
@@ -58,8 +59,9 @@ public sealed class ArchiveContentsTests
             archive = Zip(($"level{level}.zip", archive));
         }
 
-        var entries = ArchiveContents.List(archive, out _);
+        var entries = ArchiveContents.List(archive, out _, out var unlooked);
 
+        Assert.True(unlooked);
         Assert.Equal(ArchiveContents.MaxDepth, entries.Count);
         Assert.DoesNotContain(entries, entry => entry.Path.EndsWith("payload.exe", StringComparison.Ordinal));
     }
