@@ -48,3 +48,7 @@ eml("attachment-html-form", "Secure message", [("message.html", "text/html", htm
 eml("attachment-html-plain", "Minutes", [("minutes.html", "text/html", html_plain)])
 eml("attachment-svg-script", "Voice message", [("voicemail.svg", "image/svg+xml", svg_script)])
 eml("attachment-shell-script", "[PATCH] reproducer", [("repro.sh", "text/x-sh", b"#!/bin/sh\nset -e\nmake -j4 && ./run-test\n")], "The reproducer is attached.")
+nested = zipped([("payload.exe", pe)])
+for level in range(6):
+    nested = zipped([(f"level{level}.zip", nested)])
+eml("attachment-nested-zip", "Documents", [("documents.zip", "application/zip", nested)])

@@ -37,6 +37,9 @@ public sealed class RuleTestFacts
     public string? Dmarc { get; set; }
 
     public double? SpamProbability { get; set; }
+
+    /// <summary>Symbols other checks would report (VIRUS_FOUND from clamd, a DNS list's), for rules that test them.</summary>
+    public List<string> Symbols { get; set; } = [];
 }
 
 public sealed class RuleExpectation

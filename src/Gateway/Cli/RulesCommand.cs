@@ -115,6 +115,11 @@ internal static class RulesCommand
                 message.Classification = new Gateway.Core.Classification.ClassifierResult(probability, []);
             }
 
+            foreach (var symbol in facts.Symbols)
+            {
+                message.Add(new SymbolHit(symbol, 1.0, "stated by the test case"));
+            }
+
             return ValueTask.FromResult(CheckStatus.Completed);
         }
     }

@@ -48,7 +48,8 @@ public sealed class BrokenReloadTests
         var unclosed = ruleText.Replace("iso, img]}", "iso, img]", StringComparison.Ordinal);
         Assert.NotEqual(ruleText, unclosed);
         await RefusedAsync(ruleFile, unclosed, "default.rules.yaml:");
-        Assert.Contains("never closed", gateway.Output, StringComparison.Ordinal);
+        // Either YamlDotNet's own "did not find expected ',' or '}'" or, where its scanner gives up without a position, ours.
+        Assert.Matches("never closed|did not find expected ',' or '}'", gateway.Output);
 
         await RefusedAsync(Path.Combine(rules, "actions.yaml"), "actions:\n  tag: [6\n", "actions.yaml:");
         await RefusedAsync(Path.Combine(rules, "symbols.yaml"), "symbols:\n  X: {weight: 1\n", "symbols.yaml:");
