@@ -8,22 +8,9 @@ namespace Gateway.Core.Tests.Attachments;
 /// <summary>Archives as attackers send them, made here: nested, compressed, encrypted, and bombs.</summary>
 public sealed class ArchiveContentsTests
 {
-    private static readonly byte[] Program = [.. "MZ"u8, .. new byte[200]];
+    private static byte[] Program => TestArchives.Program;
 
-    private static byte[] Zip(params (string Name, byte[] Content)[] entries)
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, content) in entries)
-            {
-                using var stream = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
-                stream.Write(content);
-            }
-        }
-
-        return buffer.ToArray();
-    }
+    private static byte[] Zip(params (string Name, byte[] Content)[] entries) => TestArchives.Zip(entries);
 
     private static byte[] TarGz(string name, byte[] content)
     {

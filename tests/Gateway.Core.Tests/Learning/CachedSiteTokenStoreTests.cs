@@ -5,15 +5,6 @@ namespace Gateway.Core.Tests.Learning;
 
 public sealed class CachedSiteTokenStoreTests
 {
-    private sealed class ManualTime : TimeProvider
-    {
-        public long Ticks { get; set; } = 1;
-
-        public override long TimestampFrequency => 1000;
-
-        public override long GetTimestamp() => Ticks;
-    }
-
     private static LearnedMessage Message(string key, bool isSpam, params ulong[] tokens) => new(key, isSpam, "test", "d.test", tokens);
 
     private static readonly LearnLimits NoCaps = new(0, 0, 1_000_000, TimeSpan.FromDays(180));
@@ -22,7 +13,7 @@ public sealed class CachedSiteTokenStoreTests
     public async Task Counts_learned_elsewhere_show_after_the_ttl_what_this_instance_learns_at_once_and_totals_always()
     {
         var shared = new MemorySiteTokenStore();
-        var time = new ManualTime();
+        var time = new ManualClock();
         var cached = new CachedSiteTokenStore(shared, TimeSpan.FromSeconds(10), time);
         var now = DateTimeOffset.UtcNow;
         await shared.LearnAsync(Message("a", true, 1, 2), NoCaps, now, CancellationToken.None);
@@ -30,7 +21,7 @@ public sealed class CachedSiteTokenStoreTests
 
         await shared.LearnAsync(Message("b", true, 1), NoCaps, now, CancellationToken.None); // another instance
         var soon = await cached.LookupAsync([1], CancellationToken.None);
-        time.Ticks += 10_001;
+        time.Advance(TimeSpan.FromSeconds(10.001));
         var later = await cached.LookupAsync([1], CancellationToken.None);
         await cached.LearnAsync(Message("c", false, 1), NoCaps, now, CancellationToken.None); // this instance
         var own = await cached.LookupAsync([1], CancellationToken.None);
@@ -46,7 +37,7 @@ public sealed class CachedSiteTokenStoreTests
     public async Task Forget_clears_what_was_cached()
     {
         var shared = new MemorySiteTokenStore();
-        var cached = new CachedSiteTokenStore(shared, TimeSpan.FromMinutes(10), new ManualTime());
+        var cached = new CachedSiteTokenStore(shared, TimeSpan.FromMinutes(10), new ManualClock());
         await cached.LearnAsync(Message("a", true, 7), NoCaps, DateTimeOffset.UtcNow, CancellationToken.None);
         Assert.Equal(1, (await cached.LookupAsync([7], CancellationToken.None)).Tokens[0].Spam);
 

@@ -8,8 +8,6 @@ namespace Gateway.Core.Tests.Learning;
 /// <summary>The site model's arithmetic, tokens, sender identity and the guards of the memory store (the Redis store runs the same contract in the integration tests).</summary>
 public sealed class SiteLearningTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
-
     internal static byte[] Mail(string from, string subject, string body, string? authenticationResults = null) =>
         Encoding.UTF8.GetBytes((authenticationResults is null ? string.Empty : $"Authentication-Results: {authenticationResults}\r\n") +
             $"From: {from}\r\nTo: user@example.test\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@test>\r\n\r\n{body}\r\n");
@@ -18,12 +16,7 @@ public sealed class SiteLearningTests
     {
         var options = new LearningOptions();
         configure?.Invoke(options);
-        return new SiteLearner(store, options, new FixedTime(Now));
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
+        return new SiteLearner(store, options, new ManualClock());
     }
 
     private static async Task<SiteVerdict> JudgeAsync(ISiteTokenStore store, byte[] raw)

@@ -5,20 +5,7 @@ namespace Gateway.IntegrationTests.Hostile;
 /// <summary>Archive bombs through the SMTP path: a gigabyte of zeros in a 1 MB zip, zips nested deep, get a verdict (ARCHIVE_UNLOOKED: not all was seen), not a crash or a stall.</summary>
 public sealed class ArchiveBombTests
 {
-    private static byte[] Zip(params (string Name, byte[] Content)[] entries)
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, content) in entries)
-            {
-                using var stream = zip.CreateEntry(name, CompressionLevel.SmallestSize).Open();
-                stream.Write(content);
-            }
-        }
-
-        return buffer.ToArray();
-    }
+    private static byte[] Zip(params (string Name, byte[] Content)[] entries) => TestArchives.Zip(CompressionLevel.SmallestSize, entries);
 
     private static byte[] Message(byte[] zip) => TestMessages.Crlf($"""
         From: sender@remote.test
@@ -48,7 +35,7 @@ public sealed class ArchiveBombTests
         var zeros = new byte[64 * 1024 * 1024];
         "PK\u0003\u0004"u8.CopyTo(zeros);
         var bomb = Zip([.. Enumerable.Range(0, 16).Select(i => ($"part{i}.zip", zeros))]);
-        var nested = Zip(("payload.exe", [.. "MZ"u8, .. new byte[100]]));
+        var nested = Zip(("payload.exe", TestArchives.Program));
         for (var level = 0; level < 20; level++)
         {
             nested = Zip(($"level{level}.zip", nested));

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Gateway.IntegrationTests.Support;
 
 /// <summary>
@@ -13,15 +11,11 @@ internal sealed class ClamdServer : IAsyncDisposable
 
     public const string SignatureName = "Gateway.Test.Marker";
 
-    private readonly Process _process;
+    private readonly LoopbackDaemon _daemon;
 
-    private ClamdServer(Process process, int port)
-    {
-        _process = process;
-        Port = port;
-    }
+    private ClamdServer(LoopbackDaemon daemon) => _daemon = daemon;
 
-    public int Port { get; }
+    public int Port => _daemon.Port;
 
     public string EndPoint => $"127.0.0.1:{Port}";
 
@@ -44,39 +38,8 @@ internal sealed class ClamdServer : IAsyncDisposable
             LogFile {Path.Combine(folder, "clamd.log")}
             IdleTimeout 30
             """);
-        var start = new ProcessStartInfo("clamd", ["--config-file", config])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("clamd did not start (is Debian's clamav-daemon installed?)");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new ClamdServer(process, port);
-        try
-        {
-            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => process.HasExited);
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-
-        return server;
+        return new ClamdServer(await LoopbackDaemon.StartAsync("clamd", ["--config-file", config], port, TimeSpan.FromSeconds(60), "is Debian's clamav-daemon installed?"));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _daemon.DisposeAsync();
 }

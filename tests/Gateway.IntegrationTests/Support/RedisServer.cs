@@ -1,19 +1,13 @@
-using System.Diagnostics;
-
 namespace Gateway.IntegrationTests.Support;
 
 /// <summary>A real redis-server (Debian's) on a free loopback port, in memory only, for one test.</summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly LoopbackDaemon _daemon;
 
-    private RedisServer(Process process, int port)
-    {
-        _process = process;
-        Port = port;
-    }
+    private RedisServer(LoopbackDaemon daemon) => _daemon = daemon;
 
-    public int Port { get; }
+    public int Port => _daemon.Port;
 
     public string EndPoint => $"127.0.0.1:{Port}";
 
@@ -26,44 +20,16 @@ internal sealed class RedisServer : IAsyncDisposable
     private static async Task<RedisServer> TryStartAsync()
     {
         var port = FreePort.Next();
-        var start = new ProcessStartInfo("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (is Debian's redis-server installed?)");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new RedisServer(process, port);
-        try
-        {
-            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(10), () => process.HasExited);
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-
-        return server;
+        return new RedisServer(await LoopbackDaemon.StartAsync(
+            "redis-server",
+            ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
+            port,
+            TimeSpan.FromSeconds(10),
+            "is Debian's redis-server installed?"));
     }
 
     /// <summary>Kills it as a crash would (SIGKILL).</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => _daemon.KillAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _daemon.DisposeAsync();
 }
