@@ -3,7 +3,9 @@
 # offline, shadow mode) over a mix of 20 corpus messages and the attachment fixtures of rules/tests
 # (PDF, Office with and without macros, zip, encrypted zip, HTML, SVG), run twice in one go: antivirus
 # off, then on against a real clamd on loopback (offline, one signature of ours, as in the tests).
-# Usage: bash bench/antivirus.sh [messages]     (from the repository root; needs clamav-daemon)
+# Then (E2E=1) end-to-end throughput with bench/e2e.sh on a message with a PDF attachment, antivirus off
+# and on, one after the other against the same clamd.
+# Usage: [E2E=1] bash bench/antivirus.sh [messages]     (from the repository root; needs clamav-daemon)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${1:-3000}
@@ -25,3 +27,11 @@ for mode in off on; do
   # shellcheck disable=SC2086
   BENCH_EXTRA_YAML="$yaml" dotnet bench/Gateway.Load/bin/Release/net10.0/Gateway.Load.dll latency src/Gateway/bin/Release/net10.0/gateway.dll "$messages" 10 $files | grep -E '^(latency|path|bare|gateway|added|  )'
 done
+
+if [ "${E2E:-0}" = 1 ]; then
+  for mode in off on; do
+    if [ "$mode" = on ]; then extra="antivirus: {enabled: true, clamd: \"127.0.0.1:$port\", timeout: 10s}"; else extra="antivirus: {enabled: false}"; fi
+    echo "== end to end, antivirus $mode"
+    GATEWAY_EXTRA_YAML="$extra" MESSAGES="rules/tests/messages/attachment-real-pdf.eml" ROUNDS=${ROUNDS:-3} bash bench/e2e.sh "$messages"
+  done
+fi

@@ -31,6 +31,7 @@ limits: {max_connections: 1000, max_connections_per_ip: 1000}
 rules: $PWD/rules
 classifier: {enabled: ${CLASSIFIER:-true}, model: $PWD/models/spam.zip}
 metrics: {listen: ""}
+${GATEWAY_EXTRA_YAML:-}
 YAML
 dotnet build -c Release src/Gateway -v quiet >/dev/null
 gateway_dll=$PWD/src/Gateway/bin/Release/net10.0/gateway.dll

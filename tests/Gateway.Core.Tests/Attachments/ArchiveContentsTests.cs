@@ -105,6 +105,56 @@ public sealed class ArchiveContentsTests
         Assert.Contains(plain, entry => entry.Path == "invoice.exe" && entry.Facts.Type == FileTypes.WindowsExecutable);
     }
 
+    [Fact]
+    public void A_rar_shows_its_program_and_a_rar_with_an_encrypted_file_is_encrypted()
+    {
+        var plain = ArchiveContents.List(Rar4("invoice.pdf.exe", Program, encrypted: false), out var plainEncrypted);
+        _ = ArchiveContents.List(Rar4("invoice.exe", Program, encrypted: true), out var encrypted);
+
+        Assert.False(plainEncrypted);
+        Assert.Contains(plain, entry => entry.Path == "invoice.pdf.exe" && entry.Facts.Type == FileTypes.WindowsExecutable);
+        Assert.True(encrypted);
+    }
+
+    /// <summary>
+    /// A RAR 2.9 ("RAR4") archive with one stored file, written here block by block (no RAR writer is free
+    /// to install): marker, archive header, file header (method 0x30, store; flag 0x04 marks it encrypted),
+    /// the data, the end block. Each header's CRC is the low 16 bits of the CRC-32 of the header after it.
+    /// </summary>
+    private static byte[] Rar4(string name, byte[] content, bool encrypted)
+    {
+        static byte[] Block(byte type, ushort flags, byte[] body)
+        {
+            var header = new List<byte> { type };
+            header.AddRange(BitConverter.GetBytes(flags));
+            header.AddRange(BitConverter.GetBytes((ushort)(7 + body.Length)));
+            header.AddRange(body);
+            var crc = (ushort)(System.IO.Hashing.Crc32.HashToUInt32(header.ToArray()) & 0xFFFF);
+            return [.. BitConverter.GetBytes(crc), .. header];
+        }
+
+        var nameBytes = Encoding.ASCII.GetBytes(name);
+        var file = new List<byte>();
+        file.AddRange(BitConverter.GetBytes((uint)content.Length)); // packed size
+        file.AddRange(BitConverter.GetBytes((uint)content.Length)); // unpacked size
+        file.Add(2); // host OS: Windows
+        file.AddRange(BitConverter.GetBytes(System.IO.Hashing.Crc32.HashToUInt32(content)));
+        file.AddRange(BitConverter.GetBytes(0x5A_21_00_00u)); // DOS time
+        file.Add(29); // version needed: 2.9
+        file.Add(0x30); // method: store
+        file.AddRange(BitConverter.GetBytes((ushort)nameBytes.Length));
+        file.AddRange(BitConverter.GetBytes(0x20u)); // attributes: archive
+        file.AddRange(nameBytes);
+        return
+        [
+            .. "Rar!\u001A\u0007\u0000"u8,
+            .. Block(0x73, 0, new byte[6]),
+            .. Block(0x74, (ushort)(0x8000 | (encrypted ? 0x04 : 0)), [.. file]),
+            .. content,
+            .. Block(0x7B, 0x4000, []),
+        ];
+    }
+
     /// <summary>Debian's 7zip, 7zz (tests/run installs it): the archives a sender's 7-Zip makes.</summary>
     private static void SevenZip(string folder, string archive, params string[] options)
     {
