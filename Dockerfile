@@ -16,5 +16,7 @@ RUN useradd --system --uid 10025 --home /gateway gateway && mkdir -p data && cho
 USER gateway
 # SMTP and Prometheus metrics. Mount your own gateway.yaml over /gateway/gateway.yaml for real use.
 EXPOSE 2525 9464
+# /health answers 200 while the process serves; bash's /dev/tcp, since the runtime image has no curl.
+HEALTHCHECK --interval=30s --timeout=5s CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9464 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]
 ENTRYPOINT ["dotnet", "/app/gateway.dll"]
 CMD ["run", "--config", "/gateway/gateway.yaml"]

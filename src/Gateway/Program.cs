@@ -42,6 +42,12 @@ public static class Program
     {
         try
         {
+            if (Help.Asked(args) && Help.Of(args[0]) is { } commandHelp)
+            {
+                await output.WriteLineAsync(commandHelp);
+                return 0;
+            }
+
             switch (args.FirstOrDefault())
             {
                 case "--version":
@@ -61,8 +67,11 @@ public static class Program
                     return await LearnCommand.RunAsync(args.Skip(1), output, cancellationToken);
                 case "quarantine":
                     return await QuarantineCommand.RunAsync(args.Skip(1), output, cancellationToken);
+                case "help" when args.Length > 1:
+                    await output.WriteLineAsync(Help.Of(args[1]) ?? throw new UsageException($"no command '{args[1]}' (try 'gateway help')"));
+                    return 0;
                 case null or "help" or "--help" or "-h":
-                    await output.WriteLineAsync(Usage);
+                    await output.WriteLineAsync(Help.Overview);
                     return args.Length == 0 ? 2 : 0;
                 default:
                     throw new UsageException($"unknown command '{args[0]}' (try 'gateway --help')");
@@ -101,18 +110,4 @@ public static class Program
         }
     }
 
-    private const string Usage = """
-        usage: gateway run [--config FILE] [--offline]
-               gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] [--explain always|spam] PATH...
-               gateway rules check [DIR] | gateway rules test [DIR]
-               gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]
-               gateway train --ham DIR --spam DIR [--learned DIR] [--out models/spam.zip] [--min-per-class N] [--force]   (--ham, --spam, --learned may repeat)
-               gateway learn spam|ham [--source NAME] [--no-caps] [--config FILE] PATH...   (files, directories, mbox)
-               gateway learn imap [--config FILE]   (every mailbox in learning.imap) | gateway learn --imap imaps://HOST --user U [--password-file F] [--junk Junk] [--inbox INBOX] [--since-days N] [--store DIR]
-               gateway learn stats [--json] | gateway learn forget --source NAME | --domain NAME   [--config FILE]
-               gateway quarantine list|show ID|release ID [--no-learn]|delete ID [--spam]|expire|digest [--since-hours N] [--config FILE] [--json]
-               gateway --version
-
-        Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).
-        """;
 }

@@ -10,10 +10,18 @@ public static class DurableFile
     public static Task WriteAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
         Task.Run(() => Write(path, bytes.Span), cancellationToken);
 
+    /// <summary>
+    /// Mail is private: owner read/write, group read (0640; the group is the gateway's, e.g. for a backup
+    /// or review tool), nothing for others, whatever the umask.
+    /// </summary>
+    private static readonly FileStreamOptions Options = OperatingSystem.IsWindows()
+        ? new() { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None }
+        : new() { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead };
+
     private static void Write(string path, ReadOnlySpan<byte> bytes)
     {
         var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        using (var file = new FileStream(temporary, Options))
         {
             file.Write(bytes);
             file.Flush(flushToDisk: true);

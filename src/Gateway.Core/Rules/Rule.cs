@@ -34,4 +34,6 @@ public sealed record RuleSet(IReadOnlyList<Rule> Rules)
     public double? WeightOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Score : null;
 
     public string? GroupOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Group : null;
+
+    public string? DescriptionOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Description : null;
 }

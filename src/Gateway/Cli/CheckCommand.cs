@@ -19,7 +19,7 @@ internal static class CheckCommand
 {
     private static readonly HashSet<string> ValueOptions = ["--config", "--ip", "--helo", "--from", "--rcpt", "--explain"];
     private static readonly HashSet<string> FlagOptions = ["--offline", "--json"];
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -61,7 +61,7 @@ internal static class CheckCommand
             foreach (var item in MessageFiles.Enumerate(path))
             {
                 var scan = await scanner.ScanAsync("check", envelope, item.Raw, cancellationToken);
-                await output.WriteLineAsync(parsed.Has("--json") ? ToJson(item.Name, scan) : ToLine(item.Name, scan.Verdict));
+                await output.WriteLineAsync(parsed.Has("--json") ? ToJson(item.Name, scan) : parsed.Has("--explain") ? Report(item.Name, scan) : ToLine(item.Name, scan.Verdict));
             }
         }
 
@@ -70,6 +70,36 @@ internal static class CheckCommand
 
     private static string ToLine(string name, Verdict verdict) =>
         string.Create(CultureInfo.InvariantCulture, $"{name}: {verdict.Action.ToString().ToLowerInvariant()} score={verdict.Score:0.00} symbols={string.Join(',', verdict.Symbols.Select(symbol => symbol.Name))}");
+
+    /// <summary>
+    /// What <c>spamassassin -t</c> prints, for one message: the action and why, each symbol with its score,
+    /// its description and what the check saw (for ML_SPAM/ML_HAM: the classifier's strongest features; for
+    /// SITE_*: the site tokens).
+    /// </summary>
+    private static string Report(string name, ScanResult scan)
+    {
+        var verdict = scan.Verdict;
+        var thresholds = scan.Policy.ThresholdsFor(scan.Context.Envelope.PolicyGroup);
+        var text = new System.Text.StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{name}\n  action: {verdict.Action.ToString().ToLowerInvariant()}, score {verdict.Score:0.00} (tag {thresholds.Tag:0.##}, reject {thresholds.Reject:0.##})");
+        var why = verdict.ForcedBy is { } forced ? $"forced by {forced}: {verdict.Reason}"
+            : verdict.Score >= thresholds.Reject ? "the score reaches the reject threshold"
+            : verdict.Score >= thresholds.Tag ? "the score reaches the tag threshold"
+            : "the score stays under the tag threshold";
+        text.Append("; ").Append(why).Append('\n');
+        text.Append("   score  symbol                          description\n");
+        foreach (var symbol in verdict.Symbols.OrderByDescending(symbol => Math.Abs(symbol.Score)))
+        {
+            var description = scan.Policy.Symbols.Symbols.TryGetValue(symbol.Name, out var definition) && definition.Description is { } declared ? declared : scan.Policy.Rules.DescriptionOf(symbol.Name) ?? string.Empty;
+            text.Append(CultureInfo.InvariantCulture, $"  {symbol.Score,6:0.00}  {symbol.Name,-30}  {description}\n");
+            if (symbol.Detail is { Length: > 0 } detail && detail != description)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"          {new string(' ', 30)}  {detail}\n");
+            }
+        }
+
+        return text.ToString().TrimEnd('\n');
+    }
 
     /// <summary>
     /// Stages that have not run report null (not evaluated), never a made-up result: auth is null offline,

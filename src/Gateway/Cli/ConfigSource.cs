@@ -16,8 +16,12 @@ internal sealed record ConfigSource(GatewayOptions Options, string RulesFolder, 
     {
         if (path is null)
         {
+            // The built-in config's policy and model are the ones installed with the executable (whatever
+            // the working directory); what it writes (data/delivered, data/quarantine) goes under the working directory.
             var options = GatewayOptions.Load(BuiltInName, BuiltInText(), Environment.CurrentDirectory);
-            return new ConfigSource(options, Path.GetFullPath(options.Rules), BuiltInName);
+            var installed = AppContext.BaseDirectory;
+            options.Classifier.Model = Path.GetFullPath(options.Classifier.Model, installed);
+            return new ConfigSource(options, Path.GetFullPath(options.Rules, installed), BuiltInName);
         }
 
         if (!File.Exists(path))

@@ -13,7 +13,7 @@ internal static class QuarantineCommand
 {
     private static readonly HashSet<string> ValueOptions = ["--config", "--since-hours"];
     private static readonly HashSet<string> FlagOptions = ["--json", "--spam", "--no-learn"];
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonSerializerOptions IndentedJson = new(Json) { WriteIndented = true };
     private const string Usage = "usage: gateway quarantine list|show ID|release ID [--no-learn]|delete ID [--spam]|expire|digest [--since-hours N] [--config FILE] [--json]";
 

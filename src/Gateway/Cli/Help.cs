@@ -1,0 +1,78 @@
+namespace Gateway.Cli;
+
+/// <summary>
+/// <c>gateway help [COMMAND]</c> and <c>gateway COMMAND --help</c>: each command's options and an example.
+/// One table, so a new option is documented where the command's usage is.
+/// </summary>
+internal static class Help
+{
+    private static readonly Dictionary<string, string> Commands = new(StringComparer.Ordinal)
+    {
+        ["run"] = """
+            gateway run [--config FILE] [--offline]
+              Runs the gateway: SMTP on listen:, metrics on metrics.listen, until SIGTERM (drains first).
+              --config FILE   gateway.yaml to use (default: the built-in one, delivering into ./data/delivered)
+              --offline       no DNS at all: SPF, DKIM, DMARC, ARC, DNS lists and reverse DNS are left out
+            example: gateway run --config /etc/gateway/gateway.yaml
+            """,
+        ["check"] = """
+            gateway check [--config FILE] [--ip A] [--helo N] [--from ADDR] [--rcpt ADDR] [--offline] [--json] [--explain always|spam] PATH...
+              The full pipeline on files (.eml, directories, mbox), without SMTP: one line per message,
+              a report per message with --explain (each symbol, its score and description, the classifier's
+              features; like spamassassin -t), or one JSON object per line with --json.
+            example: gateway check --offline --explain always message.eml
+            """,
+        ["rules"] = """
+            gateway rules check [DIR] | gateway rules test [DIR]
+              check: loads the policy folder (default ./rules) and reports every problem as file:line:col.
+              test:  runs the folder's test cases (DIR/tests/*.yaml) offline.
+            example: gateway rules test rules
+            """,
+        ["replay"] = """
+            gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]
+              What a candidate policy would change: every message scanned with the current and the new policy.
+            example: gateway replay --labels ham=mail/ham,spam=mail/spam --rules rules-next
+            """,
+        ["train"] = """
+            gateway train --ham DIR --spam DIR [--learned DIR] [--out models/spam.zip] [--min-per-class N] [--force]
+              Trains the shipped classifier (minutes; progress is printed). --ham, --spam and --learned repeat.
+              A model worse than the current one on the same hold-out is not saved unless --force.
+            example: gateway train --ham ../shared/corpus/ham --spam ../shared/corpus/spam --out models/spam.zip
+            """,
+        ["learn"] = """
+            gateway learn spam|ham [--source NAME] [--no-caps] [--config FILE] PATH...
+            gateway learn imap [--config FILE]
+            gateway learn --imap imaps://HOST --user U [--password-file F] [--junk Junk] [--inbox INBOX] [--since-days N] [--store DIR]
+            gateway learn stats [--json] | gateway learn forget --source NAME | --domain NAME
+              Site learning (README: "Teach it your mail"): into Redis directly, or through the running
+              gateway's metrics listener with the memory store.
+            example: gateway learn spam --source postmaster ~/Maildir/.Junk/cur
+            """,
+        ["quarantine"] = """
+            gateway quarantine list [--json] | show ID | release ID [--no-learn] | delete ID [--spam] | expire | digest [--since-hours N]   [--config FILE]
+              Held messages: release relays with the original envelope (and learns it as ham), delete --spam
+              learns it as spam, digest mails each recipient what was held for them.
+            example: gateway quarantine release 20261202T101500Z-3f2a
+            """,
+    };
+
+    public static string Overview => """
+        usage: gateway COMMAND [OPTIONS]   (gateway help COMMAND, or gateway COMMAND --help, for one)
+
+          run          run the gateway
+          check        scan files with the full pipeline
+          rules        check or test a policy folder
+          replay       compare a candidate policy on a corpus
+          train        train the spam classifier
+          learn        site learning: teach it spam and ham, stats, forget
+          quarantine   list, show, release, delete held messages
+          --version    print the version
+
+        Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).
+        """;
+
+    /// <summary>The help of one command; null when there is no such command.</summary>
+    public static string? Of(string command) => Commands.GetValueOrDefault(command);
+
+    public static bool Asked(IReadOnlyList<string> args) => args.Skip(1).Any(arg => arg is "--help" or "-h");
+}
