@@ -27,6 +27,11 @@ public static class YamlSyntax
         {
             return read(new Parser(scanner));
         }
+        catch (YamlException exception) when (TabIndentation(text) is { } tab && Innermost(exception).Message.Contains("tab", StringComparison.OrdinalIgnoreCase))
+        {
+            // YamlDotNet points at the mapping that contains the tab (often line 1); the operator needs the tab's line.
+            throw new ConfigException($"{displayName}:{tab.Line}:{tab.Column}: not valid YAML: a tab in the indentation (YAML indents with spaces only)");
+        }
         catch (YamlException exception)
         {
             throw new ConfigException($"{displayName}:{exception.Start.Line}:{exception.Start.Column}: {describe?.Invoke(exception) ?? "not valid YAML: " + Innermost(exception).Message}");
@@ -44,6 +49,23 @@ public static class YamlSyntax
             read(parser);
             return null;
         });
+
+    /// <summary>The first line whose indentation holds a tab, and the tab's column (1-based); null when none does.</summary>
+    private static (int Line, int Column)? TabIndentation(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indentation = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indentation)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return null;
+    }
 
     private static Exception Innermost(YamlException exception) => exception.InnerException ?? exception;
 
