@@ -41,8 +41,11 @@ public sealed class OperatorCommandLineTests
     {
         var message = Path.Combine(RepositoryRoot.Rules, "tests", "messages", "attachment-html-form.eml");
 
-        var (exitCode, report, _) = await GatewayCli.RunAsync("check", "--offline", "--explain", "always", message);
-        var (_, json, _) = await GatewayCli.RunAsync("check", "--offline", "--json", message);
+        var config = Path.Combine(Directory.CreateTempSubdirectory("check-config-").FullName, "gateway.yaml");
+        File.WriteAllText(config, $"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{model: {Path.Combine(RepositoryRoot.Path, "models", "spam.zip")}}}\n");
+
+        var (exitCode, report, _) = await GatewayCli.RunAsync("check", "--offline", "--config", config, "--explain", "always", message);
+        var (_, json, _) = await GatewayCli.RunAsync("check", "--offline", "--config", config, "--json", message);
 
         Assert.Equal(0, exitCode);
         Assert.Matches(@"action: (tag|reject), score \d+\.\d\d \(tag 5, reject 12\); the score reaches the (tag|reject) threshold", report);
@@ -51,5 +54,26 @@ public sealed class OperatorCommandLineTests
         Assert.DoesNotContain("\\u0022", json, StringComparison.Ordinal);
         Assert.DoesNotContain("\\u002B", json, StringComparison.Ordinal);
         Assert.Contains("+\\\"", json, StringComparison.Ordinal); // an explanation's +"feature", escaped only as JSON must
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_built_in_config_finds_its_rules_and_model_from_any_working_directory()
+    {
+        var elsewhere = Directory.CreateTempSubdirectory("elsewhere-").FullName;
+        var message = Path.Combine(RepositoryRoot.Rules, "tests", "messages", "attachment-pdf-that-is-exe.eml");
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [GatewayProcess.Executable, "check", "--offline", message])
+        {
+            WorkingDirectory = elsewhere,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, output + error);
+        Assert.Contains(": reject score=", output, StringComparison.Ordinal);
+        Assert.Contains("EXECUTABLE_ATTACHMENT", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not found: running without the classifier", error, StringComparison.Ordinal);
     }
 }

@@ -27,7 +27,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// The gateway as its own project built it (same configuration as these tests): the copy beside the
     /// tests lacks its runtimeconfig and dependency manifest and cannot run on its own.
     /// </summary>
-    private static string Executable
+    public static string Executable
     {
         get
         {
