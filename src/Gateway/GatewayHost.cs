@@ -66,6 +66,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         GatewayMetrics.BuildInfo.WithLabels(Program.Version).Set(1);
+        GatewayMetrics.ShowZeros();
         _readiness = new Readiness(options, _models) { PolicyLoaded = true };
         var dnsLists = new DnsListMetrics(loggerFactory.CreateLogger<DnsListCheck>(), TimeProvider.System);
         var site = SiteLearning.Create(options, state, loggerFactory);

@@ -44,6 +44,11 @@ public sealed partial class ObservabilityTests
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "metrics"));
         var after = await ScrapeAsync(port);
 
+        // Series with known labels exist from the start: a dashboard shows 0, not "no data".
+        Assert.Contains("gateway_messages_total{action=\"quarantine\"}", before.Keys);
+        Assert.Contains("gateway_antivirus_scans_total{result=\"error\"}", before.Keys);
+        Assert.Contains("gateway_downstream_errors_total{kind=\"timeout\"}", before.Keys);
+
         Assert.Equal(1, Delta(before, after, "gateway_messages_total{action=\"accept\"}"));
         Assert.Equal(1, Delta(before, after, "gateway_smtp_replies_total{stage=\"data\",class=\"2xx\"}"));
         Assert.Equal(1, Delta(before, after, "gateway_smtp_replies_total{stage=\"rcpt\",class=\"2xx\"}"));
