@@ -57,6 +57,8 @@ public static class Program
                     return await RunCommand.RunAsync(args.Skip(1), error, cancellationToken);
                 case "check":
                     return await CheckCommand.RunAsync(args.Skip(1), output, cancellationToken);
+                case "config":
+                    return await ConfigCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case "rules":
                     return await RulesCommand.RunAsync([.. args.Skip(1)], output, error, cancellationToken);
                 case "replay":

@@ -22,6 +22,13 @@ internal static class Help
               features; like spamassassin -t), or one JSON object per line with --json.
             example: gateway check --offline --explain always message.eml
             """,
+        ["config"] = """
+            gateway config check [--config FILE] [--connect]
+              Checks gateway.yaml and everything it names (policy folder, rules, lists, model, TLS certificate,
+              IMAP password files); with --connect also the downstream (220), Redis (PONG) and clamd (PONG).
+              Prints OK or every problem with file:line:col; exit 0 or 1 (like rspamadm configtest).
+            example: gateway config check --config /etc/gateway/gateway.yaml --connect
+            """,
         ["rules"] = """
             gateway rules check [DIR] | gateway rules test [DIR]
               check: loads the policy folder (default ./rules) and reports every problem as file:line:col.
@@ -61,6 +68,7 @@ internal static class Help
 
           run          run the gateway
           check        scan files with the full pipeline
+          config       check gateway.yaml and everything it names (config check)
           rules        check or test a policy folder
           replay       compare a candidate policy on a corpus
           train        train the spam classifier

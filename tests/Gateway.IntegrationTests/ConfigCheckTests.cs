@@ -1,0 +1,62 @@
+namespace Gateway.IntegrationTests;
+
+/// <summary><c>gateway config check</c>: OK for what works, every problem for what does not, with --connect the servers too.</summary>
+public sealed class ConfigCheckTests
+{
+    private static string Write(string yaml)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("config-check-").FullName, "gateway.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public async Task The_shipped_config_is_ok()
+    {
+        var (exitCode, output, _) = await GatewayCli.RunAsync("config", "check", "--config", Path.Combine(RepositoryRoot.Path, "gateway.yaml"));
+
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith("OK: ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_problem_in_what_the_config_names_is_listed_and_the_exit_is_1()
+    {
+        var rules = GatewayCli.CopyRules();
+        File.WriteAllText(Path.Combine(rules, "actions.yaml"), "actions:\n  tag: [6\n");
+        var config = Write($"domains: [example.test]\nrules: {rules}\nclassifier: {{model: /nonexistent/spam.zip}}\nlearning: {{imap: [{{server: \"imaps://mail.example.test\", user: u, password_file: nope.pass}}]}}\n");
+
+        var (exitCode, output, _) = await GatewayCli.RunAsync("config", "check", "--config", config);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("actions.yaml:2:8: tag: takes a number", output, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/spam.zip: the model file does not exist", output, StringComparison.Ordinal);
+        Assert.Contains("learning.imap.0.password_file:", output, StringComparison.Ordinal);
+        Assert.EndsWith("3 problem(s)\n", output.Replace("\r", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_broken_gateway_yaml_is_its_own_report()
+    {
+        var (exitCode, output, _) = await GatewayCli.RunAsync("config", "check", "--config", Write("domains: example.test\n"));
+
+        Assert.Equal(1, exitCode);
+        Assert.Matches(@"gateway\.yaml:1:10: domains: takes a list", output);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Connect_asks_the_downstream_for_its_greeting()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        var closed = FreePort.Next();
+        var up = Write($"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{enabled: false}}\ndownstream: {{host: 127.0.0.1, port: {downstream.EndPoint.Port}}}\n");
+        var down = Write($"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{enabled: false}}\ndownstream: {{host: 127.0.0.1, port: {closed}}}\n");
+
+        var (upExit, upOutput, _) = await GatewayCli.RunAsync("config", "check", "--config", up, "--connect");
+        var (downExit, downOutput, _) = await GatewayCli.RunAsync("config", "check", "--config", down, "--connect");
+
+        Assert.True(upExit == 0, upOutput);
+        Assert.Equal(1, downExit);
+        Assert.Contains($"downstream 127.0.0.1:{closed}: cannot connect", downOutput, StringComparison.Ordinal);
+    }
+}
