@@ -53,7 +53,9 @@ public static class ResultHeaders
     {
         var protocol = envelope.IsTls ? "ESMTPS" : "ESMTP";
         var forClause = envelope.Recipients.Count == 1 ? $"\r\n\tfor <{envelope.Recipients[0]}>" : string.Empty;
-        return $"Received: from {SanitizeName(envelope.HeloName)} ([{envelope.ClientAddress}])\r\n\tby {hostname} (Gateway) with {protocol} id {queueId}{forClause};\r\n\t{DateUtils.FormatDate(now)}";
+        // Postfix's form: the forward-confirmed reverse DNS name beside the address, when there is one.
+        var client = envelope.ReverseName is { Length: > 0 } name ? $"{SanitizeName(name.TrimEnd('.'))} [{envelope.ClientAddress}]" : $"[{envelope.ClientAddress}]";
+        return $"Received: from {SanitizeName(envelope.HeloName)} ({client})\r\n\tby {hostname} (Gateway) with {protocol} id {queueId}{forClause};\r\n\t{DateUtils.FormatDate(now)}";
     }
 
     /// <summary>SpamAssassin's shape, with rspamd's symbol list: <c>No, score=1.20 tag=6.00 reject=15.00 symbols=A(1.00),B(0.20)</c>.</summary>
