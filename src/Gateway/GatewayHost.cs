@@ -100,7 +100,8 @@ public sealed class GatewayHost : IAsyncDisposable
         services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
         services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists,
-            state is null ? null : new SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<SharedStateChecks>())));
+            state is null ? null : new SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<SharedStateChecks>()),
+            loggerFactory.CreateLogger<GatewayMailboxFilter>()));
         Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
         _quarantineSweep = new Timer(_ => SweepQuarantine(options.Quarantine.Retention, loggerFactory), null, TimeSpan.Zero, TimeSpan.FromHours(1));
         var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled

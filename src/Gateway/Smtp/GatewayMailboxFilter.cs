@@ -18,9 +18,52 @@ namespace Gateway.Smtp;
 /// first accepted recipient opens the downstream transaction, and every RCPT is mirrored there so the
 /// downstream's refusal of an unknown mailbox reaches the client in-session, per recipient.
 /// </summary>
-internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists = null, SharedStateChecks? sharedState = null) : IMailboxFilter
+/// <remarks>Every refusal is logged, one line per refused sender or recipient (a DATA verdict logs its own line).</remarks>
+internal sealed partial class GatewayMailboxFilter(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists = null, SharedStateChecks? sharedState = null, Microsoft.Extensions.Logging.ILogger? logger = null) : IMailboxFilter
 {
     public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CheckSenderAsync(context, from, size, cancellationToken);
+        }
+        catch (SmtpResponseException refused) when (logger is not null)
+        {
+            var state = SessionState.Of(context);
+            Log.SenderRefused(logger, context.SessionId, state.ClientAddress, Printable($"{from.User}@{from.Host}"), refused.Response.ReplyCode.ToString("D"), Printable(refused.Response.Message));
+            throw;
+        }
+    }
+
+    public async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CheckRecipientAsync(context, to, cancellationToken);
+        }
+        catch (SmtpResponseException refused) when (logger is not null)
+        {
+            var state = SessionState.Of(context);
+            Log.RecipientRefused(logger, context.SessionId, state.ClientAddress, Printable(state.MailFrom ?? string.Empty), Printable($"{to.User}@{to.Host}"), refused.Response.ReplyCode.ToString("D"), Printable(refused.Response.Message));
+            throw;
+        }
+    }
+
+    /// <summary>Addresses and replies come from the network: one log line stays one line whatever they hold.</summary>
+    private static string Printable(string text) => new([.. text.Take(300).Select(c => char.IsControl(c) ? '?' : c)]);
+
+    private static partial class Log
+    {
+        [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1003, Level = Microsoft.Extensions.Logging.LogLevel.Information,
+            Message = "session={SessionId} client=[{Client}] from=<{From}> refused at MAIL: {Code} {Reply}")]
+        public static partial void SenderRefused(Microsoft.Extensions.Logging.ILogger logger, Guid sessionId, IPAddress client, string from, string code, string reply);
+
+        [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1004, Level = Microsoft.Extensions.Logging.LogLevel.Information,
+            Message = "session={SessionId} client=[{Client}] from=<{From}> to=<{Recipient}> refused at RCPT: {Code} {Reply}")]
+        public static partial void RecipientRefused(Microsoft.Extensions.Logging.ILogger logger, Guid sessionId, IPAddress client, string from, string recipient, string code, string reply);
+    }
+
+    private async Task<bool> CheckSenderAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         var state = SessionState.Of(context);
         await state.EndTransactionAsync();
@@ -60,7 +103,7 @@ internal sealed class GatewayMailboxFilter(GatewayOptions options, IDownstream d
         return true;
     }
 
-    public async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+    private async Task<bool> CheckRecipientAsync(ISessionContext context, IMailbox to, CancellationToken cancellationToken)
     {
         var state = SessionState.Of(context);
         if (!options.AcceptsDomain(to.Host ?? string.Empty))

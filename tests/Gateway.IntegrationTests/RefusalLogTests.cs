@@ -1,0 +1,29 @@
+namespace Gateway.IntegrationTests;
+
+/// <summary>Refusals before DATA leave a log line each, as a verdict at DATA does: an operator can answer "why was this refused?".</summary>
+public sealed class RefusalLogTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task A_relay_denied_recipient_is_logged_on_one_line_with_session_client_sender_and_reason()
+    {
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint);
+
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
+            Assert.StartsWith("550", await client.CommandAsync("RCPT TO:<victim@elsewhere.test>"), StringComparison.Ordinal);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!gateway.Output.Contains("refused at RCPT", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var line = gateway.Output.Split('\n').Single(text => text.Contains("refused at RCPT", StringComparison.Ordinal));
+        Assert.Matches(@"session=[0-9a-f-]+ client=\[127\.0\.0\.1\] from=<sender@remote\.test> to=<victim@elsewhere\.test> refused at RCPT: 550 .*Relay access denied", line);
+    }
+}
