@@ -56,7 +56,7 @@ public static class Program
                 case "run":
                     return await RunCommand.RunAsync(args.Skip(1), error, cancellationToken);
                 case "check":
-                    return await CheckCommand.RunAsync(args.Skip(1), output, cancellationToken);
+                    return await CheckCommand.RunAsync(args.Skip(1), output, error, cancellationToken);
                 case "config":
                     return await ConfigCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case "rules":

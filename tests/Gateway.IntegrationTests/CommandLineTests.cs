@@ -19,6 +19,8 @@ public sealed class CommandLineTests
         Assert.True(exitCode == 0, error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
+        // The summary is on stderr, so stdout stays one JSON object per message.
+        Assert.Matches(@"checked 4 message\(s\) in \d+\.\ds \(\d+ per second\): 4 accept", error);
         var objects = lines.Select(line => JsonDocument.Parse(line).RootElement).ToList();
         Assert.Equal([Path.Combine(folder, "a.eml"), Path.Combine(folder, "b.eml"), mbox + "#1", mbox + "#2"], objects.Select(o => o.GetProperty("file").GetString()));
         Assert.All(objects, o =>

@@ -21,7 +21,7 @@ internal static class CheckCommand
     private static readonly HashSet<string> FlagOptions = ["--offline", "--json"];
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var parsed = Arguments.Parse(args, ValueOptions, FlagOptions);
         if (parsed.Positional.Count == 0)
@@ -56,15 +56,28 @@ internal static class CheckCommand
         var scanner = new MessageScanner(runner, () => policy, config.Options.Limits.MaxMimeDepth);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var actions = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var showProgress = error == Console.Error && !Console.IsErrorRedirected;
         foreach (var path in parsed.Positional)
         {
             foreach (var item in MessageFiles.Enumerate(path))
             {
                 var scan = await scanner.ScanAsync("check", envelope, item.Raw, cancellationToken);
                 await output.WriteLineAsync(parsed.Has("--json") ? ToJson(item.Name, scan) : parsed.Has("--explain") ? Report(item.Name, scan) : ToLine(item.Name, scan.Verdict));
+                var action = scan.Verdict.Action.ToString().ToLowerInvariant();
+                actions[action] = actions.GetValueOrDefault(action) + 1;
+                if (showProgress && actions.Values.Sum() % 200 == 0)
+                {
+                    await error.WriteAsync($"\r{actions.Values.Sum()} messages...");
+                }
             }
         }
 
+        // The summary goes to stderr: stdout stays one line (or one JSON object) per message for scripts.
+        var count = actions.Values.Sum();
+        var seconds = Math.Max(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, 0.001);
+        await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{(showProgress ? "\r" : string.Empty)}checked {count} message(s) in {seconds:0.0}s ({count / seconds:0} per second): {(count == 0 ? "none" : string.Join(", ", actions.Select(pair => $"{pair.Value} {pair.Key}")))}"));
         return 0;
     }
 
