@@ -33,6 +33,30 @@ public enum LearnOutcome
     SourceCapped,
 }
 
+/// <summary>
+/// Outcomes as the words the Redis script answers, the /learn endpoint and the CLI print and the metrics'
+/// outcome label carry (snake_case, as every enum in our YAML): one vocabulary, not one per place.
+/// </summary>
+public static class LearnOutcomes
+{
+    public static string Word(LearnOutcome outcome) => Configuration.SnakeCaseEnumConverter.SnakeCase(outcome.ToString());
+
+    public static bool TryParse(string? word, out LearnOutcome outcome)
+    {
+        foreach (var candidate in Enum.GetValues<LearnOutcome>())
+        {
+            if (Word(candidate) == word?.Trim())
+            {
+                outcome = candidate;
+                return true;
+            }
+        }
+
+        outcome = default;
+        return false;
+    }
+}
+
 /// <summary>What the site model holds: messages per class, tokens, and what each source and sender domain taught.</summary>
 public sealed record SiteStats(long SpamMessages, long HamMessages, long Tokens, IReadOnlyDictionary<string, long> Sources, IReadOnlyDictionary<string, long> SenderDomains);
 

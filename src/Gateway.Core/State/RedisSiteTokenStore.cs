@@ -162,15 +162,7 @@ public sealed class RedisSiteTokenStore(IConnectionMultiplexer redis, string key
             .. message.Tokens.Select(token => (RedisValue)Hex(token)),
         ];
         var result = (string?)await RunAsync(database => database.ScriptEvaluateAsync(LearnScript, [], arguments));
-        return result switch
-        {
-            "learned" => LearnOutcome.Learned,
-            "duplicate" => LearnOutcome.Duplicate,
-            "conflict" => LearnOutcome.Conflict,
-            "sender_capped" => LearnOutcome.SenderCapped,
-            "source_capped" => LearnOutcome.SourceCapped,
-            _ => throw new StateUnavailableException($"Redis: unexpected answer '{result}' to learn"),
-        };
+        return LearnOutcomes.TryParse(result, out var outcome) ? outcome : throw new StateUnavailableException($"Redis: unexpected answer '{result}' to learn");
     }
 
     public async Task<long> ForgetAsync(string source, bool bySenderDomain, CancellationToken cancellationToken) =>

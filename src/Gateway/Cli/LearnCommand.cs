@@ -2,7 +2,6 @@ using System.Globalization;
 using Gateway.Core.Configuration;
 using Gateway.Core.Corpus;
 using Gateway.Core.Learning;
-using Gateway.Learning;
 
 namespace Gateway.Cli;
 
@@ -56,7 +55,7 @@ internal static class LearnCommand
         var done = 0;
         foreach (var item in paths.SelectMany(MessageFiles.Enumerate))
         {
-            var outcome = LearnWords.Of(await site.LearnAsync(item.Raw.ToArray(), isSpam, source, "cli", parsed.Has("--no-caps"), cancellationToken));
+            var outcome = LearnOutcomes.Word(await site.LearnAsync(item.Raw.ToArray(), isSpam, source, "cli", parsed.Has("--no-caps"), cancellationToken));
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
             if (++done % 500 == 0)
             {
@@ -102,7 +101,7 @@ internal static class LearnCommand
             var collector = new ImapCollector(async (raw, isSpam, token) =>
             {
                 files?.Add(raw, isSpam);
-                return LearnWords.Of(await site.LearnAsync(raw, isSpam, source, "imap", noCaps: false, token));
+                return LearnOutcomes.Word(await site.LearnAsync(raw, isSpam, source, "imap", noCaps: false, token));
             });
 
             CollectionReport report;
@@ -160,8 +159,6 @@ internal static class LearnCommand
         var text => throw new UsageException($"{option}: '{text}' is not a number"),
     };
 
-    private static readonly string[] Order = ["learned", "duplicate", "conflict", "sender_capped", "source_capped"];
-
     private static string Describe(IReadOnlyDictionary<string, int> outcomes) =>
-        string.Join(", ", Order.Select(word => $"{outcomes.GetValueOrDefault(word)} {word}"));
+        string.Join(", ", Enum.GetValues<LearnOutcome>().Select(LearnOutcomes.Word).Select(word => $"{outcomes.GetValueOrDefault(word)} {word}"));
 }

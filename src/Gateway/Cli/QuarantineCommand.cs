@@ -87,7 +87,7 @@ internal static class QuarantineCommand
         {
             await using var site = await SiteLearningClient.ConnectAsync(config.Options);
             var outcome = await site.LearnAsync(raw, isSpam, "quarantine", "quarantine", noCaps: false, cancellationToken);
-            await output.WriteLineAsync($"{id}: learned as {(isSpam ? "spam" : "ham")}: {Learning.LearnWords.Of(outcome)}");
+            await output.WriteLineAsync($"{id}: learned as {(isSpam ? "spam" : "ham")}: {Core.Learning.LearnOutcomes.Word(outcome)}");
         }
         catch (Exception exception) when (exception is IOException or UsageException)
         {

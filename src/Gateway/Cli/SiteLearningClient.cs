@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using Gateway.Core.Configuration;
 using Gateway.Core.Learning;
 using Gateway.Core.State;
-using Gateway.Learning;
 
 namespace Gateway.Cli;
 
@@ -75,7 +74,8 @@ internal abstract class SiteLearningClient : IAsyncDisposable
         public override async Task<LearnOutcome> LearnAsync(byte[] raw, bool isSpam, string source, string via, bool noCaps, CancellationToken cancellationToken)
         {
             var query = $"{(isSpam ? "spam" : "ham")}?source={Uri.EscapeDataString(source)}&via={via}{(noCaps ? "&no_caps=1" : string.Empty)}";
-            return LearnWords.Parse(await SendAsync(HttpMethod.Post, query, new ByteArrayContent(raw), cancellationToken));
+            var answer = await SendAsync(HttpMethod.Post, query, new ByteArrayContent(raw), cancellationToken);
+            return LearnOutcomes.TryParse(answer, out var outcome) ? outcome : throw new IOException($"unexpected answer from the gateway: '{answer}'");
         }
 
         public override async Task<long> ForgetAsync(string name, bool bySenderDomain, CancellationToken cancellationToken) =>

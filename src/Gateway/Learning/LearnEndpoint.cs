@@ -69,27 +69,8 @@ internal sealed class LearnEndpoint(SiteLearner learner, string authservId)
         await request.InputStream.CopyToAsync(body);
         var source = request.QueryString["source"] is { Length: > 0 } named ? named : via;
         var outcome = await learner.LearnRawAsync(body.ToArray(), isSpam, source, authservId, CancellationToken.None, unlimited: request.QueryString["no_caps"] == "1");
-        var word = LearnWords.Of(outcome);
+        var word = LearnOutcomes.Word(outcome);
         GatewayMetrics.Learned.WithLabels(isSpam ? "spam" : "ham", via, word).Inc();
         return (200, word + "\n");
     }
-}
-
-/// <summary>Outcomes as words, for the endpoint, the CLI and the metrics' outcome label.</summary>
-internal static class LearnWords
-{
-    public static string Of(LearnOutcome outcome) => outcome switch
-    {
-        LearnOutcome.Learned => "learned",
-        LearnOutcome.Duplicate => "duplicate",
-        LearnOutcome.Conflict => "conflict",
-        LearnOutcome.SenderCapped => "sender_capped",
-        LearnOutcome.SourceCapped => "source_capped",
-        _ => outcome.ToString().ToLowerInvariant(),
-    };
-
-    public static LearnOutcome Parse(string word) =>
-        Enum.GetValues<LearnOutcome>().FirstOrDefault(outcome => Of(outcome) == word.Trim(), (LearnOutcome)(-1)) is var outcome && Enum.IsDefined(outcome)
-            ? outcome
-            : throw new IOException($"unexpected answer from the gateway: '{word.Trim()}'");
 }

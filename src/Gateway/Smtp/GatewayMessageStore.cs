@@ -145,7 +145,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         try
         {
             var outcome = await autolearn!.LearnAsync(learning, CancellationToken.None);
-            GatewayMetrics.Learned.WithLabels(learning.IsSpam ? "spam" : "ham", "autolearn", outcome is { } done ? Learning.LearnWords.Of(done) : "over_allowance").Inc();
+            GatewayMetrics.Learned.WithLabels(learning.IsSpam ? "spam" : "ham", "autolearn", outcome is { } done ? Core.Learning.LearnOutcomes.Word(done) : "over_allowance").Inc();
         }
         catch (Core.State.StateUnavailableException)
         {
