@@ -48,9 +48,7 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
 
         var verdict = SiteBayes.Combine(tokens, counts);
         Judged?.Invoke(verdict.SpamProbability);
-        var (symbol, factor) = verdict.SpamProbability >= 0.5
-            ? (SpamSymbol, (verdict.SpamProbability - 0.5) * 2)
-            : (HamSymbol, (0.5 - verdict.SpamProbability) * 2);
+        var (symbol, factor) = Classification.ClassifierScoring.ToSymbol(verdict.SpamProbability, SpamSymbol, HamSymbol);
         var strongest = string.Join(", ", verdict.Strongest.Select(clue => string.Create(CultureInfo.InvariantCulture, $"\"{clue.Token}\" {clue.SpamProbability:0.00}")));
         message.Add(new SymbolHit(symbol, factor, string.Create(CultureInfo.InvariantCulture, $"p={verdict.SpamProbability:0.000} from {verdict.TokensUsed} site tokens ({counts.SpamMessages} spam, {counts.HamMessages} ham learned): {strongest}")));
         return CheckStatus.Completed;
