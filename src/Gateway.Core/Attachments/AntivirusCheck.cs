@@ -1,7 +1,6 @@
 using Gateway.Core.Configuration;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
-using MimeKit;
 
 namespace Gateway.Core.Attachments;
 
@@ -74,19 +73,10 @@ public sealed class AntivirusCheck(ClamdClient clamd, AntivirusOptions options) 
             yield break;
         }
 
-        foreach (var part in message.Message.BodyParts.OfType<MimePart>().Where(part => part.IsAttachment || part.FileName is not null))
+        foreach (var attachment in message.Attachments().Where(attachment => !attachment.Broken))
         {
-            using var decoded = new MemoryStream();
-            try
-            {
-                part.Content?.DecodeTo(decoded);
-            }
-            catch (Exception exception) when (exception is FormatException or InvalidOperationException or IOException)
-            {
-                continue; // a broken transfer encoding: nothing a mail client would open either
-            }
-
-            yield return (part.FileName ?? "(unnamed attachment)", decoded.GetBuffer().AsMemory(0, (int)decoded.Length));
+            // A broken transfer encoding is skipped: nothing a mail client would open either.
+            yield return (attachment.Part.FileName ?? "(unnamed attachment)", attachment.Content);
         }
     }
 }

@@ -33,7 +33,25 @@ public sealed class MessageContext
     /// a message waiting on a slow downstream should not hold three copies of itself. After this,
     /// <see cref="Message"/> is an empty message.
     /// </summary>
-    public void ReleaseParsedMessage() => _message = Released;
+    public void ReleaseParsedMessage()
+    {
+        _message = Released;
+        lock (_featuresLock)
+        {
+            _attachments = null;
+        }
+    }
+
+    private IReadOnlyList<Attachments.DecodedAttachment>? _attachments;
+
+    /// <summary>The attachments decoded once, for the rules' attachment fields and the antivirus check alike.</summary>
+    public IReadOnlyList<Attachments.DecodedAttachment> Attachments()
+    {
+        lock (_featuresLock)
+        {
+            return _attachments ??= global::Gateway.Core.Attachments.DecodedAttachment.Of(Message);
+        }
+    }
 
     private global::Gateway.Core.Classification.MessageFeatures? _features;
     private readonly Lock _featuresLock = new();

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using Gateway.Core.Attachments;
-using MimeKit;
 
 namespace Gateway.Core.Rules;
 
@@ -19,47 +18,37 @@ public sealed record AttachmentFile(string Name, string ContentType, long Size, 
     /// <summary>The detected type contradicts the name or the declared content type.</summary>
     public bool TypeMismatch => AttachmentFacts.Contradicts(Facts.Type, Name, ContentType);
 
-    public static IReadOnlyList<AttachmentFile> Of(MimeMessage message)
+    public static IReadOnlyList<AttachmentFile> Of(IReadOnlyList<DecodedAttachment> attachments)
     {
         var files = new List<AttachmentFile>();
-        foreach (var part in message.BodyParts.OfType<MimePart>().Where(part => part.IsAttachment || part.FileName is not null))
+        foreach (var attachment in attachments)
         {
-            using var decoded = new MemoryStream();
-            try
-            {
-                part.Content?.DecodeTo(decoded);
-            }
-            catch (Exception exception) when (exception is FormatException or InvalidOperationException or IOException)
-            {
-                // A broken transfer encoding: keep the name, size unknown.
-            }
-
+            // A broken transfer encoding keeps its name; its facts are those of what could be decoded.
+            var (part, content) = (attachment.Part, attachment.Content);
             var name = part.FileName ?? string.Empty;
-            var bytes = decoded.GetBuffer().AsSpan(0, (int)decoded.Length);
-            var names = bytes.StartsWith("PK"u8) && decoded.Length <= MaxArchiveBytes ? ZipNames(decoded) : null;
-            var facts = AttachmentFacts.Of(bytes, names);
+            var names = content.Span.StartsWith("PK"u8) && content.Length <= MaxArchiveBytes ? ZipNames(content) : null;
+            var facts = AttachmentFacts.Of(content.Span, names);
             if (FileTypes.IsArchive(facts.Type))
             {
                 // An archive's files count as attachments of their own (an Office document's parts do not).
-                var entries = ArchiveContents.List(decoded.GetBuffer().AsMemory(0, (int)decoded.Length), out var encrypted, out var unlooked);
-                files.Add(new AttachmentFile(name, part.ContentType.MimeType, decoded.Length, facts with { Encrypted = facts.Encrypted || encrypted, Unlooked = unlooked }));
+                var entries = ArchiveContents.List(content, out var encrypted, out var unlooked);
+                files.Add(new AttachmentFile(name, part.ContentType.MimeType, content.Length, facts with { Encrypted = facts.Encrypted || encrypted, Unlooked = unlooked }));
                 files.AddRange(entries.Select(entry => new AttachmentFile(entry.Path, "application/octet-stream", entry.Size, entry.Facts)));
                 continue;
             }
 
-            files.Add(new AttachmentFile(name, part.ContentType.MimeType, decoded.Length, facts));
+            files.Add(new AttachmentFile(name, part.ContentType.MimeType, content.Length, facts));
         }
 
         return files;
     }
 
     /// <summary>The entry names of a zip (to tell an Office document from a plain zip); null when it is not a readable zip.</summary>
-    private static List<string>? ZipNames(MemoryStream archive)
+    private static List<string>? ZipNames(ReadOnlyMemory<byte> archive)
     {
-        archive.Position = 0;
         try
         {
-            using var zip = new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true);
+            using var zip = new ZipArchive(Delivery.MessageBytes.ReadOnlyStream(archive), ZipArchiveMode.Read);
             return [.. zip.Entries.Take(MaxEntries).Select(entry => entry.FullName)];
         }
         catch (InvalidDataException)

@@ -1,0 +1,37 @@
+using MimeKit;
+
+namespace Gateway.Core.Attachments;
+
+/// <summary>
+/// One attachment with its transfer encoding undone, done once per message (<see cref="Pipeline.MessageContext.Attachments"/>)
+/// for every reader: the rules' attachment facts and the antivirus check both need the bytes, and decoding a
+/// large base64 attachment twice was the same work twice.
+/// </summary>
+/// <param name="Broken">The transfer encoding could not be undone to the end: <see cref="Content"/> holds what could.</param>
+public sealed record DecodedAttachment(MimePart Part, ReadOnlyMemory<byte> Content, bool Broken)
+{
+    /// <summary>What counts as an attachment: marked as one, or named (inline images and files carry a name too).</summary>
+    public static bool IsAttachment(MimePart part) => part.IsAttachment || part.FileName is not null;
+
+    public static IReadOnlyList<DecodedAttachment> Of(MimeMessage message)
+    {
+        var attachments = new List<DecodedAttachment>();
+        foreach (var part in message.BodyParts.OfType<MimePart>().Where(IsAttachment))
+        {
+            var decoded = new MemoryStream();
+            var broken = false;
+            try
+            {
+                part.Content?.DecodeTo(decoded);
+            }
+            catch (Exception exception) when (exception is FormatException or InvalidOperationException or IOException)
+            {
+                broken = true;
+            }
+
+            attachments.Add(new DecodedAttachment(part, decoded.GetBuffer().AsMemory(0, (int)decoded.Length), broken));
+        }
+
+        return attachments;
+    }
+}
