@@ -98,9 +98,7 @@ public sealed class ClamdClient(string endPoint, int poolSize) : IAsyncDisposabl
         }
         else
         {
-            var colon = endPoint.LastIndexOf(':');
-            var port = colon > 0 && int.TryParse(endPoint.AsSpan(colon + 1), out var parsed) ? parsed : 3310;
-            var host = colon > 0 ? endPoint[..colon].Trim('[', ']') : endPoint;
+            var (host, port) = Configuration.HostPort.Parse(endPoint, 3310);
             var address = IPAddress.TryParse(host, out var literal) ? literal : (await System.Net.Dns.GetHostAddressesAsync(host, cancellationToken))[0];
             socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             target = new IPEndPoint(address, port);

@@ -88,16 +88,16 @@ internal static class ConfigCommand
     {
         if (!options.Downstream.IsDirectory)
         {
-            var greeting = await ExchangeAsync(options.Downstream.Host!, options.Downstream.Port, null, cancellationToken);
+            var greeting = await ExchangeAsync((options.Downstream.Host!, options.Downstream.Port), null, cancellationToken);
             if (!greeting.StartsWith("220", StringComparison.Ordinal))
             {
                 problems.Add($"downstream {options.Downstream.Host}:{options.Downstream.Port}: {Described(greeting, "not 220")}");
             }
         }
 
-        if (options.UsesState && options.State.Backend == StateBackend.Redis && HostPort(options.State.Redis.Split(',')[0], 6379) is var (redisHost, redisPort))
+        if (options.UsesState && options.State.Backend == StateBackend.Redis)
         {
-            var pong = await ExchangeAsync(redisHost, redisPort, "PING\r\n"u8.ToArray(), cancellationToken);
+            var pong = await ExchangeAsync(HostPort.Parse(options.State.Redis.Split(',')[0], 6379), "PING\r\n"u8.ToArray(), cancellationToken);
             if (!pong.StartsWith("+PONG", StringComparison.Ordinal) && !pong.StartsWith("-NOAUTH", StringComparison.Ordinal))
             {
                 problems.Add($"state.redis {options.State.Redis}: {Described(pong, "not PONG")}");
@@ -109,7 +109,7 @@ internal static class ConfigCommand
             var clamd = options.Antivirus.Clamd;
             var pong = clamd.StartsWith('/')
                 ? await ExchangeAsync(new UnixDomainSocketEndPoint(clamd), "zPING\0"u8.ToArray(), cancellationToken)
-                : HostPort(clamd, 3310) is var (host, port) ? await ExchangeAsync(host, port, "zPING\0"u8.ToArray(), cancellationToken) : string.Empty;
+                : await ExchangeAsync(HostPort.Parse(clamd, 3310), "zPING\0"u8.ToArray(), cancellationToken);
             if (!pong.StartsWith("PONG", StringComparison.Ordinal))
             {
                 problems.Add($"antivirus.clamd {clamd}: {Described(pong, "not PONG")}");
@@ -123,18 +123,12 @@ internal static class ConfigCommand
         : reply.StartsWith("cannot ", StringComparison.Ordinal) ? reply
         : $"answered '{reply.Trim('\0', '\r', '\n', ' ')}', {expected}";
 
-    private static (string Host, int Port)? HostPort(string text, int defaultPort)
-    {
-        var colon = text.LastIndexOf(':');
-        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), out var port) ? (text[..colon].Trim('[', ']'), port) : (text, defaultPort);
-    }
-
-    private static async Task<string> ExchangeAsync(string host, int port, byte[]? send, CancellationToken cancellationToken)
+    private static async Task<string> ExchangeAsync((string Host, int Port) server, byte[]? send, CancellationToken cancellationToken)
     {
         try
         {
-            var address = IPAddress.TryParse(host, out var literal) ? literal : (await System.Net.Dns.GetHostAddressesAsync(host, cancellationToken))[0];
-            return await ExchangeAsync(new IPEndPoint(address, port), send, cancellationToken);
+            var address = IPAddress.TryParse(server.Host, out var literal) ? literal : (await System.Net.Dns.GetHostAddressesAsync(server.Host, cancellationToken))[0];
+            return await ExchangeAsync(new IPEndPoint(address, server.Port), send, cancellationToken);
         }
         catch (SocketException exception)
         {
