@@ -115,7 +115,7 @@ public sealed class GatewayHost : IAsyncDisposable
             // Only a backstop: the stream guard enforces command_timeout first, with a proper 421 4.4.2
             // (SmtpServer's own says "221 Timeout while waiting for input.").
             .CommandWaitTimeout(options.Limits.CommandTimeout * 2)
-            .MaxRetryCount(options.Limits.MaxErrors)
+            .MaxRetryCount(SessionErrors.LibraryRetryLimit(options.Limits))
             .CustomSmtpGreeting(_ => $"220 {options.Hostname} ESMTP Gateway");
         // SmtpServer needs a certificate to offer STARTTLS; the handshake itself uses the source's current one.
         var certificate = certificates?.Current;
@@ -132,7 +132,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         _server = new SmtpServer.SmtpServer(builder.Build(), services);
-        _server.SessionCreated += (_, args) => OnSessionCreated(args.Context);
+        _server.SessionCreated += (_, args) => OnSessionCreated(args.Context, options.Limits);
         _server.SessionCompleted += (_, args) => OnSessionEnded(args.Context);
         _server.SessionFaulted += (_, args) => OnSessionEnded(args.Context);
         _server.SessionCancelled += (_, args) => OnSessionEnded(args.Context);
@@ -288,9 +288,10 @@ public sealed class GatewayHost : IAsyncDisposable
         _drainDeadline.Dispose();
     }
 
-    private static void OnSessionCreated(ISessionContext context)
+    private static void OnSessionCreated(ISessionContext context, LimitsOptions limits)
     {
         var state = SessionState.Attach(context);
+        SessionErrors.Watch(context, state, limits);
         context.CommandExecuted += (_, args) =>
         {
             switch (args.Command)

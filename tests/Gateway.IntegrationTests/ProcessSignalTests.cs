@@ -3,7 +3,7 @@ namespace Gateway.IntegrationTests;
 /// <summary>The gateway as a real process receiving real signals: drain on SIGTERM, nothing acknowledged on SIGKILL.</summary>
 public sealed class ProcessSignalTests
 {
-    private static byte[] Message(string subject) => TestMessages.Crlf($"From: sender@remote.test\nTo: user@example.test\nSubject: {subject}\n\nbody\n.\n");
+    private static byte[] Message(string subject) => TestMessages.Wire(subject, "body\r\n");
 
     [Fact(Timeout = 90_000)]
     public async Task Sigterm_finishes_the_message_in_flight_tells_newcomers_421_and_exits_0()

@@ -5,8 +5,7 @@ namespace Gateway.IntegrationTests;
 /// <summary>What the client is told, reply by reply, with a steerable downstream on a real socket.</summary>
 public sealed class SmtpProtocolTests
 {
-    private static byte[] Message(string subject = "test", string body = "hello\r\n") =>
-        TestMessages.Crlf($"From: sender@remote.test\nTo: user@example.test\nSubject: {subject}\n\n") .Concat(Encoding.UTF8.GetBytes(body + ".\r\n")).ToArray();
+    private static byte[] Message(string subject = "test", string body = "hello\r\n") => TestMessages.Wire(subject, body);
 
     [Fact(Timeout = 30_000)]
     public async Task Ehlo_advertises_the_extensions_we_support()
@@ -142,7 +141,7 @@ public sealed class SmtpProtocolTests
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task A_client_that_keeps_erring_is_disconnected()
+    public async Task A_client_that_keeps_erring_is_told_421_4_7_0_and_disconnected()
     {
         await using var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxErrors = 2);
@@ -152,8 +151,24 @@ public sealed class SmtpProtocolTests
         var second = await client.CommandAsync("BOGUS two");
 
         Assert.StartsWith("5", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("retry", first, StringComparison.Ordinal);
         Assert.StartsWith("5", second, StringComparison.Ordinal);
-        await Assert.ThrowsAnyAsync<IOException>(() => client.CommandAsync("NOOP"));
+        Assert.Equal("421 4.7.0 Too many errors, closing connection", await client.ReadReplyAsync());
+        Assert.Equal(string.Empty, await client.ReadToEndAsync());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_good_command_between_errors_starts_the_count_over()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxErrors = 2);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.StartsWith("5", await client.CommandAsync("BOGUS"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync("NOOP"), StringComparison.Ordinal);
+        }
     }
 
     [Fact(Timeout = 30_000)]

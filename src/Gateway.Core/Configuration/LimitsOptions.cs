@@ -22,8 +22,15 @@ public sealed class LimitsOptions
     /// <summary>Parameters (RFC 2231 segments each count) in one Content-Type or Content-Disposition field; more gets 552 5.3.4.</summary>
     public int MaxMimeParameters { get; set; } = 100;
 
-    /// <summary>Protocol errors in a row before the session is closed (SmtpServer's retry count).</summary>
+    /// <summary>Protocol errors (unknown command, bad syntax, wrong order) in a row; the one that reaches it gets its reply, then 421 4.7.0 and the connection closes.</summary>
     public int MaxErrors { get; set; } = 5;
+
+    /// <summary>
+    /// MAIL and RCPT refusals (relay denied, unknown user, greylisting, rate limits) one session may collect
+    /// without a message accepted in between; the one beyond gets its reply, then 421 4.7.0 and the
+    /// connection closes. Not protocol errors: Postfix's smtpd_hard_error_limit (20) counts them this way.
+    /// </summary>
+    public int MaxRefusals { get; set; } = 20;
 
     public int MaxConnections { get; set; } = 500;
 
@@ -62,6 +69,7 @@ public sealed class LimitsOptions
         errors.Require(MaxHeaderSize > 0, "limits.max_header_size", "must be more than 0");
         errors.Require(MaxHeaderCount > 0, "limits.max_header_count", "must be more than 0");
         errors.Require(MaxErrors > 0, "limits.max_errors", "must be more than 0");
+        errors.Require(MaxRefusals > 0, "limits.max_refusals", "must be more than 0");
         errors.Require(MaxMimeDepth is > 0 and <= 1024, "limits.max_mime_depth", "must be between 1 and 1024");
         errors.Require(MaxMimeParts > 0, "limits.max_mime_parts", "must be more than 0");
         errors.Require(MaxMimeParameters > 0, "limits.max_mime_parameters", "must be more than 0");

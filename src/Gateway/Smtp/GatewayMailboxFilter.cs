@@ -184,10 +184,10 @@ internal sealed partial class GatewayMailboxFilter(GatewayOptions options, IDown
         Task<SmtpReply?> LookupAsync() => DnsListRefusal.CheckAsync(dns, policy(), state.ClientAddress, DnsListRejectAt.Rcpt, cancellationToken, dnsLists);
     }
 
-    /// <summary>SmtpServer writes the reply of a thrown SmtpResponseException (appending a retry count).</summary>
+    /// <summary>SmtpServer writes the reply of a thrown SmtpResponseException; it counts as a refusal, not a protocol error.</summary>
     private static SmtpResponseException Refuse(SmtpReply reply, bool quit = false)
     {
         GatewayMetrics.Replies.WithLabels("rcpt", SmtpReplies.Class(reply)).Inc();
-        return new(SmtpReplies.ToResponse(reply), quit);
+        return SessionErrors.Refusal(SmtpReplies.ToResponse(reply), quit);
     }
 }

@@ -36,6 +36,11 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         try
         {
             var reply = await ProcessAsync(context, state, queueId, buffer, drainToken);
+            if (reply.IsPositive)
+            {
+                state.Refusals = 0; // a sender that delivers is not harvesting addresses
+            }
+
             GatewayMetrics.Replies.WithLabels("data", SmtpReplies.Class(reply)).Inc();
             GatewayMetrics.MessageDuration.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             return SmtpReplies.ToResponse(reply);

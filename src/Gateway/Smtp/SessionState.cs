@@ -44,6 +44,12 @@ internal sealed class SessionState
     /// <summary>Whether a DNS allow list vouches for the client (asked once per session, for greylisting).</summary>
     public Task<bool>? AllowListed { get; set; }
 
+    /// <summary>Protocol errors in a row (<see cref="SessionErrors"/>).</summary>
+    public int ProtocolErrors { get; set; }
+
+    /// <summary>MAIL and RCPT refusals since the session's last accepted message (<see cref="SessionErrors"/>).</summary>
+    public int Refusals { get; set; }
+
     /// <summary>Recipients of the current transaction that both we and the downstream accepted.</summary>
     public List<string> Recipients { get; } = [];
 

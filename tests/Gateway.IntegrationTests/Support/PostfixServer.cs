@@ -25,7 +25,8 @@ internal sealed class PostfixServer : IAsyncDisposable
 
     public string Log => File.Exists(Path.Combine(_folder, "maillog")) ? File.ReadAllText(Path.Combine(_folder, "maillog")) : string.Empty;
 
-    public static async Task<PostfixServer> StartAsync(IPEndPoint next)
+    /// <param name="knownUsers">Local parts of example.test that exist; null: every one does (local_recipient_maps empty).</param>
+    public static async Task<PostfixServer> StartAsync(IPEndPoint next, IReadOnlyList<string>? knownUsers = null)
     {
         if (Environment.UserName != "root" || !File.Exists("/usr/sbin/postfix"))
         {
@@ -54,7 +55,7 @@ internal sealed class PostfixServer : IAsyncDisposable
             mydomain = example.test
             myorigin = example.test
             mydestination = example.test
-            local_recipient_maps =
+            local_recipient_maps = {(knownUsers is null ? string.Empty : "inline:{" + string.Join(", ", knownUsers.Select(user => user + "=ok")) + "}")}
             mynetworks = 127.0.0.0/8
             smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
             local_transport = smtp:{relay}

@@ -26,5 +26,9 @@ internal static class TestMessages
         return reply;
     }
 
+    /// <summary>A small message as DATA sends it: CRLF lines and the terminating dot.</summary>
+    public static byte[] Wire(string subject = "test", string body = "hello\r\n") =>
+        [.. Crlf($"From: sender@remote.test\nTo: user@example.test\nSubject: {subject}\n\n"), .. Encoding.UTF8.GetBytes(body + ".\r\n")];
+
     public static byte[] Crlf(string text) => Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\r\n"));
 }

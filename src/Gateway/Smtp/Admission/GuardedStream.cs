@@ -29,6 +29,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     private byte[]? _pending;
     private int _pendingOffset;
     private string? _refused;
+    private string? _closeAfterReply;
 
     /// <summary>The current (or last) DATA went over the size limit and its content was dropped.</summary>
     public bool Truncated { get; private set; }
@@ -42,6 +43,9 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     public override long Length => throw new NotSupportedException();
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    /// <summary>The reply being written is the session's last: this follows it, and the connection closes.</summary>
+    public void CloseAfterReply(string reply) => _closeAfterReply = reply;
 
     /// <summary>After STARTTLS the guard reads the TLS stream's plaintext; the session starts over in command mode.</summary>
     public void Replace(Stream stream)
@@ -111,7 +115,11 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
             _commandClock = time.GetTimestamp();
         }
 
-        await _inner.WriteAsync(buffer, cancellationToken);
+        await _inner.WriteAsync(SmtpServerReplies.WithoutRetryCount(buffer), cancellationToken);
+        if (_closeAfterReply is { } last)
+        {
+            await RefuseAsync(last, throwAfter: false);
+        }
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -270,7 +278,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     }
 
     /// <summary>Tells the client why, then ends the session (SmtpServer sees the read fail, and every read and write after).</summary>
-    private async Task RefuseAsync(string reply)
+    private async Task RefuseAsync(string reply, bool throwAfter = true)
     {
         _refused = reply;
         try
@@ -284,7 +292,10 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
             // The client is gone already.
         }
 
-        throw new SessionLimitException(reply);
+        if (throwAfter)
+        {
+            throw new SessionLimitException(reply);
+        }
     }
 }
 

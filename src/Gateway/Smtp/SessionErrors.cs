@@ -1,0 +1,57 @@
+using Gateway.Core.Configuration;
+using SmtpServer;
+using SmtpServer.Protocol;
+
+namespace Gateway.Smtp;
+
+/// <summary>
+/// When a session has erred too often, counted as Postfix counts and not as SmtpServer does. SmtpServer
+/// ends a session after a few failed commands in a row, refusals included, and silently; it would drop a
+/// sender after five unknown recipients. Here two kinds are kept apart:
+/// <list type="bullet">
+/// <item>protocol errors (unknown command, bad syntax, wrong sequence): limits.max_errors in a row, any
+/// accepted command starting the count over;</item>
+/// <item>refusals of MAIL and RCPT (relay denied, the downstream's unknown user, greylisting, rate limits):
+/// limits.max_refusals without a message accepted in between, as Postfix's smtpd_hard_error_limit
+/// counts "errors without delivering mail".</item>
+/// </list>
+/// The reply that crosses a limit is written as it is, then 421 4.7.0 and the connection closes.
+/// </summary>
+internal static class SessionErrors
+{
+    /// <summary>Marks an exception as a refusal of ours (not a protocol error) for the count.</summary>
+    private const string RefusalKey = "Gateway:Refusal";
+
+    private static readonly IReadOnlyDictionary<string, object> RefusalProperties = new Dictionary<string, object> { [RefusalKey] = true };
+
+    public const string TooManyErrors = "421 4.7.0 Too many errors, closing connection";
+
+    /// <summary>A MAIL or RCPT refusal of ours, as SmtpServer writes it.</summary>
+    public static SmtpResponseException Refusal(SmtpResponse response, bool quit) => new(response, quit, RefusalProperties);
+
+    public static void Watch(ISessionContext context, SessionState state, LimitsOptions limits)
+    {
+        context.ResponseException += (_, args) =>
+        {
+            if (args.Exception.IsQuitRequested)
+            {
+                return;
+            }
+
+            var crossed = args.Exception.Properties.ContainsKey(RefusalKey)
+                ? ++state.Refusals > limits.MaxRefusals
+                : ++state.ProtocolErrors >= limits.MaxErrors;
+            if (crossed)
+            {
+                Admission.ClientPipe.GuardOf(context)?.CloseAfterReply(TooManyErrors);
+            }
+        };
+        context.CommandExecuted += (_, _) => state.ProtocolErrors = 0;
+    }
+
+    /// <summary>
+    /// SmtpServer's own backstop, which counts every failed command in a row: above both of our limits, so
+    /// that ours, with a proper 421, always comes first.
+    /// </summary>
+    public static int LibraryRetryLimit(LimitsOptions limits) => limits.MaxErrors + limits.MaxRefusals + 1;
+}
