@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Gateway.IntegrationTests;
 
 /// <summary>The quarantine loop over real sockets: held at DATA with 250, listed, released once with the original envelope.</summary>
@@ -101,6 +103,40 @@ public sealed class QuarantineTests
         Assert.Equal(2, again);
         Assert.Contains("no quarantined message", againError, StringComparison.Ordinal);
         Assert.Single(downstream.Messages);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Two_processes_releasing_the_same_entries_from_one_folder_deliver_each_exactly_once()
+    {
+        // Pods sharing a ReadWriteMany quarantine volume: two operators (or a script on two pods) release
+        // the same messages at the same moment, in opposite orders so that they meet on every entry.
+        var quarantine = Directory.CreateTempSubdirectory("quarantine-shared-").FullName;
+        await using var downstream = await FakeDownstream.StartAsync();
+        var ids = new List<string>();
+        await using (var gateway = await StartHoldingAsync(downstream, quarantine))
+        {
+            await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+            for (var i = 0; i < 6; i++)
+            {
+                Assert.StartsWith("250", await client.CommandAsync(i == 0 ? "EHLO client.example.test" : "RSET"), StringComparison.Ordinal);
+                Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
+                Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<user@example.test>"), StringComparison.Ordinal);
+                ids.Add((await client.DataAsync(TestMessages.Crlf($"From: sender@remote.test\nSubject: hold me {i}\n\nbody {i}\n.\n"))).Split(' ')[^1]);
+            }
+        }
+
+        var config = CliConfig(downstream.EndPoint, quarantine);
+        var results = await Task.WhenAll(
+            GatewayCli.RunAsync(["quarantine", "release", .. ids, "--no-learn", "--config", config]),
+            GatewayCli.RunAsync(["quarantine", "release", .. Enumerable.Reverse(ids), "--no-learn", "--config", config]));
+
+        var subjects = downstream.Messages.Select(message => Encoding.UTF8.GetString(message.Raw).Split('\n').Single(line => line.StartsWith("Subject:", StringComparison.Ordinal)).Trim()).ToList();
+        Assert.Equal(6, subjects.Count);
+        Assert.Equal(6, subjects.Distinct().Count());
+        var released = string.Concat(results.Select(result => result.Output));
+        Assert.All(ids, id => Assert.Single(Regex.Matches(released, Regex.Escape(id) + ": released")));
+        Assert.All(results, result => Assert.True(result.ExitCode is 0 or 2, result.Output + result.Error));
+        Assert.Empty(Directory.GetFiles(quarantine));
     }
 
     [Fact(Timeout = 60_000)]

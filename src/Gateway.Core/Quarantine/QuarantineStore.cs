@@ -139,9 +139,16 @@ public sealed class QuarantineStore(string folder, TimeProvider time)
                 return new ReleaseOutcome(ReleaseResult.NotFound, [], []);
             }
 
+            // The claim: whoever renames the sidecar releases the message. .NET moves without overwrite as
+            // link + unlink, atomic on a local or NFS file system, so of two gateways (pods sharing one
+            // ReadWriteMany volume) releasing the same entry, one wins and the other finds it gone or claimed.
             File.Move(sidecar, claim);
         }
         catch (FileNotFoundException)
+        {
+            return new ReleaseOutcome(ReleaseResult.NotFound, [], []);
+        }
+        catch (IOException) when (File.Exists(claim))
         {
             return new ReleaseOutcome(ReleaseResult.NotFound, [], []);
         }

@@ -56,7 +56,7 @@ internal static class Help
             example: gateway learn spam --source postmaster ~/Maildir/.Junk/cur
             """,
         ["quarantine"] = """
-            gateway quarantine list [--json] | show ID | release ID [--no-learn] | delete ID [--spam] | expire | digest [--since-hours N]   [--config FILE]
+            gateway quarantine list [--json] | show ID | release ID... [--no-learn] | delete ID [--spam] | expire | digest [--since-hours N]   [--config FILE]
               Held messages: release relays with the original envelope (and learns it as ham), delete --spam
               learns it as spam, digest mails each recipient what was held for them.
             example: gateway quarantine release 20261202T101500Z-3f2a

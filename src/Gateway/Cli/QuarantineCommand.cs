@@ -15,7 +15,7 @@ internal static class QuarantineCommand
     private static readonly HashSet<string> FlagOptions = ["--json", "--spam", "--no-learn"];
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonSerializerOptions IndentedJson = new(Json) { WriteIndented = true };
-    private const string Usage = "usage: gateway quarantine list|show ID|release ID [--no-learn]|delete ID [--spam]|expire|digest [--since-hours N] [--config FILE] [--json]";
+    private const string Usage = "usage: gateway quarantine list|show ID|release ID... [--no-learn]|delete ID [--spam]|expire|digest [--since-hours N] [--config FILE] [--json]";
 
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -37,15 +37,8 @@ internal static class QuarantineCommand
                 await output.WriteLineAsync(JsonSerializer.Serialize(found, IndentedJson));
                 await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(store.ReadMessage(shown) ?? []));
                 return 0;
-            case ("release", { } released):
-                var releasedBytes = store.ReadMessage(released);
-                var exitCode = await ReleaseAsync(store, released, config, output, cancellationToken);
-                if (exitCode == 0 && releasedBytes is not null && !parsed.Has("--no-learn"))
-                {
-                    await LearnAsync(config, releasedBytes, isSpam: false, released, output, cancellationToken);
-                }
-
-                return exitCode;
+            case ("release", not null):
+                return await ReleaseAllAsync(store, parsed.Positional.Skip(1).Distinct().ToList(), config, !parsed.Has("--no-learn"), output, cancellationToken);
             case ("delete", { } deleted):
                 var deletedBytes = store.ReadMessage(deleted);
                 if (!store.Delete(deleted))
@@ -95,22 +88,44 @@ internal static class QuarantineCommand
         }
     }
 
-    private static async Task<int> ReleaseAsync(QuarantineStore store, string id, ConfigSource config, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Releases each ID in turn (one line each), learning each released message as ham unless told not to.
+    /// Exit 0 when all went; 1 when the downstream kept one in quarantine; IDs that are not (or no longer)
+    /// there are named together at the end, exit 2 — another pod may just have released them.
+    /// </summary>
+    private static async Task<int> ReleaseAllAsync(QuarantineStore store, IReadOnlyList<string> ids, ConfigSource config, bool learn, TextWriter output, CancellationToken cancellationToken)
     {
         using var loggerFactory = Logging.Create();
         await using var downstream = DownstreamFactory.Create(config.Options, loggerFactory);
-        var outcome = await store.ReleaseAsync(id, downstream, cancellationToken);
-        switch (outcome.Result)
+        var exitCode = 0;
+        var missing = new List<string>();
+        foreach (var id in ids)
         {
-            case ReleaseResult.Released:
-                await output.WriteLineAsync($"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty));
-                return 0;
-            case ReleaseResult.NotFound:
-                throw new UsageException($"no quarantined message '{id}' (already released or deleted?)");
-            default:
-                await output.WriteLineAsync($"{id}: not released, kept in quarantine; downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}");
-                return 1;
+            var message = store.ReadMessage(id);
+            var outcome = await store.ReleaseAsync(id, downstream, cancellationToken);
+            switch (outcome.Result)
+            {
+                case ReleaseResult.Released:
+                    await output.WriteLineAsync($"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty));
+                    if (learn && message is not null)
+                    {
+                        await LearnAsync(config, message, isSpam: false, id, output, cancellationToken);
+                    }
+
+                    break;
+                case ReleaseResult.NotFound:
+                    missing.Add(id);
+                    break;
+                default:
+                    await output.WriteLineAsync($"{id}: not released, kept in quarantine; downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}");
+                    exitCode = 1;
+                    break;
+            }
         }
+
+        return missing.Count == 0
+            ? exitCode
+            : throw new UsageException($"no quarantined message {string.Join(", ", missing.Select(id => $"'{id}'"))} (already released or deleted?)");
     }
 
     /// <summary>One message per recipient with mail held in the last --since-hours (24), through the downstream.</summary>
