@@ -1,8 +1,12 @@
 # Multi-stage build: the SDK compiles, a slim runtime image runs as a non-root user.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Multi-arch: docker buildx build --platform linux/amd64,linux/arm64 -t gateway .
+# The SDK runs natively on the build machine and publishes for the target (no emulated compiler);
+# ML.NET's FastTree uses managed code where its native library is x64-only.
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG TARGETARCH
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/Gateway/Gateway.csproj -c Release -o /app
+RUN dotnet publish src/Gateway/Gateway.csproj -c Release -a "${TARGETARCH:-x64}" -p:UseAppHost=false -o /app
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0
 WORKDIR /gateway

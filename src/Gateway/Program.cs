@@ -62,11 +62,11 @@ public static class Program
                 case "rules":
                     return await RulesCommand.RunAsync([.. args.Skip(1)], output, error, cancellationToken);
                 case "replay":
-                    return await ReplayCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
+                    return await ReplayCommand.RunAsync([.. args.Skip(1)], output, error, cancellationToken);
                 case "train":
                     return await TrainCommand.RunAsync([.. args.Skip(1)], output, cancellationToken);
                 case "learn":
-                    return await LearnCommand.RunAsync(args.Skip(1), output, cancellationToken);
+                    return await LearnCommand.RunAsync(args.Skip(1), output, error, cancellationToken);
                 case "quarantine":
                     return await QuarantineCommand.RunAsync(args.Skip(1), output, cancellationToken);
                 case "help" when args.Length > 1:

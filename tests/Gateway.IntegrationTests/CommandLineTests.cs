@@ -164,5 +164,6 @@ public sealed class RulesCommandLineTests
         Assert.True(exitCode == 0, error);
         Assert.Contains("accept -> tag", output, StringComparison.Ordinal);
         Assert.Matches(@"spam: \d+ messages; detected \(tagged or rejected\): current \d+ \(.*\), candidate \d+", output);
+        Assert.Matches(@"replayed \d+ message\(s\) in [\d.]+s \(\d+ per second\): \d+ change action", error);
     }
 }

@@ -56,9 +56,8 @@ internal static class CheckCommand
         var scanner = new MessageScanner(runner, () => policy, config.Options.Limits.MaxMimeDepth);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);
 
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var actions = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var showProgress = error == Console.Error && !Console.IsErrorRedirected;
+        var progress = new ProgressLine(error);
         foreach (var path in parsed.Positional)
         {
             foreach (var item in MessageFiles.Enumerate(path))
@@ -67,17 +66,12 @@ internal static class CheckCommand
                 await output.WriteLineAsync(parsed.Has("--json") ? ToJson(item.Name, scan) : parsed.Has("--explain") ? Report(item.Name, scan) : ToLine(item.Name, scan.Verdict));
                 var action = scan.Verdict.Action.ToString().ToLowerInvariant();
                 actions[action] = actions.GetValueOrDefault(action) + 1;
-                if (showProgress && actions.Values.Sum() % 200 == 0)
-                {
-                    await error.WriteAsync($"\r{actions.Values.Sum()} messages...");
-                }
+                await progress.StepAsync();
             }
         }
 
         // The summary goes to stderr: stdout stays one line (or one JSON object) per message for scripts.
-        var count = actions.Values.Sum();
-        var seconds = Math.Max(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, 0.001);
-        await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{(showProgress ? "\r" : string.Empty)}checked {count} message(s) in {seconds:0.0}s ({count / seconds:0} per second): {(count == 0 ? "none" : string.Join(", ", actions.Select(pair => $"{pair.Value} {pair.Key}")))}"));
+        await progress.WriteSummaryAsync("checked", progress.Count == 0 ? "none" : string.Join(", ", actions.Select(pair => $"{pair.Value} {pair.Key}")));
         return 0;
     }
 

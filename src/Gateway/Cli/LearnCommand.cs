@@ -19,7 +19,7 @@ internal static class LearnCommand
     private static readonly HashSet<string> ValueOptions = ["--config", "--source", "--domain", "--imap", "--user", "--password-file", "--junk", "--inbox", "--store", "--max-per-sender", "--since-days"];
     private static readonly HashSet<string> FlagOptions = ["--no-caps", "--json"];
 
-    public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var parsed = Arguments.Parse(args, ValueOptions, FlagOptions);
         var config = ConfigSource.Load(parsed.Value("--config"));
@@ -28,7 +28,7 @@ internal static class LearnCommand
         switch (verb)
         {
             case "spam" or "ham":
-                return await LearnFilesAsync(site, verb == "spam", parsed, output, cancellationToken);
+                return await LearnFilesAsync(site, verb == "spam", parsed, output, error, cancellationToken);
             case "imap":
                 return await CollectImapAsync(site, config, parsed, output, cancellationToken);
             case "stats":
@@ -42,7 +42,7 @@ internal static class LearnCommand
         }
     }
 
-    private static async Task<int> LearnFilesAsync(SiteLearningClient site, bool isSpam, Arguments parsed, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> LearnFilesAsync(SiteLearningClient site, bool isSpam, Arguments parsed, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var paths = parsed.Positional.Skip(1).ToList();
         if (paths.Count == 0)
@@ -52,16 +52,15 @@ internal static class LearnCommand
 
         var source = parsed.Value("--source") ?? "cli";
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
-        var done = 0;
+        var progress = new ProgressLine(error);
         foreach (var item in paths.SelectMany(MessageFiles.Enumerate))
         {
             var outcome = LearnOutcomes.Word(await site.LearnAsync(item.Raw.ToArray(), isSpam, source, "cli", parsed.Has("--no-caps"), cancellationToken));
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
-            if (++done % 500 == 0)
-            {
-                await output.WriteLineAsync($"{done} messages...");
-            }
+            await progress.StepAsync();
         }
+
+        await progress.WriteSummaryAsync("read", $"{outcomes.GetValueOrDefault("learned")} learned");
 
         await output.WriteLineAsync($"{(isSpam ? "spam" : "ham")} from {source}: {Describe(outcomes)}");
         return 0;

@@ -12,7 +12,7 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var parsed = Arguments.Parse(args, new HashSet<string> { "--config", "--corpus", "--labels", "--rules" }, new HashSet<string>());
         var candidateFolder = parsed.Value("--rules") ?? throw new UsageException("replay needs --rules NEWDIR (the candidate policy folder)");
@@ -45,6 +45,7 @@ internal static class ReplayCommand
         var after = new MessageScanner(runner, () => candidate);
         var tallies = new Dictionary<string, (int Total, int FlaggedBefore, int FlaggedAfter, int RejectedBefore, int RejectedAfter)>();
         var changed = 0;
+        var progress = new ProgressLine(error);
 
         foreach (var (label, folder) in sets)
         {
@@ -59,6 +60,7 @@ internal static class ReplayCommand
                     tally.FlaggedAfter + (now.Action != VerdictAction.Accept ? 1 : 0),
                     tally.RejectedBefore + (old.Action == VerdictAction.Reject ? 1 : 0),
                     tally.RejectedAfter + (now.Action == VerdictAction.Reject ? 1 : 0));
+                await progress.StepAsync();
                 if (old.Action == now.Action)
                 {
                     continue;
@@ -72,6 +74,7 @@ internal static class ReplayCommand
             }
         }
 
+        await progress.WriteSummaryAsync("replayed", $"{changed} change action");
         await output.WriteLineAsync($"{changed} message(s) change action");
         foreach (var (label, tally) in tallies)
         {
