@@ -67,7 +67,13 @@ public sealed class GatewayHost : IAsyncDisposable
 
         GatewayMetrics.BuildInfo.WithLabels(Program.Version).Set(1);
         GatewayMetrics.ShowZeros();
-        _readiness = new Readiness(options, _models) { PolicyLoaded = true };
+        var delivery = DownstreamFactory.Create(options, loggerFactory);
+        if (delivery is Core.Delivery.Routing.RoutedDownstream routed)
+        {
+            WatchServers(routed, loggerFactory.CreateLogger<Core.Delivery.Routing.RoutedDownstream>());
+        }
+
+        _readiness = new Readiness(options, _models, delivery as Core.Delivery.Routing.RoutedDownstream) { PolicyLoaded = true };
         var dnsLists = new DnsListMetrics(loggerFactory.CreateLogger<DnsListCheck>(), TimeProvider.System);
         var site = SiteLearning.Create(options, state, loggerFactory);
         Learner = site?.Learner;
@@ -75,7 +81,7 @@ public sealed class GatewayHost : IAsyncDisposable
         _clamd = options.Antivirus.Enabled ? new Core.Attachments.ClamdClient(options.Antivirus.Clamd, options.Antivirus.PoolSize) : null;
         var antivirus = _clamd is null ? null : Antivirus(options, _clamd, loggerFactory);
         Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check, antivirus: antivirus), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
-        _downstream = new InstrumentedDownstream(DownstreamFactory.Create(options, loggerFactory));
+        _downstream = new InstrumentedDownstream(delivery);
 
         var dns = Dns;
         var certificates = options.Tls.IsEnabled ? new TlsCertificateSource(options.Tls, options.BaseFolder, loggerFactory.CreateLogger<TlsCertificateSource>()) : null;
@@ -141,6 +147,29 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     public const string DefaultDirectory = DownstreamFactory.DefaultDirectory;
+
+    /// <summary>Each downstream server's state as a metric and a log line when it changes; failovers counted.</summary>
+    private static void WatchServers(Core.Delivery.Routing.RoutedDownstream routed, ILogger logger)
+    {
+        foreach (var server in routed.Routes.SelectMany(route => route.Servers))
+        {
+            GatewayMetrics.DownstreamServerUp.WithLabels(server.Name).Set(1);
+        }
+
+        routed.Health.Changed += (server, up, reason) =>
+        {
+            GatewayMetrics.DownstreamServerUp.WithLabels(server.Name).Set(up ? 1 : 0);
+            if (up)
+            {
+                logger.LogInformation("Downstream server {Server} is up again", server.Name);
+            }
+            else
+            {
+                logger.LogWarning("Downstream server {Server} marked down for downstream.backoff: {Reason}", server.Name, reason);
+            }
+        };
+        routed.FailedOver += server => GatewayMetrics.DownstreamFailovers.WithLabels(server.Name).Inc();
+    }
 
     /// <summary>The clamd check with its metrics and a warning at most once a minute while clamd cannot be used.</summary>
     private static Core.Attachments.AntivirusCheck Antivirus(GatewayOptions options, Core.Attachments.ClamdClient clamd, ILoggerFactory loggerFactory)

@@ -78,7 +78,7 @@ public sealed partial class ObservabilityTests
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Contains("downstream unreachable", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("no server up", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60_000)]

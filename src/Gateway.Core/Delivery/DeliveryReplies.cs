@@ -10,6 +10,8 @@ public static class DeliveryReplies
     public static readonly SmtpReply Unreachable = new(451, "4.4.1", "Downstream server unreachable, try again later");
     public static readonly SmtpReply ConnectionLost = new(451, "4.4.2", "Connection to downstream server lost, try again later");
     public static readonly SmtpReply TimedOut = new(451, "4.4.7", "Downstream server did not answer in time, try again later");
+    public static readonly SmtpReply TlsFailed = new(451, "4.7.5", "TLS to the downstream server failed (downstream.tls), try again later");
+    public static readonly SmtpReply NoRoute = new(451, "4.3.5", "No downstream route for this recipient's domain (downstream.routes), try again later");
     public static readonly SmtpReply LocalError = new(451, "4.3.0", "Local error in processing, try again later");
 
     /// <summary>The final reply to DATA, mapped for the client.</summary>

@@ -12,6 +12,12 @@ public interface IDownstream : IAsyncDisposable
     /// PIPELINING, saving a round trip per message) and its reply is in the result once MAIL was accepted.
     /// </summary>
     Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken, string? firstRecipient = null);
+
+    /// <summary>
+    /// The route a recipient's mail takes (downstream.routes): one transaction keeps to one, so a recipient
+    /// of another waits for its own transaction. Null: no route takes the recipient's domain.
+    /// </summary>
+    string? RouteOf(string recipient) => string.Empty;
 }
 
 /// <summary>The downstream's answer to MAIL (<see cref="Reply"/>) and, when one was sent with it, to the first RCPT.</summary>

@@ -50,7 +50,8 @@ public sealed class QuarantineDigest(QuarantineStore store, string sender, strin
         var sent = new List<string>();
         foreach (var (recipient, message) in Build(since))
         {
-            var opened = await downstream.BeginAsync(sender, new Dictionary<string, string>(), cancellationToken);
+            // The recipient goes with MAIL, so the downstream route is the recipient's.
+            var opened = await downstream.BeginAsync(sender, new Dictionary<string, string>(), cancellationToken, recipient);
             if (opened.Transaction is not { } transaction)
             {
                 continue;
@@ -58,7 +59,7 @@ public sealed class QuarantineDigest(QuarantineStore store, string sender, strin
 
             await using (transaction)
             {
-                if (!(await transaction.AddRecipientAsync(recipient, cancellationToken)).IsPositive)
+                if (opened.FirstRecipient is not { IsPositive: true })
                 {
                     continue;
                 }

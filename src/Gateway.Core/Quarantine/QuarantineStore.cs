@@ -155,33 +155,69 @@ public sealed class QuarantineStore(string folder, TimeProvider time)
 
         var entry = Read(claim)!;
         var message = File.ReadAllBytes(Path.Combine(Folder, id + ".eml"));
-        var opened = await downstream.BeginAsync(entry.MailFrom, new Dictionary<string, string>(), cancellationToken);
-        if (opened.Transaction is not { } transaction)
+
+        // One transaction per downstream route (downstream.routes), as the gateway relays them.
+        var delivered = new List<string>();
+        var refused = new List<string>();
+        var kept = new List<string>();
+        SmtpReply? failure = null;
+        foreach (var group in entry.Recipients.GroupBy(recipient => downstream.RouteOf(recipient) ?? string.Empty))
+        {
+            var (sent, reply) = await RelayAsync(entry.MailFrom, [.. group], message, downstream, delivered, refused, cancellationToken);
+            if (!sent)
+            {
+                kept.AddRange(group);
+                failure ??= reply;
+            }
+        }
+
+        if (kept.Count == entry.Recipients.Count)
         {
             File.Move(claim, sidecar);
-            return new ReleaseOutcome(ReleaseResult.Refused, [], entry.Recipients, opened.Reply);
+            return new ReleaseOutcome(ReleaseResult.Refused, [], entry.Recipients, failure);
+        }
+
+        if (kept.Count > 0)
+        {
+            // Part went: what stays held is only the rest, so a second release cannot send anything twice.
+            await DurableFile.WriteAsync(sidecar, JsonSerializer.SerializeToUtf8Bytes(entry with { Recipients = kept }, Json), cancellationToken);
+            File.Delete(claim);
+            return new ReleaseOutcome(ReleaseResult.Refused, delivered, kept, failure);
+        }
+
+        File.Delete(claim);
+        File.Delete(Path.Combine(Folder, id + ".eml"));
+        return new ReleaseOutcome(ReleaseResult.Released, delivered, refused);
+    }
+
+    /// <summary>One transaction to some of the recipients; whether the message went (to those the downstream accepted).</summary>
+    private static async Task<(bool Sent, SmtpReply? Reply)> RelayAsync(string? sender, IReadOnlyList<string> recipients, byte[] message, IDownstream downstream, List<string> delivered, List<string> refused, CancellationToken cancellationToken)
+    {
+        var opened = await downstream.BeginAsync(sender, new Dictionary<string, string>(), cancellationToken, recipients[0]);
+        if (opened.Transaction is not { } transaction)
+        {
+            return (false, opened.Reply);
         }
 
         await using (transaction)
         {
-            var delivered = new List<string>();
-            var refused = new List<string>();
-            foreach (var recipient in entry.Recipients)
+            var accepted = new List<string>();
+            var notAccepted = new List<string>();
+            (opened.FirstRecipient is { IsPositive: true } ? accepted : notAccepted).Add(recipients[0]);
+            foreach (var recipient in recipients.Skip(1))
             {
-                var accepted = (await transaction.AddRecipientAsync(recipient, cancellationToken)).IsPositive;
-                (accepted ? delivered : refused).Add(recipient);
+                ((await transaction.AddRecipientAsync(recipient, cancellationToken)).IsPositive ? accepted : notAccepted).Add(recipient);
             }
 
-            var reply = delivered.Count == 0 ? null : await transaction.SendAsync(new ReadOnlySequence<byte>(message), cancellationToken);
+            var reply = accepted.Count == 0 ? null : await transaction.SendAsync(new ReadOnlySequence<byte>(message), cancellationToken);
             if (reply is not { IsPositive: true })
             {
-                File.Move(claim, sidecar);
-                return new ReleaseOutcome(ReleaseResult.Refused, [], entry.Recipients, reply);
+                return (false, reply ?? opened.FirstRecipient);
             }
 
-            File.Delete(claim);
-            File.Delete(Path.Combine(Folder, id + ".eml"));
-            return new ReleaseOutcome(ReleaseResult.Released, delivered, refused, reply);
+            delivered.AddRange(accepted);
+            refused.AddRange(notAccepted);
+            return (true, reply);
         }
     }
 

@@ -90,7 +90,13 @@ internal static class GatewayMetrics
         "gateway_downstream_duration_seconds", "Time the downstream took to answer our DATA.", new HistogramConfiguration { Buckets = LatencyBuckets });
 
     public static readonly Gauge DownstreamUp = Prometheus.Metrics.CreateGauge(
-        "gateway_downstream_up", "1 when the last probe reached the downstream (or the delivery directory is writable).");
+        "gateway_downstream_up", "1 when every downstream route has a server up at the last probe (or the delivery directory is writable).");
+
+    public static readonly Gauge DownstreamServerUp = Prometheus.Metrics.CreateGauge(
+        "gateway_downstream_server_up", "1 while a downstream server takes sessions; 0 while it is skipped for downstream.backoff.", "server");
+
+    public static readonly Counter DownstreamFailovers = Prometheus.Metrics.CreateCounter(
+        "gateway_downstream_failovers_total", "Times a downstream server could not take a session and the next server of its route was tried.", "server");
 
     public static readonly Counter DnsQueries = Prometheus.Metrics.CreateCounter(
         "gateway_dns_queries_total", "DNS queries, by record type and result (ok, nxdomain, temperror).", "type", "result");

@@ -18,6 +18,8 @@ internal sealed class InstrumentedDownstream(IDownstream inner) : IDownstream
         return opened with { Transaction = new Transaction(opened.Transaction) };
     }
 
+    public string? RouteOf(string recipient) => inner.RouteOf(recipient);
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     /// <summary>Classifies a failure reply: our own 4.4.x codes name the kind; others are the downstream's answer.</summary>

@@ -1,12 +1,17 @@
 using System.Net.Sockets;
 using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
+using Gateway.Core.Delivery.Routing;
+using Gateway.Core.Delivery.Smtp;
 
 namespace Gateway.Metrics;
 
 /// <summary>
-/// What /ready reports: listening, policy loaded, spam model loaded (when the classifier is on), and the
-/// downstream reachable at the last probe. A load balancer sends mail only to a ready instance.
+/// What /ready reports: listening, policy loaded, spam model loaded (when the classifier is on), and
+/// every downstream route with a server up at the last probe. A load balancer sends mail only to a ready
+/// instance. The probe opens a session as delivery does (greeting, EHLO, STARTTLS with the same
+/// certificate checks) and quits; what it finds updates the servers' shared health, so a server back
+/// from an outage takes mail again at the next probe rather than at the end of its back-off.
 /// </summary>
 internal sealed class Readiness : IAsyncDisposable
 {
@@ -14,13 +19,18 @@ internal sealed class Readiness : IAsyncDisposable
     private readonly ModelSource? _models;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _probing;
+    private readonly RoutedDownstream? _routed;
     private volatile bool _downstreamUp;
+    private volatile string _downstreamProblem = "downstream not probed yet";
 
-    public Readiness(GatewayOptions options, ModelSource? models)
+    public Readiness(GatewayOptions options, ModelSource? models, RoutedDownstream? routed = null)
     {
         _options = options;
         _models = models;
-        _probing = ProbeLoopAsync(_stop.Token);
+        _routed = routed;
+        // Probes serve /ready and the metrics; with no metrics listener no one can read them, so no
+        // sessions are opened to the downstream for them (delivery keeps the servers' health by itself).
+        _probing = string.IsNullOrEmpty(options.Metrics.Listen) ? Task.CompletedTask : ProbeLoopAsync(_stop.Token);
     }
 
     public bool Listening { get; set; }
@@ -48,7 +58,7 @@ internal sealed class Readiness : IAsyncDisposable
 
         if (!_downstreamUp)
         {
-            problems.Add("downstream unreachable at the last probe");
+            problems.Add(_downstreamProblem);
         }
 
         return problems;
@@ -99,27 +109,53 @@ internal sealed class Readiness : IAsyncDisposable
             }
         }
 
+        if (_routed is null)
+        {
+            _downstreamProblem = "no downstream";
+            return false;
+        }
+
+        var down = new List<string>();
+        foreach (var route in _routed.Routes)
+        {
+            var failures = new List<string>();
+            foreach (var server in route.Servers)
+            {
+                if (await ProbeAsync(server, cancellationToken) is { } failure)
+                {
+                    failures.Add($"{server.Name}: {failure}");
+                }
+            }
+
+            if (failures.Count == route.Servers.Count)
+            {
+                down.Add($"downstream route {route.Name}: no server up at the last probe ({string.Join("; ", failures)})");
+            }
+        }
+
+        _downstreamProblem = string.Join(", ", down);
+        return down.Count == 0;
+    }
+
+    /// <summary>One session as delivery opens it, then QUIT; null when the server took it, else why not.</summary>
+    private async Task<string?> ProbeAsync(DownstreamServer server, CancellationToken cancellationToken)
+    {
         try
         {
-            // Connect, wait for the 220 greeting, QUIT: a clean session in the downstream's log, no transaction.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(downstream.Timeout);
-            using var client = new TcpClient();
-            await client.ConnectAsync(downstream.Host!, downstream.Port, timeout.Token);
-            using var reader = new StreamReader(client.GetStream(), System.Text.Encoding.Latin1, false, 1024, leaveOpen: true);
-            string? line;
-            do
-            {
-                line = await reader.ReadLineAsync(timeout.Token);
-            }
-            while (line is { Length: > 3 } && line[3] == '-');
-
-            await client.GetStream().WriteAsync("QUIT\r\n"u8.ToArray(), timeout.Token);
-            return line?.StartsWith("220", StringComparison.Ordinal) == true;
+            await using var connection = await SmtpClientConnection.ConnectAsync(server, _options.Hostname, cancellationToken);
+            _routed!.Health.MarkUp(server);
+            return null;
         }
-        catch (Exception exception) when (exception is SocketException or OperationCanceledException or IOException)
+        catch (Exception exception) when (SmtpDownstream.IsConnectionFailure(exception) || exception is DownstreamRefusedException)
         {
-            return false;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return "stopping";
+            }
+
+            var reason = exception is DownstreamRefusedException refused ? $"refused the session: {refused.Reply.Code} {refused.Reply.Text}" : exception.Message;
+            _routed!.Health.MarkDown(server, reason);
+            return reason;
         }
     }
 }

@@ -133,6 +133,13 @@ internal sealed partial class GatewayMailboxFilter(GatewayOptions options, IDown
             throw Refuse(new SmtpReply(452, "4.5.3", $"Recipients of another policy group ({group}): please send to them in a separate transaction"));
         }
 
+        // One downstream route per transaction too (its downstream transaction is on one server).
+        var route = downstream.RouteOf(recipient) ?? throw Refuse(DeliveryReplies.NoRoute);
+        if (state.Route is { } currentRoute && currentRoute != route)
+        {
+            throw Refuse(new SmtpReply(452, "4.5.3", "Recipients delivered to another mail server: please send to them in a separate transaction"));
+        }
+
         if (state.Downstream is null && await EarlyRefusalAsync(state, cancellationToken) is { } refusal)
         {
             throw Refuse(refusal);
@@ -163,6 +170,7 @@ internal sealed partial class GatewayMailboxFilter(GatewayOptions options, IDown
 
         state.Recipients.Add(recipient);
         state.PolicyGroup = group;
+        state.Route = route;
         GatewayMetrics.Replies.WithLabels("rcpt", "2xx").Inc();
         return true;
     }

@@ -38,6 +38,9 @@ internal sealed class SessionState
     /// <summary>The policy group of the transaction's accepted recipients (set by the first one).</summary>
     public string? PolicyGroup { get; set; }
 
+    /// <summary>The downstream route of the transaction's accepted recipients (set by the first one).</summary>
+    public string? Route { get; set; }
+
     /// <summary>Symbols the current transaction earned in the dialogue (rate limits with action: symbol).</summary>
     public List<Gateway.Core.Pipeline.SymbolHit> TransactionSymbols { get; } = [];
 
@@ -90,6 +93,7 @@ internal sealed class SessionState
         Recipients.Clear();
         TransactionSymbols.Clear();
         PolicyGroup = null;
+        Route = null;
         SpfAtMailFrom = null;
         // Disposed too, not only cancelled: a linked source stays registered on the session's token until
         // disposed, and a client may run many transactions in one session.

@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Gateway.Core.Configuration;
 
@@ -18,16 +21,21 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     private const int TcpQuickAck = 12;
     private static readonly byte[] QuickAckOn = BitConverter.GetBytes(1);
 
+    /// <summary>Messages up to this size go out with their BDAT command in one write (one packet for most mail).</summary>
+    private const int SingleWriteLimit = 64 * 1024;
+
     private readonly TcpClient _tcp;
     private readonly TimeSpan _timeout;
+    private readonly bool _chunking;
     private readonly Network.ReusableTimeout _operationTimeout = new();
     private Stream _stream;
     private StreamReader _reader;
 
-    private SmtpClientConnection(TcpClient tcp, TimeSpan timeout)
+    private SmtpClientConnection(TcpClient tcp, TimeSpan timeout, bool chunking)
     {
         _tcp = tcp;
         _timeout = timeout;
+        _chunking = chunking;
         _stream = tcp.GetStream();
         _reader = NewReader(_stream);
     }
@@ -40,32 +48,32 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     /// <summary>False once the connection failed or the server said 421; such a connection is never reused.</summary>
     public bool IsUsable { get; private set; } = true;
 
-    public static async Task<SmtpClientConnection> ConnectAsync(DownstreamOptions options, string localName, CancellationToken cancellationToken)
+    public static async Task<SmtpClientConnection> ConnectAsync(DownstreamServer server, string localName, CancellationToken cancellationToken)
     {
         var tcp = new TcpClient { NoDelay = true };
         SmtpClientConnection? connection = null;
         try
         {
-            using (var connectTimeout = Linked(cancellationToken, options.Timeout))
+            using (var connectTimeout = Linked(cancellationToken, server.Timeout))
             {
-                await tcp.ConnectAsync(options.Host!, options.Port, connectTimeout.Token);
+                await tcp.ConnectAsync(server.Host, server.Port, connectTimeout.Token);
             }
 
-            connection = new SmtpClientConnection(tcp, options.Timeout);
-            var greeting = await connection.ReadReplyAsync(options.Timeout, cancellationToken);
+            connection = new SmtpClientConnection(tcp, server.Timeout, server.Chunking);
+            var greeting = await connection.ReadReplyAsync(server.Timeout, cancellationToken);
             if (greeting.Code != 220)
             {
                 throw new DownstreamRefusedException(greeting);
             }
 
             await connection.HelloAsync(localName, cancellationToken);
-            if (options.Tls != DownstreamTls.None && connection.Extensions.ContainsKey("STARTTLS"))
+            if (server.Tls != DownstreamTls.None && connection.Extensions.ContainsKey("STARTTLS"))
             {
-                await connection.StartTlsAsync(options, localName, cancellationToken);
+                await connection.StartTlsAsync(server, localName, cancellationToken);
             }
-            else if (options.Tls == DownstreamTls.Required)
+            else if (server.Tls == DownstreamTls.Required)
             {
-                throw new AuthenticationException($"{options.Host} does not offer STARTTLS, and downstream.tls is required");
+                throw new AuthenticationException($"{server.Name} does not offer STARTTLS, and downstream.tls is required");
             }
 
             return connection;
@@ -131,8 +139,54 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The message, with BDAT (RFC 3030) when the server offers CHUNKING and downstream.chunking is on,
+    /// else with DATA; returns the final reply.
+    /// </summary>
+    public Task<DownstreamReply> SendMessageAsync(ReadOnlySequence<byte> message, CancellationToken cancellationToken) =>
+        _chunking && Extensions.ContainsKey("CHUNKING") ? SendChunkAsync(message, cancellationToken) : SendDataAsync(message, cancellationToken);
+
+    /// <summary>
+    /// One BDAT LAST chunk: the message as it is, no dot-stuffing and no end marker, so no pass over its
+    /// bytes and no 354 round trip. It must be in CRLF form already (the gateway normalises what it
+    /// received); a message that is not (a file from elsewhere) is normalised first, as DATA would.
+    /// </summary>
+    private async Task<DownstreamReply> SendChunkAsync(ReadOnlySequence<byte> message, CancellationToken cancellationToken)
+    {
+        var body = SmtpDataEncoder.IsCanonical(message) ? message : new ReadOnlySequence<byte>(SmtpDataEncoder.Normalize(message));
+        var command = Encoding.ASCII.GetBytes($"BDAT {body.Length} LAST\r\n");
+        await WriteAsync(command.Length + body.Length, async (stream, token) =>
+        {
+            if (body.Length <= SingleWriteLimit)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(command.Length + (int)body.Length);
+                try
+                {
+                    command.CopyTo(buffer, 0);
+                    body.CopyTo(buffer.AsSpan(command.Length));
+                    await stream.WriteAsync(buffer.AsMemory(0, command.Length + (int)body.Length), token);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                return;
+            }
+
+            await stream.WriteAsync(command, token);
+            foreach (var block in body)
+            {
+                await stream.WriteAsync(block, token);
+            }
+        }, cancellationToken);
+
+        // As for DATA's final reply (RFC 5321 4.5.3.2.6): four command timeouts.
+        return await ReadReplyAsync(_timeout * 4, cancellationToken);
+    }
+
     /// <summary>DATA, then the encoded message; returns the final reply (or the refusal of DATA itself).</summary>
-    public async Task<DownstreamReply> SendDataAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
+    private async Task<DownstreamReply> SendDataAsync(System.Buffers.ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {
         var go = await CommandAsync("DATA", cancellationToken);
         if (go.Code != 354)
@@ -186,14 +240,14 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         Extensions = new Dictionary<string, string>();
     }
 
-    private async Task StartTlsAsync(DownstreamOptions options, string localName, CancellationToken cancellationToken)
+    private async Task StartTlsAsync(DownstreamServer server, string localName, CancellationToken cancellationToken)
     {
         var reply = await CommandAsync("STARTTLS", cancellationToken);
         if (reply.Code != 220)
         {
-            if (options.Tls == DownstreamTls.Required)
+            if (server.Tls == DownstreamTls.Required)
             {
-                throw new DownstreamRefusedException(reply);
+                throw new AuthenticationException($"{server.Name} refused STARTTLS ({reply.Code} {string.Join(' ', reply.Lines)}), and downstream.tls is required");
             }
 
             return;
@@ -202,14 +256,10 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
         var authentication = new SslClientAuthenticationOptions
         {
-            TargetHost = options.Host,
+            TargetHost = server.Host,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         };
-        if (options.Tls == DownstreamTls.Opportunistic)
-        {
-            // Opportunistic TLS (RFC 7435): encrypt against passive listeners even when the certificate is self-signed.
-            authentication.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        }
+        DownstreamCertificates.Configure(authentication, server);
 
         using (var handshakeTimeout = Linked(cancellationToken, _timeout))
         {

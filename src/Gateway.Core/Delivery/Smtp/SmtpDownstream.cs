@@ -2,14 +2,16 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Gateway.Core.Configuration;
+using Gateway.Core.Delivery.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Core.Delivery.Smtp;
 
 /// <summary>
-/// The downstream mail server over SMTP, with a small pool of idle connections: a connection goes back
+/// One downstream mail server over SMTP, with a small pool of idle connections: a connection goes back
 /// to the pool only after a transaction ended cleanly (final DATA reply or RSET answered 250), so a
-/// reused connection is always between transactions.
+/// reused connection is always between transactions. What it learns about the server's health (it
+/// would not take a session, or a connection broke) goes to the shared <see cref="ServerHealth"/>.
 /// </summary>
 public sealed partial class SmtpDownstream : IDownstream
 {
@@ -19,19 +21,26 @@ public sealed partial class SmtpDownstream : IDownstream
     /// <summary>MAIL parameters we pass on when the downstream supports them.</summary>
     private static readonly string[] MirroredParameters = ["BODY", "SMTPUTF8", "SIZE"];
 
-    private readonly DownstreamOptions _options;
     private readonly string _localName;
+    private readonly ServerHealth _health;
     private readonly ILogger _logger;
     private readonly ConcurrentQueue<(SmtpClientConnection Connection, DateTime IdleSince)> _idle = new();
 
-    public SmtpDownstream(DownstreamOptions options, string localName, ILogger logger)
+    public SmtpDownstream(DownstreamServer server, string localName, ServerHealth health, ILogger logger)
     {
-        _options = options;
+        Server = server;
         _localName = localName;
+        _health = health;
         _logger = logger;
     }
 
-    public async Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken, string? firstRecipient = null)
+    public DownstreamServer Server { get; }
+
+    public async Task<DownstreamOpenResult> BeginAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken, string? firstRecipient = null) =>
+        (await OpenAsync(sender, mailParameters, cancellationToken, firstRecipient)).Result;
+
+    /// <summary>As <see cref="BeginAsync"/>, and whether the server itself failed (no session): then another may be tried.</summary>
+    internal async Task<(DownstreamOpenResult Result, bool ServerFailed)> OpenAsync(string? sender, IReadOnlyDictionary<string, string> mailParameters, CancellationToken cancellationToken, string? firstRecipient)
     {
         // A pooled connection may have been closed by the server meanwhile; then try once more on a fresh one.
         for (var attempt = 0; attempt < 2; attempt++)
@@ -42,15 +51,23 @@ public sealed partial class SmtpDownstream : IDownstream
             {
                 connection = TakeIdle();
                 pooled = connection is not null;
-                connection ??= await SmtpClientConnection.ConnectAsync(_options, _localName, cancellationToken);
+                connection ??= await SmtpClientConnection.ConnectAsync(Server, _localName, cancellationToken);
+                _health.MarkUp(Server);
+                if (!connection.Extensions.ContainsKey("SMTPUTF8") && (SmtpUtf8.Needed(sender) || SmtpUtf8.Needed(firstRecipient)))
+                {
+                    // RFC 6531 3.5: never downgrade an address; the sender can reach it another way.
+                    await ReleaseAsync(connection, needsReset: false);
+                    return (new DownstreamOpenResult(null, SmtpUtf8.NotSupported), false);
+                }
+
                 var (reply, first) = await MailAsync(connection, MailCommand(sender, mailParameters, connection), firstRecipient, cancellationToken);
                 if (reply.Code == 250)
                 {
-                    return new DownstreamOpenResult(new SmtpDownstreamTransaction(this, connection), reply, first);
+                    return (new DownstreamOpenResult(new SmtpDownstreamTransaction(this, connection), reply, first), false);
                 }
 
                 await ReleaseAsync(connection, needsReset: false);
-                return new DownstreamOpenResult(null, MapRefusal(reply));
+                return (new DownstreamOpenResult(null, MapRefusal(reply)), false);
             }
             catch (Exception exception) when (pooled && IsConnectionFailure(exception))
             {
@@ -63,12 +80,30 @@ public sealed partial class SmtpDownstream : IDownstream
                     await connection.DisposeAsync();
                 }
 
-                Log.DownstreamFailed(_logger, _options.Host!, _options.Port, exception.Message);
-                return new DownstreamOpenResult(null, exception is DownstreamRefusedException refused ? DeliveryReplies.ForSessionRefusal(refused.Reply) : DeliveryReplies.ForFailure(exception));
+                ConnectionFailed(exception, cancellationToken);
+                return (new DownstreamOpenResult(null, exception switch
+                {
+                    DownstreamRefusedException refused => DeliveryReplies.ForSessionRefusal(refused.Reply),
+                    AuthenticationException => DeliveryReplies.TlsFailed,
+                    _ => DeliveryReplies.ForFailure(exception),
+                }), !cancellationToken.IsCancellationRequested);
             }
         }
 
-        return new DownstreamOpenResult(null, DeliveryReplies.ConnectionLost);
+        return (new DownstreamOpenResult(null, DeliveryReplies.ConnectionLost), false);
+    }
+
+    /// <summary>
+    /// A connection to the server failed, or broke (or timed out) mid-transaction: the next messages try
+    /// another server first. Not when the session was cancelled: our client leaving is no fault of the server's.
+    /// </summary>
+    internal void ConnectionFailed(Exception exception, CancellationToken cancellationToken)
+    {
+        Log.DownstreamFailed(_logger, Server.Name, exception.Message);
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            _health.MarkDown(Server, exception.Message);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -86,7 +121,7 @@ public sealed partial class SmtpDownstream : IDownstream
         {
             try
             {
-                using var quick = new CancellationTokenSource(_options.Timeout);
+                using var quick = new CancellationTokenSource(Server.Timeout);
                 var reset = await connection.CommandAsync("RSET", quick.Token);
                 needsReset = reset.Code != 250;
             }
@@ -96,7 +131,7 @@ public sealed partial class SmtpDownstream : IDownstream
             }
         }
 
-        if (connection.IsUsable && !needsReset && _idle.Count < _options.PoolSize)
+        if (connection.IsUsable && !needsReset && _idle.Count < Server.PoolSize)
         {
             _idle.Enqueue((connection, DateTime.UtcNow));
             return;
@@ -105,7 +140,7 @@ public sealed partial class SmtpDownstream : IDownstream
         await connection.DisposeAsync();
     }
 
-    internal static bool IsConnectionFailure(Exception exception) =>
+    public static bool IsConnectionFailure(Exception exception) =>
         exception is IOException or SocketException or TimeoutException or AuthenticationException or ObjectDisposedException or OperationCanceledException;
 
     /// <summary>5xx passes through; a 4xx to MAIL stays temporary but is worded as ours.</summary>
@@ -164,7 +199,7 @@ public sealed partial class SmtpDownstream : IDownstream
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Downstream {Host}:{Port} failed: {Reason}")]
-        public static partial void DownstreamFailed(ILogger logger, string host, int port, string reason);
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Downstream {Server} failed: {Reason}")]
+        public static partial void DownstreamFailed(ILogger logger, string server, string reason);
     }
 }

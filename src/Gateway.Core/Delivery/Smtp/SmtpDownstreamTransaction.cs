@@ -7,12 +7,18 @@ internal sealed class SmtpDownstreamTransaction(SmtpDownstream owner, SmtpClient
 
     public async Task<SmtpReply> AddRecipientAsync(string recipient, CancellationToken cancellationToken)
     {
+        if (SmtpUtf8.Needed(recipient) && !connection.Extensions.ContainsKey("SMTPUTF8"))
+        {
+            return SmtpUtf8.NotSupported;
+        }
+
         try
         {
             return await connection.CommandAsync(RcptCommand(recipient), cancellationToken);
         }
         catch (Exception exception) when (SmtpDownstream.IsConnectionFailure(exception))
         {
+            owner.ConnectionFailed(exception, cancellationToken);
             return DeliveryReplies.ForFailure(exception);
         }
     }
@@ -23,7 +29,7 @@ internal sealed class SmtpDownstreamTransaction(SmtpDownstream owner, SmtpClient
     {
         try
         {
-            var reply = await connection.SendDataAsync(message, cancellationToken);
+            var reply = await connection.SendMessageAsync(message, cancellationToken);
             _finished = reply.Code == 250;
             return DeliveryReplies.ForData(reply);
         }
@@ -31,6 +37,7 @@ internal sealed class SmtpDownstreamTransaction(SmtpDownstream owner, SmtpClient
         {
             // We cannot know whether the downstream kept the message; the client retries, and a duplicate
             // is the lesser harm than a loss (RFC 5321 6.1).
+            owner.ConnectionFailed(exception, cancellationToken);
             return DeliveryReplies.ForFailure(exception);
         }
     }
