@@ -78,6 +78,7 @@ public sealed class DownstreamOptions
         errors.Require(PoolSize >= 0, "downstream.pool_size", "must be 0 or more");
         errors.Require(Backoff >= TimeSpan.Zero, "downstream.backoff", "must be 0 or more");
         ValidateFingerprint(TlsFingerprint, "downstream.tls_fingerprint", errors);
+        ValidatePins(Tls, TlsCaFile, TlsFingerprint, Routes.Count == 0 ? "downstream.tls" : null, errors);
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < Routes.Count; i++)
         {
@@ -98,7 +99,17 @@ public sealed class DownstreamOptions
                 errors.Require(server.Port is > 0 and < 65536, $"{path}.servers.{j}.port", "must be between 1 and 65535");
                 errors.Require(server.Priority >= 0, $"{path}.servers.{j}.priority", "must be 0 or more (lower is tried first, as MX preference)");
                 ValidateFingerprint(server.TlsFingerprint, $"{path}.servers.{j}.tls_fingerprint", errors);
+                ValidatePins(server.Tls ?? Tls, server.TlsCaFile ?? TlsCaFile, server.TlsFingerprint ?? TlsFingerprint, $"{path}.servers.{j}", errors);
             }
+        }
+    }
+
+    /// <summary>A pinned CA or certificate only means something when TLS is required: opportunistic TLS checks nothing and falls back to clear text.</summary>
+    private static void ValidatePins(DownstreamTls tls, string? caFile, string? fingerprint, string? path, ConfigErrors errors)
+    {
+        if (path is not null)
+        {
+            errors.Require(tls == DownstreamTls.Required || (caFile is null && fingerprint is null), path, "tls_ca_file and tls_fingerprint need tls: required (opportunistic TLS checks no certificate and may fall back to clear text)");
         }
     }
 

@@ -12,7 +12,7 @@ namespace Gateway.IntegrationTests.Support;
 internal sealed class PostfixServer : IAsyncDisposable
 {
     private readonly string _folder;
-    private readonly Process _master;
+    private Process _master;
 
     private PostfixServer(string folder, Process master, int port)
     {
@@ -21,13 +21,20 @@ internal sealed class PostfixServer : IAsyncDisposable
         EndPoint = new IPEndPoint(IPAddress.Loopback, port);
     }
 
+    /// <summary>How an instance differs from the plain one; Name makes its host name NAME.example.test (seen in Received).</summary>
+    public sealed record Settings(string Name = "mailbox", IReadOnlyList<string>? KnownUsers = null, bool SmtpUtf8 = true, bool Chunking = true, string? CertificateFile = null, string? KeyFile = null);
+
     public IPEndPoint EndPoint { get; }
 
     public string Log => File.Exists(Path.Combine(_folder, "maillog")) ? File.ReadAllText(Path.Combine(_folder, "maillog")) : string.Empty;
 
     /// <param name="knownUsers">Local parts of example.test that exist; null: every one does (local_recipient_maps empty).</param>
-    public static async Task<PostfixServer> StartAsync(IPEndPoint next, IReadOnlyList<string>? knownUsers = null)
+    public static Task<PostfixServer> StartAsync(IPEndPoint next, IReadOnlyList<string>? knownUsers = null) =>
+        StartAsync(next, new Settings(KnownUsers: knownUsers));
+
+    public static async Task<PostfixServer> StartAsync(IPEndPoint next, Settings settings)
     {
+        var knownUsers = settings.KnownUsers;
         if (Environment.UserName != "root" || !File.Exists("/usr/sbin/postfix"))
         {
             throw new InvalidOperationException("a Postfix instance needs root and Debian's postfix package (see .ci/run)");
@@ -51,7 +58,7 @@ internal sealed class PostfixServer : IAsyncDisposable
             maillog_file_prefixes = {folder}
             inet_interfaces = 127.0.0.1
             inet_protocols = ipv4
-            myhostname = mailbox.example.test
+            myhostname = {settings.Name}.example.test
             mydomain = example.test
             myorigin = example.test
             mydestination = example.test
@@ -61,6 +68,9 @@ internal sealed class PostfixServer : IAsyncDisposable
             local_transport = smtp:{relay}
             relayhost = {relay}
             smtp_tls_security_level = none
+            smtputf8_enable = {(settings.SmtpUtf8 ? "yes" : "no")}
+            smtpd_discard_ehlo_keywords = {(settings.Chunking ? string.Empty : "chunking")}
+            {(settings.CertificateFile is null ? string.Empty : $"smtpd_tls_cert_file = {settings.CertificateFile}\nsmtpd_tls_key_file = {settings.KeyFile}\nsmtpd_tls_security_level = may\nsmtpd_tls_received_header = yes")}
             biff = no
             """);
         // Debian's master.cf, with smtpd on our port and no service chrooted (the queue is ours, not /var/spool).
@@ -82,21 +92,43 @@ internal sealed class PostfixServer : IAsyncDisposable
         });
         await File.WriteAllLinesAsync(Path.Combine(etc, "master.cf"), master);
 
-        var start = new ProcessStartInfo("/usr/sbin/postfix", ["-c", etc, "start-fg"]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        var process = Process.Start(start)!;
-        var server = new PostfixServer(folder, process, port);
+        var server = new PostfixServer(folder, Launch(etc), port);
+        await server.WaitUntilListeningAsync();
+        return server;
+    }
+
+    /// <summary>Stops the instance (as an outage would: its port refuses connections); what it queued stays queued.</summary>
+    public async Task StopAsync()
+    {
+        await RunAsync("/usr/sbin/postfix", "-c", Path.Combine(_folder, "etc"), "stop");
+        await _master.WaitForExitAsync();
+    }
+
+    /// <summary>Starts a stopped instance again on its port; it delivers what it queued before the stop.</summary>
+    public async Task StartAgainAsync()
+    {
+        _master.Dispose();
+        _master = Launch(Path.Combine(_folder, "etc"));
+        await WaitUntilListeningAsync();
+        await RunAsync("/usr/sbin/postfix", "-c", Path.Combine(_folder, "etc"), "flush");
+    }
+
+    private static Process Launch(string etc) =>
+        Process.Start(new ProcessStartInfo("/usr/sbin/postfix", ["-c", etc, "start-fg"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+
+    private async Task WaitUntilListeningAsync()
+    {
+        var process = _master;
         try
         {
-            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30), () => process.HasExited);
+            await FreePort.WaitUntilListeningAsync(EndPoint.Port, TimeSpan.FromSeconds(30), () => process.HasExited);
         }
         catch (Exception exception) when (exception is System.Net.Sockets.SocketException or TimeoutException)
         {
-            var log = server.Log + (process.HasExited ? await process.StandardError.ReadToEndAsync() + await process.StandardOutput.ReadToEndAsync() : string.Empty);
-            await server.DisposeAsync();
+            var log = Log + (process.HasExited ? await process.StandardError.ReadToEndAsync() + await process.StandardOutput.ReadToEndAsync() : string.Empty);
+            await DisposeAsync();
             throw new InvalidOperationException($"Postfix did not start: {log}");
         }
-
-        return server;
     }
 
     public async ValueTask DisposeAsync()
