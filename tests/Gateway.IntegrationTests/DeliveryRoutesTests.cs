@@ -179,3 +179,54 @@ public sealed class DeliveryRoutesTests
         }
     }
 }
+
+/// <summary>RFC 6531 to the downstream: a non-ASCII address goes only to a server that offers SMTPUTF8, never mangled.</summary>
+public sealed class DownstreamSmtpUtf8Tests
+{
+    private const string Recipient = "δοκιμή@example.test";
+
+    private static async Task<(string Mail, string Rcpt, string? Data)> SendAsync(PostfixServer postfix)
+    {
+        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options.Classifier.Enabled = false);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        Assert.Contains("SMTPUTF8", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+        var mail = await client.CommandAsync("MAIL FROM:<sender@remote.test> SMTPUTF8");
+        await client.SendRawAsync(Encoding.UTF8.GetBytes($"RCPT TO:<{Recipient}>\r\n"));
+        var rcpt = await client.ReadReplyAsync();
+        var data = rcpt.StartsWith("250", StringComparison.Ordinal)
+            ? await client.DataAsync(Encoding.UTF8.GetBytes($"From: sender@remote.test\r\nTo: {Recipient}\r\nSubject: utf-8\r\n\r\nhello\r\n.\r\n"))
+            : null;
+        return (mail, rcpt, data);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_utf8_recipient_gets_553_5_6_7_when_the_downstream_does_not_offer_smtputf8_and_nothing_goes_there()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var postfix = await PostfixServer.StartAsync(sink.EndPoint, new PostfixServer.Settings(SmtpUtf8: false));
+
+        var (mail, rcpt, _) = await SendAsync(postfix);
+
+        Assert.StartsWith("250", mail, StringComparison.Ordinal);
+        Assert.StartsWith("553 5.6.7", rcpt, StringComparison.Ordinal);
+        Assert.DoesNotContain("from=<sender@remote.test>", postfix.Log, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_utf8_recipient_reaches_a_downstream_that_offers_smtputf8_as_written()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var postfix = await PostfixServer.StartAsync(sink.EndPoint, new PostfixServer.Settings(SmtpUtf8: true));
+
+        var (_, rcpt, data) = await SendAsync(postfix);
+
+        Assert.StartsWith("250", rcpt, StringComparison.Ordinal);
+        Assert.StartsWith("250", data, StringComparison.Ordinal);
+        for (var i = 0; i < 100 && !postfix.Log.Contains(Recipient, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains($"to=<{Recipient}>", postfix.Log, StringComparison.Ordinal);
+    }
+}

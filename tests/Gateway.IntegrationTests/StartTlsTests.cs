@@ -114,14 +114,7 @@ public sealed class StartTlsTests
 
     private static (string Certificate, string Key) WriteSelfSignedPem(string subject = "CN=gateway.example.test")
     {
-        using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var folder = Directory.CreateTempSubdirectory("tls-").FullName;
-        var certificatePath = Path.Combine(folder, "cert.pem");
-        var keyPath = Path.Combine(folder, "key.pem");
-        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
-        File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
-        return (certificatePath, keyPath);
+        var pem = TestCertificates.SelfSigned(subject);
+        return (pem.CertificateFile, pem.KeyFile);
     }
 }

@@ -1,0 +1,82 @@
+using Gateway.Core.Configuration;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>
+/// TLS from the gateway to a real Postfix whose certificate a test CA issued: opportunistic encrypts
+/// whatever the certificate; required delivers only over a verified (or pinned) one, and otherwise answers
+/// 451 4.7.5 and sends nothing in clear.
+/// </summary>
+public sealed class DownstreamTlsTests
+{
+    private static async Task<(string Rcpt, string? Data)> SendAsync(PostfixServer postfix, Action<DownstreamOptions> tls)
+    {
+        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options =>
+        {
+            options.Classifier.Enabled = false;
+            tls(options.Downstream);
+        });
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        var rcpt = (await client.EnvelopeAsync("sender@remote.test", "user@example.test"))[0];
+        var data = rcpt.StartsWith("250", StringComparison.Ordinal) ? await client.DataAsync(TestMessages.Wire("over tls")) : null;
+        return (rcpt, data);
+    }
+
+    public enum Pin
+    {
+        Nothing,
+        TestCa,
+        RightFingerprint,
+        WrongFingerprint,
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(DownstreamTls.Opportunistic, Pin.Nothing, true)]
+    [InlineData(DownstreamTls.Required, Pin.TestCa, true)]
+    [InlineData(DownstreamTls.Required, Pin.RightFingerprint, true)]
+    [InlineData(DownstreamTls.Required, Pin.Nothing, false)] // the system store does not know the test CA
+    [InlineData(DownstreamTls.Required, Pin.WrongFingerprint, false)]
+    public async Task Mail_goes_over_tls_only_as_far_as_the_certificate_is_trusted(DownstreamTls mode, Pin pin, bool delivered)
+    {
+        var certificate = TestCertificates.IssuedByTestCa();
+        await using var sink = await SmtpSink.StartAsync();
+        await using var postfix = await PostfixServer.StartAsync(sink.EndPoint, new PostfixServer.Settings(CertificateFile: certificate.CertificateFile, KeyFile: certificate.KeyFile));
+
+        var (rcpt, data) = await SendAsync(postfix, downstream =>
+        {
+            downstream.Tls = mode;
+            downstream.TlsCaFile = pin == Pin.TestCa ? certificate.CaFile : null;
+            downstream.TlsFingerprint = pin switch
+            {
+                Pin.RightFingerprint => certificate.Sha256,
+                Pin.WrongFingerprint => new string('A', 64),
+                _ => null,
+            };
+        });
+
+        if (delivered)
+        {
+            Assert.StartsWith("250", rcpt, StringComparison.Ordinal);
+            Assert.StartsWith("250", data, StringComparison.Ordinal);
+            var message = Assert.Single(await sink.WaitForMessagesAsync(1)).Message;
+            Assert.Matches(@"by mailbox\.example\.test \(Postfix\) with ESMTPS", message);
+        }
+        else
+        {
+            Assert.StartsWith("451 4.7.5", rcpt, StringComparison.Ordinal);
+            Assert.DoesNotContain("from=<sender@remote.test>", postfix.Log, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Required_tls_to_a_server_without_starttls_gets_451_4_7_5_and_nothing_in_clear()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var postfix = await PostfixServer.StartAsync(sink.EndPoint);
+
+        var (rcpt, _) = await SendAsync(postfix, downstream => downstream.Tls = DownstreamTls.Required);
+
+        Assert.StartsWith("451 4.7.5", rcpt, StringComparison.Ordinal);
+        Assert.DoesNotContain("from=<sender@remote.test>", postfix.Log, StringComparison.Ordinal);
+    }
+}
