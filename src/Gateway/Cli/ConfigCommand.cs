@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
+using Gateway.Core.Delivery.Routing;
 using Gateway.Core.Scoring;
 
 namespace Gateway.Cli;
@@ -48,6 +49,16 @@ internal static class ConfigCommand
             Try(problems, () => options.Tls.LoadCertificate(options.BaseFolder).Dispose());
         }
 
+        foreach (var caFile in new DownstreamRoutes(options.Downstream, options.BaseFolder).All.SelectMany(route => route.Servers).Select(server => server.TlsCaFile).OfType<string>().Distinct())
+        {
+            Try(problems, () =>
+            {
+                var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                roots.ImportFromPemFile(caFile);
+                _ = roots.Count > 0 ? 0 : throw new ConfigException($"{config.DisplayName}: downstream tls_ca_file {caFile}: no certificate in it");
+            });
+        }
+
         for (var i = 0; i < options.Learning.Imap.Count; i++)
         {
             var passwordFile = Path.GetFullPath(options.Learning.Imap[i].PasswordFile, options.BaseFolder);
@@ -83,15 +94,19 @@ internal static class ConfigCommand
         }
     }
 
-    /// <summary>The downstream answers 220, Redis PONG, clamd PONG: each within 5 seconds.</summary>
+    /// <summary>Every downstream server takes a session (TLS as configured), Redis answers PONG, clamd PONG: each within 5 seconds.</summary>
     private static async Task ConnectAsync(List<string> problems, GatewayOptions options, CancellationToken cancellationToken)
     {
-        if (!options.Downstream.IsDirectory)
+        foreach (var route in new DownstreamRoutes(options.Downstream, options.BaseFolder).All)
         {
-            var greeting = await ExchangeAsync((options.Downstream.Host!, options.Downstream.Port), null, cancellationToken);
-            if (!greeting.StartsWith("220", StringComparison.Ordinal))
+            foreach (var server in route.Servers)
             {
-                problems.Add($"downstream {options.Downstream.Host}:{options.Downstream.Port}: {Described(greeting, "not 220")}");
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                if (await DownstreamProbe.FailureAsync(server with { Timeout = TimeSpan.FromSeconds(5) }, options.Hostname, timeout.Token) is { } failure)
+                {
+                    problems.Add($"downstream {server.Name} (route {route.Name}): {failure}");
+                }
             }
         }
 

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery.Routing;
-using Gateway.Core.Delivery.Smtp;
 
 namespace Gateway.Metrics;
 
@@ -137,25 +136,24 @@ internal sealed class Readiness : IAsyncDisposable
         return down.Count == 0;
     }
 
-    /// <summary>One session as delivery opens it, then QUIT; null when the server took it, else why not.</summary>
+    /// <summary>One session as delivery opens it, then QUIT; the result updates the servers' shared health.</summary>
     private async Task<string?> ProbeAsync(DownstreamServer server, CancellationToken cancellationToken)
     {
-        try
+        var failure = await DownstreamProbe.FailureAsync(server, _options.Hostname, cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
         {
-            await using var connection = await SmtpClientConnection.ConnectAsync(server, _options.Hostname, cancellationToken);
-            _routed!.Health.MarkUp(server);
-            return null;
+            return "stopping";
         }
-        catch (Exception exception) when (SmtpDownstream.IsConnectionFailure(exception) || exception is DownstreamRefusedException)
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return "stopping";
-            }
 
-            var reason = exception is DownstreamRefusedException refused ? $"refused the session: {refused.Reply.Code} {refused.Reply.Text}" : exception.Message;
-            _routed!.Health.MarkDown(server, reason);
-            return reason;
+        if (failure is null)
+        {
+            _routed!.Health.MarkUp(server);
         }
+        else
+        {
+            _routed!.Health.MarkDown(server, failure);
+        }
+
+        return failure;
     }
 }
