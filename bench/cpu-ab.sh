@@ -5,7 +5,8 @@
 # the N. Prints every run and the median per side, for one ham and one spam message of the corpus.
 # Usage: bash bench/cpu-ab.sh ROUNDS N "A settings" "B settings"     (from the repository root)
 #   settings are environment assignments, e.g. "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0" or
-#   "DLL=/path/to/other/build/gateway.dll" (default DLL: this checkout's Release build). WARM=4000.
+#   "DLL=/path/to/other/build/gateway.dll" (default DLL: this checkout's Release build), or
+#   "CONFIG=/path/to/gateway.yaml" (default: relay-setup.sh's, into smtp-sink). WARM=4000.
 #   PIN=1 as in e2e.sh (relay-setup.sh): load tools on CPU 0, the gateway on CPU 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +14,10 @@ rounds=${1:-3}; count=${2:-5000}; side_a=${3:-X=1}; side_b=${4:-X=1}
 source bench/relay-setup.sh
 
 one_run() { # settings message -> ms of gateway CPU per message
-  local dll pid before after
+  local dll config pid before after
   dll=$(env $1 bash -c 'echo ${DLL:-}'); dll=${dll:-$gateway_dll}
-  "${gateway_cpu[@]}" env $1 dotnet "$dll" run --offline --config "$work/gateway.yaml" 2>/dev/null &
+  config=$(env $1 bash -c 'echo ${CONFIG:-}'); config=${config:-$work/gateway.yaml}
+  "${gateway_cpu[@]}" env $1 dotnet "$dll" run --offline --config "$config" 2>/dev/null &
   pid=$!
   wait_for_gateway
   "${tools_cpu[@]}" smtp-source -s 50 -m "${WARM:-4000}" -F "$2" -f sender@remote.test -t user@example.test 127.0.0.1:$gw_port

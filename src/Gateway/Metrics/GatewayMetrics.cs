@@ -84,7 +84,7 @@ internal static class GatewayMetrics
         "gateway_smtp_replies_total", "Our replies to RCPT and to DATA, by stage and reply class (2xx, 4xx, 5xx).", "stage", "class");
 
     public static readonly Counter DownstreamErrors = Prometheus.Metrics.CreateCounter(
-        "gateway_downstream_errors_total", "Downstream trouble, by kind: unreachable, timeout, lost, deferred (4xx), rejected (5xx).", "kind");
+        "gateway_downstream_errors_total", "Downstream trouble, by kind: unreachable, timeout, lost, tls (certificate or STARTTLS failed), deferred (4xx), rejected (5xx).", "kind");
 
     public static readonly Histogram DownstreamDuration = Prometheus.Metrics.CreateHistogram(
         "gateway_downstream_duration_seconds", "Time the downstream took to answer our DATA.", new HistogramConfiguration { Buckets = LatencyBuckets });
@@ -131,7 +131,7 @@ internal static class GatewayMetrics
             Reloads.WithLabels(kind, "failed");
         }
 
-        foreach (var kind in new[] { "unreachable", "timeout", "lost", "deferred", "rejected" })
+        foreach (var kind in new[] { "unreachable", "timeout", "lost", "tls", "deferred", "rejected" })
         {
             DownstreamErrors.WithLabels(kind);
         }

@@ -35,6 +35,7 @@ internal sealed class InstrumentedDownstream(IDownstream inner) : IDownstream
             "4.4.1" => "unreachable",
             "4.4.7" => "timeout",
             "4.4.2" => "lost",
+            "4.7.5" => "tls",
             _ when reply.IsTransient => "deferred",
             _ => "rejected",
         };
