@@ -171,16 +171,8 @@ public sealed class DeliveryRoutesTests
         var results = await new DkimVerification(new DnsClientResolver(dns.Options()), TimeProvider.System).VerifyAsync(copy, CancellationToken.None);
         var result = Assert.Single(results);
         Assert.True(result.Result == AuthResult.Pass, result.Reason);
-        await WaitForLogAsync(postfix, "disconnect from");
+        await postfix.WaitForLogAsync("disconnect from");
         Assert.Contains(command, postfix.Log.Split('\n').First(line => line.Contains("disconnect from", StringComparison.Ordinal) && line.Contains("rcpt=1", StringComparison.Ordinal)), StringComparison.Ordinal);
-    }
-
-    private static async Task WaitForLogAsync(PostfixServer postfix, string text)
-    {
-        for (var i = 0; i < 100 && !postfix.Log.Contains(text, StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(100);
-        }
     }
 }
 
@@ -226,11 +218,7 @@ public sealed class DownstreamSmtpUtf8Tests
 
         Assert.StartsWith("250", rcpt, StringComparison.Ordinal);
         Assert.StartsWith("250", data, StringComparison.Ordinal);
-        for (var i = 0; i < 100 && !postfix.Log.Contains(Recipient, StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(100);
-        }
-
+        await postfix.WaitForLogAsync(Recipient);
         Assert.Contains($"to=<{Recipient}>", postfix.Log, StringComparison.Ordinal);
     }
 }

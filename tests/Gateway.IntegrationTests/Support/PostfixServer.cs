@@ -97,6 +97,15 @@ internal sealed class PostfixServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Postfix logs a little after the fact: waits up to 10 s for a line with <paramref name="text"/>.</summary>
+    public async Task WaitForLogAsync(string text)
+    {
+        for (var i = 0; i < 100 && !Log.Contains(text, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Stops the instance (as an outage would: its port refuses connections); what it queued stays queued.</summary>
     public async Task StopAsync()
     {
