@@ -47,7 +47,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
 
-    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline, IStateStore? state)
+    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline, IStateStore? state, Smtp.Phases.IRecipientCheck? extraRecipientCheck)
     {
         _state = state;
         _authservId = options.EffectiveAuthservId;
@@ -105,9 +105,9 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        services.Add(new GatewayMailboxFilter(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists,
-            state is null ? null : new SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<SharedStateChecks>()),
-            loggerFactory.CreateLogger<GatewayMailboxFilter>()));
+        var dialogue = Smtp.Phases.DialogueChecks.Standard(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists,
+            state is null ? null : new Smtp.Phases.SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<Smtp.Phases.SharedStateChecks>()));
+        services.Add(new GatewayMailboxFilter(_downstream, extraRecipientCheck is null ? dialogue : dialogue.With(extraRecipientCheck), loggerFactory.CreateLogger<GatewayMailboxFilter>()));
         Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
         _quarantineSweep = new Timer(_ => SweepQuarantine(options.Quarantine.Retention, loggerFactory), null, TimeSpan.Zero, TimeSpan.FromHours(1));
         var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled
@@ -236,10 +236,14 @@ public sealed class GatewayHost : IAsyncDisposable
 
     /// <param name="checks">The pipeline's checks; null means the standard set from <see cref="CheckCatalog"/>.</param>
     /// <param name="offline">No DNS at all: SPF, DKIM, DMARC, ARC and reverse DNS are left out (demos, trials on recorded mail).</param>
-    public static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks = null, bool offline = false)
+    public static Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks = null, bool offline = false) =>
+        StartAsync(options, rulesFolder, loggerFactory, cancellationToken, checks, offline, extraRecipientCheck: null);
+
+    /// <param name="extraRecipientCheck">One more RCPT-phase check after the standard ones (tests; a site's own check would be registered in <see cref="Smtp.Phases.DialogueChecks.Standard"/>).</param>
+    internal static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks, bool offline, Smtp.Phases.IRecipientCheck? extraRecipientCheck)
     {
         var state = options.UsesState ? await StateStores.CreateAsync(options.State, TimeProvider.System) : null;
-        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline, state);
+        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline, state, extraRecipientCheck);
         if (host._metricsEndPoint is { } metricsAt)
         {
             host._metricsEndpoint = new MetricsEndpoint(metricsAt, host._readiness, host.Learner is null ? null : new LearnEndpoint(host.Learner, host._authservId));

@@ -42,13 +42,14 @@ internal sealed class TestGateway : IAsyncDisposable
         string? rulesFolder = null,
         IReadOnlyList<IMessageCheck>? checks = null,
         LoopbackDnsServer? dns = null,
-        bool offline = false)
+        bool offline = false,
+        Gateway.Smtp.Phases.IRecipientCheck? recipientCheck = null)
     {
         var ownDns = dns is null ? await LoopbackDnsServer.StartAsync() : null;
         var options = DefaultOptions(downstream);
         options.Dns = (dns ?? ownDns!).Options();
         configure?.Invoke(options);
-        var host = await GatewayHost.StartAsync(options, rulesFolder ?? RepositoryRoot.Rules, NullLoggerFactory.Instance, CancellationToken.None, checks, offline);
+        var host = await GatewayHost.StartAsync(options, rulesFolder ?? RepositoryRoot.Rules, NullLoggerFactory.Instance, CancellationToken.None, checks, offline, recipientCheck);
         return new TestGateway(host, options, ownDns);
     }
 

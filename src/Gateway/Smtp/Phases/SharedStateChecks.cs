@@ -10,10 +10,7 @@ using Gateway.Core.State;
 using Gateway.Metrics;
 using Microsoft.Extensions.Logging;
 
-namespace Gateway.Smtp;
-
-/// <summary>A refusal for the client; <see cref="Quit"/> closes the connection after it (421).</summary>
-internal sealed record DialogueRefusal(SmtpReply Reply, bool Quit = false);
+namespace Gateway.Smtp.Phases;
 
 /// <summary>
 /// Greylisting and rate limits in the SMTP dialogue, on the shared state store: rate limits at MAIL and
@@ -21,7 +18,7 @@ internal sealed record DialogueRefusal(SmtpReply Reply, bool Quit = false);
 /// configured fallback applies (state.on_error: accept by default), with a warning at most once a
 /// minute and gateway_state_errors_total — never a crash, never a lost message.
 /// </summary>
-internal sealed class SharedStateChecks
+internal sealed class SharedStateChecks : ISenderCheck, IRecipientCheck
 {
     private readonly GatewayOptions _options;
     private readonly Greylist? _greylist;
@@ -43,32 +40,36 @@ internal sealed class SharedStateChecks
         _logger = logger;
     }
 
-    public async Task<DialogueRefusal?> AtMailAsync(SessionState state, CancellationToken cancellationToken) =>
-        _rateLimiter is null ? null : Judge(state, await _rateLimiter.AtMailAsync(state.ClientAddress, state.MailFrom, cancellationToken));
+    /// <summary>Rate limits at MAIL.</summary>
+    public async ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
+        _rateLimiter is null ? DialogueOutcome.Continue : Judge(step.Session, await _rateLimiter.AtMailAsync(step.Session.ClientAddress, step.Session.MailFrom, cancellationToken));
 
-    public async Task<DialogueRefusal?> AtRcptAsync(SessionState state, string recipient, CancellationToken cancellationToken)
+    /// <summary>Rate limits, then greylisting, at RCPT.</summary>
+    public async ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
     {
-        if (_rateLimiter is not null && Judge(state, await _rateLimiter.AtRcptAsync(state.ClientAddress, state.MailFrom, recipient, cancellationToken)) is { } limited)
+        var state = step.Session;
+        var recipient = step.Recipient!;
+        if (_rateLimiter is not null && Judge(state, await _rateLimiter.AtRcptAsync(state.ClientAddress, state.MailFrom, recipient, cancellationToken)) is { IsContinue: false } limited)
         {
             return limited;
         }
 
         if (_greylist is null || await SkipsGreylistingAsync(state, cancellationToken))
         {
-            return null;
+            return DialogueOutcome.Continue;
         }
 
         var outcome = await _greylist.CheckAsync(state.ClientAddress, state.MailFrom, recipient, cancellationToken);
         GatewayMetrics.Greylist.WithLabels(outcome.Result.ToString().ToLowerInvariant()).Inc();
         return outcome.Result switch
         {
-            GreylistResult.Deferred => new DialogueRefusal(new SmtpReply(451, "4.7.1", $"Greylisted, please try again in {Math.Ceiling(outcome.RetryAfter.TotalSeconds):0} seconds")),
+            GreylistResult.Deferred => DialogueOutcome.Refuse(new SmtpReply(451, "4.7.1", $"Greylisted, please try again in {Math.Ceiling(outcome.RetryAfter.TotalSeconds):0} seconds")),
             GreylistResult.Unavailable => Unavailable("greylisting"),
-            _ => null,
+            _ => DialogueOutcome.Continue,
         };
     }
 
-    private DialogueRefusal? Judge(SessionState state, RateLimitOutcome outcome)
+    private DialogueOutcome Judge(SessionState state, RateLimitOutcome outcome)
     {
         if (outcome.Unavailable)
         {
@@ -83,13 +84,13 @@ internal sealed class SharedStateChecks
 
         return outcome.Refusal switch
         {
-            { Action: RateLimitAction.Disconnect } limit => new DialogueRefusal(new SmtpReply(421, "4.7.0", $"Rate limit {limit.Name} exceeded, closing connection"), Quit: true),
-            { } limit => new DialogueRefusal(new SmtpReply(450, "4.7.1", $"Rate limit {limit.Name} exceeded, try again later")),
-            null => null,
+            { Action: RateLimitAction.Disconnect } limit => DialogueOutcome.Close(new SmtpReply(421, "4.7.0", $"Rate limit {limit.Name} exceeded, closing connection")),
+            { } limit => DialogueOutcome.Refuse(new SmtpReply(450, "4.7.1", $"Rate limit {limit.Name} exceeded, try again later")),
+            null => DialogueOutcome.Continue,
         };
     }
 
-    private DialogueRefusal? Unavailable(string what)
+    private DialogueOutcome Unavailable(string what)
     {
         GatewayMetrics.StateErrors.Inc();
         if (_warnings.ShouldWarn("state"))
@@ -98,8 +99,8 @@ internal sealed class SharedStateChecks
         }
 
         return _options.State.OnError == StateFallback.Accept
-            ? null
-            : new DialogueRefusal(new SmtpReply(451, "4.3.0", "Temporary local problem, please try again later"));
+            ? DialogueOutcome.Continue
+            : DialogueOutcome.Refuse(new SmtpReply(451, "4.3.0", "Temporary local problem, please try again later"));
     }
 
     /// <summary>Configured networks, and clients an enabled DNS allow list vouches for (once per session).</summary>

@@ -1,0 +1,80 @@
+using Gateway.Core.Authentication.Spf;
+using Gateway.Core.Configuration;
+using Gateway.Core.Delivery;
+using Gateway.Core.Dns;
+using Gateway.Core.Reputation;
+using Gateway.Core.Scoring;
+
+namespace Gateway.Smtp.Phases;
+
+/// <summary>
+/// The MAIL- and RCPT-phase checks, in the order they run: the first that does not continue answers the
+/// client. After the RCPT checks the recipient is mirrored to the downstream (its answer is the last
+/// word). Adding a check is its class and one line in <see cref="Standard"/>; docs/architecture.md has
+/// the table of phases.
+/// </summary>
+internal sealed class DialogueChecks(IReadOnlyList<ISenderCheck> sender, IReadOnlyList<IRecipientCheck> recipient)
+{
+    public IReadOnlyList<ISenderCheck> Sender => sender;
+
+    public IReadOnlyList<IRecipientCheck> Recipient => recipient;
+
+    public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, SharedStateChecks? sharedState)
+    {
+        List<ISenderCheck> atMail = [new DeclaredSizeCheck(options.Limits), new MailParametersCheck(options.Limits), new SenderAddressCheck()];
+        List<IRecipientCheck> atRcpt =
+        [
+            new RelayCheck(options),
+            new RoutingCharactersCheck(options),
+            new RecipientAddressCheck(),
+            new RecipientLimitCheck(options.Limits),
+            new PolicyGroupCheck(policy),
+            new DownstreamRouteCheck(downstream),
+        ];
+        if (dns is not null)
+        {
+            atRcpt.Add(new DnsListAtRcptCheck(dns, policy, dnsLists));
+        }
+
+        if (sharedState is not null)
+        {
+            // Greylisting and rate limits last, just before the downstream hears of the recipient.
+            atMail.Add(sharedState);
+            atRcpt.Add(sharedState);
+        }
+
+        if (spf is not null)
+        {
+            atMail.Add(new SpfStartCheck(spf, options.Limits.CheckTimeout));
+        }
+
+        if (dns is not null)
+        {
+            atMail.Add(new ReverseDnsStartCheck(dns));
+        }
+
+        return new DialogueChecks(atMail, atRcpt);
+    }
+
+    /// <summary>These checks and one more at the end of the RCPT phase.</summary>
+    public DialogueChecks With(IRecipientCheck check) => new(sender, [.. recipient, check]);
+
+    public ValueTask<DialogueOutcome> AtMailAsync(SenderStep step, CancellationToken cancellationToken) =>
+        FirstAnswerAsync(sender, check => check.CheckAsync(step, cancellationToken));
+
+    public ValueTask<DialogueOutcome> AtRcptAsync(RecipientStep step, CancellationToken cancellationToken) =>
+        FirstAnswerAsync(recipient, check => check.CheckAsync(step, cancellationToken));
+
+    private static async ValueTask<DialogueOutcome> FirstAnswerAsync<TCheck>(IReadOnlyList<TCheck> checks, Func<TCheck, ValueTask<DialogueOutcome>> run)
+    {
+        foreach (var check in checks)
+        {
+            if (await run(check) is { IsContinue: false } answer)
+            {
+                return answer;
+            }
+        }
+
+        return DialogueOutcome.Continue;
+    }
+}

@@ -1,0 +1,90 @@
+using Gateway.Core.Configuration;
+using Gateway.Core.Delivery;
+using Gateway.Core.Dns;
+using Gateway.Core.Pipeline;
+using Gateway.Core.Reputation;
+using Gateway.Core.Scoring;
+
+namespace Gateway.Smtp.Phases;
+
+/// <summary>Recipients outside our domains: 550 5.7.1 Relay access denied. We are never an open relay.</summary>
+internal sealed class RelayCheck(GatewayOptions options) : IRecipientCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(options.AcceptsDomain(step.Mailbox.Host ?? string.Empty) ? DialogueOutcome.Continue : DialogueOutcome.Refuse(new SmtpReply(550, "5.7.1", "Relay access denied")));
+}
+
+/// <summary>
+/// A downstream that trusts us would route user%other@ours, other!user@ours and "user@other"@ours on to
+/// the other domain: an open relay through it. Only domains in allow_untrusted_routing may use them.
+/// </summary>
+internal sealed class RoutingCharactersCheck(GatewayOptions options) : IRecipientCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(SmtpAddress.HasRouting(step.Mailbox.User) && !options.AllowsRoutingFor(step.Mailbox.Host!)
+            ? DialogueOutcome.Refuse(new SmtpReply(550, "5.7.1", "Routing characters (%, !, @) in the recipient's local part are not accepted here"))
+            : DialogueOutcome.Continue);
+}
+
+/// <summary>An address with no valid form to send downstream: 553 5.1.3.</summary>
+internal sealed class RecipientAddressCheck : IRecipientCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(step.Recipient is null ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.3", "Bad recipient address syntax")) : DialogueOutcome.Continue);
+}
+
+/// <summary>More than limits.max_recipients in one transaction: 452 4.5.3 (the sender sends the rest later).</summary>
+internal sealed class RecipientLimitCheck(LimitsOptions limits) : IRecipientCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(step.Session.Recipients.Count >= limits.MaxRecipients ? DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", "Too many recipients")) : DialogueOutcome.Continue);
+}
+
+/// <summary>
+/// One policy group per transaction, so each gets its own verdict: the others come back in another
+/// (452 asks for a retry later, as for too many recipients; the sender loses nothing).
+/// </summary>
+internal sealed class PolicyGroupCheck(Func<ScoringPolicy> policy) : IRecipientCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
+    {
+        step.PolicyGroup = policy().GroupOf(step.Recipient!);
+        return ValueTask.FromResult(step.Session.PolicyGroup is { } current && current != step.PolicyGroup
+            ? DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", $"Recipients of another policy group ({step.PolicyGroup}): please send to them in a separate transaction"))
+            : DialogueOutcome.Continue);
+    }
+}
+
+/// <summary>One downstream route per transaction too (its downstream transaction is on one server); no route at all: 451 4.3.5.</summary>
+internal sealed class DownstreamRouteCheck(IDownstream downstream) : IRecipientCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
+    {
+        step.Route = downstream.RouteOf(step.Recipient!);
+        return ValueTask.FromResult(step.Route switch
+        {
+            null => DialogueOutcome.Refuse(DeliveryReplies.NoRoute),
+            var route when step.Session.Route is { } current && current != route => DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", "Recipients delivered to another mail server: please send to them in a separate transaction")),
+            _ => DialogueOutcome.Continue,
+        });
+    }
+}
+
+/// <summary>
+/// Postscreen-style: ip lists with reject_at: rcpt refuse a listed client before any content is read,
+/// looked up once per session, at the first recipient. DNS errors and error answers never refuse.
+/// </summary>
+internal sealed class DnsListAtRcptCheck(IDnsResolver dns, Func<ScoringPolicy> policy, IDnsListMonitor? monitor) : IRecipientCheck
+{
+    public async ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
+    {
+        var state = step.Session;
+        if (state.Downstream is not null)
+        {
+            return DialogueOutcome.Continue;
+        }
+
+        state.EarlyRefusal ??= DnsListRefusal.CheckAsync(dns, policy(), state.ClientAddress, DnsListRejectAt.Rcpt, cancellationToken, monitor);
+        return await state.EarlyRefusal is { } refusal ? DialogueOutcome.Refuse(refusal) : DialogueOutcome.Continue;
+    }
+}

@@ -1,0 +1,66 @@
+using Gateway.Core.Authentication.Spf;
+using Gateway.Core.Configuration;
+using Gateway.Core.Delivery;
+using Gateway.Core.Dns;
+using Gateway.Core.Pipeline;
+using Gateway.Core.Reputation;
+using SmtpServer.Mail;
+
+namespace Gateway.Smtp.Phases;
+
+/// <summary>A declared SIZE over limits.max_message_size: 552 5.3.4 before any byte of the message.</summary>
+internal sealed class DeclaredSizeCheck(LimitsOptions limits) : ISenderCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(step.DeclaredSize > limits.MaxMessageSize ? DialogueOutcome.Refuse(SmtpReplies.MessageTooBig(limits.MaxMessageSize)) : DialogueOutcome.Continue);
+}
+
+/// <summary>
+/// The parameters we mirror downstream must be what they claim to be: SmtpServer reads a SIZE too big
+/// for an int as 0, and would pass BODY=anything on.
+/// </summary>
+internal sealed class MailParametersCheck(LimitsOptions limits) : ISenderCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(MailParameters.Check(step.Session.MailParameters, limits.MaxMessageSize) is { } bad ? DialogueOutcome.Refuse(bad) : DialogueOutcome.Continue);
+}
+
+/// <summary>The null sender stays null; any other is kept in the form it goes downstream in (quoted as needed), or 553 5.1.7.</summary>
+internal sealed class SenderAddressCheck : ISenderCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken)
+    {
+        if (step.Sender.AsAddress() is null)
+        {
+            step.Session.MailFrom = null;
+            return ValueTask.FromResult(DialogueOutcome.Continue);
+        }
+
+        step.Session.MailFrom = SmtpAddress.Format(step.Sender.User, step.Sender.Host);
+        return ValueTask.FromResult(step.Session.MailFrom is null ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.7", "Bad sender address syntax")) : DialogueOutcome.Continue);
+    }
+}
+
+/// <summary>
+/// SPF has all it needs at MAIL (client IP, HELO, MAIL FROM): started here, so its DNS queries overlap the
+/// rest of the dialogue. The DATA-phase check awaits the result; nothing is decided here.
+/// </summary>
+internal sealed class SpfStartCheck(SpfEvaluator spf, TimeSpan limit) : ISenderCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken)
+    {
+        var state = step.Session;
+        state.StartSpf(token => spf.CheckAsync(state.ClientAddress, state.HeloName, state.MailFrom, token), limit, cancellationToken);
+        return ValueTask.FromResult(DialogueOutcome.Continue);
+    }
+}
+
+/// <summary>Reverse DNS once per session (rules can test connection.rdns), started at the first MAIL to overlap the dialogue.</summary>
+internal sealed class ReverseDnsStartCheck(IDnsResolver dns) : ISenderCheck
+{
+    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken)
+    {
+        step.Session.ReverseName ??= ReverseDns.ConfirmedNameAsync(dns, step.Session.ClientAddress, cancellationToken);
+        return ValueTask.FromResult(DialogueOutcome.Continue);
+    }
+}
