@@ -23,6 +23,7 @@ public static partial class YamlFile
             .Build();
 
         var value = YamlSyntax.Read(displayName, text, parser => deserializer.Deserialize<T>(parser), exception => Describe(exception, text)) ?? new T();
+        EmptyKeys.Restore(value);
 
         if (validate is not null)
         {

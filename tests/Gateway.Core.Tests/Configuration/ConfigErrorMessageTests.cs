@@ -13,12 +13,25 @@ public sealed class ConfigErrorMessageTests
     [InlineData("domains: [example.test]\nmode: enforce\nmode: shadow\n", "gateway.yaml:3:1: 'mode' is given twice; say it once")]
     [InlineData("domains: [example.test]\nlimits:\n\tmax_recipients: 5\n", "gateway.yaml:3:1: not valid YAML: a tab in the indentation")]
     [InlineData("domains: [example.test]\nlimits: {command_timeout: soon}\n", "gateway.yaml:2:27: limits.command_timeout: 'soon' is not a duration")]
+    [InlineData("domains:\n", "gateway.yaml:1: domains: list at least one domain")] // an empty key: once a NullReferenceException
+    [InlineData("domains: [example.test]\nlisten:\n", "gateway.yaml:2: listen: needs at least one address")]
+    [InlineData("domains: [example.test]\ndownstream:\n  routes:\n    - domains:\n      servers:\n", "gateway.yaml:4: downstream.routes.0.domains: needs at least one domain")]
     public void A_mistake_names_its_line_the_key_and_what_it_takes(string yaml, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => GatewayOptions.Load("gateway.yaml", yaml));
 
         Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_section_means_its_defaults()
+    {
+        var options = GatewayOptions.Load("gateway.yaml", "domains: [example.test]\nlimits:\ndownstream:\nlearning:\n");
+
+        Assert.Equal(new LimitsOptions().MaxRecipients, options.Limits.MaxRecipients);
+        Assert.True(options.Downstream.IsDirectory);
+        Assert.Empty(options.Learning.Imap);
     }
 
     [Fact]
