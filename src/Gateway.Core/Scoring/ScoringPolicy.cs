@@ -19,18 +19,21 @@ public sealed class ScoringPolicy
         Symbols = symbols;
         Rules = rules ?? Gateway.Core.Rules.RuleSet.Empty;
         Lists = lists ?? new Reputation.DnsListsFile();
+        (Weights, WeightProblems) = SymbolWeights.Build(Symbols, Rules, Lists);
     }
+
+    /// <summary>Every symbol's weight and group, resolved once for this snapshot.</summary>
+    public SymbolWeights Weights { get; }
+
+    /// <summary>Symbols given two different weights (refused by <see cref="LoadFolder"/>).</summary>
+    private IReadOnlyList<string> WeightProblems { get; }
 
     public Reputation.DnsListsFile Lists { get; }
 
     public Rules.RuleSet Rules { get; }
 
-    /// <summary>A symbol's weight: symbols.yaml first, then the score of the rule of that name, else 0.</summary>
-    public double WeightOf(string symbol) =>
-        Symbols.Symbols.TryGetValue(symbol, out var definition) ? definition.Weight
-        : Rules.WeightOf(symbol)
-        ?? Lists.Lists.SelectMany(list => list.Meanings).FirstOrDefault(meaning => meaning.Symbol == symbol)?.Score
-        ?? 0.0;
+    /// <summary>A symbol's weight: symbols.yaml's, a rule's score, or a DNS list meaning's (one of them; two that differ are refused at load), else 0.</summary>
+    public double WeightOf(string symbol) => Weights.WeightOf(symbol);
 
     public ActionsFile Actions { get; }
 
@@ -66,18 +69,18 @@ public sealed class ScoringPolicy
         var lists = File.Exists(Path.Combine(folder, ListsFileName))
             ? LoadFile<Reputation.DnsListsFile>(folder, ListsFileName, (file, errors) => file.Validate(errors))
             : new Reputation.DnsListsFile();
-        var problems = SymbolCatalog.Problems(rules, symbols, lists).ToList();
+        var policy = new ScoringPolicy(actions, symbols, rules, lists);
+        var problems = SymbolCatalog.Problems(rules, symbols, lists).Concat(policy.WeightProblems).ToList();
         if (problems.Count > 0)
         {
             throw new ConfigException(string.Join(Environment.NewLine, problems));
         }
 
-        return new ScoringPolicy(actions, symbols, rules, lists);
+        return policy;
     }
 
     /// <summary>The group a symbol's score counts in: symbols.yaml's, else its rule's (group: in the rule), else none.</summary>
-    public string? GroupOfSymbol(string symbol) =>
-        Symbols.Symbols.TryGetValue(symbol, out var definition) && definition.Group is { } declared ? declared : Rules.GroupOf(symbol);
+    public string? GroupOfSymbol(string symbol) => Weights.GroupOf(symbol);
 
     private static T LoadFile<T>(string folder, string name, Action<T, ConfigErrors> validate)
         where T : new()

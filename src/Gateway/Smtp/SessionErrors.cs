@@ -24,8 +24,6 @@ internal static class SessionErrors
 
     private static readonly IReadOnlyDictionary<string, object> RefusalProperties = new Dictionary<string, object> { [RefusalKey] = true };
 
-    public const string TooManyErrors = "421 4.7.0 Too many errors, closing connection";
-
     /// <summary>A MAIL or RCPT refusal of ours, as SmtpServer writes it.</summary>
     public static SmtpResponseException Refusal(SmtpResponse response, bool quit) => new(response, quit, RefusalProperties);
 
@@ -43,7 +41,7 @@ internal static class SessionErrors
                 : ++state.ProtocolErrors >= limits.MaxErrors;
             if (crossed)
             {
-                Admission.ClientPipe.GuardOf(context)?.CloseAfterReply(TooManyErrors);
+                Admission.ClientPipe.GuardOf(context)?.CloseAfterReply(SmtpReplies.TooManyErrors);
             }
         };
         context.CommandExecuted += (_, _) => state.ProtocolErrors = 0;

@@ -77,7 +77,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
     }
 
     /// <summary>Takes one of max_connections' slots, or says why not. Taken before the PROXY header is read.</summary>
-    private string? EnterTotal()
+    private SmtpReply? EnterTotal()
     {
         if (Interlocked.Increment(ref _active) <= _options.MaxConnections)
         {
@@ -86,11 +86,11 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
 
         Interlocked.Decrement(ref _active);
         GatewayMetrics.ConnectionsRefused.WithLabels("total").Inc();
-        return "421 4.7.0 Too many connections, try again later";
+        return SmtpReplies.TooManyConnections;
     }
 
     /// <summary>Takes one of the client address's max_connections_per_ip slots, or says why not.</summary>
-    private string? EnterClient(IPAddress client)
+    private SmtpReply? EnterClient(IPAddress client)
     {
         if (_perIp.AddOrUpdate(client, 1, (_, count) => count + 1) <= _options.MaxConnectionsPerIp)
         {
@@ -99,7 +99,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
 
         ReleaseClient(client);
         GatewayMetrics.ConnectionsRefused.WithLabels("per_ip").Inc();
-        return "421 4.7.0 Too many connections from your address, try again later";
+        return SmtpReplies.TooManyConnectionsFromYou;
     }
 
     private void ReleaseTotal() => Interlocked.Decrement(ref _active);
@@ -171,7 +171,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             while (_admitted.Reader.TryRead(out var waiting))
             {
                 GatewayMetrics.ConnectionsRefused.WithLabels("shutdown").Inc();
-                _ = RefuseAsync(waiting.Pipe, "421 4.3.2 Service shutting down, try again later");
+                _ = RefuseAsync(waiting.Pipe, SmtpReplies.ShuttingDown);
             }
         }
 
@@ -211,7 +211,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             if (_closing)
             {
                 GatewayMetrics.ConnectionsRefused.WithLabels("shutdown").Inc();
-                await RefuseAsync(network, "421 4.3.2 Service shutting down, try again later");
+                await RefuseAsync(network, SmtpReplies.ShuttingDown);
                 return;
             }
 
@@ -302,7 +302,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 try
                 {
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                    await WriteLineAsync(pipe.Guard, $"{reply.Code} {reply.EnhancedCode} {reply.Text}", timeout.Token);
+                    await WriteLineAsync(pipe.Guard, reply, timeout.Token);
                     using var reader = new StreamReader(pipe.Guard, System.Text.Encoding.ASCII, false, 512, leaveOpen: true);
                     for (var lines = 0; lines < 5; lines++)
                     {
@@ -314,11 +314,11 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
 
                         if (line.Trim().Equals("QUIT", StringComparison.OrdinalIgnoreCase))
                         {
-                            await WriteLineAsync(pipe.Guard, "221 2.0.0 Bye", timeout.Token);
+                            await WriteLineAsync(pipe.Guard, SmtpReplies.Bye, timeout.Token);
                             return;
                         }
 
-                        await WriteLineAsync(pipe.Guard, "503 5.7.1 No SMTP service here: send QUIT", timeout.Token);
+                        await WriteLineAsync(pipe.Guard, SmtpReplies.NoServiceHere, timeout.Token);
                     }
                 }
                 catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException)
@@ -328,13 +328,13 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             }
         }
 
-        private static async Task WriteLineAsync(Stream stream, string line, CancellationToken cancellationToken)
+        private static async Task WriteLineAsync(Stream stream, SmtpReply reply, CancellationToken cancellationToken)
         {
-            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(line + "\r\n"), cancellationToken);
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(reply + "\r\n"), cancellationToken);
             await stream.FlushAsync(cancellationToken);
         }
 
-        private static async Task RefuseAsync(IDisposable connection, string reply)
+        private static async Task RefuseAsync(IDisposable connection, SmtpReply reply)
         {
             using (connection)
             {

@@ -1,4 +1,5 @@
 using System.Text;
+using Gateway.Core.Delivery;
 
 namespace Gateway.Smtp.Admission;
 
@@ -28,8 +29,8 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     private long _commandClock = time.GetTimestamp();
     private byte[]? _pending;
     private int _pendingOffset;
-    private string? _refused;
-    private string? _closeAfterReply;
+    private SmtpReply? _refused;
+    private SmtpReply? _closeAfterReply;
 
     /// <summary>The current (or last) DATA went over the size limit and its content was dropped.</summary>
     public bool Truncated { get; private set; }
@@ -45,7 +46,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>The reply being written is the session's last: this follows it, and the connection closes.</summary>
-    public void CloseAfterReply(string reply) => _closeAfterReply = reply;
+    public void CloseAfterReply(SmtpReply reply) => _closeAfterReply = reply;
 
     /// <summary>After STARTTLS the guard reads the TLS stream's plaintext; the session starts over in command mode.</summary>
     public void Replace(Stream stream)
@@ -165,8 +166,8 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     private async ValueTask<int> ReadWithDeadlineAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var (deadline, why) = _inData && limits.MinDataRate > 0
-            ? (_dataStarted + Ticks(limits.DataRateGrace.TotalSeconds + ((double)_dataBytes / limits.MinDataRate)), "421 4.4.2 Data arriving too slowly, closing connection")
-            : (_commandClock + Ticks(limits.CommandTimeout.TotalSeconds), "421 4.4.2 Timeout waiting for command, closing connection");
+            ? (_dataStarted + Ticks(limits.DataRateGrace.TotalSeconds + ((double)_dataBytes / limits.MinDataRate)), SmtpReplies.DataTooSlow)
+            : (_commandClock + Ticks(limits.CommandTimeout.TotalSeconds), SmtpReplies.CommandTimeout);
         var remaining = time.GetElapsedTime(time.GetTimestamp(), deadline);
         if (remaining <= TimeSpan.Zero)
         {
@@ -195,7 +196,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     /// Returns how many bytes at the start of <paramref name="bytes"/> the session gets (oversized DATA
     /// content is dropped in place), and a reply if a limit was broken.
     /// </summary>
-    private (int Kept, string? Violation) Inspect(Span<byte> bytes)
+    private (int Kept, SmtpReply? Violation) Inspect(Span<byte> bytes)
     {
         var kept = 0;
         for (var i = 0; i < bytes.Length; i++)
@@ -206,7 +207,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
                 _lineLength = current == '\n' ? 0 : _lineLength + 1;
                 if (_lineLength > limits.MaxLineLength)
                 {
-                    return (kept, $"500 5.5.2 Line too long (at most {limits.MaxLineLength} bytes), closing connection");
+                    return (kept, SmtpReplies.LineTooLong(limits.MaxLineLength));
                 }
 
                 bytes[kept++] = current;
@@ -273,12 +274,12 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     {
         if (_refused is not null)
         {
-            throw new SessionLimitException(_refused);
+            throw new SessionLimitException(_refused.ToString());
         }
     }
 
     /// <summary>Tells the client why, then ends the session (SmtpServer sees the read fail, and every read and write after).</summary>
-    private async Task RefuseAsync(string reply, bool throwAfter = true)
+    private async Task RefuseAsync(SmtpReply reply, bool throwAfter = true)
     {
         _refused = reply;
         try
@@ -294,7 +295,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
 
         if (throwAfter)
         {
-            throw new SessionLimitException(reply);
+            throw new SessionLimitException(reply.ToString());
         }
     }
 }
