@@ -53,6 +53,20 @@ public sealed class MessageContext
         }
     }
 
+    private IReadOnlyList<string>? _urlHosts;
+
+    /// <summary>
+    /// The hosts of the message's links (text and HTML, disguises undone), extracted once: the rules'
+    /// url.domain and the domain DNS lists read the same list (each extracted it before).
+    /// </summary>
+    public IReadOnlyList<string> UrlHosts()
+    {
+        lock (_featuresLock)
+        {
+            return _urlHosts ??= global::Gateway.Core.Content.MessageUrls.Hosts(Message);
+        }
+    }
+
     private global::Gateway.Core.Classification.MessageFeatures? _features;
     private readonly Lock _featuresLock = new();
 

@@ -103,7 +103,7 @@ public sealed class DnsListCheck(IDnsResolver dns, IDnsListMonitor? monitor = nu
         var envelope = message.Envelope;
         IEnumerable<string?> candidates =
         [
-            .. new MessageView(message).UrlDomains,
+            .. message.UrlHosts(),
             envelope.From is { } from && from.LastIndexOf('@') is var at and >= 0 ? from[(at + 1)..] : null,
             .. message.Message.From.Mailboxes.Select(mailbox => mailbox.Domain),
             envelope.HeloName,

@@ -12,7 +12,6 @@ public sealed class MessageView(MessageContext context)
 {
     private readonly Lazy<string> _bodyText = new(() => BodyTextOf(context.Message));
     private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(part => PartContent.Of(part).Decoded)));
-    private readonly Lazy<IReadOnlyList<string>> _urlDomains = new(() => MessageUrls.Hosts(context.Message));
     // The parts alone (attachment.count) need no decoding; the files (names, types, archives) share the decoded bytes.
     private readonly Lazy<IReadOnlyList<MimePart>> _attachments = new(() => [.. context.Message.BodyParts.OfType<MimePart>().Where(Gateway.Core.Attachments.DecodedAttachment.IsAttachment)]);
     private readonly Lazy<IReadOnlyList<AttachmentFile>> _files = new(() => AttachmentFile.Of(context.Attachments()));
@@ -28,7 +27,7 @@ public sealed class MessageView(MessageContext context)
 
     public string Html => _html.Value;
 
-    public IReadOnlyList<string> UrlDomains => _urlDomains.Value;
+    public IReadOnlyList<string> UrlDomains => Context.UrlHosts();
 
     public IReadOnlyList<MimePart> Attachments => _attachments.Value;
 
