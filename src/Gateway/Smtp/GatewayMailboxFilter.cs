@@ -1,16 +1,10 @@
-using Gateway.Core.Authentication.Spf;
-using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
-using Gateway.Core.Dns;
-using Gateway.Core.Pipeline;
-using Gateway.Core.Reputation;
-using Gateway.Core.Scoring;
 using Gateway.Metrics;
+using Gateway.Smtp.Phases;
 using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
-using Gateway.Smtp.Phases;
 
 namespace Gateway.Smtp;
 
