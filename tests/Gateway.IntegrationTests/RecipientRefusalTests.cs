@@ -64,6 +64,27 @@ public sealed class RecipientRefusalTests
         Assert.Equal(string.Empty, await client.ReadToEndAsync());
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Recipients_over_max_recipients_get_452_without_ending_the_session_and_the_first_ones_are_delivered()
+    {
+        // A 452 asks for the rest in another transaction; counting it as a refusal would cut off a big
+        // message at every retry, and it would never be delivered.
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Limits.MaxRecipients = 5;
+            options.Limits.MaxRefusals = 3;
+        });
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+
+        var replies = await client.EnvelopeAsync("sender@remote.test", [.. Enumerable.Range(0, 30).Select(i => $"user{i}@example.test")]);
+
+        Assert.All(replies.Take(5), reply => Assert.StartsWith("250", reply, StringComparison.Ordinal));
+        Assert.All(replies.Skip(5), reply => Assert.Equal("452 4.5.3 Too many recipients", reply));
+        Assert.StartsWith("250", await client.DataAsync(TestMessages.Wire("first five")), StringComparison.Ordinal);
+        Assert.Equal(5, Assert.Single(downstream.Messages).To.Count);
+    }
+
     [Theory]
     [InlineData("550 5.1.1 User unknown, 4 retry(ies) remaining.\r\n", "550 5.1.1 User unknown\r\n")]
     [InlineData("250 Ok\r\n550 5.7.1 Relay access denied, 19 retry(ies) remaining.\r\n", "250 Ok\r\n550 5.7.1 Relay access denied\r\n")]

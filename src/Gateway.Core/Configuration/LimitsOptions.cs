@@ -26,9 +26,11 @@ public sealed class LimitsOptions
     public int MaxErrors { get; set; } = 5;
 
     /// <summary>
-    /// MAIL and RCPT refusals (relay denied, unknown user, greylisting, rate limits) one session may collect
+    /// Permanent (5xx) MAIL and RCPT refusals (relay denied, unknown user, bad syntax) one session may collect
     /// without a message accepted in between; the one beyond gets its reply, then 421 4.7.0 and the
     /// connection closes. Not protocol errors: Postfix's smtpd_hard_error_limit (20) counts them this way.
+    /// Our own 4xx (452 for recipients over max_recipients or of another route or group, greylisting, rate
+    /// limits) do not count: they ask the client to come back, and a big message must not be cut off for them.
     /// </summary>
     public int MaxRefusals { get; set; } = 20;
 

@@ -50,8 +50,11 @@ internal sealed class SessionState
     /// <summary>Protocol errors in a row (<see cref="SessionErrors"/>).</summary>
     public int ProtocolErrors { get; set; }
 
-    /// <summary>MAIL and RCPT refusals since the session's last accepted message (<see cref="SessionErrors"/>).</summary>
+    /// <summary>Permanent MAIL and RCPT refusals since the session's last accepted message (<see cref="SessionErrors"/>).</summary>
     public int Refusals { get; set; }
+
+    /// <summary>Our own temporary refusals in a row (<see cref="SessionErrors.MaxDeferralsInARow"/>).</summary>
+    public int Deferrals { get; set; }
 
     /// <summary>Recipients of the current transaction that both we and the downstream accepted.</summary>
     public List<string> Recipients { get; } = [];
