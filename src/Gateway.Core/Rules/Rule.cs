@@ -31,9 +31,5 @@ public sealed record RuleSet(IReadOnlyList<Rule> Rules)
 
     public bool Contains(string symbol) => _byName.ContainsKey(symbol);
 
-    public double? WeightOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Score : null;
-
-    public string? GroupOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Group : null;
-
     public string? DescriptionOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Description : null;
 }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery.Routing;

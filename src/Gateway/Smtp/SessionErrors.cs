@@ -7,14 +7,15 @@ namespace Gateway.Smtp;
 /// <summary>
 /// When a session has erred too often, counted as Postfix counts and not as SmtpServer does. SmtpServer
 /// ends a session after a few failed commands in a row, refusals included, and silently; it would drop a
-/// sender after five unknown recipients. Here two kinds are kept apart:
+/// sender after five unknown recipients. Here the kinds are kept apart:
 /// <list type="bullet">
 /// <item>protocol errors (unknown command, bad syntax, wrong sequence): limits.max_errors in a row, any
 /// accepted command starting the count over;</item>
 /// <item>permanent (5xx) refusals of MAIL and RCPT (relay denied, the downstream's unknown user, bad
 /// syntax): limits.max_refusals without a message accepted in between, as Postfix's
 /// smtpd_hard_error_limit counts "errors without delivering mail". Temporary ones (452 for recipients
-/// over a limit or of another route, greylisting, rate limits) do not count.</item>
+/// over a limit or of another route, greylisting, rate limits) do not count there: they end a session
+/// only after <see cref="MaxDeferralsInARow"/> in a row.</item>
 /// </list>
 /// The reply that crosses a limit is written as it is, then 421 4.7.0 and the connection closes.
 /// </summary>
