@@ -44,6 +44,18 @@ public sealed class ConfigCheckTests
         Assert.Matches(@"gateway\.yaml:1:10: domains: takes a list", output);
     }
 
+    [Fact]
+    public async Task A_tls_ca_file_that_holds_no_certificate_is_named()
+    {
+        var config = Write($"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{enabled: false}}\ndownstream: {{host: 127.0.0.1, tls: required, tls_ca_file: ca.pem}}\n");
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(config)!, "ca.pem"), "not a certificate\n");
+
+        var (exitCode, output, _) = await GatewayCli.RunAsync("config", "check", "--config", config);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("downstream tls_ca_file " + Path.Combine(Path.GetDirectoryName(config)!, "ca.pem") + ": no certificate in it", output, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Connect_opens_a_session_with_every_downstream_server()
     {

@@ -28,6 +28,7 @@ public sealed class DownstreamTlsTests
         TestCa,
         RightFingerprint,
         WrongFingerprint,
+        MissingCaFile,
     }
 
     [Theory(Timeout = 120_000)]
@@ -36,6 +37,7 @@ public sealed class DownstreamTlsTests
     [InlineData(DownstreamTls.Required, Pin.RightFingerprint, true)]
     [InlineData(DownstreamTls.Required, Pin.Nothing, false)] // the system store does not know the test CA
     [InlineData(DownstreamTls.Required, Pin.WrongFingerprint, false)]
+    [InlineData(DownstreamTls.Required, Pin.MissingCaFile, false)] // removed while running: a TLS failure, not a lost connection
     public async Task Mail_goes_over_tls_only_as_far_as_the_certificate_is_trusted(DownstreamTls mode, Pin pin, bool delivered)
     {
         var certificate = TestCertificates.IssuedByTestCa();
@@ -45,7 +47,12 @@ public sealed class DownstreamTlsTests
         var (rcpt, data) = await SendAsync(postfix, downstream =>
         {
             downstream.Tls = mode;
-            downstream.TlsCaFile = pin == Pin.TestCa ? certificate.CaFile : null;
+            downstream.TlsCaFile = pin switch
+            {
+                Pin.TestCa => certificate.CaFile,
+                Pin.MissingCaFile => Path.Combine(Directory.CreateTempSubdirectory("ca-").FullName, "gone.pem"),
+                _ => null,
+            };
             downstream.TlsFingerprint = pin switch
             {
                 Pin.RightFingerprint => certificate.Sha256,

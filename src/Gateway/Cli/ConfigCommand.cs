@@ -49,14 +49,17 @@ internal static class ConfigCommand
             Try(problems, () => options.Tls.LoadCertificate(options.BaseFolder).Dispose());
         }
 
-        foreach (var caFile in new DownstreamRoutes(options.Downstream, options.BaseFolder).All.SelectMany(route => route.Servers).Select(server => server.TlsCaFile).OfType<string>().Distinct())
+        var routes = new DownstreamRoutes(options.Downstream, options.BaseFolder).All;
+        foreach (var caFile in routes.SelectMany(route => route.Servers).Select(server => server.TlsCaFile).OfType<string>().Distinct())
         {
-            Try(problems, () =>
+            try
             {
-                var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-                roots.ImportFromPemFile(caFile);
-                _ = roots.Count > 0 ? 0 : throw new ConfigException($"{config.DisplayName}: downstream tls_ca_file {caFile}: no certificate in it");
-            });
+                Core.Delivery.Smtp.DownstreamCertificates.TrustedRoots(caFile);
+            }
+            catch (System.Security.Authentication.AuthenticationException exception)
+            {
+                problems.Add($"{config.DisplayName}: {exception.Message}");
+            }
         }
 
         for (var i = 0; i < options.Learning.Imap.Count; i++)
@@ -70,7 +73,7 @@ internal static class ConfigCommand
 
         if (parsed.Has("--connect"))
         {
-            await ConnectAsync(problems, options, cancellationToken);
+            await ConnectAsync(problems, options, routes, cancellationToken);
         }
 
         foreach (var problem in problems)
@@ -95,9 +98,9 @@ internal static class ConfigCommand
     }
 
     /// <summary>Every downstream server takes a session (TLS as configured), Redis answers PONG, clamd PONG: each within 5 seconds.</summary>
-    private static async Task ConnectAsync(List<string> problems, GatewayOptions options, CancellationToken cancellationToken)
+    private static async Task ConnectAsync(List<string> problems, GatewayOptions options, IReadOnlyList<DownstreamRoutes.Route> routes, CancellationToken cancellationToken)
     {
-        foreach (var route in new DownstreamRoutes(options.Downstream, options.BaseFolder).All)
+        foreach (var route in routes)
         {
             foreach (var server in route.Servers)
             {

@@ -21,7 +21,7 @@ public static class DownstreamProbe
         {
             return $"refused the session: {refused.Reply.Code} {refused.Reply.EnhancedCode} {refused.Reply.Text}".Replace("  ", " ", StringComparison.Ordinal);
         }
-        catch (Exception exception) when (SmtpDownstream.IsConnectionFailure(exception) || exception is System.Security.Cryptography.CryptographicException)
+        catch (Exception exception) when (SmtpDownstream.IsConnectionFailure(exception))
         {
             return cancellationToken.IsCancellationRequested ? "no answer in time" : exception.Message;
         }

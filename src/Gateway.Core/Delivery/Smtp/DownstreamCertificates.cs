@@ -15,8 +15,28 @@ namespace Gateway.Core.Delivery.Smtp;
 /// </list>
 /// A certificate that fails makes the handshake fail: nothing goes in clear, the client hears 451 4.7.5.
 /// </summary>
-internal static class DownstreamCertificates
+public static class DownstreamCertificates
 {
+    /// <summary>
+    /// The CAs of a tls_ca_file. A file that is missing, unreadable or holds no certificate is a TLS
+    /// failure of that server (451 4.7.5, the server marked down), never a crashed session — it may be
+    /// replaced while the gateway runs — and the same words in <c>gateway config check</c>.
+    /// </summary>
+    public static X509Certificate2Collection TrustedRoots(string caFile)
+    {
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            roots.ImportFromPemFile(caFile);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new System.Security.Authentication.AuthenticationException($"downstream tls_ca_file {caFile}: {exception.Message}", exception);
+        }
+
+        return roots.Count > 0 ? roots : throw new System.Security.Authentication.AuthenticationException($"downstream tls_ca_file {caFile}: no certificate in it");
+    }
+
     public static void Configure(SslClientAuthenticationOptions authentication, DownstreamServer server)
     {
         if (server.Tls == DownstreamTls.Opportunistic && server.TlsFingerprint is null && server.TlsCaFile is null)
@@ -34,8 +54,7 @@ internal static class DownstreamCertificates
 
         if (server.TlsCaFile is { } caFile)
         {
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(caFile);
+            var roots = TrustedRoots(caFile);
             authentication.CertificateChainPolicy = new X509ChainPolicy
             {
                 TrustMode = X509ChainTrustMode.CustomRootTrust,
