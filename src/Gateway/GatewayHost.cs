@@ -83,7 +83,14 @@ public sealed class GatewayHost : IAsyncDisposable
         Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check, antivirus: antivirus), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
         _downstream = new InstrumentedDownstream(delivery);
 
-        var dns = Dns;
+        // The checks of the dialogue's phases (connect, MAIL, RCPT), in one registry: docs/architecture.md.
+        var dialogue = Smtp.Phases.DialogueChecks.Standard(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists,
+            state is null ? null : new Smtp.Phases.SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<Smtp.Phases.SharedStateChecks>()));
+        if (extraRecipientCheck is not null)
+        {
+            dialogue = dialogue.With(extraRecipientCheck);
+        }
+
         var certificates = options.Tls.IsEnabled ? new TlsCertificateSource(options.Tls, options.BaseFolder, loggerFactory.CreateLogger<TlsCertificateSource>()) : null;
         _listeners = new AdmissionListenerFactory(
             new AdmissionOptions(
@@ -91,7 +98,7 @@ public sealed class GatewayHost : IAsyncDisposable
                 options.Limits.MaxConnectionsPerIp,
                 options.ProxyProtocol ? options.ProxyProtocolNetworks : null,
                 StreamGuardOptions.From(options.Limits),
-                dns is null ? null : (client, token) => DnsListRefusal.CheckAsync(dns, _policy.Current, client, DnsListRejectAt.Connect, token, dnsLists),
+                dialogue,
                 certificates is null ? null : () => certificates.Current),
             loggerFactory.CreateLogger<AdmissionListenerFactory>());
         _listeners.EndpointStarted += (_, endPoint) =>
@@ -105,9 +112,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        var dialogue = Smtp.Phases.DialogueChecks.Standard(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists,
-            state is null ? null : new Smtp.Phases.SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<Smtp.Phases.SharedStateChecks>()));
-        services.Add(new GatewayMailboxFilter(_downstream, extraRecipientCheck is null ? dialogue : dialogue.With(extraRecipientCheck), loggerFactory.CreateLogger<GatewayMailboxFilter>()));
+        services.Add(new GatewayMailboxFilter(_downstream, dialogue, loggerFactory.CreateLogger<GatewayMailboxFilter>()));
         Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
         _quarantineSweep = new Timer(_ => SweepQuarantine(options.Quarantine.Retention, loggerFactory), null, TimeSpan.Zero, TimeSpan.FromHours(1));
         var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled

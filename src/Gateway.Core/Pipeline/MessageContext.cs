@@ -1,5 +1,4 @@
 using Gateway.Core.Authentication;
-using Gateway.Core.Authentication.Spf;
 using Gateway.Core.Scoring;
 using MimeKit;
 
@@ -90,9 +89,6 @@ public sealed class MessageContext
 
     /// <summary>The spam classifier's answer; null when no model is loaded.</summary>
     public Classification.ClassifierResult? Classification { get; set; }
-
-    /// <summary>SPF as started at MAIL FROM time by the SMTP session (null when scanning files).</summary>
-    public Task<SpfOutcome>? SpfAtMailFrom { get; init; }
 
     /// <summary>Actions demanded regardless of score (DMARC p=reject, later rules' force actions).</summary>
     public IReadOnlyList<ForcedAction> ForcedActions

@@ -14,12 +14,12 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
 
     public const string MimeParseErrorSymbol = "MIME_PARSE_ERROR";
 
-    public async Task<ScanResult> ScanAsync(string sessionId, Envelope envelope, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken, Task<Authentication.Spf.SpfOutcome>? spfAtMailFrom = null)
+    public async Task<ScanResult> ScanAsync(string sessionId, Envelope envelope, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
     {
         // One snapshot per message: a policy reload never splits a decision.
         var policy = currentPolicy();
         var (message, parseError) = await ParseAsync(raw, _parserOptions, cancellationToken);
-        var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message, SpfAtMailFrom = spfAtMailFrom, Policy = policy };
+        var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message, Policy = policy };
         if (parseError is not null)
         {
             context.Add(new SymbolHit(MimeParseErrorSymbol, 1.0, parseError));

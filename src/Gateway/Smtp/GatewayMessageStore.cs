@@ -109,8 +109,9 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             ReverseName = state.ReverseName is { } reverse ? await reverse : null,
             SessionSymbols = [.. state.TransactionSymbols],
             PolicyGroup = state.PolicyGroup,
+            SpfAtMailFrom = state.SpfAtMailFrom,
         };
-        var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken, state.SpfAtMailFrom);
+        var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken);
         var learning = autolearn?.Prepare(scan, cancellationToken);
         var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);
         if (learning is not null && (reply.IsPositive || scan.Verdict.Action == VerdictAction.Reject))

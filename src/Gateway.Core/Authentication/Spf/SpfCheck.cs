@@ -17,7 +17,7 @@ public sealed class SpfCheck(SpfEvaluator evaluator) : IMessageCheck
         SpfOutcome outcome;
         try
         {
-            outcome = await (message.SpfAtMailFrom ?? evaluator.CheckAsync(envelope.ClientAddress, envelope.HeloName, envelope.From, cancellationToken)).WaitAsync(cancellationToken);
+            outcome = await (envelope.SpfAtMailFrom ?? evaluator.CheckAsync(envelope.ClientAddress, envelope.HeloName, envelope.From, cancellationToken)).WaitAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -15,7 +15,7 @@ internal sealed record AdmissionOptions(
     int MaxConnectionsPerIp,
     IReadOnlyList<IPNetwork>? ProxyProtocolFrom,
     StreamGuardOptions Limits,
-    Func<IPAddress, CancellationToken, Task<SmtpReply?>>? ConnectRefusal,
+    Phases.DialogueChecks? ConnectPhase,
     Func<System.Security.Cryptography.X509Certificates.X509Certificate?>? Certificate = null);
 
 /// <summary>
@@ -261,11 +261,11 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             GatewayMetrics.SessionsActive.Inc();
             GatewayMetrics.Sessions.Inc();
 
-            if (_owner._options.ConnectRefusal is { } connectRefusal && await RefusalAsync(connectRefusal, client.Address) is { } listed)
+            if (_owner._options.ConnectPhase is { HasConnectChecks: true } checks && await ConnectOutcomeAsync(checks, client.Address) is ({ IsContinue: false } refused, var by))
             {
-                GatewayMetrics.ConnectionsRefused.WithLabels("dnslist").Inc();
-                _owner._logger.LogInformation("Connection from {Client} refused at connect: {Reply}", client.Address, listed);
-                await RefusedSessionAsync(pipe, listed);
+                GatewayMetrics.ConnectionsRefused.WithLabels(by ?? "connect").Inc();
+                _owner._logger.LogInformation("Connection from {Client} refused at connect: {Reply}", client.Address, refused.Reply);
+                await RefusedSessionAsync(pipe, refused.Reply!);
                 return;
             }
 
@@ -277,17 +277,17 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             }
         }
 
-        private async Task<SmtpReply?> RefusalAsync(Func<IPAddress, CancellationToken, Task<SmtpReply?>> connectRefusal, IPAddress client)
+        private async Task<(Phases.DialogueOutcome, string?)> ConnectOutcomeAsync(Phases.DialogueChecks checks, IPAddress client)
         {
             try
             {
-                return await connectRefusal(client, _owner._closed.Token);
+                return await checks.AtConnectAsync(client, _owner._closed.Token);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
-                // A list we cannot ask never refuses (DATA still scores it, as NAME_ERROR).
-                _owner._logger.LogWarning(exception, "Connect-time DNS list check for {Client} failed; admitting", client);
-                return null;
+                // A check that cannot decide never refuses (a DNS list we cannot ask: DATA still scores it, as NAME_ERROR).
+                _owner._logger.LogWarning(exception, "Connect-time check for {Client} failed; admitting", client);
+                return (Phases.DialogueOutcome.Continue, null);
             }
         }
 

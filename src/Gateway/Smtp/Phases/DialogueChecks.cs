@@ -8,19 +8,27 @@ using Gateway.Core.Scoring;
 namespace Gateway.Smtp.Phases;
 
 /// <summary>
-/// The MAIL- and RCPT-phase checks, in the order they run: the first that does not continue answers the
+/// The connect-, MAIL- and RCPT-phase checks, in the order they run: the first that does not continue answers the
 /// client. After the RCPT checks the recipient is mirrored to the downstream (its answer is the last
 /// word). Adding a check is its class and one line in <see cref="Standard"/>; docs/architecture.md has
 /// the table of phases.
 /// </summary>
-internal sealed class DialogueChecks(IReadOnlyList<ISenderCheck> sender, IReadOnlyList<IRecipientCheck> recipient)
+internal sealed class DialogueChecks(IReadOnlyList<IConnectCheck> connect, IReadOnlyList<ISenderCheck> sender, IReadOnlyList<IRecipientCheck> recipient)
 {
+    public IReadOnlyList<IConnectCheck> Connect => connect;
+
     public IReadOnlyList<ISenderCheck> Sender => sender;
 
     public IReadOnlyList<IRecipientCheck> Recipient => recipient;
 
     public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, SharedStateChecks? sharedState)
     {
+        List<IConnectCheck> atConnect = [];
+        if (dns is not null)
+        {
+            atConnect.Add(new DnsListAtConnectCheck(dns, policy, dnsLists));
+        }
+
         List<ISenderCheck> atMail = [new DeclaredSizeCheck(options.Limits), new MailParametersCheck(options.Limits), new SenderAddressCheck()];
         List<IRecipientCheck> atRcpt =
         [
@@ -53,11 +61,28 @@ internal sealed class DialogueChecks(IReadOnlyList<ISenderCheck> sender, IReadOn
             atMail.Add(new ReverseDnsStartCheck(dns));
         }
 
-        return new DialogueChecks(atMail, atRcpt);
+        return new DialogueChecks(atConnect, atMail, atRcpt);
     }
 
     /// <summary>These checks and one more at the end of the RCPT phase.</summary>
-    public DialogueChecks With(IRecipientCheck check) => new(sender, [.. recipient, check]);
+    public DialogueChecks With(IRecipientCheck check) => new(connect, sender, [.. recipient, check]);
+
+    /// <summary>Whether any check runs before the greeting (the admission listener skips the phase when none does).</summary>
+    public bool HasConnectChecks => connect.Count > 0;
+
+    /// <summary>The connect phase's answer and the name of the check that gave it (null: all continued).</summary>
+    public async ValueTask<(DialogueOutcome Outcome, string? By)> AtConnectAsync(IPAddress client, CancellationToken cancellationToken)
+    {
+        foreach (var check in connect)
+        {
+            if (await check.CheckAsync(client, cancellationToken) is { IsContinue: false } answer)
+            {
+                return (answer, check.Name);
+            }
+        }
+
+        return (DialogueOutcome.Continue, null);
+    }
 
     public ValueTask<DialogueOutcome> AtMailAsync(SenderStep step, CancellationToken cancellationToken) =>
         FirstAnswerAsync(sender, check => check.CheckAsync(step, cancellationToken));

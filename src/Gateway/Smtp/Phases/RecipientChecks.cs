@@ -88,3 +88,18 @@ internal sealed class DnsListAtRcptCheck(IDnsResolver dns, Func<ScoringPolicy> p
         return await state.EarlyRefusal is { } refusal ? DialogueOutcome.Refuse(refusal) : DialogueOutcome.Continue;
     }
 }
+
+/// <summary>
+/// Ip lists with reject_at: connect (postscreen-style): a listed client hears 554 5.7.1 and the list's
+/// message instead of the greeting. DNS errors and error answers never refuse; the DATA phase still
+/// scores every list (the answers come from the DNS cache then).
+/// </summary>
+internal sealed class DnsListAtConnectCheck(IDnsResolver dns, Func<ScoringPolicy> policy, IDnsListMonitor? monitor) : IConnectCheck
+{
+    public string Name => "dnslist";
+
+    public async ValueTask<DialogueOutcome> CheckAsync(IPAddress client, CancellationToken cancellationToken) =>
+        await DnsListRefusal.CheckAsync(dns, policy(), client, DnsListRejectAt.Connect, cancellationToken, monitor) is { } refusal
+            ? DialogueOutcome.Refuse(refusal)
+            : DialogueOutcome.Continue;
+}
