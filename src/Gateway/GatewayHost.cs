@@ -99,7 +99,7 @@ public sealed class GatewayHost : IAsyncDisposable
                 options.ProxyProtocol ? options.ProxyProtocolNetworks : null,
                 StreamGuardOptions.From(options.Limits),
                 dialogue,
-                certificates is null ? null : () => certificates.Current),
+                certificates is null ? null : () => certificates.CurrentContext),
             loggerFactory.CreateLogger<AdmissionListenerFactory>());
         _listeners.EndpointStarted += (_, endPoint) =>
         {

@@ -112,6 +112,35 @@ public sealed class StartTlsTests
         await client.ReadToEndAsync();
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task The_intermediates_of_a_fullchain_file_are_sent_with_the_certificate()
+    {
+        var issued = TestCertificates.IssuedByIntermediate();
+        await using var downstream = await FakeDownstream.StartAsync();
+
+        Assert.Equal(["CN=mailbox.example.test", "CN=Gateway Test Intermediate"], await PresentedChainAsync(downstream, issued.CertificateFile, issued.KeyFile));
+    }
+
+    /// <summary>The subjects of the certificates the gateway sent in its handshake: the leaf, then what the client got to build its chain from.</summary>
+    private static async Task<IReadOnlyList<string>> PresentedChainAsync(FakeDownstream downstream, string certificate, string key)
+    {
+        await using var gateway = await StartWithCertificateAsync(downstream, certificate, key);
+        var subjects = new List<string>();
+        using var client = new SmtpClient
+        {
+            Timeout = 20_000,
+            ServerCertificateValidationCallback = (_, presented, chain, _) =>
+            {
+                subjects.Add(presented!.Subject);
+                subjects.AddRange(chain!.ChainPolicy.ExtraStore.Select(extra => extra.Subject));
+                return true;
+            },
+        };
+        await client.ConnectAsync("127.0.0.1", gateway.EndPoint.Port, SecureSocketOptions.StartTls);
+        await client.DisconnectAsync(quit: true);
+        return [.. subjects.Distinct()];
+    }
+
     private static (string Certificate, string Key) WriteSelfSignedPem(string subject = "CN=gateway.example.test")
     {
         var pem = TestCertificates.SelfSigned(subject);

@@ -18,6 +18,7 @@ internal sealed class TlsCertificateSource
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private X509Certificate2 _current;
+    private System.Net.Security.SslStreamCertificateContext _context;
     private (DateTime Certificate, DateTime Key) _loadedStamps;
 
     public TlsCertificateSource(TlsOptions options, string baseFolder, ILogger logger)
@@ -27,6 +28,30 @@ internal sealed class TlsCertificateSource
         _logger = logger;
         _loadedStamps = Stamps();
         _current = options.LoadCertificate(baseFolder);
+        _context = ContextOf(_current);
+    }
+
+    /// <summary>
+    /// The certificate with its chain, built once per (re)load instead of at every handshake: SslStream
+    /// given a bare certificate builds its X509Chain for each session (measured as much CPU as the
+    /// handshake itself, bench/RESULTS.md). The intermediates in the certificate file (a fullchain.pem)
+    /// go with it, so clients get the whole chain.
+    /// </summary>
+    public System.Net.Security.SslStreamCertificateContext CurrentContext
+    {
+        get
+        {
+            _ = Current; // reloads a renewed certificate first
+            return _context;
+        }
+    }
+
+    private System.Net.Security.SslStreamCertificateContext ContextOf(X509Certificate2 certificate)
+    {
+        var inFile = new X509Certificate2Collection();
+        inFile.ImportFromPemFile(Path.GetFullPath(_options.Certificate!, _baseFolder));
+        var intermediates = new X509Certificate2Collection(inFile.Where(other => other.Thumbprint != certificate.Thumbprint).ToArray());
+        return System.Net.Security.SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
     }
 
     public X509Certificate2 Current
@@ -61,6 +86,7 @@ internal sealed class TlsCertificateSource
                 throw new InvalidDataException("no private key");
             }
 
+            _context = ContextOf(loaded);
             _current = loaded; // the old one may still be in use by a handshake: left to the GC
             _loadedStamps = stamps;
             _logger.LogInformation("TLS certificate reloaded: {Subject}, valid until {NotAfter:u}", loaded.Subject, loaded.NotAfter.ToUniversalTime());

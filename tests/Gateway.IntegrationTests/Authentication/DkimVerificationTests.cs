@@ -144,4 +144,65 @@ public sealed class DkimVerificationTests : IAsyncLifetime
     {
         Assert.Empty(await VerifyAsync(NewMessage()));
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Only_the_first_signatures_are_verified_however_many_a_message_carries()
+    {
+        var keys = RsaKeys(1024);
+        var message = NewMessage();
+        for (var i = 0; i < DkimVerification.MaxSignatures + 3; i++)
+        {
+            _dns.AddTxt($"s{i}._domainkey.signer.test", RsaRecord(keys.Public));
+            new DkimSigner(keys.Private, "signer.test", $"s{i}").Sign(message, [HeaderId.From, HeaderId.Subject]);
+        }
+
+        var results = await VerifyAsync(message);
+
+        Assert.Equal(DkimVerification.MaxSignatures, results.Count);
+        Assert.All(results, result => Assert.Equal(AuthResult.Pass, result.Result));
+        Assert.DoesNotContain(_dns.Queries, query => query.StartsWith($"s0._domainkey", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_key_replaced_in_dns_is_used_at_once_though_parsed_keys_are_kept()
+    {
+        var (old, current) = (RsaKeys(1024), RsaKeys(1024));
+        _dns.AddTxt("rotating._domainkey.signer.test", RsaRecord(old.Public));
+        var signedWithOld = await SignAsync(new DkimSigner(old.Private, "signer.test", "rotating"));
+        Assert.Equal(AuthResult.Pass, Assert.Single(await VerifyAsync(signedWithOld)).Result);
+
+        _dns.Clear();
+        _dns.AddTxt("rotating._domainkey.signer.test", RsaRecord(current.Public));
+
+        Assert.Equal(AuthResult.Fail, Assert.Single(await VerifyAsync(signedWithOld)).Result);
+        Assert.Equal(AuthResult.Pass, Assert.Single(await VerifyAsync(await SignAsync(new DkimSigner(current.Private, "signer.test", "rotating")))).Result);
+    }
+
+    [Fact]
+    public void The_same_record_is_parsed_once()
+    {
+        var record = RsaRecord(RsaKeys(1024).Public);
+        var parses = 0;
+        AsymmetricKeyParameter Parse(string text)
+        {
+            parses++;
+            return DkimPublicKeyLocatorBaseAccess.Parse(text);
+        }
+
+        var first = DkimKeyCache.GetOrParse(record, Parse);
+        var second = DkimKeyCache.GetOrParse(record, Parse);
+
+        Assert.Same(first, second);
+        Assert.Equal(1, parses);
+    }
+
+    /// <summary>MimeKit's own record parser (protected in its locator base), for the cache test.</summary>
+    private sealed class DkimPublicKeyLocatorBaseAccess : DkimPublicKeyLocatorBase
+    {
+        public static AsymmetricKeyParameter Parse(string record) => GetPublicKey(record);
+
+        public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
 }

@@ -37,6 +37,32 @@ internal static class TestCertificates
         return Write(certificate, key, ca);
     }
 
+    /// <summary>
+    /// A root, an intermediate it issued, and a server certificate the intermediate issued, written as a
+    /// fullchain file (the server certificate, then the intermediate) as certbot writes one.
+    /// </summary>
+    public static Pem IssuedByIntermediate()
+    {
+        using var rootKey = RSA.Create(2048);
+        using var root = Authority("CN=Gateway Test Root", rootKey).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var intermediateKey = RSA.Create(2048);
+        using var intermediateOnly = Authority("CN=Gateway Test Intermediate", intermediateKey).Create(root, DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddDays(20), RandomNumberGenerator.GetBytes(12));
+        using var intermediate = intermediateOnly.CopyWithPrivateKey(intermediateKey);
+        using var key = RSA.Create(2048);
+        using var certificate = Request("CN=mailbox.example.test", key).Create(intermediate, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(12));
+        var pem = Write(certificate, key, root);
+        File.AppendAllText(pem.CertificateFile, "\n" + intermediate.ExportCertificatePem() + "\n");
+        return pem;
+    }
+
+    private static CertificateRequest Authority(string subject, RSA key)
+    {
+        var request = Request(subject, key);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        return request;
+    }
+
     private static CertificateRequest Request(string subject, RSA key) => new(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 
     private static Pem Write(X509Certificate2 certificate, RSA key, X509Certificate2? ca)

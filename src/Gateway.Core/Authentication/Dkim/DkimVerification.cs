@@ -7,16 +7,25 @@ namespace Gateway.Core.Authentication.Dkim;
 
 /// <summary>
 /// Verifies every DKIM-Signature of a message with MimeKit's DkimVerifier (rsa-sha256 and ed25519-sha256;
-/// rsa-sha1 is refused per RFC 8301, RSA keys under 1024 bits fail) and reports each one.
+/// rsa-sha1 is refused per RFC 8301, RSA keys under 1024 bits fail) and reports each one — the first
+/// <see cref="MaxSignatures"/> of them.
 /// </summary>
 public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
 {
+    /// <summary>
+    /// Signatures verified per message, topmost first (the newest, added by the last hops). Each costs a
+    /// DNS lookup, a key parse and a body hash: without a limit one message with a thousand signatures,
+    /// each naming its own key in the sender's zone, costs seconds of CPU. OpenDKIM's
+    /// MaximumSignaturesToVerify does the same; real mail carries one to three.
+    /// </summary>
+    public const int MaxSignatures = 5;
+
     public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         var locator = new DnsDkimPublicKeyLocator(dns);
         var verifier = new DkimVerifier(locator);
         var results = new List<DkimSignatureResult>();
-        foreach (var header in message.Headers.Where(header => header.Id == HeaderId.DkimSignature))
+        foreach (var header in message.Headers.Where(header => header.Id == HeaderId.DkimSignature).Take(MaxSignatures))
         {
             results.Add(await VerifyOneAsync(verifier, locator, message, header, cancellationToken));
         }

@@ -38,7 +38,7 @@ public sealed class DnsDkimPublicKeyLocator(IDnsResolver dns) : DkimPublicKeyLoc
 
         try
         {
-            var key = ParseKey(answer.Records[0]);
+            var key = DkimKeyCache.GetOrParse(answer.Records[0], ParseKey);
             Located[(domain.ToLowerInvariant(), selector)] = key;
             return key;
         }

@@ -16,7 +16,7 @@ internal sealed record AdmissionOptions(
     IReadOnlyList<IPNetwork>? ProxyProtocolFrom,
     StreamGuardOptions Limits,
     Phases.DialogueChecks? ConnectPhase,
-    Func<System.Security.Cryptography.X509Certificates.X509Certificate?>? Certificate = null);
+    Func<System.Net.Security.SslStreamCertificateContext?>? Certificate = null);
 
 /// <summary>
 /// Our own listener in front of SmtpServer's sessions (SmtpServer has no hook before its greeting). Each

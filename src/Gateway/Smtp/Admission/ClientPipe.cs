@@ -16,13 +16,13 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
 {
     private readonly NetworkStream _network;
     private readonly Action _onDispose;
-    private readonly Func<X509Certificate?>? _certificate;
+    private readonly Func<SslStreamCertificateContext?>? _certificate;
     private readonly TimeSpan _handshakeTimeout;
     private SslStream? _tls;
     private int _disposed;
 
-    /// <param name="certificate">The certificate as of now (reloaded on renewal); null: the one SmtpServer passes.</param>
-    public ClientPipe(NetworkStream network, StreamGuardOptions limits, Func<X509Certificate?>? certificate, Action onDispose)
+    /// <param name="certificate">The certificate and its chain as of now (reloaded on renewal); null: the one SmtpServer passes.</param>
+    public ClientPipe(NetworkStream network, StreamGuardOptions limits, Func<SslStreamCertificateContext?>? certificate, Action onDispose)
     {
         _network = network;
         _handshakeTimeout = limits.CommandTimeout;
@@ -59,14 +59,23 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
         handshake.CancelAfter(_handshakeTimeout);
         try
         {
+            var options = new SslServerAuthenticationOptions
+            {
+                ClientCertificateRequired = false,
+                EnabledSslProtocols = protocols,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            };
+            if (_certificate?.Invoke() is { } context)
+            {
+                options.ServerCertificateContext = context;
+            }
+            else
+            {
+                options.ServerCertificate = certificate;
+            }
+
             await tls.AuthenticateAsServerAsync(
-                new SslServerAuthenticationOptions
-                {
-                    ServerCertificate = _certificate?.Invoke() ?? certificate,
-                    ClientCertificateRequired = false,
-                    EnabledSslProtocols = protocols,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                },
+                options,
                 handshake.Token);
         }
         catch

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Performance as it will be lived: DNS on (a loopback authoritative server answering after DELAY ms),
+# STARTTLS on every session, a real message mix, the same load against
+#   gateway   the gateway with every check on (SPF, DKIM, DMARC, ARC, two ip lists and one domain
+#             list, reverse DNS, rules, classifier) relaying to smtp-sink;
+#   rspamd    Postfix + the rspamd milter (its DNS modules pointed at the same server) relaying to smtp-sink;
+#   bare      Postfix alone (TLS, no filter) relaying to smtp-sink: the bare hop;
+#   offline   the same gateway offline (no DNS) in clear text: the target's "gateway offline in clear text";
+#   offtls    the same gateway offline with STARTTLS: with offline, splits the gateway's CPU into TLS and the rest.
+# CPU: the filter's own processes (the gateway; rspamd's), and "system": every CPU tick of the machine
+# during the run less the sender's and the bench DNS server's (so Postfix's smtpd, TLS and queue count
+# for the Postfix targets).
+# The sender (bench/Gateway.RealWorld load) opens one session per message, names a client address of
+# 198.18.1.0/24 (RFC 2544's benchmarking range) in a PROXY header, negotiates STARTTLS with a full
+# handshake, and sends corpus messages re-signed with DKIM by a generated population of 50 domains
+# (bench/Gateway.RealWorld prepare). Everything is on loopback; nothing leaves the machine: every
+# name outside the population's zones is NXDOMAIN from the bench server.
+# Usage: bash bench/realworld.sh           (from the repository root; root, installs postfix and rspamd)
+#   DELAY=30 (ms per DNS answer)  TTL=300 (every record's, and negative answers')
+#   CONCURRENCIES="10 50 200 1000"  POPULATION=600 (distinct messages; each level sends max(600, 4 x sessions))
+set -euo pipefail
+[ "${TRACE:-0}" = 1 ] && set -x
+cd "$(dirname "$0")/.."
+delay=${DELAY:-30}
+concurrencies=${CONCURRENCIES:-"10 50 200 1000"}
+
+need=()
+command -v smtp-sink >/dev/null || need+=(postfix)
+command -v rspamd >/dev/null || need+=(rspamd)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+work=$(mktemp -d)
+chmod 755 "$work"
+cleanup() {
+  for instance in bare rspamd; do [ -d "$work/$instance/etc" ] && postfix -c "$work/$instance/etc" stop >/dev/null 2>&1 || true; done
+  [ -f "$work/rspamd-run/rspamd.pid" ] && kill "$(cat "$work/rspamd-run/rspamd.pid")" 2>/dev/null || true
+  kill $(jobs -p) 2>/dev/null || true
+  sleep 1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+dns_port=5390; sink_port=2625; gw_port=2626; offline_port=2627; bare_port=2628; rspamd_port=2629; offtls_port=2630; milter_port=11332
+
+dotnet build -c Release src/Gateway -v quiet >/dev/null
+dotnet build -c Release bench/Gateway.RealWorld -v quiet >/dev/null
+tool=(dotnet bench/Gateway.RealWorld/bin/Release/net10.0/Gateway.RealWorld.dll)
+gateway_dll=$PWD/src/Gateway/bin/Release/net10.0/gateway.dll
+
+ttl=${TTL:-300}
+"${tool[@]}" prepare ../shared "$work/population" 50 "${POPULATION:-600}" "$ttl"
+"${tool[@]}" dns $dns_port "$delay" "$work/population/zone.txt" "$ttl" 2>"$work/dns.log" &
+dns_pid=$!
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 -subj /CN=mx.bench.test 2>/dev/null
+chmod 644 "$work/key.pem"
+smtp-sink -u nobody 127.0.0.1:$sink_port 2048 &
+
+# --- the gateway: every check on, its lists pointed at the bench zones ---
+cp -r rules "$work/rules"
+cat > "$work/rules/lists.yaml" <<'YAML'
+lists:
+  - {name: BENCH_BL1, zone: bl1.lists.test, kind: ip, enabled: true, codes: {127.0.0.2: {symbol: BENCH_BL1, score: 3.0}}}
+  - {name: BENCH_BL2, zone: bl2.lists.test, kind: ip, enabled: true, codes: {127.0.0.2: {symbol: BENCH_BL2, score: 3.0}}}
+  - {name: BENCH_DBL, zone: dbl.lists.test, kind: domain, enabled: true, codes: {127.0.1.2: {symbol: BENCH_DBL, score: 5.0}}}
+YAML
+gateway_yaml() { # port dns(yes|no) tls(yes|no) metrics-port
+  cat <<YAML
+hostname: mx.bench.test
+listen: ["127.0.0.1:$1"]
+proxy_protocol: true
+proxy_protocol_from: [127.0.0.0/8]
+domains: [example.test]
+mode: shadow   # relay what enforce would reject: every message travels the whole path
+downstream: {host: 127.0.0.1, port: $sink_port, tls: none, pool_size: 64}
+limits: {max_connections: 2000, max_connections_per_ip: 2000}
+dns: {servers: [$([ "$2" = yes ] && echo "\"127.0.0.1:$dns_port\"")], timeout: 2s}
+rules: $work/rules
+classifier: {enabled: true, model: $PWD/models/spam.zip}
+metrics: {listen: "127.0.0.1:$4"}
+$([ "$3" = yes ] && printf 'tls: {certificate: %s, key: %s}' "$work/cert.pem" "$work/key.pem")
+YAML
+}
+gateway_yaml $gw_port yes yes 9471 > "$work/gateway.yaml"
+gateway_yaml $offline_port no no 9472 > "$work/offline.yaml"
+gateway_yaml $offtls_port no yes 9473 > "$work/offtls.yaml"
+dotnet "$gateway_dll" run --config "$work/gateway.yaml" 2>"$work/gateway.log" &
+gateway_pid=$!
+dotnet "$gateway_dll" run --offline --config "$work/offline.yaml" 2>"$work/offline.log" &
+offline_pid=$!
+dotnet "$gateway_dll" run --offline --config "$work/offtls.yaml" 2>"$work/offtls.log" &
+offtls_pid=$!
+
+# --- Postfix: two private instances, the bare hop and the one with the rspamd milter ---
+postfix_instance() { # name port milter(yes|no)
+  local dir=$work/$1
+  mkdir -p "$dir/etc" "$dir/data" "$dir/queue"
+  chown postfix "$dir/data"
+  cat > "$dir/etc/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $dir/maillog
+maillog_file_prefixes = $dir
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.bench.test
+mydestination =
+relay_domains = example.test
+mynetworks = 127.0.0.255/32
+smtpd_relay_restrictions = reject_unauth_destination
+relayhost = [127.0.0.1]:$sink_port
+smtp_dns_support_level = disabled
+smtpd_peername_lookup = no
+smtpd_upstream_proxy_protocol = haproxy
+smtpd_tls_cert_file = $work/cert.pem
+smtpd_tls_key_file = $work/key.pem
+smtpd_tls_security_level = may
+smtp_tls_security_level = none
+default_process_limit = 1500
+smtpd_client_connection_count_limit = 0
+message_size_limit = 30000000
+biff = no
+$([ "$3" = yes ] && printf 'smtpd_milters = inet:127.0.0.1:%s\nmilter_default_action = tempfail\nmilter_protocol = 6\n' $milter_port)
+CF
+  awk -v port="$2" '/^#/ || NF < 8 || /^[ \t]/ { print; next } $1 == "smtp" && $2 == "inet" { print "127.0.0.1:" port " inet n - n - - smtpd"; next } { $5 = "n"; print }' /etc/postfix/master.cf > "$dir/etc/master.cf"
+  postfix -c "$dir/etc" start >/dev/null 2>&1
+}
+postfix_instance bare $bare_port no
+postfix_instance rspamd $rspamd_port yes
+
+# --- rspamd: Debian's configuration, its DNS at the bench server, a milter worker, no Redis ---
+mkdir -p "$work/rspamd-local/local.d" "$work/rspamd-db" "$work/rspamd-run"
+chown _rspamd "$work/rspamd-db" "$work/rspamd-run" 2>/dev/null || true
+cat > "$work/rspamd-local/local.d/options.inc" <<CONF
+dns { nameserver = ["127.0.0.1:$dns_port"]; timeout = 2s; retransmits = 2; }
+local_addrs = [];
+CONF
+cat > "$work/rspamd-local/local.d/worker-proxy.inc" <<CONF
+bind_socket = "127.0.0.1:$milter_port";
+milter = yes;
+timeout = 120s;
+upstream "local" { default = yes; self_scan = yes; }
+CONF
+echo 'bind_socket = "127.0.0.1:11333";' > "$work/rspamd-local/local.d/worker-normal.inc"
+echo 'bind_socket = "127.0.0.1:11334";' > "$work/rspamd-local/local.d/worker-controller.inc"
+# Accept everything (as the gateway's shadow mode): every message travels the whole path.
+echo 'reject = null; add_header = 6; greylist = null; rewrite_subject = null;' > "$work/rspamd-local/local.d/actions.conf"
+# The bench lists, as the gateway has them (rspamd's default lists stay on too: NXDOMAIN here).
+cat > "$work/rspamd-local/local.d/rbl.conf" <<'CONF'
+rbls {
+  bench_bl1 { rbl = "bl1.lists.test"; returncodes { BENCH_BL1 = "127.0.0.2"; } }
+  bench_bl2 { rbl = "bl2.lists.test"; returncodes { BENCH_BL2 = "127.0.0.2"; } }
+  bench_dbl { rbl = "dbl.lists.test"; urls = true; ignore_defaults = true; returncodes { BENCH_DBL = "127.0.1.2"; } }
+}
+CONF
+rspamd -u _rspamd -g _rspamd -c /etc/rspamd/rspamd.conf --var=LOCAL_CONFDIR="$work/rspamd-local" --var=DBDIR="$work/rspamd-db" \
+  --var=RUNDIR="$work/rspamd-run" --var=LOGDIR="$work/rspamd-run" > "$work/rspamd.out" 2>&1
+
+wait_port() { for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.5; done; echo "port $1 never opened" >&2; return 1; }
+for port in $gw_port $offline_port $offtls_port $bare_port $rspamd_port $milter_port; do wait_port $port; done
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+rspamd_ticks() { local total=0; for pid in $(pgrep -f "rspamd: " || true); do total=$((total + $(cpu_ticks "$pid" 2>/dev/null || echo 0))); done; echo $total; }
+field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+filter_ticks() { # name -> CPU ticks of that target's filter process(es) so far
+  case $1 in gateway) cpu_ticks $gateway_pid ;; offline) cpu_ticks $offline_pid ;; offtls) cpu_ticks $offtls_pid ;; rspamd) rspamd_ticks ;; *) echo 0 ;; esac
+}
+
+# One run: name port mode(tls|clear) concurrency messages -> one line: the sender's figures, CPU per
+# message (the filter's, the system's), the bench DNS server's counters for this run.
+measure() {
+  local name=$1 port=$2 mode=$3 c=$4 n=$5 before after busy0 busy1 dns0 dns1 line sender accepted
+  "${tool[@]}" dns-stats $dns_port reset >/dev/null
+  before=$(filter_ticks "$name"); busy0=$(busy_ticks); dns0=$(cpu_ticks $dns_pid)
+  TIMEFORMAT='%3U %3S'
+  { time "${tool[@]}" load 127.0.0.1:$port "$c" "$n" "$mode" "$work/population" > "$work/line" ; } 2> "$work/time"
+  after=$(filter_ticks "$name"); busy1=$(busy_ticks); dns1=$(cpu_ticks $dns_pid)
+  line=$(cat "$work/line"); sender=$(awk '{ print $1 + $2 }' "$work/time"); accepted=$(field accepted "$line")
+  echo "$name c=$c $line filter_cpu_ms=$(echo "($after - $before) * 1000 / $hz / $accepted" | bc -l | xargs printf '%.2f') system_cpu_ms=$(echo "(($busy1 - $busy0 - $dns1 + $dns0) / $hz - $sender) * 1000 / $accepted" | bc -l | xargs printf '%.2f') dns_$("${tool[@]}" dns-stats $dns_port)" | tee -a "$work/results.txt"
+}
+
+# Warm-up: JIT, pools, the model, and the DNS caches of both filters (a real MX runs warm). Then each
+# concurrency, every target back to back so they share the machine's weather.
+# The first pass of each filter meets empty DNS caches: kept as the "cold" line.
+measure gateway $gw_port tls 20 600 | sed 's/^gateway/cold-gateway/' > "$work/cold.txt"
+measure rspamd $rspamd_port tls 20 600 | sed 's/^rspamd/cold-rspamd/' >> "$work/cold.txt"
+measure offline $offline_port clear 20 600 >/dev/null
+measure offtls $offtls_port tls 20 600 >/dev/null
+measure bare $bare_port tls 20 300 >/dev/null
+: > "$work/results.txt"
+for c in $concurrencies; do
+  n=$(( c * 4 > 600 ? c * 4 : 600 ))
+  measure bare $bare_port tls "$c" "$n"
+  measure gateway $gw_port tls "$c" "$n"
+  measure rspamd $rspamd_port tls "$c" "$n"
+  measure offline $offline_port clear "$c" "$n"
+  measure offtls $offtls_port tls "$c" "$n"
+  echo "gateway rss_mb=$(awk '/VmRSS/ { print $2 / 1024 }' /proc/$gateway_pid/status) peak_rss_mb=$(awk '/VmHWM/ { print $2 / 1024 }' /proc/$gateway_pid/status)" | tee -a "$work/results.txt"
+done
+
+echo
+echo "Where the gateway's time went (sum of check durations / messages, from its metrics):"
+curl -s http://127.0.0.1:9471/metrics | awk '/^gateway_check_duration_seconds_sum/ { split($1, a, "\""); sum[a[2]] = $2 } /^gateway_messages_total/ { n += $2 } END { for (k in sum) printf "  %-14s %7.1f ms\n", k, sum[k] * 1000 / n }' | sort -k2 -g -r
+echo
+echo "| sessions | bare msg/s | gateway msg/s | Postfix+rspamd msg/s | gateway offline clear msg/s | gateway / rspamd | gateway / offline | p50/p99 ms: gateway | rspamd | bare | CPU ms/msg gateway (offline clear, offline TLS) | CPU ms/msg rspamd | system CPU ms/msg: gateway, rspamd, bare | DNS q/msg: gateway, rspamd | asked again within TTL: gateway, rspamd | slowest reply ms (gateway) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+for c in $concurrencies; do
+  get() { grep "^$1 c=$c " "$work/results.txt" | head -1; }
+  b=$(get bare); g=$(get gateway); r=$(get rspamd); o=$(get offline); t=$(get offtls)
+  rate() { field per_second "$1"; }
+  q() { echo "$(field dns_queries "$1") / $(field accepted "$1")" | bc -l | xargs printf '%.1f'; }
+  printf "| %s | %s | %s | %s | %s | %.2f | %.2f | %s/%s | %s/%s | %s/%s | %s (%s, %s) | %s | %s, %s, %s | %s, %s | %s, %s | %s |\n" "$c" "$(rate "$b")" "$(rate "$g")" "$(rate "$r")" "$(rate "$o")" \
+    "$(echo "$(rate "$g") / $(rate "$r")" | bc -l)" "$(echo "$(rate "$g") / $(rate "$o")" | bc -l)" \
+    "$(field p50_ms "$g")" "$(field p99_ms "$g")" "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field p50_ms "$b")" "$(field p99_ms "$b")" \
+    "$(field filter_cpu_ms "$g")" "$(field filter_cpu_ms "$o")" "$(field filter_cpu_ms "$t")" "$(field filter_cpu_ms "$r")" \
+    "$(field system_cpu_ms "$g")" "$(field system_cpu_ms "$r")" "$(field system_cpu_ms "$b")" "$(q "$g")" "$(q "$r")" "$(field repeats "$g")" "$(field repeats "$r")" "$(field slowest_reply_ms "$g")"
+done
+echo
+echo "Raw lines (cold: the first 600 messages at 20 sessions, DNS caches empty):"; cat "$work/cold.txt" "$work/results.txt"
