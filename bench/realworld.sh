@@ -17,6 +17,7 @@
 # name outside the population's zones is NXDOMAIN from the bench server.
 # Usage: bash bench/realworld.sh           (from the repository root; root, installs postfix and rspamd)
 #   DELAY=30 (ms per DNS answer)  TTL=300 (every record's, and negative answers')
+#   TARGETS="bare gateway rspamd offline offtls" (a subset for quick A/B runs)  GATEWAY_ENV="VAR=value" (the gateways' environment)
 #   CONCURRENCIES="10 50 200 1000"  POPULATION=600 (distinct messages; each level sends max(600, 4 x sessions))
 set -euo pipefail
 [ "${TRACE:-0}" = 1 ] && set -x
@@ -87,11 +88,11 @@ YAML
 gateway_yaml $gw_port yes yes 9471 > "$work/gateway.yaml"
 gateway_yaml $offline_port no no 9472 > "$work/offline.yaml"
 gateway_yaml $offtls_port no yes 9473 > "$work/offtls.yaml"
-dotnet "$gateway_dll" run --config "$work/gateway.yaml" 2>"$work/gateway.log" &
+env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --config "$work/gateway.yaml" 2>"$work/gateway.log" &
 gateway_pid=$!
-dotnet "$gateway_dll" run --offline --config "$work/offline.yaml" 2>"$work/offline.log" &
+env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --offline --config "$work/offline.yaml" 2>"$work/offline.log" &
 offline_pid=$!
-dotnet "$gateway_dll" run --offline --config "$work/offtls.yaml" 2>"$work/offtls.log" &
+env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --offline --config "$work/offtls.yaml" 2>"$work/offtls.log" &
 offtls_pid=$!
 
 # --- Postfix: two private instances, the bare hop and the one with the rspamd milter ---
@@ -199,11 +200,15 @@ measure bare $bare_port tls 20 300 >/dev/null
 : > "$work/results.txt"
 for c in $concurrencies; do
   n=$(( c * 4 > 600 ? c * 4 : 600 ))
-  measure bare $bare_port tls "$c" "$n"
-  measure gateway $gw_port tls "$c" "$n"
-  measure rspamd $rspamd_port tls "$c" "$n"
-  measure offline $offline_port clear "$c" "$n"
-  measure offtls $offtls_port tls "$c" "$n"
+  for target in ${TARGETS:-bare gateway rspamd offline offtls}; do
+    case $target in
+      bare) measure bare $bare_port tls "$c" "$n" ;;
+      gateway) measure gateway $gw_port tls "$c" "$n" ;;
+      rspamd) measure rspamd $rspamd_port tls "$c" "$n" ;;
+      offline) measure offline $offline_port clear "$c" "$n" ;;
+      offtls) measure offtls $offtls_port tls "$c" "$n" ;;
+    esac
+  done
   echo "gateway rss_mb=$(awk '/VmRSS/ { print $2 / 1024 }' /proc/$gateway_pid/status) peak_rss_mb=$(awk '/VmHWM/ { print $2 / 1024 }' /proc/$gateway_pid/status)" | tee -a "$work/results.txt"
 done
 
@@ -216,10 +221,10 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for c in $concurrencies; do
   get() { grep "^$1 c=$c " "$work/results.txt" | head -1; }
   b=$(get bare); g=$(get gateway); r=$(get rspamd); o=$(get offline); t=$(get offtls)
-  rate() { field per_second "$1"; }
-  q() { echo "$(field dns_queries "$1") / $(field accepted "$1")" | bc -l | xargs printf '%.1f'; }
+  rate() { field per_second "$1" | grep . || echo 0; }
+  q() { [ -n "$1" ] && echo "$(field dns_queries "$1") / $(field accepted "$1")" | bc -l | xargs printf '%.1f' || echo -; }
   printf "| %s | %s | %s | %s | %s | %.2f | %.2f | %s/%s | %s/%s | %s/%s | %s (%s, %s) | %s | %s, %s, %s | %s, %s | %s, %s | %s |\n" "$c" "$(rate "$b")" "$(rate "$g")" "$(rate "$r")" "$(rate "$o")" \
-    "$(echo "$(rate "$g") / $(rate "$r")" | bc -l)" "$(echo "$(rate "$g") / $(rate "$o")" | bc -l)" \
+    "$(echo "$(rate "$g") / ($(rate "$r") + 0.000001)" | bc -l)" "$(echo "$(rate "$g") / ($(rate "$o") + 0.000001)" | bc -l)" \
     "$(field p50_ms "$g")" "$(field p99_ms "$g")" "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field p50_ms "$b")" "$(field p99_ms "$b")" \
     "$(field filter_cpu_ms "$g")" "$(field filter_cpu_ms "$o")" "$(field filter_cpu_ms "$t")" "$(field filter_cpu_ms "$r")" \
     "$(field system_cpu_ms "$g")" "$(field system_cpu_ms "$r")" "$(field system_cpu_ms "$b")" "$(q "$g")" "$(q "$r")" "$(field repeats "$g")" "$(field repeats "$r")" "$(field slowest_reply_ms "$g")"

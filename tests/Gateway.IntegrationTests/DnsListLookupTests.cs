@@ -70,6 +70,25 @@ public sealed class DnsListLookupTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Askers_of_a_name_already_on_the_wire_wait_for_that_query_and_one_leaving_does_not_fail_the_rest()
+    {
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddTimeout("alone.bl.test");
+        dns.AddTimeout("crowd.bl.test");
+        var resolver = new DnsClientResolver(dns.Options(TimeSpan.FromMilliseconds(500)));
+        await resolver.QueryAddressesAsync("alone.bl.test", ipv6: false, CancellationToken.None);
+        var oneAsker = dns.Queries.Count(query => query == "alone.bl.test A"); // with its retry
+
+        using var leaving = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var left = resolver.QueryAddressesAsync("crowd.bl.test", ipv6: false, leaving.Token);
+        var staying = Enumerable.Range(0, 20).Select(_ => resolver.QueryAddressesAsync("crowd.bl.test", ipv6: false, CancellationToken.None)).ToList();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => left);
+        Assert.All(await Task.WhenAll(staying), answer => Assert.Equal(DnsStatus.TempError, answer.Status));
+        Assert.Equal(oneAsker, dns.Queries.Count(query => query == "crowd.bl.test A"));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task An_allow_list_vouches_only_with_a_negative_score_and_never_on_an_error()
     {
         await using var dns = await LoopbackDnsServer.StartAsync();

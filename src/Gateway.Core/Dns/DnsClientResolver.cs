@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
@@ -15,6 +16,9 @@ public sealed class DnsClientResolver : IDnsResolver
     private static readonly TimeSpan MaxNegativeTtl = TimeSpan.FromMinutes(5);
     private readonly LookupClient _client;
     private readonly DnsAnswerCache _cache;
+
+    /// <summary>Queries on the wire now, by name and type: a second asker of the same waits for the same answer.</summary>
+    private readonly ConcurrentDictionary<(string Name, QueryType Type), Task<(object Answer, TimeSpan Ttl)>> _inFlight = new();
 
     public DnsClientResolver(DnsOptions options, TimeProvider? time = null)
     {
@@ -57,9 +61,38 @@ public sealed class DnsClientResolver : IDnsResolver
             return cached;
         }
 
-        var (answer, ttl) = await AskAsync(name, type, select, cancellationToken);
-        _cache.Add(key, (int)type, answer, ttl);
-        return answer;
+        // Many sessions ask the same names at once (a busy sender's SPF, DKIM key and lists, before the
+        // first answer is cached): one query goes out, the others wait for it (measured: repeats within
+        // the TTL seen by the DNS server went to none, bench/RESULTS.md). The shared query runs without
+        // any one asker's token, so one client leaving does not fail the others; its own timeout bounds it.
+        var flight = new TaskCompletionSource<(object, TimeSpan)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = _inFlight.GetOrAdd((key, type), flight.Task);
+        if (shared == flight.Task)
+        {
+            _ = FlyAsync(flight, key, name, type, select);
+        }
+
+        var (answer, _) = await shared.WaitAsync(cancellationToken);
+        return (DnsAnswer<T>)answer;
+    }
+
+    /// <summary>The one query for a name and type on the wire: answers every asker, caches, and leaves the in-flight table.</summary>
+    private async Task FlyAsync<T>(TaskCompletionSource<(object, TimeSpan)> flight, string key, string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select)
+    {
+        try
+        {
+            var (fresh, ttl) = await AskAsync(name, type, select, CancellationToken.None);
+            _cache.Add(key, (int)type, fresh, ttl);
+            flight.SetResult((fresh, ttl));
+        }
+        catch (Exception exception)
+        {
+            flight.SetException(exception);
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<(string, QueryType), Task<(object, TimeSpan)>>((key, type), flight.Task));
+        }
     }
 
     private async Task<(DnsAnswer<T> Answer, TimeSpan Ttl)> AskAsync<T>(string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select, CancellationToken cancellationToken)

@@ -25,6 +25,11 @@ public sealed class PipelineRunner
     public async Task<IReadOnlyList<CheckResult>> RunAsync(MessageContext message, CancellationToken cancellationToken)
     {
         var results = new List<CheckResult>(CheckCount);
+        foreach (var early in _levels.SelectMany(level => level).OfType<IStartsLookupsEarly>())
+        {
+            early.StartLookups(message);
+        }
+
         foreach (var level in _levels)
         {
             results.AddRange(await Task.WhenAll(level.Select(check => RunOneAsync(check, message, cancellationToken))));

@@ -70,6 +70,32 @@ public sealed class PipelineRunnerTests
             TimeSpan.FromSeconds(1)));
     }
 
+    [Fact]
+    public async Task Dmarc_asks_for_its_record_before_the_checks_it_waits_for_have_run()
+    {
+        var dns = new Dns.FakeDnsResolver().Txt("_dmarc.bank.test", "v=DMARC1; p=none");
+        var context = NewContext();
+        context.Message.From.Add(MailboxAddress.Parse("ceo@bank.test"));
+        var askedWhileDkimRan = new List<string>();
+        var checks = new IMessageCheck[]
+        {
+            new DelegateCheck("dkim", [], (message, _) =>
+            {
+                askedWhileDkimRan.AddRange(dns.Queries);
+                message.Authentication.Dkim = [];
+                return Task.CompletedTask;
+            }),
+            new DelegateCheck("spf", [], (_, _) => Task.CompletedTask),
+            new DelegateCheck("arc", [], (message, _) => Task.FromResult(message.Authentication.Arc = new Core.Authentication.Arc.ArcOutcome(Core.Authentication.AuthResult.None))),
+            new Core.Authentication.Dmarc.DmarcCheck(new Core.Authentication.Dmarc.DmarcEvaluator(dns), new Core.Configuration.AuthenticationOptions()),
+        };
+
+        await new PipelineRunner(checks, TimeSpan.FromSeconds(5)).RunAsync(context, CancellationToken.None);
+
+        Assert.Contains("_dmarc.bank.test", askedWhileDkimRan);
+        Assert.Contains(context.Symbols, symbol => symbol.Name == "DMARC_POLICY_NONE");
+    }
+
     private sealed class DelegateCheck(string name, string[] dependsOn, Func<MessageContext, CancellationToken, Task> run) : IMessageCheck
     {
         public string Name => name;

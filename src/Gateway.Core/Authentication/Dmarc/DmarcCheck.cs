@@ -9,8 +9,11 @@ namespace Gateway.Core.Authentication.Dmarc;
 /// tagged, unless enforcement is off, the domain is on the local override list, or a trusted ARC sealer
 /// vouches that DMARC passed before it forwarded the message.
 /// </summary>
-public sealed class DmarcCheck(DmarcEvaluator evaluator, AuthenticationOptions options) : IMessageCheck
+public sealed class DmarcCheck(DmarcEvaluator evaluator, AuthenticationOptions options) : IMessageCheck, IStartsLookupsEarly
 {
+    /// <summary>The _dmarc records of the From domains, asked while SPF, DKIM and ARC run.</summary>
+    public void StartLookups(MessageContext message) => evaluator.StartLookups(message.Message);
+
     public string Name => "dmarc";
 
     public CheckPhase Phase => CheckPhase.Data;

@@ -12,6 +12,24 @@ namespace Gateway.Core.Authentication.Dmarc;
 /// </summary>
 public sealed class DmarcEvaluator(IDnsResolver dns)
 {
+    /// <summary>
+    /// Asks for the _dmarc record of each From domain (the first name of its tree walk, which evaluation
+    /// always reads) without waiting, so the lookup overlaps SPF, DKIM and ARC; evaluation later reads it
+    /// from the resolver's cache or the query already on the wire. No name is asked that evaluation would
+    /// not ask; at most <see cref="MaxEarlyDomains"/> domains (a From of hundreds of domains is not a
+    /// reason to send hundreds of queries at once).
+    /// </summary>
+    public void StartLookups(MimeMessage message)
+    {
+        foreach (var domain in (AuthorDomains(message) ?? []).Take(MaxEarlyDomains))
+        {
+            _ = dns.QueryTxtAsync($"_dmarc.{domain}", CancellationToken.None).ContinueWith(
+                static lookup => _ = lookup.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    public const int MaxEarlyDomains = 5;
+
     public async Task<DmarcOutcome> EvaluateAsync(MimeMessage message, string? mailFrom, SpfOutcome? spf, IReadOnlyList<DkimSignatureResult> dkim, CancellationToken cancellationToken)
     {
         var domains = AuthorDomains(message);
