@@ -58,7 +58,9 @@ ttl=${TTL:-300}
 dns_pid=$!
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 -subj /CN=mx.bench.test 2>/dev/null
 chmod 644 "$work/key.pem"
-smtp-sink -u nobody 127.0.0.1:$sink_port 2048 &
+# -m: smtp-sink serves 256 connections at once by default, and the gateway holds one downstream
+# connection per client transaction (before-queue): beyond 256 sessions the sink, not the gateway, set the pace.
+smtp-sink -u nobody -m 4096 127.0.0.1:$sink_port 4096 &
 
 # --- the gateway: every check on, its lists pointed at the bench zones ---
 cp -r rules "$work/rules"

@@ -21,6 +21,9 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
     private readonly ConcurrentQueue<double> _latencies = new();
     private readonly ConcurrentQueue<double> _sessions = new();
     private readonly ConcurrentDictionary<string, int> _codes = new();
+
+    /// <summary>Reply waits by command (mail, rcpt, data, dot: the final reply), to tell where a slow message waited.</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<double>> _waits = new();
     private long _slowestReplyTicks;
     private int _next = -1;
 
@@ -37,7 +40,7 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
         var seconds = clock.Elapsed.TotalSeconds;
         var accepted = load._latencies.Count;
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"messages={messages} accepted={accepted} seconds={seconds:0.00} per_second={accepted / seconds:0.0} p50_ms={Percentile(load._latencies, 0.5):0.0} p99_ms={Percentile(load._latencies, 0.99):0.0} session_p50_ms={Percentile(load._sessions, 0.5):0.0} slowest_reply_ms={TimeSpan.FromTicks(load._slowestReplyTicks).TotalMilliseconds:0} codes={string.Join(',', load._codes.OrderBy(pair => pair.Key).Select(pair => $"{pair.Key}:{pair.Value}"))}"));
+            $"messages={messages} accepted={accepted} seconds={seconds:0.00} per_second={accepted / seconds:0.0} p50_ms={Percentile(load._latencies, 0.5):0.0} p99_ms={Percentile(load._latencies, 0.99):0.0} session_p50_ms={Percentile(load._sessions, 0.5):0.0} wait_p99_ms={string.Join('/', new[] { "mail", "rcpt", "data", "dot" }.Select(stage => $"{stage}:{Percentile(load._waits.GetValueOrDefault(stage) ?? [], 0.99):0}"))} slowest_reply_ms={TimeSpan.FromTicks(load._slowestReplyTicks).TotalMilliseconds:0} codes={string.Join(',', load._codes.OrderBy(pair => pair.Key).Select(pair => $"{pair.Key}:{pair.Value}"))}"));
         return 0;
     }
 
@@ -110,7 +113,7 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
         }
 
         var started = Stopwatch.GetTimestamp();
-        if (await Command(stream, reader, $"MAIL FROM:<{mail.From}>") is var mailReply && !mailReply.StartsWith('2'))
+        if (await Command(stream, reader, $"MAIL FROM:<{mail.From}>", "mail") is var mailReply && !mailReply.StartsWith('2'))
         {
             return "mail-" + mailReply[..3];
         }
@@ -118,10 +121,10 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
         var accepted = 0;
         foreach (var recipient in mail.Recipients)
         {
-            accepted += await Command(stream, reader, $"RCPT TO:<{recipient}>") is ['2', ..] ? 1 : 0;
+            accepted += await Command(stream, reader, $"RCPT TO:<{recipient}>", "rcpt") is ['2', ..] ? 1 : 0;
         }
 
-        if (accepted == 0 || await Command(stream, reader, "DATA") is not ['3', ..])
+        if (accepted == 0 || await Command(stream, reader, "DATA", "data") is not ['3', ..])
         {
             return "rcpt";
         }
@@ -129,7 +132,7 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
         var sent = Stopwatch.GetTimestamp();
         await stream.WriteAsync(mail.Payload);
         var final = await reader.LineAsync();
-        Slowest(Stopwatch.GetElapsedTime(sent));
+        Slowest(Stopwatch.GetElapsedTime(sent), "dot");
         if (final.StartsWith('2'))
         {
             _latencies.Enqueue(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -140,22 +143,27 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
         return final[..3];
     }
 
-    private async Task<string> Command(Stream stream, Reader reader, string command)
+    private async Task<string> Command(Stream stream, Reader reader, string command, string? stage = null)
     {
         await stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"));
-        return await Reply(reader);
+        return await Reply(reader, stage);
     }
 
-    private async Task<string> Reply(Reader reader)
+    private async Task<string> Reply(Reader reader, string? stage = null)
     {
         var waited = Stopwatch.GetTimestamp();
         var line = await reader.LineAsync();
-        Slowest(Stopwatch.GetElapsedTime(waited));
+        Slowest(Stopwatch.GetElapsedTime(waited), stage);
         return line;
     }
 
-    private void Slowest(TimeSpan waited)
+    private void Slowest(TimeSpan waited, string? stage)
     {
+        if (stage is not null)
+        {
+            _waits.GetOrAdd(stage, _ => new ConcurrentQueue<double>()).Enqueue(waited.TotalMilliseconds);
+        }
+
         long seen;
         while (waited.Ticks > (seen = Interlocked.Read(ref _slowestReplyTicks)) && Interlocked.CompareExchange(ref _slowestReplyTicks, waited.Ticks, seen) != seen)
         {
