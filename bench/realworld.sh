@@ -221,7 +221,7 @@ echo
 echo "| sessions | bare msg/s | gateway msg/s | Postfix+rspamd msg/s | gateway offline clear msg/s | gateway / rspamd | gateway / offline | p50/p99 ms: gateway | rspamd | bare | CPU ms/msg gateway (offline clear, offline TLS) | CPU ms/msg rspamd | system CPU ms/msg: gateway, rspamd, bare | DNS q/msg: gateway, rspamd | asked again within TTL: gateway, rspamd | slowest reply ms (gateway) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for c in $concurrencies; do
-  get() { grep "^$1 c=$c " "$work/results.txt" | head -1; }
+  get() { grep "^$1 c=$c " "$work/results.txt" | head -1 || true; }
   b=$(get bare); g=$(get gateway); r=$(get rspamd); o=$(get offline); t=$(get offtls)
   rate() { field per_second "$1" | grep . || echo 0; }
   q() { [ -n "$1" ] && echo "$(field dns_queries "$1") / $(field accepted "$1")" | bc -l | xargs printf '%.1f' || echo -; }
