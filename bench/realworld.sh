@@ -16,7 +16,7 @@
 # (bench/Gateway.RealWorld prepare). Everything is on loopback; nothing leaves the machine: every
 # name outside the population's zones is NXDOMAIN from the bench server.
 # Usage: bash bench/realworld.sh           (from the repository root; root, installs postfix and rspamd)
-#   DELAY=30 (ms per DNS answer)  TTL=300 (every record's, and negative answers')
+#   KEY=rsa|ecdsa (the servers' certificate)  DELAY=30 (ms per DNS answer)  TTL=300 (every record's, and negative answers')
 #   TARGETS="bare gateway rspamd offline offtls" (a subset for quick A/B runs)  GATEWAY_ENV="VAR=value" (the gateways' environment)
 #   CONCURRENCIES="10 50 200 1000"  POPULATION=600 (distinct messages; each level sends max(600, 4 x sessions))
 set -euo pipefail
@@ -56,7 +56,12 @@ ttl=${TTL:-300}
 "${tool[@]}" prepare ../shared "$work/population" 50 "${POPULATION:-600}" "$ttl"
 "${tool[@]}" dns $dns_port "$delay" "$work/population/zone.txt" "$ttl" 2>"$work/dns.log" &
 dns_pid=$!
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 -subj /CN=mx.bench.test 2>/dev/null
+# The servers' certificate (gateway and Postfix alike): KEY=rsa (2048 bits, the default) or KEY=ecdsa (P-256).
+case ${KEY:-rsa} in
+  ecdsa) key_option=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+  *) key_option=(-newkey rsa:2048) ;;
+esac
+openssl req -x509 "${key_option[@]}" -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 -subj /CN=mx.bench.test 2>/dev/null
 chmod 644 "$work/key.pem"
 # -m: smtp-sink serves 256 connections at once by default, and the gateway holds one downstream
 # connection per client transaction (before-queue): beyond 256 sessions the sink, not the gateway, set the pace.
