@@ -45,6 +45,11 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# PIN=1: every server under test (the gateways, both Postfix instances, rspamd) on CPU 1, the sender,
+# the DNS server and smtp-sink on CPU 0 — each filter gets a core of its own instead of sharing both
+# with the sender's TLS handshakes (the settled way to read bench/e2e.sh too).
+server_cpu=(); tools_cpu=()
+if [ "${PIN:-0}" = 1 ]; then server_cpu=(taskset -c 1); tools_cpu=(taskset -c 0); fi
 dns_port=5390; sink_port=2625; gw_port=2626; offline_port=2627; bare_port=2628; rspamd_port=2629; offtls_port=2630; milter_port=11332
 
 dotnet build -c Release src/Gateway -v quiet >/dev/null
@@ -54,7 +59,7 @@ gateway_dll=$PWD/src/Gateway/bin/Release/net10.0/gateway.dll
 
 ttl=${TTL:-300}
 "${tool[@]}" prepare ../shared "$work/population" 50 "${POPULATION:-600}" "$ttl"
-"${tool[@]}" dns $dns_port "$delay" "$work/population/zone.txt" "$ttl" 2>"$work/dns.log" &
+"${tools_cpu[@]}" "${tool[@]}" dns $dns_port "$delay" "$work/population/zone.txt" "$ttl" 2>"$work/dns.log" &
 dns_pid=$!
 # The servers' certificate (gateway and Postfix alike): KEY=rsa (2048 bits, the default) or KEY=ecdsa (P-256).
 case ${KEY:-rsa} in
@@ -65,7 +70,7 @@ openssl req -x509 "${key_option[@]}" -nodes -keyout "$work/key.pem" -out "$work/
 chmod 644 "$work/key.pem"
 # -m: smtp-sink serves 256 connections at once by default, and the gateway holds one downstream
 # connection per client transaction (before-queue): beyond 256 sessions the sink, not the gateway, set the pace.
-smtp-sink -u nobody -m 4096 127.0.0.1:$sink_port 4096 &
+"${tools_cpu[@]}" smtp-sink -u nobody -m 4096 127.0.0.1:$sink_port 4096 &
 
 # --- the gateway: every check on, its lists pointed at the bench zones ---
 cp -r rules "$work/rules"
@@ -95,11 +100,11 @@ YAML
 gateway_yaml $gw_port yes yes 9471 > "$work/gateway.yaml"
 gateway_yaml $offline_port no no 9472 > "$work/offline.yaml"
 gateway_yaml $offtls_port no yes 9473 > "$work/offtls.yaml"
-env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --config "$work/gateway.yaml" 2>"$work/gateway.log" &
+"${server_cpu[@]}" env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --config "$work/gateway.yaml" 2>"$work/gateway.log" &
 gateway_pid=$!
-env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --offline --config "$work/offline.yaml" 2>"$work/offline.log" &
+"${server_cpu[@]}" env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --offline --config "$work/offline.yaml" 2>"$work/offline.log" &
 offline_pid=$!
-env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --offline --config "$work/offtls.yaml" 2>"$work/offtls.log" &
+"${server_cpu[@]}" env ${GATEWAY_ENV:-} dotnet "$gateway_dll" run --offline --config "$work/offtls.yaml" 2>"$work/offtls.log" &
 offtls_pid=$!
 
 # --- Postfix: two private instances, the bare hop and the one with the rspamd milter ---
@@ -137,7 +142,7 @@ biff = no
 $([ "$3" = yes ] && printf 'smtpd_milters = inet:127.0.0.1:%s\nmilter_default_action = tempfail\nmilter_protocol = 6\n' $milter_port)
 CF
   awk -v port="$2" '/^#/ || NF < 8 || /^[ \t]/ { print; next } $1 == "smtp" && $2 == "inet" { print "127.0.0.1:" port " inet n - n - - smtpd"; next } { $5 = "n"; print }' /etc/postfix/master.cf > "$dir/etc/master.cf"
-  postfix -c "$dir/etc" start >/dev/null 2>&1
+  "${server_cpu[@]}" postfix -c "$dir/etc" start >/dev/null 2>&1
 }
 postfix_instance bare $bare_port no
 postfix_instance rspamd $rspamd_port yes
@@ -167,7 +172,7 @@ rbls {
   bench_dbl { rbl = "dbl.lists.test"; urls = true; ignore_defaults = true; returncodes { BENCH_DBL = "127.0.1.2"; } }
 }
 CONF
-rspamd -u _rspamd -g _rspamd -c /etc/rspamd/rspamd.conf --var=LOCAL_CONFDIR="$work/rspamd-local" --var=DBDIR="$work/rspamd-db" \
+"${server_cpu[@]}" rspamd -u _rspamd -g _rspamd -c /etc/rspamd/rspamd.conf --var=LOCAL_CONFDIR="$work/rspamd-local" --var=DBDIR="$work/rspamd-db" \
   --var=RUNDIR="$work/rspamd-run" --var=LOGDIR="$work/rspamd-run" > "$work/rspamd.out" 2>&1
 
 wait_port() { for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.5; done; echo "port $1 never opened" >&2; return 1; }
@@ -190,7 +195,7 @@ measure() {
   "${tool[@]}" dns-stats $dns_port reset >/dev/null
   before=$(filter_ticks "$name"); busy0=$(busy_ticks); dns0=$(cpu_ticks $dns_pid)
   TIMEFORMAT='%3U %3S'
-  { time "${tool[@]}" load 127.0.0.1:$port "$c" "$n" "$mode" "$work/population" > "$work/line" ; } 2> "$work/time"
+  { time "${tools_cpu[@]}" "${tool[@]}" load 127.0.0.1:$port "$c" "$n" "$mode" "$work/population" > "$work/line" ; } 2> "$work/time"
   after=$(filter_ticks "$name"); busy1=$(busy_ticks); dns1=$(cpu_ticks $dns_pid)
   line=$(cat "$work/line"); sender=$(awk '{ print $1 + $2 }' "$work/time"); accepted=$(field accepted "$line")
   echo "$name c=$c $line filter_cpu_ms=$(echo "($after - $before) * 1000 / $hz / $accepted" | bc -l | xargs printf '%.2f') system_cpu_ms=$(echo "(($busy1 - $busy0 - $dns1 + $dns0) / $hz - $sender) * 1000 / $accepted" | bc -l | xargs printf '%.2f') dns_$("${tool[@]}" dns-stats $dns_port)" | tee -a "$work/results.txt"
