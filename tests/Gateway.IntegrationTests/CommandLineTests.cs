@@ -60,9 +60,11 @@ public sealed class CommandLineTests
             """);
         var folder = Directory.CreateTempSubdirectory("check-dns-").FullName;
 
-        // A wide DNS timeout: the loopback server runs in the test process, which CI loads with other tests.
+        // The loopback server runs in the test process, which CI loads with other tests: a UDP answer may
+        // be lost there. A short DNS timeout lets the resolver's retry come well within a wide check
+        // timeout (a 10 s DNS timeout equal to the 10 s check timeout turned one lost packet into CHECK_ERROR).
         var config = Path.Combine(folder, "gateway.yaml");
-        File.WriteAllText(config, $"hostname: mx.example.test\ndomains: [example.test]\nrules: {rules}\nclassifier: {{enabled: false}}\ndns: {{servers: [\"{dns.EndPoint}\"], timeout: 10s}}\n");
+        File.WriteAllText(config, $"hostname: mx.example.test\ndomains: [example.test]\nrules: {rules}\nclassifier: {{enabled: false}}\ndns: {{servers: [\"{dns.EndPoint}\"], timeout: 3s}}\nlimits: {{check_timeout: 30s}}\n");
         var message = Path.Combine(folder, "m.eml");
         File.WriteAllText(message, "From: a@sender.test\r\nSubject: hi\r\n\r\nsee hxxp://www.phish[.]test/now\r\n");
 
