@@ -18,7 +18,7 @@ public sealed class DnsClientResolver : IDnsResolver
     private readonly DnsAnswerCache _cache;
 
     /// <summary>Queries on the wire now, by name and type: a second asker of the same waits for the same answer.</summary>
-    private readonly ConcurrentDictionary<(string Name, QueryType Type), Task<(object Answer, TimeSpan Ttl)>> _inFlight = new();
+    private readonly ConcurrentDictionary<(string Name, QueryType Type), Task<object>> _inFlight = new();
 
     public DnsClientResolver(DnsOptions options, TimeProvider? time = null)
     {
@@ -65,25 +65,24 @@ public sealed class DnsClientResolver : IDnsResolver
         // first answer is cached): one query goes out, the others wait for it (measured: repeats within
         // the TTL seen by the DNS server went to none, bench/RESULTS.md). The shared query runs without
         // any one asker's token, so one client leaving does not fail the others; its own timeout bounds it.
-        var flight = new TaskCompletionSource<(object, TimeSpan)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var flight = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         var shared = _inFlight.GetOrAdd((key, type), flight.Task);
         if (shared == flight.Task)
         {
             _ = FlyAsync(flight, key, name, type, select);
         }
 
-        var (answer, _) = await shared.WaitAsync(cancellationToken);
-        return (DnsAnswer<T>)answer;
+        return (DnsAnswer<T>)await shared.WaitAsync(cancellationToken);
     }
 
     /// <summary>The one query for a name and type on the wire: answers every asker, caches, and leaves the in-flight table.</summary>
-    private async Task FlyAsync<T>(TaskCompletionSource<(object, TimeSpan)> flight, string key, string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select)
+    private async Task FlyAsync<T>(TaskCompletionSource<object> flight, string key, string name, QueryType type, Func<IEnumerable<DnsResourceRecord>, IEnumerable<T>> select)
     {
         try
         {
             var (fresh, ttl) = await AskAsync(name, type, select, CancellationToken.None);
             _cache.Add(key, (int)type, fresh, ttl);
-            flight.SetResult((fresh, ttl));
+            flight.SetResult(fresh);
         }
         catch (Exception exception)
         {
@@ -91,7 +90,7 @@ public sealed class DnsClientResolver : IDnsResolver
         }
         finally
         {
-            _inFlight.TryRemove(new KeyValuePair<(string, QueryType), Task<(object, TimeSpan)>>((key, type), flight.Task));
+            _inFlight.TryRemove(new KeyValuePair<(string, QueryType), Task<object>>((key, type), flight.Task));
         }
     }
 

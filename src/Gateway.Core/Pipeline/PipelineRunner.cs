@@ -14,10 +14,14 @@ public sealed class PipelineRunner
     private readonly IReadOnlyList<IReadOnlyList<IMessageCheck>> _levels;
     private readonly TimeSpan _checkTimeout;
 
+    /// <summary>The checks that start their DNS lookups before their dependencies are done (found once, not per message).</summary>
+    private readonly IReadOnlyList<IStartsLookupsEarly> _early;
+
     public PipelineRunner(IEnumerable<IMessageCheck> checks, TimeSpan checkTimeout)
     {
         _levels = OrderByDependencies([.. checks]);
         _checkTimeout = checkTimeout;
+        _early = [.. _levels.SelectMany(level => level).OfType<IStartsLookupsEarly>()];
     }
 
     public int CheckCount => _levels.Sum(level => level.Count);
@@ -25,7 +29,7 @@ public sealed class PipelineRunner
     public async Task<IReadOnlyList<CheckResult>> RunAsync(MessageContext message, CancellationToken cancellationToken)
     {
         var results = new List<CheckResult>(CheckCount);
-        foreach (var early in _levels.SelectMany(level => level).OfType<IStartsLookupsEarly>())
+        foreach (var early in _early)
         {
             early.StartLookups(message);
         }

@@ -17,8 +17,9 @@ internal sealed class TlsCertificateSource
     private readonly string _baseFolder;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
-    private X509Certificate2 _current;
-    private System.Net.Security.SslStreamCertificateContext _context;
+
+    /// <summary>The certificate and its handshake context, swapped together as one reference (a handshake never sees one without the other).</summary>
+    private Loaded _current;
     private (DateTime Certificate, DateTime Key) _loadedStamps;
 
     public TlsCertificateSource(TlsOptions options, string baseFolder, ILogger logger)
@@ -27,9 +28,10 @@ internal sealed class TlsCertificateSource
         _baseFolder = baseFolder;
         _logger = logger;
         _loadedStamps = Stamps();
-        _current = options.LoadCertificate(baseFolder);
-        _context = ContextOf(_current);
+        _current = Load();
     }
+
+    private sealed record Loaded(X509Certificate2 Certificate, System.Net.Security.SslStreamCertificateContext Context);
 
     /// <summary>
     /// The certificate with its chain, built once per (re)load instead of at every handshake: SslStream
@@ -37,59 +39,52 @@ internal sealed class TlsCertificateSource
     /// handshake itself, bench/RESULTS.md). The intermediates in the certificate file (a fullchain.pem)
     /// go with it, so clients get the whole chain.
     /// </summary>
-    public System.Net.Security.SslStreamCertificateContext CurrentContext
+    public System.Net.Security.SslStreamCertificateContext CurrentContext => Fresh().Context;
+
+    public X509Certificate2 Current => Fresh().Certificate;
+
+    /// <summary>The certificate as loaded, reloaded first when its files changed.</summary>
+    private Loaded Fresh()
     {
-        get
+        var stamps = Stamps();
+        if (stamps == _loadedStamps)
         {
-            _ = Current; // reloads a renewed certificate first
-            return _context;
+            return _current;
+        }
+
+        lock (_lock)
+        {
+            if (stamps != _loadedStamps)
+            {
+                Reload(stamps);
+            }
+
+            return _current;
         }
     }
 
-    private System.Net.Security.SslStreamCertificateContext ContextOf(X509Certificate2 certificate)
+    private Loaded Load()
     {
+        var certificate = _options.LoadCertificate(_baseFolder);
         var inFile = new X509Certificate2Collection();
         inFile.ImportFromPemFile(Path.GetFullPath(_options.Certificate!, _baseFolder));
         var intermediates = new X509Certificate2Collection(inFile.Where(other => other.Thumbprint != certificate.Thumbprint).ToArray());
-        return System.Net.Security.SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
-    }
-
-    public X509Certificate2 Current
-    {
-        get
-        {
-            var stamps = Stamps();
-            if (stamps == _loadedStamps)
-            {
-                return _current;
-            }
-
-            lock (_lock)
-            {
-                if (stamps != _loadedStamps)
-                {
-                    Reload(stamps);
-                }
-
-                return _current;
-            }
-        }
+        return new Loaded(certificate, System.Net.Security.SslStreamCertificateContext.Create(certificate, intermediates, offline: true));
     }
 
     private void Reload((DateTime, DateTime) stamps)
     {
         try
         {
-            var loaded = _options.LoadCertificate(_baseFolder);
-            if (!loaded.HasPrivateKey)
+            var loaded = Load();
+            if (!loaded.Certificate.HasPrivateKey)
             {
                 throw new InvalidDataException("no private key");
             }
 
-            _context = ContextOf(loaded);
             _current = loaded; // the old one may still be in use by a handshake: left to the GC
             _loadedStamps = stamps;
-            _logger.LogInformation("TLS certificate reloaded: {Subject}, valid until {NotAfter:u}", loaded.Subject, loaded.NotAfter.ToUniversalTime());
+            _logger.LogInformation("TLS certificate reloaded: {Subject}, valid until {NotAfter:u}", loaded.Certificate.Subject, loaded.Certificate.NotAfter.ToUniversalTime());
         }
         catch (Exception exception)
         {

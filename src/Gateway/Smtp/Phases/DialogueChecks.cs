@@ -73,33 +73,28 @@ internal sealed class DialogueChecks(IReadOnlyList<IConnectCheck> connect, IRead
     /// <summary>The connect phase's answer and the name of the check that gave it (null: all continued).</summary>
     public async ValueTask<(DialogueOutcome Outcome, string? By)> AtConnectAsync(IPAddress client, CancellationToken cancellationToken)
     {
-        foreach (var check in connect)
-        {
-            if (await check.CheckAsync(client, cancellationToken) is { IsContinue: false } answer)
-            {
-                return (answer, check.Name);
-            }
-        }
-
-        return (DialogueOutcome.Continue, null);
+        var (answer, by) = await FirstAnswerAsync(connect, check => check.CheckAsync(client, cancellationToken));
+        return (answer, by?.Name);
     }
 
-    public ValueTask<DialogueOutcome> AtMailAsync(SenderStep step, CancellationToken cancellationToken) =>
-        FirstAnswerAsync(sender, check => check.CheckAsync(step, cancellationToken));
+    public async ValueTask<DialogueOutcome> AtMailAsync(SenderStep step, CancellationToken cancellationToken) =>
+        (await FirstAnswerAsync(sender, check => check.CheckAsync(step, cancellationToken))).Answer;
 
-    public ValueTask<DialogueOutcome> AtRcptAsync(RecipientStep step, CancellationToken cancellationToken) =>
-        FirstAnswerAsync(recipient, check => check.CheckAsync(step, cancellationToken));
+    public async ValueTask<DialogueOutcome> AtRcptAsync(RecipientStep step, CancellationToken cancellationToken) =>
+        (await FirstAnswerAsync(recipient, check => check.CheckAsync(step, cancellationToken))).Answer;
 
-    private static async ValueTask<DialogueOutcome> FirstAnswerAsync<TCheck>(IReadOnlyList<TCheck> checks, Func<TCheck, ValueTask<DialogueOutcome>> run)
+    /// <summary>Runs the checks in order until one does not continue: its answer and the check (null when all continued).</summary>
+    private static async ValueTask<(DialogueOutcome Answer, TCheck? By)> FirstAnswerAsync<TCheck>(IReadOnlyList<TCheck> checks, Func<TCheck, ValueTask<DialogueOutcome>> run)
+        where TCheck : class
     {
         foreach (var check in checks)
         {
             if (await run(check) is { IsContinue: false } answer)
             {
-                return answer;
+                return (answer, check);
             }
         }
 
-        return DialogueOutcome.Continue;
+        return (DialogueOutcome.Continue, null);
     }
 }
