@@ -13,19 +13,13 @@ if ! command -v postfix >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
 fi
 
-pf=$(mktemp -d); chmod 755 "$pf"; mkdir -p "$pf/etc" "$pf/data" "$pf/queue"; chown postfix "$pf/data"
+source bench/postfix-instance.sh
+pf=$(mktemp -d); chmod 755 "$pf"
 pf_port=2725
-trap '/usr/sbin/postfix -c "$pf/etc" stop >/dev/null 2>&1 || true; rm -rf "$pf"' EXIT
-cat > "$pf/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+trap 'postfix_instance_stop "$pf"; rm -rf "$pf"' EXIT
+# PIN=1 (as for cpu-ab.sh): Postfix's processes share CPU 0 with the load tools; the gateway has CPU 1.
+pin=(); [ "${PIN:-0}" = 1 ] && pin=(taskset -c 0)
+postfix_instance "$pf" $pf_port "${pin[@]}" <<CF
 myhostname = bench-mailbox.example.test
 mydestination =
 relay_domains = example.test
@@ -33,20 +27,12 @@ transport_maps = inline:{example.test=discard:}
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 default_process_limit = 200
-biff = no
 CF
-awk -v port="$pf_port" '
-  /^smtp[ \t]+inet/ { print "127.0.0.1:" port " inet n - n - - smtpd"; next }
-  /^[a-z]/ && NF >= 8 { $5 = "n" }
-  { print }' /etc/postfix/master.cf > "$pf/etc/master.cf"
-# PIN=1 (as for cpu-ab.sh): Postfix's processes share CPU 0 with the load tools; the gateway has CPU 1.
-pin=(); [ "${PIN:-0}" = 1 ] && pin=(taskset -c 0)
-"${pin[@]}" /usr/sbin/postfix -c "$pf/etc" start >/dev/null
 for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/$pf_port) 2>/dev/null && break; sleep 0.5; done
 (exec 3<>/dev/tcp/127.0.0.1/$pf_port; printf 'EHLO bench\r\nQUIT\r\n' >&3; timeout 2 cat <&3) | grep -q CHUNKING \
   || { echo "the Postfix instance does not offer CHUNKING"; exit 1; }
 
-configs=$(mktemp -d); trap '/usr/sbin/postfix -c "$pf/etc" stop >/dev/null 2>&1 || true; rm -rf "$pf" "$configs"' EXIT
+configs=$(mktemp -d); trap 'postfix_instance_stop "$pf"; rm -rf "$pf" "$configs"' EXIT
 for chunking in true false; do
   cat > "$configs/$chunking.yaml" <<YAML
 hostname: gateway.bench.test

@@ -22,6 +22,7 @@
 set -euo pipefail
 [ "${TRACE:-0}" = 1 ] && set -x
 cd "$(dirname "$0")/.."
+source bench/postfix-instance.sh
 delay=${DELAY:-30}
 concurrencies=${CONCURRENCIES:-"10 50 200 1000"}
 
@@ -38,7 +39,7 @@ fi
 work=$(mktemp -d)
 chmod 755 "$work"
 cleanup() {
-  for instance in bare rspamd; do [ -d "$work/$instance/etc" ] && postfix -c "$work/$instance/etc" stop >/dev/null 2>&1 || true; done
+  for instance in bare rspamd; do postfix_instance_stop "$work/$instance"; done
   [ -f "$work/rspamd-run/rspamd.pid" ] && kill "$(cat "$work/rspamd-run/rspamd.pid")" 2>/dev/null || true
   kill $(jobs -p) 2>/dev/null || true
   sleep 1
@@ -108,20 +109,8 @@ offline_pid=$!
 offtls_pid=$!
 
 # --- Postfix: two private instances, the bare hop and the one with the rspamd milter ---
-postfix_instance() { # name port milter(yes|no)
-  local dir=$work/$1
-  mkdir -p "$dir/etc" "$dir/data" "$dir/queue"
-  chown postfix "$dir/data"
-  cat > "$dir/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $dir/queue
-data_directory = $dir/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $dir/maillog
-maillog_file_prefixes = $dir
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+postfix_instance_for() { # name port milter(yes|no)
+  postfix_instance "$work/$1" "$2" "${server_cpu[@]}" <<CF
 myhostname = mx.bench.test
 mydestination =
 relay_domains = example.test
@@ -138,14 +127,11 @@ smtp_tls_security_level = none
 default_process_limit = 1500
 smtpd_client_connection_count_limit = 0
 message_size_limit = 30000000
-biff = no
 $([ "$3" = yes ] && printf 'smtpd_milters = inet:127.0.0.1:%s\nmilter_default_action = tempfail\nmilter_protocol = 6\n' $milter_port)
 CF
-  awk -v port="$2" '/^#/ || NF < 8 || /^[ \t]/ { print; next } $1 == "smtp" && $2 == "inet" { print "127.0.0.1:" port " inet n - n - - smtpd"; next } { $5 = "n"; print }' /etc/postfix/master.cf > "$dir/etc/master.cf"
-  "${server_cpu[@]}" postfix -c "$dir/etc" start >/dev/null 2>&1
 }
-postfix_instance bare $bare_port no
-postfix_instance rspamd $rspamd_port yes
+postfix_instance_for bare $bare_port no
+postfix_instance_for rspamd $rspamd_port yes
 
 # --- rspamd: Debian's configuration, its DNS at the bench server, a milter worker, no Redis ---
 # RSPAMD_CACHE=1: a local unbound between rspamd and the bench server, as rspamd's documentation asks for
@@ -262,9 +248,10 @@ for c in $concurrencies; do
   get() { grep "^$1 c=$c " "$work/results.txt" | head -1 || true; }
   b=$(get bare); g=$(get gateway); r=$(get rspamd); o=$(get offline); t=$(get offtls)
   rate() { field per_second "$1" | grep . || echo 0; }
+  ratio() { [ "$2" != 0 ] && echo "$1 / $2" | bc -l | xargs printf '%.2f' || echo -; }
   q() { [ -n "$1" ] && echo "$(field dns_queries "$1") / $(field accepted "$1")" | bc -l | xargs printf '%.1f' || echo -; }
-  printf "| %s | %s | %s | %s | %s | %.2f | %.2f | %s/%s | %s/%s | %s/%s | %s (%s, %s) | %s | %s, %s, %s | %s, %s | %s, %s | %s |\n" "$c" "$(rate "$b")" "$(rate "$g")" "$(rate "$r")" "$(rate "$o")" \
-    "$(echo "$(rate "$g") / ($(rate "$r") + 0.000001)" | bc -l)" "$(echo "$(rate "$g") / ($(rate "$o") + 0.000001)" | bc -l)" \
+  printf "| %s | %s | %s | %s | %s | %s | %s | %s/%s | %s/%s | %s/%s | %s (%s, %s) | %s | %s, %s, %s | %s, %s | %s, %s | %s |\n" "$c" "$(rate "$b")" "$(rate "$g")" "$(rate "$r")" "$(rate "$o")" \
+    "$(ratio "$(rate "$g")" "$(rate "$r")")" "$(ratio "$(rate "$g")" "$(rate "$o")")" \
     "$(field p50_ms "$g")" "$(field p99_ms "$g")" "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field p50_ms "$b")" "$(field p99_ms "$b")" \
     "$(field filter_cpu_ms "$g")" "$(field filter_cpu_ms "$o")" "$(field filter_cpu_ms "$t")" "$(field filter_cpu_ms "$r")" \
     "$(field system_cpu_ms "$g")" "$(field system_cpu_ms "$r")" "$(field system_cpu_ms "$b")" "$(q "$g")" "$(q "$r")" "$(field repeats "$g")" "$(field repeats "$r")" "$(field slowest_reply_ms "$g")"

@@ -132,7 +132,7 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
         var sent = Stopwatch.GetTimestamp();
         await stream.WriteAsync(mail.Payload);
         var final = await reader.LineAsync();
-        Slowest(Stopwatch.GetElapsedTime(sent), "dot");
+        Record(Stopwatch.GetElapsedTime(sent), "dot");
         if (final.StartsWith('2'))
         {
             _latencies.Enqueue(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -153,11 +153,12 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
     {
         var waited = Stopwatch.GetTimestamp();
         var line = await reader.LineAsync();
-        Slowest(Stopwatch.GetElapsedTime(waited), stage);
+        Record(Stopwatch.GetElapsedTime(waited), stage);
         return line;
     }
 
-    private void Slowest(TimeSpan waited, string? stage)
+    /// <summary>One reply wait: into its command's list (when it has one) and the slowest of all.</summary>
+    private void Record(TimeSpan waited, string? stage)
     {
         if (stage is not null)
         {
