@@ -60,7 +60,11 @@ public sealed class ConfigCheckTests
     public async Task Connect_opens_a_session_with_every_downstream_server()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        var closed = FreePort.Next();
+        // A port held bound but not listening: connections to it are refused, and no other test can take
+        // it meanwhile (a port found free and let go was once taken by another test: "no answer in time").
+        using var holder = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var closed = ((IPEndPoint)holder.LocalEndPoint!).Port;
         var up = Write($"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{enabled: false}}\ndownstream: {{host: 127.0.0.1, port: {downstream.EndPoint.Port}}}\n");
         var down = Write($"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{enabled: false}}\ndownstream: {{host: 127.0.0.1, port: {closed}}}\n");
 
