@@ -1,11 +1,13 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Gateway.Benchmarks -- --filter '*'
-// dotnet run -c Release --project bench/Gateway.Benchmarks -- site-learning [REPO_ROOT]   (bench/RESULTS.md, "Site learning")
+// dotnet run -c Release --project bench/Gateway.Benchmarks -- site-learning [--validate] [REPO_ROOT]   (bench/RESULTS.md, "Site learning")
 if (args is ["redis-probe", var endPoint]) { return await Gateway.Benchmarks.RedisProbe.RunAsync(endPoint); }
 if (args is ["site-learning", .. var rest])
 {
-    return await Gateway.Benchmarks.SiteLearningSimulation.RunAsync(rest.Length > 0 ? rest[0] : Directory.GetCurrentDirectory());
+    var validate = rest.Contains("--validate");
+    var root = rest.FirstOrDefault(arg => arg != "--validate") ?? Directory.GetCurrentDirectory();
+    return await Gateway.Benchmarks.SiteLearningSimulation.RunAsync(root, validate);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Gateway.Benchmarks.StageBenchmarks).Assembly).Run(args);

@@ -35,6 +35,8 @@ internal static class CheckCatalog
 
         if (site is not null)
         {
+            // Site evidence asks who the sender is, which only authentication can say (SITE_SENDER_HAM).
+            site.DependsOn = dns is not null ? ["dmarc"] : [];
             checks.Add(site);
         }
 

@@ -178,4 +178,52 @@ public sealed class SiteLearningTests
         Assert.Equal(1, elsewhere.ExitCode);
         Assert.Contains("site learning refused: no gateway answered at http://127.0.0.1:", elsewhere.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>A newsletter of the site's own: SPF and DMARC pass for shop.test from the test's loopback client.</summary>
+    private static MimeKit.MimeMessage Newsletter(int i, string from = "news@shop.test")
+    {
+        var message = TestMessages.Create(subject: $"spring catalogue [{i}]", body: $"Our spring catalogue, edition {i}: new garden tools, seeds and planters, free delivery this week");
+        message.From.Clear();
+        message.From.Add(MimeKit.MailboxAddress.Parse(from));
+        return message;
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_sender_the_users_released_three_times_earns_sender_ham_and_a_forger_of_its_from_does_not()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddTxt("shop.test", "v=spf1 ip4:127.0.0.0/8 -all");
+        dns.AddTxt("_dmarc.shop.test", "v=DMARC1; p=none");
+        await using var downstream = await FakeDownstream.StartAsync();
+        var metrics = FreePort.Next();
+        await using var gateway = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint, extraYaml: $"{RedisState(redis.EndPoint)}\n{Learning}", metricsPort: metrics);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal("200 learned", await PostAsync(metrics, "spam?source=alice", Spam(i)));
+            Assert.Equal("200 learned", await PostAsync(metrics, "ham?source=alice", Ham(i)));
+        }
+
+        // Three newsletters arrive; the user releases each (learned as ham, as delivered: with our Authentication-Results).
+        var released = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            await TestMessages.SendAsync(gateway.EndPoint, Newsletter(i));
+            released.Add(await PostAsync(metrics, "ham?source=bob", Encoding.UTF8.GetBytes(Received(downstream, $"spring catalogue [{i}]"))));
+            await TestMessages.SendAsync(gateway.EndPoint, Newsletter(10 + i)); // before the third release: not yet
+        }
+
+        await TestMessages.SendAsync(gateway.EndPoint, Newsletter(20));
+        // A forger: From shop.test, but the envelope and SPF are someone else's, so DMARC fails.
+        var forged = Newsletter(21);
+        forged.Sender = MimeKit.MailboxAddress.Parse("bulk@elsewhere.test");
+        await TestMessages.SendAsync(gateway.EndPoint, forged);
+
+        Assert.All(released, answer => Assert.Equal("200 learned", answer));
+        Assert.DoesNotContain("SITE_SENDER_HAM", Received(downstream, "spring catalogue [11]"), StringComparison.Ordinal);
+        Assert.Contains("SITE_SENDER_HAM(-2.00)", Received(downstream, "spring catalogue [12]"), StringComparison.Ordinal);
+        Assert.Contains("SITE_SENDER_HAM(-2.00)", Received(downstream, "spring catalogue [20]"), StringComparison.Ordinal);
+        Assert.Contains("dmarc=fail", Received(downstream, "spring catalogue [21]"), StringComparison.Ordinal);
+        Assert.DoesNotContain("SITE_SENDER_HAM", Received(downstream, "spring catalogue [21]"), StringComparison.Ordinal);
+    }
 }

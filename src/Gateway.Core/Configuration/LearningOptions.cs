@@ -33,6 +33,25 @@ public sealed class LearningOptions
     /// </summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Site probabilities between ham_cutoff and spam_cutoff are "unsure" and score nothing (SpamBayes'
+    /// defaults, 0.20 and 0.90): Fisher's method puts a message whose tokens point both ways in the middle,
+    /// and a site that has learned little of some kind of mail (commercial mail at a site of mailing lists)
+    /// lands it there. Above spam_cutoff SITE_SPAM rises from 0 to its full weight at p = 1; below
+    /// ham_cutoff SITE_HAM does the same towards p = 0.
+    /// </summary>
+    public double SpamCutoff { get; set; } = 0.9;
+
+    /// <summary>See <see cref="SpamCutoff"/>.</summary>
+    public double HamCutoff { get; set; } = 0.2;
+
+    /// <summary>
+    /// SITE_SENDER_HAM: an authenticated sender domain (<see cref="Learning.SenderIdentity"/>) learned as ham
+    /// at least this many times and never as spam: the site's own suppliers and newsletters. Forged senders
+    /// never get it, since only what DMARC, DKIM or SPF proved counts.
+    /// </summary>
+    public int SenderMinHam { get; set; } = 3;
+
     public AutolearnOptions Autolearn { get; set; } = new();
 
     /// <summary>Mailboxes <c>gateway learn --imap</c> collects users' labels from (Junk = spam, read inbox mail = ham).</summary>
@@ -46,6 +65,9 @@ public sealed class LearningOptions
         errors.Require(TokenTtl >= TimeSpan.FromDays(1), "learning.token_ttl", "must be at least 1d");
         errors.Require(MaxPerSenderDomainPerDay >= 0, "learning.max_per_sender_domain_per_day", "must be 0 (no cap) or more");
         errors.Require(MaxPerSourcePerDay >= 0, "learning.max_per_source_per_day", "must be 0 (no cap) or more");
+        errors.Require(SpamCutoff is >= 0.5 and < 1.0, "learning.spam_cutoff", "must be from 0.5 up to (not including) 1");
+        errors.Require(HamCutoff is > 0.0 and <= 0.5, "learning.ham_cutoff", "must be above 0 and at most 0.5");
+        errors.Require(SenderMinHam >= 1, "learning.sender_min_ham", "must be 1 or more");
         errors.Require(CacheTtl >= TimeSpan.Zero, "learning.cache_ttl", "must be 0 (no cache) or more");
         errors.Require(Autolearn.MaxPerHour >= 1, "learning.autolearn.max_per_hour", "must be 1 or more");
         for (var i = 0; i < Imap.Count; i++)

@@ -7,19 +7,26 @@ namespace Gateway.Core.Learning;
 
 /// <summary>
 /// The site's own evidence in the pipeline: SITE_SPAM or SITE_HAM from the learned token statistics, with
-/// the tokens that weighed most. Silent until the site has learned min_spam and min_ham messages, and
-/// when the store cannot be reached (mail is never held up for it; <see cref="Unavailable"/> counts it).
+/// the tokens that weighed most, and SITE_SENDER_HAM when the authenticated sender is one the site has
+/// taught as ham (<see cref="LearningOptions.SenderMinHam"/>) and never as spam. Silent until the site has
+/// learned min_spam and min_ham messages, and when the store cannot be reached (mail is never held up for
+/// it; <see cref="Unavailable"/> counts it).
 /// </summary>
 public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions options) : IMessageCheck
 {
     public const string SpamSymbol = "SITE_SPAM";
     public const string HamSymbol = "SITE_HAM";
+    public const string SenderHamSymbol = "SITE_SENDER_HAM";
 
     public string Name => "site";
 
     public CheckPhase Phase => CheckPhase.Data;
 
-    public IReadOnlyList<string> DependsOn => [];
+    /// <summary>
+    /// The authentication checks whose results say who the sender is (the catalogue sets "dmarc", which
+    /// runs after SPF, DKIM and ARC, when they run; without them every sender is unauthenticated).
+    /// </summary>
+    public IReadOnlyList<string> DependsOn { get; set; } = [];
 
     /// <summary>Raised with the reason when the store could not be asked (metrics and a throttled warning).</summary>
     public event Action<string>? Unavailable;
@@ -30,10 +37,13 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)
     {
         var tokens = SiteTokens.Of(message.Message, message.Features(cancellationToken));
+        var sender = SenderIdentity.Of(message);
+        var senderToken = SiteTokens.Sender(sender);
+        var hashes = SiteTokens.Hashes(tokens);
         SiteCounts counts;
         try
         {
-            counts = await store.LookupAsync(SiteTokens.Hashes(tokens), cancellationToken);
+            counts = await store.LookupAsync(senderToken is null ? hashes : [.. hashes, SiteTokens.Hash(senderToken)], cancellationToken);
         }
         catch (StateUnavailableException exception)
         {
@@ -48,9 +58,20 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
 
         var verdict = SiteBayes.Combine(tokens, counts);
         Judged?.Invoke(verdict.SpamProbability);
-        var (symbol, factor) = Classification.ClassifierScoring.ToSymbol(verdict.SpamProbability, SpamSymbol, HamSymbol);
+        var (symbol, factor) = Score(verdict.SpamProbability);
         var strongest = string.Join(", ", verdict.Strongest.Select(clue => string.Create(CultureInfo.InvariantCulture, $"\"{clue.Token}\" {clue.SpamProbability:0.00}")));
-        message.Add(new SymbolHit(symbol, factor, string.Create(CultureInfo.InvariantCulture, $"p={verdict.SpamProbability:0.000} from {verdict.TokensUsed} site tokens ({counts.SpamMessages} spam, {counts.HamMessages} ham learned): {strongest}")));
+        var unsure = factor == 0 ? string.Create(CultureInfo.InvariantCulture, $" (unsure between {options.HamCutoff:0.00} and {options.SpamCutoff:0.00}: no score)") : string.Empty;
+        message.Add(new SymbolHit(symbol, factor, string.Create(CultureInfo.InvariantCulture, $"p={verdict.SpamProbability:0.000}{unsure} from {verdict.TokensUsed} site tokens ({counts.SpamMessages} spam, {counts.HamMessages} ham learned): {strongest}")));
+        if (senderToken is not null && counts.Tokens[^1] is { Spam: 0 } taught && taught.Ham >= options.SenderMinHam)
+        {
+            message.Add(new SymbolHit(SenderHamSymbol, 1.0, string.Create(CultureInfo.InvariantCulture, $"{sender} (authenticated) was taught as ham {taught.Ham} times, never as spam")));
+        }
+
         return CheckStatus.Completed;
     }
+
+    /// <summary>SITE_SPAM above spam_cutoff and SITE_HAM below ham_cutoff, each rising from 0 at its cutoff to 1 at p = 1 or p = 0; between them nothing.</summary>
+    public (string Symbol, double Factor) Score(double probability) => probability >= 0.5
+        ? (SpamSymbol, Math.Max(0, (probability - options.SpamCutoff) / (1 - options.SpamCutoff)))
+        : (HamSymbol, Math.Max(0, (options.HamCutoff - probability) / options.HamCutoff));
 }

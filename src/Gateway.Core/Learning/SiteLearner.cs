@@ -36,7 +36,9 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     public static LearnedMessage Describe(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, CancellationToken cancellationToken)
     {
         var tokens = SiteTokens.Of(message, MessageFeatures.Extract(message, raw.Length, cancellationToken));
-        return new LearnedMessage(SiteTokens.MessageKey(raw.Span), isSpam, Clean(source), Clean(senderDomain), SiteTokens.Hashes(tokens));
+        var sender = Clean(senderDomain);
+        var hashes = SiteTokens.Sender(sender) is { } senderToken ? [.. SiteTokens.Hashes(tokens), SiteTokens.Hash(senderToken)] : SiteTokens.Hashes(tokens);
+        return new LearnedMessage(SiteTokens.MessageKey(raw.Span), isSpam, Clean(source), sender, hashes);
     }
 
     /// <summary>Names go into store keys and stats: no white space or control characters, bounded length.</summary>

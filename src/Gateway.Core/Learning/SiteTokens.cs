@@ -58,6 +58,17 @@ public static class SiteTokens
         return tokens;
     }
 
+    /// <summary>
+    /// The sender as a token of its own, only when authentication proved it (<see cref="SenderIdentity"/>):
+    /// learned with the message and counted like any token (so forget, expiry and a relabel undo it too),
+    /// but scored apart, as SITE_SENDER_HAM. Null for an unauthenticated sender: a From header anyone can
+    /// write must not earn the reputation of the domain it names.
+    /// </summary>
+    public static string? Sender(string senderIdentity) =>
+        senderIdentity.Length == 0 || senderIdentity == "-" || senderIdentity.StartsWith(SenderIdentity.UnauthenticatedMark, StringComparison.Ordinal)
+            ? null
+            : "sender:" + senderIdentity;
+
     public static ulong Hash(string token) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(token));
 
     public static IReadOnlyList<ulong> Hashes(IReadOnlyList<string> tokens) => [.. tokens.Select(Hash)];
