@@ -53,7 +53,7 @@ internal static class SiteLearningSimulation
         // The last column: 500 learned where the users kept (and so taught as ham) their commercial mail,
         // every foff-milter ham message of the past mail, the rest of the ham half drawn as before.
         var commercial = past.Where(m => !m.IsSpam && m.Source.EndsWith("/foff-milter", StringComparison.Ordinal)).ToList();
-        var senderHams = new List<string>();
+        var scored = new List<string>();
         foreach (var (learned, label) in new[] { (0, "0"), (100, "100"), (500, "500"), (2000, "2000"), (500, "500, commercial kept") })
         {
             var options = Options();
@@ -70,17 +70,18 @@ internal static class SiteLearningSimulation
 
             var scanner = Scanner(models, store, options, policy);
             var rows = new Dictionary<string, (int Ham, int HamFlagged, int HamNear, int Spam, int Caught)>(StringComparer.Ordinal);
-            var senderHam = (Ham: 0, Spam: 0);
+            var fired = new SortedDictionary<string, (int Ham, int Spam)>(StringComparer.Ordinal);
             foreach (var m in holdOut)
             {
                 var verdict = (await scanner.ScanAsync("sim", Envelope.Offline, m.Raw, CancellationToken.None)).Verdict;
                 var flagged = verdict.Action is VerdictAction.Tag or VerdictAction.Reject or VerdictAction.Quarantine;
-                if (verdict.Symbols.Any(symbol => symbol.Name == SiteEvidenceCheck.SenderHamSymbol))
+                foreach (var symbol in verdict.Symbols.Where(symbol => symbol.Name.StartsWith("SITE_", StringComparison.Ordinal) && symbol.Score != 0))
                 {
-                    _ = m.IsSpam ? senderHam.Spam++ : senderHam.Ham++;
+                    var (ham, spam) = fired.GetValueOrDefault(symbol.Name);
+                    fired[symbol.Name] = m.IsSpam ? (ham, spam + 1) : (ham + 1, spam);
                 }
 
-                if (Environment.GetEnvironmentVariable("SIM_DEBUG") == "1" && !m.IsSpam && flagged)
+                if (Environment.GetEnvironmentVariable("SIM_DEBUG") == "1" && !m.IsSpam && (flagged || verdict.Score >= NearMiss))
                 {
                     Console.Error.WriteLine($"{learned} {m.Key}: {verdict.Score:0.00} {string.Join("; ", verdict.Symbols.Select(s => $"{s.Name} {s.Score:0.00} {s.Detail}"))}");
                 }
@@ -95,11 +96,12 @@ internal static class SiteLearningSimulation
             }
 
             results.Add((label, rows));
-            senderHams.Add($"after {label}: {senderHam.Ham} ham, {senderHam.Spam} spam");
+            scored.Add($"| after {label} | " + string.Join(" | ", new[] { SiteEvidenceCheck.SpamSymbol, SiteEvidenceCheck.HamSymbol, SiteEvidenceCheck.SenderHamSymbol }.Select(name => fired.TryGetValue(name, out var count) ? $"{count.Ham} / {count.Spam}" : "0 / 0")) + " |");
             Console.Error.WriteLine($"learned {label}: done");
         }
 
-        Console.WriteLine($"\nmeasured messages with {SiteEvidenceCheck.SenderHamSymbol}: {string.Join("; ", senderHams)}");
+        Console.WriteLine($"\nMeasured messages where site evidence scored (not 0), ham / spam:\n\n| learned | {SiteEvidenceCheck.SpamSymbol} | {SiteEvidenceCheck.HamSymbol} | {SiteEvidenceCheck.SenderHamSymbol} |\n| --- | ---: | ---: | ---: |");
+        scored.ForEach(Console.WriteLine);
         Console.WriteLine("\n| era / source | " + string.Join(" | ", results.Select(r => $"after {r.Learned}: ham flagged / ham >= {NearMiss} / spam caught")) + " |");
         Console.WriteLine("| --- |" + string.Concat(results.Select(_ => " ---: |")));
         foreach (var key in results[0].Rows.Keys.OrderBy(key => key.Contains('/') ? 1 : 0).ThenBy(key => key, StringComparer.Ordinal))
