@@ -47,7 +47,7 @@ internal static class SiteLearningSimulation
         Console.WriteLine($"past mail: {train.Count(m => !m.IsSpam)} ham, {train.Count(m => m.IsSpam)} spam; measured ({(validate ? "validation fifth of the training part, its own model" : "hold-out, shipped model")}): {holdOut.Count(m => !m.IsSpam)} ham, {holdOut.Count(m => m.IsSpam)} spam");
         var policy = ScoringPolicy.LoadFolder(Environment.GetEnvironmentVariable("SIM_RULES") ?? Path.Combine(root, "rules"));
         using var models = new ModelSource(modelPath, NullLogger.Instance);
-        var random = new Random(19);
+        var random = new Random(int.Parse(Environment.GetEnvironmentVariable("SIM_SEED") ?? "19", CultureInfo.InvariantCulture));
         var past = train.OrderBy(_ => random.Next()).ToList();
         var results = new List<(string Learned, Dictionary<string, (int Ham, int HamFlagged, int HamNear, int Spam, int Caught)> Rows)>();
         // The last column: 500 learned where the users kept (and so taught as ham) their commercial mail,
