@@ -63,6 +63,31 @@ public sealed class DmarcCheckTests
     }
 
     [Fact]
+    public async Task A_from_of_more_domains_than_evaluated_is_refused_while_dmarc_is_enforced()
+    {
+        async Task<MessageContext> RunManyAsync(AuthenticationOptions options)
+        {
+            var message = new MimeMessage();
+            message.From.Add(MailboxAddress.Parse("ceo@bank.test"));
+            message.From.AddRange(Enumerable.Range(1, 50).Select(i => MailboxAddress.Parse($"a@x{i}.test")));
+            var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = ReadOnlyMemory<byte>.Empty, Message = message };
+            context.Authentication.Dkim = [];
+            await new DmarcCheck(new DmarcEvaluator(new FakeDnsResolver().Txt("_dmarc.bank.test", "v=DMARC1; p=reject")), options).RunAsync(context, CancellationToken.None);
+            return context;
+        }
+
+        var enforced = await RunManyAsync(new AuthenticationOptions());
+        var notEnforced = await RunManyAsync(new AuthenticationOptions { Dmarc = new DmarcOptions { Enforce = false } });
+
+        var refusal = Assert.Single(enforced.ForcedActions);
+        Assert.Equal(VerdictAction.Reject, refusal.Action);
+        Assert.Contains("the From field names 51 domains; at most 5 are evaluated", refusal.Reply, StringComparison.Ordinal);
+        Assert.Contains(enforced.Symbols, symbol => symbol.Name == "DMARC_TOO_MANY_FROM");
+        Assert.Empty(notEnforced.ForcedActions);
+        Assert.Contains(notEnforced.Symbols, symbol => symbol.Name == "DMARC_TOO_MANY_FROM");
+    }
+
+    [Fact]
     public void A_forced_reject_beats_a_low_score_and_a_forced_tag_lifts_accept()
     {
         var policy = new ScoringPolicy(new ActionsFile(), new SymbolsFile());

@@ -170,6 +170,28 @@ public sealed class DmarcTests
     }
 
     [Fact]
+    public async Task More_from_domains_than_evaluated_is_a_permerror_without_a_single_query_and_five_are_still_evaluated()
+    {
+        var dns = new FakeDnsResolver().Txt("_dmarc.bank.test", "v=DMARC1; p=reject");
+        var sixth = From([.. Enumerable.Range(1, 5).Select(i => $"a@x{i}.test"), "ceo@bank.test"]);
+        var many = From(["ceo@bank.test", .. Enumerable.Range(1, 300).Select(i => $"a@x{i}.test")]);
+
+        var tooMany = await Evaluate(dns, sixth);
+        var hundreds = await Evaluate(dns, many);
+        new DmarcEvaluator(dns).StartLookups(many);
+        var queriesForTooMany = dns.Queries.Count;
+        var five = await Evaluate(dns, From([.. Enumerable.Range(1, 4).Select(i => $"a@x{i}.test"), "ceo@bank.test"]));
+
+        Assert.Equal(AuthResult.PermError, tooMany.Result);
+        Assert.True(tooMany.TooManyAuthorDomains);
+        Assert.Equal("the From field names 6 domains; at most 5 are evaluated", tooMany.Reason);
+        Assert.True(hundreds.TooManyAuthorDomains);
+        Assert.Equal(0, queriesForTooMany);
+        Assert.Equal(AuthResult.Fail, five.Result);
+        Assert.Equal("bank.test", five.FromDomain);
+    }
+
+    [Fact]
     public async Task No_from_address_is_a_permerror()
     {
         Assert.Equal(AuthResult.PermError, (await Evaluate(new FakeDnsResolver(), new MimeMessage())).Result);

@@ -34,6 +34,23 @@ public sealed class AuthenticationOverSmtpTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_p_reject_domain_hidden_among_hundreds_of_from_domains_is_refused_without_their_lookups()
+    {
+        await using var dns = await ZoneAsync();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, dns: dns);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        var from = string.Join(", ", ["ceo@bank.test", .. Enumerable.Range(1, 300).Select(i => $"a@x{i}.test")]);
+
+        await client.EnvelopeAsync("ceo@bank.test", "user@example.test");
+        var reply = await client.DataAsync(Message(from));
+
+        Assert.StartsWith("550 5.7.1 Message rejected: the From field names 301 domains; at most 5 are evaluated", reply, StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+        Assert.DoesNotContain(dns.Queries, query => query.Contains("x1.test", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_pass_is_forwarded_with_our_authentication_results_and_forged_ones_removed()
     {
         await using var dns = await ZoneAsync();

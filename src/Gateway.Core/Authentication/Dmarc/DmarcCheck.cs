@@ -37,6 +37,16 @@ public sealed class DmarcCheck(DmarcEvaluator evaluator, AuthenticationOptions o
             case AuthResult.TempError:
                 message.Add(new SymbolHit("DMARC_TEMPERROR", 1.0, detail));
                 return CheckStatus.Completed;
+            case AuthResult.PermError when outcome.TooManyAuthorDomains:
+                // Refused rather than scored: otherwise listing enough domains after a p=reject one would be a
+                // way around its policy (DmarcEvaluator.MaxAuthorDomains).
+                message.Add(new SymbolHit("DMARC_TOO_MANY_FROM", 1.0, outcome.Reason));
+                if (options.Dmarc.Enforce)
+                {
+                    message.Force(new ForcedAction(VerdictAction.Reject, "dmarc", $"Message rejected: {outcome.Reason}"));
+                }
+
+                return CheckStatus.Completed;
             case AuthResult.PermError:
                 message.Add(new SymbolHit("DMARC_BAD_FROM", 1.0, outcome.Reason));
                 return CheckStatus.Completed;

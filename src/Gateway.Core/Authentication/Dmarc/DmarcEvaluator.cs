@@ -16,19 +16,30 @@ public sealed class DmarcEvaluator(IDnsResolver dns)
     /// Asks for the _dmarc record of each From domain (the first name of its tree walk, which evaluation
     /// always reads) without waiting, so the lookup overlaps SPF, DKIM and ARC; evaluation later reads it
     /// from the resolver's cache or the query already on the wire. No name is asked that evaluation would
-    /// not ask; at most <see cref="MaxEarlyDomains"/> domains (a From of hundreds of domains is not a
-    /// reason to send hundreds of queries at once).
+    /// not ask: nothing for a From of more than <see cref="MaxAuthorDomains"/> domains, which is refused unasked.
     /// </summary>
     public void StartLookups(MimeMessage message)
     {
-        foreach (var domain in (AuthorDomains(message) ?? []).Take(MaxEarlyDomains))
+        var domains = AuthorDomains(message) ?? [];
+        if (domains.Count > MaxAuthorDomains)
+        {
+            return;
+        }
+
+        foreach (var domain in domains)
         {
             _ = dns.QueryTxtAsync($"_dmarc.{domain}", CancellationToken.None).ContinueWith(
                 static lookup => _ = lookup.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
-    public const int MaxEarlyDomains = 5;
+    /// <summary>
+    /// From domains evaluated at most. Each costs a tree walk of DNS queries, one after the other, so a From
+    /// naming hundreds of domains (the first one a p=reject bank) would run the check into its time limit
+    /// and escape the bank's policy as a check error. More than this many is a permerror that
+    /// <see cref="DmarcCheck"/> refuses; no legitimate message has that many authors' domains.
+    /// </summary>
+    public const int MaxAuthorDomains = 5;
 
     public async Task<DmarcOutcome> EvaluateAsync(MimeMessage message, string? mailFrom, SpfOutcome? spf, IReadOnlyList<DkimSignatureResult> dkim, CancellationToken cancellationToken)
     {
@@ -36,6 +47,11 @@ public sealed class DmarcEvaluator(IDnsResolver dns)
         if (domains is null)
         {
             return new DmarcOutcome(AuthResult.PermError, null, Reason: "the message has no single usable From address");
+        }
+
+        if (domains.Count > MaxAuthorDomains)
+        {
+            return new DmarcOutcome(AuthResult.PermError, domains[0], Reason: $"the From field names {domains.Count} domains; at most {MaxAuthorDomains} are evaluated", TooManyAuthorDomains: true);
         }
 
         var walk = new DmarcTreeWalk(dns);

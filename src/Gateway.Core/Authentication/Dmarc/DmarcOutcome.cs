@@ -12,7 +12,8 @@ public sealed record DmarcOutcome(
     string? PolicyDomain = null,
     bool SpfAligned = false,
     bool DkimAligned = false,
-    string? Reason = null)
+    string? Reason = null,
+    bool TooManyAuthorDomains = false)
 {
     /// <summary>The policy to carry out on a failure: t=y (and pct=0) step it down one level, as DMARCbis asks.</summary>
     public DmarcPolicy EffectivePolicy => Result != AuthResult.Fail ? DmarcPolicy.None
