@@ -22,7 +22,11 @@ namespace Gateway.Benchmarks;
 /// and what they keep, so the learned sample is half spam, half ham, drawn at random (fixed seed).
 /// Second scenario: the hold-out streamed in a fixed random order while users correct the gateway (every
 /// false positive released as ham, half of the missed spam reported), measured in windows as it goes.
-/// Usage: dotnet run -c Release --project bench/Gateway.Benchmarks -- site-learning [REPO_ROOT]
+/// With --validate the same is measured on the validation fifth of the training part, with a model trained
+/// without it (<see cref="ValidationModel"/>): settings are tried there, never on the hold-out. For trying
+/// them: SIM_SPAM_CUTOFF and SIM_HAM_CUTOFF (learning.spam_cutoff / ham_cutoff), SIM_RULES (another rules
+/// folder, e.g. other weights), SIM_SEED (another random past-mail sample), SIM_DEBUG=1 (ham near misses).
+/// Usage: dotnet run -c Release --project bench/Gateway.Benchmarks -- site-learning [--validate] [REPO_ROOT]
 /// </summary>
 internal static class SiteLearningSimulation
 {
@@ -41,7 +45,7 @@ internal static class SiteLearningSimulation
             // Tuning never looks at the hold-out: the training part is split again as `gateway train` would
             // split it, a model is trained on the rest, and the site is measured on that validation fifth.
             (train, holdOut) = Split(train);
-            modelPath = await ValidationModel.PathAsync(root, train, holdOut);
+            modelPath = ValidationModel.PathFor(root, train, holdOut);
         }
 
         Console.WriteLine($"past mail: {train.Count(m => !m.IsSpam)} ham, {train.Count(m => m.IsSpam)} spam; measured ({(validate ? "validation fifth of the training part, its own model" : "hold-out, shipped model")}): {holdOut.Count(m => !m.IsSpam)} ham, {holdOut.Count(m => m.IsSpam)} spam");

@@ -9,7 +9,7 @@ namespace Gateway.Benchmarks;
 /// </summary>
 internal static class ValidationModel
 {
-    public static async Task<string> PathAsync(string root, List<SiteLearningSimulation.Mail> fit, List<SiteLearningSimulation.Mail> validation)
+    public static string PathFor(string root, List<SiteLearningSimulation.Mail> fit, List<SiteLearningSimulation.Mail> validation)
     {
         var path = Path.Combine(root, "data", "bench", "site-validation-spam.zip");
         if (File.Exists(path))
@@ -35,7 +35,6 @@ internal static class ValidationModel
 
         Console.Error.WriteLine($"validation model: AUC {report.Chosen.Auc:0.00000} on the validation fifth");
         trainer.Save(report, path);
-        await Task.CompletedTask;
         return path;
     }
 }
