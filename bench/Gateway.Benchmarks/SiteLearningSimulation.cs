@@ -178,7 +178,8 @@ internal static class SiteLearningSimulation
     private static Task<LearnOutcome> LearnAsync(SiteLearner learner, Mail m)
     {
         var message = Parse(m.Raw);
-        return learner.LearnAsync(message, m.Raw, m.IsSpam, "simulation", SimulatedAuthentication.Sender(message), CancellationToken.None, unlimited: true);
+        var aligned = SimulatedAuthentication.Aligned(message);
+        return learner.LearnAsync(message, m.Raw, m.IsSpam, "simulation", aligned ?? SenderIdentity.UnauthenticatedMark, aligned, CancellationToken.None, unlimited: true);
     }
 
     /// <summary>
@@ -195,8 +196,6 @@ internal static class SiteLearningSimulation
 
         public IReadOnlyList<string> DependsOn => [];
 
-        public static string Sender(MimeMessage message) => Aligned(message) ?? SenderIdentity.UnauthenticatedMark;
-
         public ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)
         {
             if (Aligned(message.Message) is { } domain)
@@ -207,7 +206,7 @@ internal static class SiteLearningSimulation
             return ValueTask.FromResult(CheckStatus.Completed);
         }
 
-        private static string? Aligned(MimeMessage message)
+        public static string? Aligned(MimeMessage message)
         {
             if (message.From.Mailboxes.FirstOrDefault()?.Domain is not { Length: > 0 } from)
             {

@@ -46,9 +46,9 @@ public sealed class LearningOptions
     public double HamCutoff { get; set; } = 0.2;
 
     /// <summary>
-    /// SITE_SENDER_HAM: an authenticated sender domain (<see cref="Learning.SenderIdentity"/>) learned as ham
-    /// at least this many times and never as spam: the site's own suppliers and newsletters. Forged senders
-    /// never get it, since only what DMARC, DKIM or SPF proved counts.
+    /// SITE_SENDER_HAM: a From domain DMARC proved (<see cref="Learning.SenderIdentity.AlignedOf(Pipeline.MessageContext)"/>)
+    /// learned as ham at least this many times and never as spam: the site's own suppliers and newsletters.
+    /// Forged senders never get it, nor a bulk provider's unaligned DKIM signature.
     /// </summary>
     public int SenderMinHam { get; set; } = 3;
 

@@ -39,7 +39,7 @@ public sealed class Autolearn(SiteLearner learner, IStateStore state, AutolearnO
     /// <summary>What to learn from this scan, worked out now (the parsed message is released once relayed); null when nothing.</summary>
     public LearnedMessage? Prepare(ScanResult scan, CancellationToken cancellationToken) =>
         options.Enabled && Decide(scan) is { } isSpam
-            ? SiteLearner.Describe(scan.Context.Message, scan.Context.RawMessage, isSpam, Source, SenderIdentity.Of(scan.Context), cancellationToken)
+            ? SiteLearner.Describe(scan.Context.Message, scan.Context.RawMessage, isSpam, Source, SenderIdentity.Of(scan.Context), SenderIdentity.AlignedOf(scan.Context), cancellationToken)
             : null;
 
     /// <summary>Learns it unless this hour's allowance for its class is used up; the outcome, or null when over the allowance.</summary>

@@ -39,33 +39,50 @@ public static class SenderIdentity
         return Unauthenticated(context.Message);
     }
 
-    /// <summary>
-    /// From a stored message (a file, a mailbox): the Authentication-Results our gateway stamped (our
-    /// authserv-id; incoming copies claiming it are removed at the door), read with MimeKit's parser.
-    /// </summary>
+    /// <summary>From a stored message (a file, a mailbox): the Authentication-Results our gateway stamped.</summary>
     public static string Of(MimeMessage message, string authservId)
     {
-        foreach (var header in message.Headers.Where(header => header.Id == HeaderId.AuthenticationResults))
+        if (OurResults(message, authservId) is { } results
+            && (Passed(results, "dmarc", "from") ?? Passed(results, "dkim", "d") ?? DomainOf(Passed(results, "spf", "mailfrom"))) is { Length: > 0 } domain)
         {
-            if (!AuthenticationResultsHeader.ClaimsAuthservId(header.Value, authservId) || !AuthenticationResults.TryParse(header.RawValue, out var results))
-            {
-                continue;
-            }
-
-            string? Passed(string method, string property) => results.Results
-                .FirstOrDefault(result => result.Method.Equals(method, StringComparison.OrdinalIgnoreCase) && result.Result.Equals("pass", StringComparison.OrdinalIgnoreCase))?
-                .Properties.FirstOrDefault(p => p.Property.Equals(property, StringComparison.OrdinalIgnoreCase))?.Value;
-
-            if ((Passed("dmarc", "from") ?? Passed("dkim", "d") ?? DomainOf(Passed("spf", "mailfrom"))) is { Length: > 0 } domain)
-            {
-                return Organisation(domain);
-            }
-
-            break; // ours, and nothing passed
+            return Organisation(domain);
         }
 
         return Unauthenticated(message);
     }
+
+    /// <summary>
+    /// The From organisation when DMARC passed, else null: the one identity a reader sees, proven. The
+    /// sender's reputation (SITE_SENDER_HAM) keys on this alone, since a DKIM signer or MAIL FROM domain
+    /// without alignment is often a bulk provider's, shared by thousands of senders, spammers among them.
+    /// </summary>
+    public static string? AlignedOf(MessageContext context) =>
+        context.Authentication.Dmarc is { Result: AuthResult.Pass, FromDomain: { Length: > 0 } aligned } ? Organisation(aligned) : null;
+
+    /// <summary>The same from a stored message: the DMARC pass our gateway stamped, or null.</summary>
+    public static string? AlignedOf(MimeMessage message, string authservId) =>
+        OurResults(message, authservId) is { } results && Passed(results, "dmarc", "from") is { Length: > 0 } aligned ? Organisation(aligned) : null;
+
+    /// <summary>
+    /// The Authentication-Results our gateway stamped (our authserv-id; incoming copies claiming it are
+    /// removed at the door), read with MimeKit's parser; the first one, the newest.
+    /// </summary>
+    private static AuthenticationResults? OurResults(MimeMessage message, string authservId)
+    {
+        foreach (var header in message.Headers.Where(header => header.Id == HeaderId.AuthenticationResults))
+        {
+            if (AuthenticationResultsHeader.ClaimsAuthservId(header.Value, authservId) && AuthenticationResults.TryParse(header.RawValue, out var results))
+            {
+                return results;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Passed(AuthenticationResults results, string method, string property) => results.Results
+        .FirstOrDefault(result => result.Method.Equals(method, StringComparison.OrdinalIgnoreCase) && result.Result.Equals("pass", StringComparison.OrdinalIgnoreCase))?
+        .Properties.FirstOrDefault(p => p.Property.Equals(property, StringComparison.OrdinalIgnoreCase))?.Value;
 
     public static string Organisation(string domain)
     {

@@ -7,7 +7,7 @@ namespace Gateway.Core.Learning;
 
 /// <summary>
 /// The site's own evidence in the pipeline: SITE_SPAM or SITE_HAM from the learned token statistics, with
-/// the tokens that weighed most, and SITE_SENDER_HAM when the authenticated sender is one the site has
+/// the tokens that weighed most, and SITE_SENDER_HAM when the From domain, DMARC-proved, is one the site has
 /// taught as ham (<see cref="LearningOptions.SenderMinHam"/>) and never as spam. Silent until the site has
 /// learned min_spam and min_ham messages, and when the store cannot be reached (mail is never held up for
 /// it; <see cref="Unavailable"/> counts it).
@@ -37,7 +37,7 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)
     {
         var tokens = SiteTokens.Of(message.Message, message.Features(cancellationToken));
-        var sender = SenderIdentity.Of(message);
+        var sender = SenderIdentity.AlignedOf(message);
         var senderToken = SiteTokens.Sender(sender);
         var hashes = SiteTokens.Hashes(tokens);
         SiteCounts counts;
@@ -64,7 +64,7 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
         message.Add(new SymbolHit(symbol, factor, string.Create(CultureInfo.InvariantCulture, $"p={verdict.SpamProbability:0.000}{unsure} from {verdict.TokensUsed} site tokens ({counts.SpamMessages} spam, {counts.HamMessages} ham learned): {strongest}")));
         if (senderToken is not null && counts.Tokens[^1] is { Spam: 0 } taught && taught.Ham >= options.SenderMinHam)
         {
-            message.Add(new SymbolHit(SenderHamSymbol, 1.0, string.Create(CultureInfo.InvariantCulture, $"{sender} (authenticated) was taught as ham {taught.Ham} times, never as spam")));
+            message.Add(new SymbolHit(SenderHamSymbol, 1.0, string.Create(CultureInfo.InvariantCulture, $"{sender} (From, DMARC pass) was taught as ham {taught.Ham} times, never as spam")));
         }
 
         return CheckStatus.Completed;

@@ -16,10 +16,11 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     public LearnLimits Limits { get; } = new(options.MaxPerSenderDomainPerDay, options.MaxPerSourcePerDay, options.MaxTokens, options.TokenTtl);
 
     /// <param name="senderDomain">From <see cref="SenderIdentity"/>: the live scan's, or the one our stamped Authentication-Results prove.</param>
+    /// <param name="alignedSender">The From organisation DMARC proved, or null (<see cref="SenderIdentity.AlignedOf(MimeMessage, string)"/>): the sender reputation is kept for it only.</param>
     /// <param name="unlimited">No per-day caps: an operator's own bulk import (<c>gateway learn --no-caps</c>).</param>
-    public Task<LearnOutcome> LearnAsync(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, CancellationToken cancellationToken, bool unlimited = false)
+    public Task<LearnOutcome> LearnAsync(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, string? alignedSender, CancellationToken cancellationToken, bool unlimited = false)
     {
-        var learned = Describe(message, raw, isSpam, source, senderDomain, cancellationToken);
+        var learned = Describe(message, raw, isSpam, source, senderDomain, alignedSender, cancellationToken);
         return store.LearnAsync(learned, unlimited ? Limits with { PerSenderDomainPerDay = 0, PerSourcePerDay = 0 } : Limits, time.GetUtcNow(), cancellationToken);
     }
 
@@ -30,15 +31,14 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     public async Task<LearnOutcome> LearnRawAsync(byte[] raw, bool isSpam, string source, string authservId, CancellationToken cancellationToken, bool unlimited = false)
     {
         var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
-        return await LearnAsync(message, raw, isSpam, source, SenderIdentity.Of(message, authservId), cancellationToken, unlimited);
+        return await LearnAsync(message, raw, isSpam, source, SenderIdentity.Of(message, authservId), SenderIdentity.AlignedOf(message, authservId), cancellationToken, unlimited);
     }
 
-    public static LearnedMessage Describe(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, CancellationToken cancellationToken)
+    public static LearnedMessage Describe(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, string? alignedSender, CancellationToken cancellationToken)
     {
         var tokens = SiteTokens.Of(message, MessageFeatures.Extract(message, raw.Length, cancellationToken));
-        var sender = Clean(senderDomain);
-        var hashes = SiteTokens.Sender(sender) is { } senderToken ? [.. SiteTokens.Hashes(tokens), SiteTokens.Hash(senderToken)] : SiteTokens.Hashes(tokens);
-        return new LearnedMessage(SiteTokens.MessageKey(raw.Span), isSpam, Clean(source), sender, hashes);
+        var hashes = SiteTokens.Sender(alignedSender) is { } senderToken ? [.. SiteTokens.Hashes(tokens), SiteTokens.Hash(senderToken)] : SiteTokens.Hashes(tokens);
+        return new LearnedMessage(SiteTokens.MessageKey(raw.Span), isSpam, Clean(source), Clean(senderDomain), hashes);
     }
 
     /// <summary>Names go into store keys and stats: no white space or control characters, bounded length.</summary>

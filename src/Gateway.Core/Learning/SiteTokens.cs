@@ -59,15 +59,12 @@ public static class SiteTokens
     }
 
     /// <summary>
-    /// The sender as a token of its own, only when authentication proved it (<see cref="SenderIdentity"/>):
-    /// learned with the message and counted like any token (so forget, expiry and a relabel undo it too),
-    /// but scored apart, as SITE_SENDER_HAM. Null for an unauthenticated sender: a From header anyone can
-    /// write must not earn the reputation of the domain it names.
+    /// The sender as a token of its own, only for a From domain DMARC proved
+    /// (<see cref="SenderIdentity.AlignedOf(Pipeline.MessageContext)"/>): learned with the message and counted
+    /// like any token (so forget, expiry and a relabel undo it too), but scored apart, as SITE_SENDER_HAM.
+    /// Null without one: a From header anyone can write must not earn the reputation of the domain it names.
     /// </summary>
-    public static string? Sender(string senderIdentity) =>
-        senderIdentity.Length == 0 || senderIdentity == "-" || senderIdentity.StartsWith(SenderIdentity.UnauthenticatedMark, StringComparison.Ordinal)
-            ? null
-            : "sender:" + senderIdentity;
+    public static string? Sender(string? alignedSender) => string.IsNullOrEmpty(alignedSender) ? null : "sender:" + alignedSender;
 
     public static ulong Hash(string token) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(token));
 

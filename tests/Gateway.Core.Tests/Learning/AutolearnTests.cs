@@ -55,7 +55,7 @@ public sealed class AutolearnTests
         for (var i = 0; i < 3; i++)
         {
             var raw = SiteLearningTests.Mail($"x@list{i}.test", $"spam {i}", $"listed spam {i}");
-            var message = SiteLearner.Describe(MimeMessage.Load(new MemoryStream(raw)), raw, true, Autolearn.Source, $"?list{i}.test", CancellationToken.None);
+            var message = SiteLearner.Describe(MimeMessage.Load(new MemoryStream(raw)), raw, true, Autolearn.Source, $"?list{i}.test", null, CancellationToken.None);
             outcomes.Add(await autolearn.LearnAsync(message, CancellationToken.None));
         }
 

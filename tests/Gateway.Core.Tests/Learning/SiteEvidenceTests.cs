@@ -71,7 +71,7 @@ public sealed class SiteEvidenceTests
 
         Assert.DoesNotContain(afterTwo, hit => hit.Name == SiteEvidenceCheck.SenderHamSymbol);
         var hit = Assert.Single(afterThree, hit => hit.Name == SiteEvidenceCheck.SenderHamSymbol);
-        Assert.Contains("shop.test (authenticated) was taught as ham 3 times", hit.Detail, StringComparison.Ordinal);
+        Assert.Contains("shop.test (From, DMARC pass) was taught as ham 3 times", hit.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(forged, hit => hit.Name == SiteEvidenceCheck.SenderHamSymbol);
     }
 
@@ -103,6 +103,26 @@ public sealed class SiteEvidenceTests
         Assert.DoesNotContain(afterSpam, hit => hit.Name == SiteEvidenceCheck.SenderHamSymbol);
         Assert.Contains(afterForgettingTheSpam, hit => hit.Name == SiteEvidenceCheck.SenderHamSymbol);
         Assert.DoesNotContain(afterForgettingTheHams, hit => hit.Name == SiteEvidenceCheck.SenderHamSymbol);
+    }
+
+    [Fact]
+    public async Task A_bulk_providers_dkim_signature_without_dmarc_alignment_earns_no_sender_ham()
+    {
+        var (store, learner) = await SiteAsync();
+        byte[] ViaProvider(int i) => SiteLearningTests.Mail("news@shop.test", $"spring catalogue {i}", $"Our spring catalogue, edition {i}: garden tools and seeds", $"{Ours}; dkim=pass header.d=bulk-esp.test header.s=s1; dmarc=fail header.from=shop.test");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(ViaProvider(i), false, "bob", Ours, CancellationToken.None));
+        }
+
+        var raw = ViaProvider(10);
+        var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = raw, Message = MimeMessage.Load(new MemoryStream(raw)), Policy = Shipped };
+        context.Authentication.Dkim = [new Gateway.Core.Authentication.Dkim.DkimSignatureResult(AuthResult.Pass, "bulk-esp.test", "s1", "rsa-sha256")];
+        context.Authentication.Dmarc = new DmarcOutcome(AuthResult.Fail, "shop.test");
+        await new SiteEvidenceCheck(store, new LearningOptions { MinSpam = 5, MinHam = 5 }).RunAsync(context, CancellationToken.None);
+
+        Assert.Equal(5, (await store.StatsAsync(CancellationToken.None)).SenderDomains["bulk-esp.test"]); // the caps still count the signer
+        Assert.DoesNotContain(context.Symbols, hit => hit.Name == SiteEvidenceCheck.SenderHamSymbol);
     }
 
     [Fact]
