@@ -72,6 +72,11 @@ internal sealed class PostfixServer : IAsyncDisposable
             smtpd_discard_ehlo_keywords = {(settings.Chunking ? string.Empty : "chunking")}
             {(settings.CertificateFile is null ? string.Empty : $"smtpd_tls_cert_file = {settings.CertificateFile}\nsmtpd_tls_key_file = {settings.KeyFile}\nsmtpd_tls_security_level = may\nsmtpd_tls_received_header = yes")}
             biff = no
+            # A delivery deferred once (the next hop slow to answer on a loaded machine) is tried again within
+            # seconds, not after Postfix's default 300 s backoff that no test waits for.
+            queue_run_delay = 1s
+            minimal_backoff_time = 1s
+            maximal_backoff_time = 2s
             """);
         // Debian's master.cf, with smtpd on our port and no service chrooted (the queue is ours, not /var/spool).
         var master = (await File.ReadAllLinesAsync("/etc/postfix/master.cf")).Select(line =>
