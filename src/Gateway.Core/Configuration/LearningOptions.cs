@@ -34,7 +34,7 @@ public sealed class LearningOptions
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Site probabilities between ham_cutoff and spam_cutoff are "unsure" and score nothing (SpamBayes'
+    /// Site probabilities between ham_cutoff and spam_cutoff are "unsure" (SITE_UNSURE) and score nothing (SpamBayes'
     /// defaults, 0.20 and 0.90): Fisher's method puts a message whose tokens point both ways in the middle,
     /// and a site that has learned little of some kind of mail (commercial mail at a site of mailing lists)
     /// lands it there. Above spam_cutoff SITE_SPAM rises from 0 to its full weight at p = 1; below

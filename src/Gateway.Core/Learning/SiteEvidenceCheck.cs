@@ -17,6 +17,7 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
     public const string SpamSymbol = "SITE_SPAM";
     public const string HamSymbol = "SITE_HAM";
     public const string SenderHamSymbol = "SITE_SENDER_HAM";
+    public const string UnsureSymbol = "SITE_UNSURE";
 
     public string Name => "site";
 
@@ -60,8 +61,7 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
         Judged?.Invoke(verdict.SpamProbability);
         var (symbol, factor) = Score(verdict.SpamProbability);
         var strongest = string.Join(", ", verdict.Strongest.Select(clue => string.Create(CultureInfo.InvariantCulture, $"\"{clue.Token}\" {clue.SpamProbability:0.00}")));
-        var unsure = factor == 0 ? string.Create(CultureInfo.InvariantCulture, $" (unsure between {options.HamCutoff:0.00} and {options.SpamCutoff:0.00}: no score)") : string.Empty;
-        message.Add(new SymbolHit(symbol, factor, string.Create(CultureInfo.InvariantCulture, $"p={verdict.SpamProbability:0.000}{unsure} from {verdict.TokensUsed} site tokens ({counts.SpamMessages} spam, {counts.HamMessages} ham learned): {strongest}")));
+        message.Add(new SymbolHit(symbol, factor, string.Create(CultureInfo.InvariantCulture, $"p={verdict.SpamProbability:0.000} from {verdict.TokensUsed} site tokens ({counts.SpamMessages} spam, {counts.HamMessages} ham learned): {strongest}")));
         if (senderToken is not null && counts.Tokens[^1] is { Spam: 0 } taught && taught.Ham >= options.SenderMinHam)
         {
             message.Add(new SymbolHit(SenderHamSymbol, 1.0, string.Create(CultureInfo.InvariantCulture, $"{sender} (From, DMARC pass) was taught as ham {taught.Ham} times, never as spam")));
@@ -70,8 +70,12 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
         return CheckStatus.Completed;
     }
 
-    /// <summary>SITE_SPAM above spam_cutoff and SITE_HAM below ham_cutoff, each rising from 0 at its cutoff to 1 at p = 1 or p = 0; between them nothing.</summary>
-    public (string Symbol, double Factor) Score(double probability) => probability >= 0.5
-        ? (SpamSymbol, Math.Max(0, (probability - options.SpamCutoff) / (1 - options.SpamCutoff)))
-        : (HamSymbol, Math.Max(0, (options.HamCutoff - probability) / options.HamCutoff));
+    /// <summary>
+    /// SITE_SPAM above spam_cutoff and SITE_HAM below ham_cutoff, each rising from 0 at its cutoff to 1 at
+    /// p = 1 or p = 0; between them SITE_UNSURE, which weighs nothing but still shows the evidence.
+    /// </summary>
+    public (string Symbol, double Factor) Score(double probability) =>
+        probability > options.SpamCutoff ? (SpamSymbol, (probability - options.SpamCutoff) / (1 - options.SpamCutoff))
+        : probability < options.HamCutoff ? (HamSymbol, (options.HamCutoff - probability) / options.HamCutoff)
+        : (UnsureSymbol, 0.0);
 }

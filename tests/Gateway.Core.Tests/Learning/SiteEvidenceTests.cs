@@ -40,11 +40,12 @@ public sealed class SiteEvidenceTests
     }
 
     [Theory]
-    [InlineData(0.85, "SITE_SPAM", 0.0)]
+    [InlineData(0.85, "SITE_UNSURE", 0.0)]
+    [InlineData(0.9, "SITE_UNSURE", 0.0)]
     [InlineData(0.95, "SITE_SPAM", 0.5)]
     [InlineData(1.0, "SITE_SPAM", 1.0)]
-    [InlineData(0.5, "SITE_SPAM", 0.0)]
-    [InlineData(0.3, "SITE_HAM", 0.0)]
+    [InlineData(0.5, "SITE_UNSURE", 0.0)]
+    [InlineData(0.3, "SITE_UNSURE", 0.0)]
     [InlineData(0.1, "SITE_HAM", 0.5)]
     [InlineData(0.0, "SITE_HAM", 1.0)]
     public void Between_the_cutoffs_the_site_is_unsure_and_scores_nothing(double probability, string symbol, double factor)
