@@ -13,9 +13,10 @@ public static class ClassifierScoring
     /// <summary>The probability at which ML_SPAM alone reaches the tag threshold with the shipped weights.</summary>
     public const double TagThreshold = 0.8125;
 
-    public static (string Symbol, double Factor) ToSymbol(double probability) => ToSymbol(probability, SpamSymbol, HamSymbol);
-
-    /// <summary>The same mapping for another probability (the site's own evidence: SITE_SPAM / SITE_HAM).</summary>
-    public static (string Symbol, double Factor) ToSymbol(double probability, string spamSymbol, string hamSymbol) =>
-        probability >= 0.5 ? (spamSymbol, (probability - 0.5) * 2) : (hamSymbol, (0.5 - probability) * 2);
+    /// <summary>
+    /// ML_SPAM with factor 2(p - 0.5), or ML_HAM with 2(0.5 - p): the calibrated model has no unsure zone of
+    /// its own; the site's Fisher-combined evidence does (<see cref="Learning.SiteEvidenceCheck.Score"/>).
+    /// </summary>
+    public static (string Symbol, double Factor) ToSymbol(double probability) =>
+        probability >= 0.5 ? (SpamSymbol, (probability - 0.5) * 2) : (HamSymbol, (0.5 - probability) * 2);
 }
