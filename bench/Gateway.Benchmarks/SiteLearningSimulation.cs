@@ -26,7 +26,8 @@ namespace Gateway.Benchmarks;
 /// without it (<see cref="ValidationModel"/>): settings are tried there, never on the hold-out. For trying
 /// them: SIM_SPAM_CUTOFF and SIM_HAM_CUTOFF (learning.spam_cutoff / ham_cutoff), SIM_RULES (another rules
 /// folder, e.g. other weights), SIM_SEED (another random past-mail sample), SIM_DEBUG=1 (ham near misses).
-/// Usage: dotnet run -c Release --project bench/Gateway.Benchmarks -- site-learning [--validate] [REPO_ROOT]
+/// --validate=2 (3, ...) takes another fifth of the training part as the validation fold, with a model of its own.
+/// Usage: dotnet run -c Release --project bench/Gateway.Benchmarks -- site-learning [--validate[=FOLD]] [REPO_ROOT]
 /// </summary>
 internal static class SiteLearningSimulation
 {
@@ -35,17 +36,20 @@ internal static class SiteLearningSimulation
 
     internal sealed record Mail(string Key, bool IsSpam, string Era, string Source, byte[] Raw);
 
-    public static async Task<int> RunAsync(string root, bool validate)
+    /// <param name="fold">0: measure on the hold-out; 1, 2, ...: on that validation fold of the training part.</param>
+    public static async Task<int> RunAsync(string root, int fold)
     {
         var mail = Load(Path.Combine(root, "..", "shared"));
         var (train, holdOut) = Split(mail);
         var modelPath = Path.Combine(root, "models", "spam.zip");
+        var validate = fold > 0;
         if (validate)
         {
             // Tuning never looks at the hold-out: the training part is split again as `gateway train` would
             // split it, a model is trained on the rest, and the site is measured on that validation fifth.
-            (train, holdOut) = Split(train);
-            modelPath = ValidationModel.PathFor(root, train, holdOut);
+            var salt = fold == 1 ? string.Empty : $"fold{fold}:";
+            (train, holdOut) = Split(train, salt);
+            modelPath = ValidationModel.PathFor(root, train, holdOut, salt);
         }
 
         Console.WriteLine($"past mail: {train.Count(m => !m.IsSpam)} ham, {train.Count(m => m.IsSpam)} spam; measured ({(validate ? "validation fifth of the training part, its own model" : "hold-out, shipped model")}): {holdOut.Count(m => !m.IsSpam)} ham, {holdOut.Count(m => m.IsSpam)} spam");
@@ -277,13 +281,14 @@ internal static class SiteLearningSimulation
     }
 
     /// <summary>The split of `gateway train` (SpamModelTrainer.Split): per class, by a hash of the source name, the first fifth held out.</summary>
-    internal static (List<Mail> Train, List<Mail> HoldOut) Split(List<Mail> mail)
+    /// <param name="salt">Prefixed to each key before hashing: another fold (the trainer, given the salted keys, holds out the same fifth).</param>
+    internal static (List<Mail> Train, List<Mail> HoldOut) Split(List<Mail> mail, string salt = "")
     {
         var train = new List<Mail>();
         var holdOut = new List<Mail>();
         foreach (var group in mail.GroupBy(m => m.IsSpam))
         {
-            var ordered = group.OrderBy(m => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(m.Key))), StringComparer.Ordinal).ToList();
+            var ordered = group.OrderBy(m => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(salt + m.Key))), StringComparer.Ordinal).ToList();
             var count = (int)Math.Round(ordered.Count * 0.2);
             holdOut.AddRange(ordered.Take(count));
             train.AddRange(ordered.Skip(count));

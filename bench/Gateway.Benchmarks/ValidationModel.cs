@@ -9,9 +9,10 @@ namespace Gateway.Benchmarks;
 /// </summary>
 internal static class ValidationModel
 {
-    public static string PathFor(string root, List<SiteLearningSimulation.Mail> fit, List<SiteLearningSimulation.Mail> validation)
+    /// <param name="salt">The fold's salt (empty for the first): prefixed to each source name, so the trainer's own split holds out that fold.</param>
+    public static string PathFor(string root, List<SiteLearningSimulation.Mail> fit, List<SiteLearningSimulation.Mail> validation, string salt)
     {
-        var path = Path.Combine(root, "data", "bench", "site-validation-spam.zip");
+        var path = Path.Combine(root, "data", "bench", salt.Length == 0 ? "site-validation-spam.zip" : $"site-validation-{salt.TrimEnd(':')}-spam.zip");
         if (File.Exists(path))
         {
             return path;
@@ -22,12 +23,12 @@ internal static class ValidationModel
         foreach (var m in fit.Concat(validation))
         {
             var message = SiteLearningSimulation.Parse(m.Raw);
-            examples.Add(new TrainingExample(m.Key, m.IsSpam, MessageFeatures.Extract(message, m.Raw.Length)) { Origin = m.Source });
+            examples.Add(new TrainingExample(salt + m.Key, m.IsSpam, MessageFeatures.Extract(message, m.Raw.Length)) { Origin = m.Source });
         }
 
         var trainer = new SpamModelTrainer();
         var report = trainer.Train(examples, line => Console.Error.WriteLine(line));
-        var heldOut = report.HoldOut.Select(example => example.Source).ToHashSet(StringComparer.Ordinal);
+        var heldOut = report.HoldOut.Select(example => example.Source[salt.Length..]).ToHashSet(StringComparer.Ordinal);
         if (!heldOut.SetEquals(validation.Select(m => m.Key)))
         {
             throw new InvalidOperationException("the trainer held out other messages than the validation fifth: the splits disagree");
