@@ -39,12 +39,11 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
     {
         var tokens = SiteTokens.Of(message.Message, message.Features(cancellationToken));
         var sender = SenderIdentity.AlignedOf(message);
-        var senderToken = SiteTokens.Sender(sender);
-        var hashes = SiteTokens.Hashes(tokens);
+        var hashes = SiteTokens.Hashes(tokens, sender);
         SiteCounts counts;
         try
         {
-            counts = await store.LookupAsync(senderToken is null ? hashes : [.. hashes, SiteTokens.Hash(senderToken)], cancellationToken);
+            counts = await store.LookupAsync(hashes, cancellationToken);
         }
         catch (StateUnavailableException exception)
         {
@@ -62,7 +61,8 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
         var (symbol, factor) = Score(verdict.SpamProbability);
         var strongest = string.Join(", ", verdict.Strongest.Select(clue => string.Create(CultureInfo.InvariantCulture, $"\"{clue.Token}\" {clue.SpamProbability:0.00}")));
         message.Add(new SymbolHit(symbol, factor, string.Create(CultureInfo.InvariantCulture, $"p={verdict.SpamProbability:0.000} from {verdict.TokensUsed} site tokens ({counts.SpamMessages} spam, {counts.HamMessages} ham learned): {strongest}")));
-        if (senderToken is not null && counts.Tokens[^1] is { Spam: 0 } taught && taught.Ham >= options.SenderMinHam)
+        // The sender's counts come last when it has a token (SiteTokens.Hashes); Combine reads the tokens' only.
+        if (hashes.Count > tokens.Count && counts.Tokens[^1] is { Spam: 0 } taught && taught.Ham >= options.SenderMinHam)
         {
             message.Add(new SymbolHit(SenderHamSymbol, 1.0, string.Create(CultureInfo.InvariantCulture, $"{sender} (From, DMARC pass) was taught as ham {taught.Ham} times, never as spam")));
         }

@@ -37,8 +37,7 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     public static LearnedMessage Describe(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, string? alignedSender, CancellationToken cancellationToken)
     {
         var tokens = SiteTokens.Of(message, MessageFeatures.Extract(message, raw.Length, cancellationToken));
-        var hashes = SiteTokens.Sender(alignedSender) is { } senderToken ? [.. SiteTokens.Hashes(tokens), SiteTokens.Hash(senderToken)] : SiteTokens.Hashes(tokens);
-        return new LearnedMessage(SiteTokens.MessageKey(raw.Span), isSpam, Clean(source), Clean(senderDomain), hashes);
+        return new LearnedMessage(SiteTokens.MessageKey(raw.Span), isSpam, Clean(source), Clean(senderDomain), SiteTokens.Hashes(tokens, alignedSender));
     }
 
     /// <summary>Names go into store keys and stats: no white space or control characters, bounded length.</summary>

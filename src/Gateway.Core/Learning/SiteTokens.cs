@@ -58,17 +58,19 @@ public static class SiteTokens
         return tokens;
     }
 
-    /// <summary>
-    /// The sender as a token of its own, only for a From domain DMARC proved
-    /// (<see cref="SenderIdentity.AlignedOf(Pipeline.MessageContext)"/>): learned with the message and counted
-    /// like any token (so forget, expiry and a relabel undo it too), but scored apart, as SITE_SENDER_HAM.
-    /// Null without one: a From header anyone can write must not earn the reputation of the domain it names.
-    /// </summary>
-    public static string? Sender(string? alignedSender) => string.IsNullOrEmpty(alignedSender) ? null : "sender:" + alignedSender;
-
     public static ulong Hash(string token) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(token));
 
     public static IReadOnlyList<ulong> Hashes(IReadOnlyList<string> tokens) => [.. tokens.Select(Hash)];
+
+    /// <summary>
+    /// A message's hashes as learned and as looked up: its tokens', then, for a From domain DMARC proved
+    /// (<see cref="SenderIdentity.AlignedOf(Pipeline.MessageContext)"/>), the sender's as a token of its own,
+    /// last. Counted like any token (so forget, expiry and a relabel undo it too) but scored apart, as
+    /// SITE_SENDER_HAM. None without one: a From header anyone can write must not earn the reputation of the
+    /// domain it names.
+    /// </summary>
+    public static IReadOnlyList<ulong> Hashes(IReadOnlyList<string> tokens, string? alignedSender) =>
+        string.IsNullOrEmpty(alignedSender) ? Hashes(tokens) : [.. tokens.Select(Hash), Hash("sender:" + alignedSender)];
 
     /// <summary>
     /// The key of a learned message: SHA-256 of its body (what follows the first empty line), so headers
