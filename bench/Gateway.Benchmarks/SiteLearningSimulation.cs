@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Corpus;
@@ -280,20 +278,8 @@ internal static class SiteLearningSimulation
         return mail;
     }
 
-    /// <summary>The split of `gateway train` (SpamModelTrainer.Split): per class, by a hash of the source name, the first fifth held out.</summary>
+    /// <summary>The split of `gateway train` (SpamModelTrainer.Split, keyed as the trainer keys a message: class/relative path).</summary>
     /// <param name="salt">Prefixed to each key before hashing: another fold (the trainer, given the salted keys, holds out the same fifth).</param>
-    internal static (List<Mail> Train, List<Mail> HoldOut) Split(List<Mail> mail, string salt = "")
-    {
-        var train = new List<Mail>();
-        var holdOut = new List<Mail>();
-        foreach (var group in mail.GroupBy(m => m.IsSpam))
-        {
-            var ordered = group.OrderBy(m => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(salt + m.Key))), StringComparer.Ordinal).ToList();
-            var count = (int)Math.Round(ordered.Count * 0.2);
-            holdOut.AddRange(ordered.Take(count));
-            train.AddRange(ordered.Skip(count));
-        }
-
-        return (train, holdOut);
-    }
+    internal static (List<Mail> Train, List<Mail> HoldOut) Split(List<Mail> mail, string salt = "") =>
+        SpamModelTrainer.Split(mail, m => m.IsSpam, m => salt + m.Key);
 }

@@ -116,13 +116,17 @@ public sealed class SpamModelTrainer
     }
 
     /// <summary>Per class, messages ordered by a hash of their source; the first fifth is held out.</summary>
-    public static (List<TrainingExample> Train, List<TrainingExample> HoldOut) Split(IReadOnlyList<TrainingExample> examples)
+    public static (List<TrainingExample> Train, List<TrainingExample> HoldOut) Split(IReadOnlyList<TrainingExample> examples) =>
+        Split(examples, example => example.IsSpam, example => example.Source);
+
+    /// <summary>The same split for anything with a class and a source name (the benchmarks' simulated site measures on it).</summary>
+    public static (List<T> Train, List<T> HoldOut) Split<T>(IEnumerable<T> items, Func<T, bool> isSpam, Func<T, string> source)
     {
-        var train = new List<TrainingExample>();
-        var holdOut = new List<TrainingExample>();
-        foreach (var group in examples.GroupBy(example => example.IsSpam))
+        var train = new List<T>();
+        var holdOut = new List<T>();
+        foreach (var group in items.GroupBy(isSpam))
         {
-            var ordered = group.OrderBy(example => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(example.Source))), StringComparer.Ordinal).ToList();
+            var ordered = group.OrderBy(item => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(source(item)))), StringComparer.Ordinal).ToList();
             var holdOutCount = (int)Math.Round(ordered.Count * HoldOutFraction);
             holdOut.AddRange(ordered.Take(holdOutCount));
             train.AddRange(ordered.Skip(holdOutCount));
