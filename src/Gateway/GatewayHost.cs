@@ -39,7 +39,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly Timer _quarantineSweep;
     private readonly Timer? _siteGauges;
     private readonly Core.Attachments.ClamdClient? _clamd;
-    private readonly string _authservId;
+    private readonly SiteLearning? _site;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _drainDeadline = new();
@@ -50,7 +50,6 @@ public sealed class GatewayHost : IAsyncDisposable
     private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline, IStateStore? state, Smtp.Phases.IRecipientCheck? extraRecipientCheck)
     {
         _state = state;
-        _authservId = options.EffectiveAuthservId;
         _policy = new PolicySource(rulesFolder, loggerFactory.CreateLogger<PolicySource>());
         _policy.Reloaded += ok => GatewayMetrics.Reloads.WithLabels("rules", ok ? "ok" : "failed").Inc();
         Dns = offline ? null : new InstrumentedDnsResolver(new DnsClientResolver(options.Dns));
@@ -77,6 +76,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var dnsLists = new DnsListMetrics(loggerFactory.CreateLogger<DnsListCheck>(), TimeProvider.System);
         var site = SiteLearning.Create(options, state, loggerFactory);
         Learner = site?.Learner;
+        _site = site;
         _siteGauges = site is null ? null : new Timer(_ => _ = site.RefreshGaugesAsync(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         _clamd = options.Antivirus.Enabled ? new Core.Attachments.ClamdClient(options.Antivirus.Clamd, options.Antivirus.PoolSize) : null;
         var antivirus = _clamd is null ? null : Antivirus(options, _clamd, loggerFactory);
@@ -118,7 +118,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled
             ? new Core.Learning.Autolearn(site.Learner, state, options.Learning.Autolearn, TimeProvider.System)
             : null;
-        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn));
+        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine, site?.Seal), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn));
         _drainTimeout = options.Limits.DrainTimeout;
 
         var builder = new SmtpServerOptionsBuilder()
@@ -251,7 +251,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline, state, extraRecipientCheck);
         if (host._metricsEndPoint is { } metricsAt)
         {
-            host._metricsEndpoint = new MetricsEndpoint(metricsAt, host._readiness, host.Learner is null ? null : new LearnEndpoint(host.Learner, host._authservId));
+            host._metricsEndpoint = await MetricsEndpoint.StartAsync(metricsAt, host._readiness, host._site is null ? null : new LearnEndpoint(host._site.Learner, host._site.Seal, host._site.Secret.LearnToken), options.Limits.MaxMessageSize);
         }
 
         host._running = host._server.StartAsync(host._stopping.Token);

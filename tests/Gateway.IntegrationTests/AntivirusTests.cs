@@ -117,4 +117,75 @@ public sealed class AntivirusTests
         Assert.StartsWith("451 4.7.1", reply, StringComparison.Ordinal);
         Assert.Empty(downstream.Messages);
     }
+
+    /// <summary>
+    /// antivirus.timeout longer than limits.check_timeout (the shipped 30 s under 10 s): the runner used to
+    /// cut the check off as CHECK_ERROR, and on_check_error: accept delivered the message unscanned.
+    /// </summary>
+    [Theory(Timeout = 60_000)]
+    [InlineData("slow past its budget", 3000, ScriptedClamd.Clean, "451 4.7.1")]
+    [InlineData("slow but within its budget, finding malware", 1500, "1: stream: Eicar-Signature FOUND\0", "554 5.7.1")]
+    [InlineData("answering garbage", 0, "1: stream: lorem ipsum\0", "451 4.7.1")]
+    [InlineData("closing without an answer", 0, null, "451 4.7.1")]
+    public async Task A_scan_that_does_not_cover_the_message_is_never_delivered_whatever_the_reason(string what, int delayMs, string? reply, string expected)
+    {
+        _ = what;
+        await using var clamd = new ScriptedClamd(TimeSpan.FromMilliseconds(delayMs), reply);
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Classifier.Enabled = false;
+            options.Limits.CheckTimeout = TimeSpan.FromMilliseconds(500);
+            options.Antivirus = new AntivirusOptions { Enabled = true, Clamd = clamd.Address, Timeout = TimeSpan.FromSeconds(2.5) };
+        });
+        var errorsBefore = Gateway.Metrics.GatewayMetrics.AntivirusScans.WithLabels("error").Value;
+
+        var answer = await SendAsync(gateway, WithAttachment("scanned?", "anything"));
+
+        Assert.StartsWith(expected, answer, StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+        if (expected.StartsWith("451", StringComparison.Ordinal))
+        {
+            Assert.Contains("virus scanner unavailable", answer, StringComparison.Ordinal);
+            Assert.True(Gateway.Metrics.GatewayMetrics.AntivirusScans.WithLabels("error").Value > errorsBefore);
+        }
+    }
+
+    /// <summary>
+    /// The attack from the hardening round: hundreds of small archives and a part clamd would find, last.
+    /// With one INSTREAM per attachment the scan outran the check limit and the message was delivered.
+    /// </summary>
+    [Fact(Timeout = 180_000)]
+    public async Task Hundreds_of_archives_with_malware_last_are_deferred_not_scanned_one_by_one_with_a_real_clamd()
+    {
+        await using var clamd = await ClamdServer.StartAsync();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartAsync(downstream, clamd.EndPoint, options => options.Timeout = TimeSpan.FromSeconds(30));
+        var body = new StringBuilder();
+        body.Append("From: sender@remote.test\r\nTo: user@example.test\r\nSubject: archives\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n");
+        for (var i = 0; i < 900; i++)
+        {
+            body.Append($"--b1\r\nContent-Type: application/zip; name=\"a{i}.zip\"\r\nContent-Disposition: attachment; filename=\"a{i}.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{Convert.ToBase64String(ZipOfZeros(i), Base64FormattingOptions.InsertLineBreaks)}\r\n");
+        }
+
+        body.Append($"--b1\r\nContent-Type: application/octet-stream; name=\"last.bin\"\r\nContent-Disposition: attachment; filename=\"last.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{Convert.ToBase64String(Encoding.ASCII.GetBytes(ClamdServer.Marker))}\r\n--b1--\r\n.\r\n");
+
+        var answer = await SendAsync(gateway, Encoding.ASCII.GetBytes(body.ToString()));
+
+        Assert.StartsWith("451 4.7.1", answer, StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+    }
+
+    /// <summary>A zip holding 1 MB of zeros under a name of its own (so no two are alike).</summary>
+    private static byte[] ZipOfZeros(int index)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = zip.CreateEntry($"zeros-{index}.bin", System.IO.Compression.CompressionLevel.Fastest).Open();
+            entry.Write(new byte[1024 * 1024]);
+        }
+
+        return buffer.ToArray();
+    }
 }

@@ -34,9 +34,17 @@ public sealed class SiteLearningTests
         return path;
     }
 
-    private static async Task<string> PostAsync(int metricsPort, string path, byte[] body)
+    private static async Task<string> PostAsync(GatewayProcess gateway, int metricsPort, string path, byte[] body) =>
+        await PostAsync(metricsPort, path, body, gateway.LearnToken);
+
+    private static async Task<string> PostAsync(int metricsPort, string path, byte[] body, string? token)
     {
         using var http = new HttpClient();
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+
         var response = await http.PostAsync(new Uri($"http://127.0.0.1:{metricsPort}/learn/{path}"), new ByteArrayContent(body));
         return $"{(int)response.StatusCode} {(await response.Content.ReadAsStringAsync()).Trim()}";
     }
@@ -58,8 +66,8 @@ public sealed class SiteLearningTests
         var answers = new List<string>();
         for (var i = 0; i < 6; i++)
         {
-            answers.Add(await PostAsync(firstMetrics, "spam?source=alice", Spam(i)));
-            answers.Add(await PostAsync(secondMetrics, "ham?source=bob", Ham(i)));
+            answers.Add(await PostAsync(first, firstMetrics, "spam?source=alice", Spam(i)));
+            answers.Add(await PostAsync(second, secondMetrics, "ham?source=bob", Ham(i)));
         }
 
         Assert.All(answers, answer => Assert.Equal("200 learned", answer));
@@ -86,8 +94,15 @@ public sealed class SiteLearningTests
             File.WriteAllBytes(Path.Combine(forged, $"{i}.eml"), TestMessages.Crlf($"Authentication-Results: mx.attacker.test; dmarc=pass header.from=bank.test\nFrom: ceo@bank.test\nSubject: wire {i}\n\nurgent wire transfer {i}\n"));
         }
 
+        // One more forger: our own authserv-id and a DMARC pass, but no seal of ours (it never passed through the gateway).
+        File.WriteAllBytes(Path.Combine(forged, "ours.eml"), TestMessages.Crlf("Authentication-Results: gateway.example.test; dmarc=pass header.from=bank.test\nFrom: ceo@bank.test\nMessage-ID: <forged@bank.test>\nSubject: wire 5\n\nurgent wire transfer 5\n"));
+
+        // The real one as the gateway stamped it: our results, sealed with the site's secret (the CLI creates it on its first run).
+        var secret = Gateway.Core.Learning.SiteSecret.LoadOrCreate(Path.Combine(Path.GetDirectoryName(config)!, "data", "learning.secret"));
+        var seal = new Gateway.Core.Headers.ResultsSeal("gateway.example.test", secret.SealKey);
+        const string Results = "Authentication-Results: gateway.example.test; dkim=pass header.d=bank.test header.s=s1; dmarc=pass header.from=bank.test";
         var real = Path.Combine(Directory.CreateTempSubdirectory("real-").FullName, "real.eml");
-        File.WriteAllBytes(real, TestMessages.Crlf("Authentication-Results: gateway.example.test; dkim=pass header.d=bank.test header.s=s1; dmarc=pass header.from=bank.test\nFrom: news@bank.test\nSubject: statement\n\nyour monthly statement\n"));
+        File.WriteAllBytes(real, TestMessages.Crlf($"{Results}\n{seal.Field(Results, "<statement@bank.test>")}\nFrom: news@bank.test\nMessage-ID: <statement@bank.test>\nSubject: statement\n\nyour monthly statement\n"));
 
         var spam = await GatewayCli.RunAsync("learn", "spam", "--config", config, "--source", "alice", Folder(Spam, 6));
         var again = await GatewayCli.RunAsync("learn", "spam", "--config", config, "--source", "carol", Folder(Spam, 1));
@@ -100,7 +115,7 @@ public sealed class SiteLearningTests
         Assert.True(spam.ExitCode == 0, spam.Error);
         Assert.Contains("spam from alice: 6 learned", spam.Output, StringComparison.Ordinal);
         Assert.Contains("0 learned, 1 duplicate", again.Output, StringComparison.Ordinal); // the body hash, whatever the headers
-        Assert.Contains("ham from mallory: 4 learned, 0 duplicate, 0 conflict, 2 sender_capped", ham.Output, StringComparison.Ordinal);
+        Assert.Contains("ham from mallory: 4 learned, 0 duplicate, 0 conflict, 3 sender_capped", ham.Output, StringComparison.Ordinal);
         Assert.Contains("ham from bob: 0 learned, 1 duplicate", conflict.Output, StringComparison.Ordinal);
         Assert.Contains("learned: 6 spam, 4 ham", stats.Output, StringComparison.Ordinal);
         Assert.Matches(@"3\s+\?bank\.test", stats.Output);
@@ -153,14 +168,15 @@ public sealed class SiteLearningTests
     public async Task With_the_memory_store_the_cli_learns_through_the_running_gateway_and_says_so_when_none_runs()
     {
         var metrics = FreePort.Next();
+        var config = Config($"metrics: {{listen: \"127.0.0.1:{metrics}\"}}");
         await using var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
         {
             options.Metrics.Listen = $"127.0.0.1:{metrics}";
+            options.Learning.SecretFile = Path.Combine(Path.GetDirectoryName(config)!, "data", "learning.secret");
             options.Learning.MinSpam = options.Learning.MinHam = 5;
             options.Classifier.Enabled = false;
         });
-        var config = Config($"metrics: {{listen: \"127.0.0.1:{metrics}\"}}");
         var learnedBefore = Gateway.Metrics.GatewayMetrics.Learned.WithLabels("spam", "cli", "learned").Value;
 
         var spam = await GatewayCli.RunAsync("learn", "spam", "--config", config, Folder(Spam, 5));
@@ -200,8 +216,8 @@ public sealed class SiteLearningTests
         await using var gateway = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint, extraYaml: $"{RedisState(redis.EndPoint)}\n{Learning}", metricsPort: metrics);
         for (var i = 0; i < 6; i++)
         {
-            Assert.Equal("200 learned", await PostAsync(metrics, "spam?source=alice", Spam(i)));
-            Assert.Equal("200 learned", await PostAsync(metrics, "ham?source=alice", Ham(i)));
+            Assert.Equal("200 learned", await PostAsync(gateway, metrics, "spam?source=alice", Spam(i)));
+            Assert.Equal("200 learned", await PostAsync(gateway, metrics, "ham?source=alice", Ham(i)));
         }
 
         // Three newsletters arrive; the user releases each (learned as ham, as delivered: with our Authentication-Results).
@@ -209,7 +225,7 @@ public sealed class SiteLearningTests
         for (var i = 0; i < 3; i++)
         {
             await TestMessages.SendAsync(gateway.EndPoint, Newsletter(i));
-            released.Add(await PostAsync(metrics, "ham?source=bob", Encoding.UTF8.GetBytes(Received(downstream, $"spring catalogue [{i}]"))));
+            released.Add(await PostAsync(gateway, metrics, "ham?source=bob", Encoding.UTF8.GetBytes(Received(downstream, $"spring catalogue [{i}]"))));
             await TestMessages.SendAsync(gateway.EndPoint, Newsletter(10 + i)); // before the third release: not yet
         }
 

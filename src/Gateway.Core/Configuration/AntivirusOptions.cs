@@ -26,11 +26,20 @@ public sealed class AntivirusOptions
     /// <summary>host:port of clamd's TCPSocket, or the path of its LocalSocket (/run/clamav/clamd.ctl).</summary>
     public string Clamd { get; set; } = "127.0.0.1:3310";
 
-    /// <summary>One scan (connect, stream, answer); longer counts as clamd being unavailable.</summary>
+    /// <summary>
+    /// The budget for one message's whole scan (every part: connect, stream, answer). The antivirus check
+    /// runs under it instead of limits.check_timeout; past it the message is on_error's.
+    /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Parts (or messages) larger than this are not sent (keep it at or under clamd's StreamMaxLength, 25 MB by default).</summary>
     public long MaxSize { get; set; } = 25L * 1024 * 1024;
+
+    /// <summary>
+    /// Attachments scanned one by one in a message at most; a message with more is on_error's (451 by
+    /// default), so no sender can make clamd unpack hundreds of archives for one message.
+    /// </summary>
+    public int MaxParts { get; set; } = 100;
 
     public AntivirusScope Scan { get; set; } = AntivirusScope.Attachments;
 
@@ -44,6 +53,7 @@ public sealed class AntivirusOptions
         errors.Require(!Enabled || Clamd.Length > 0, "antivirus.clamd", "needs host:port or a socket path");
         errors.Require(Timeout > TimeSpan.Zero, "antivirus.timeout", "must be more than 0");
         errors.Require(MaxSize > 0, "antivirus.max_size", "must be more than 0 (bytes)");
+        errors.Require(MaxParts is >= 1 and <= 10_000, "antivirus.max_parts", "must be between 1 and 10000");
         errors.Require(PoolSize is >= 1 and <= 64, "antivirus.pool_size", "must be between 1 and 64");
     }
 }

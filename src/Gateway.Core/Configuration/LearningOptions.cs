@@ -52,6 +52,15 @@ public sealed class LearningOptions
     /// </summary>
     public int SenderMinHam { get; set; } = 3;
 
+    /// <summary>
+    /// The site's secret (relative to the config file; created, mode 0600, on first start; the same file
+    /// for every instance): `gateway learn` proves itself to /learn with a key derived from it, and the
+    /// Authentication-Results we stamp are sealed with another, so learning trusts only results we wrote.
+    /// </summary>
+    public string SecretFile { get; set; } = "data/learning.secret";
+
+    public string SecretPath(string baseFolder) => Path.GetFullPath(SecretFile, baseFolder);
+
     public AutolearnOptions Autolearn { get; set; } = new();
 
     /// <summary>Mailboxes <c>gateway learn --imap</c> collects users' labels from (Junk = spam, read inbox mail = ham).</summary>
@@ -68,6 +77,7 @@ public sealed class LearningOptions
         errors.Require(SpamCutoff is >= 0.5 and < 1.0, "learning.spam_cutoff", "must be from 0.5 up to (not including) 1");
         errors.Require(HamCutoff is > 0.0 and <= 0.5, "learning.ham_cutoff", "must be above 0 and at most 0.5");
         errors.Require(SenderMinHam >= 1, "learning.sender_min_ham", "must be 1 or more");
+        errors.Require(!Enabled || SecretFile.Length > 0, "learning.secret_file", "is required while learning is on (a path; the gateway creates the file)");
         errors.Require(CacheTtl >= TimeSpan.Zero, "learning.cache_ttl", "must be 0 (no cache) or more");
         errors.Require(Autolearn.MaxPerHour >= 1, "learning.autolearn.max_per_hour", "must be 1 or more");
         for (var i = 0; i < Imap.Count; i++)

@@ -12,7 +12,8 @@ namespace Gateway.Core.Delivery;
 /// downstream took the message).
 /// </summary>
 /// <param name="quarantine">Where the quarantine action holds messages; without one, quarantine falls back to tagging and forwarding.</param>
-public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quarantine.QuarantineStore? quarantine = null)
+/// <param name="seal">Seals the Authentication-Results we stamp, so site learning can trust them later; null: unsealed.</param>
+public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quarantine.QuarantineStore? quarantine = null, ResultsSeal? seal = null)
 {
     public async Task<SmtpReply> CarryOutAsync(ScanResult scan, IDownstreamTransaction transaction, string queueId, CancellationToken cancellationToken)
     {
@@ -28,7 +29,7 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quar
             return new SmtpReply(451, "4.7.1", $"Message deferred: {verdict.Reason ?? "try again later"}");
         }
 
-        var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context, options.Hostname, options.EffectiveAuthservId, queueId, time.GetUtcNow(), options.Downstream.ExchangeScl).ToList();
+        var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context, options.Hostname, options.EffectiveAuthservId, queueId, time.GetUtcNow(), options.Downstream.ExchangeScl, seal).ToList();
         if (!enforce && verdict.Action is VerdictAction.Reject or VerdictAction.TempFail or VerdictAction.Quarantine)
         {
             headers.Add($"X-Gateway-Would: {verdict.Action.ToString().ToLowerInvariant()} ({verdict.Reason ?? Explain(verdict)})");

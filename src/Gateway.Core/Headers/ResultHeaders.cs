@@ -18,7 +18,7 @@ public static class ResultHeaders
     /// filters and clients downstream read them as a verdict, so a sender may not bring any of them.
     /// </summary>
     private static readonly HashSet<string> OwnedFieldNames = new(
-        ["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Spam-Level", "X-Spam-Report", "X-Spam", "X-Spam-Checker-Version", "X-Spam-Bar", "X-Gateway-Would", ExchangeSclField],
+        ["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Spam-Level", "X-Spam-Report", "X-Spam", "X-Spam-Checker-Version", "X-Spam-Bar", "X-Gateway-Would", ExchangeSclField, ResultsSeal.FieldName],
         StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Incoming fields we remove before stamping: our own X-Spam-* and results claiming our authserv-id.</summary>
@@ -26,7 +26,8 @@ public static class ResultHeaders
         OwnedFieldNames.Contains(name)
         || (name.Equals(AuthenticationResultsHeader.FieldName, StringComparison.OrdinalIgnoreCase) && AuthenticationResultsHeader.ClaimsAuthservId(RawHeaderEditor.Unfold(value), authservId));
 
-    public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, MessageContext message, string hostname, string authservId, string queueId, DateTimeOffset now, bool exchangeScl = false)
+    /// <param name="seal">Seals our Authentication-Results for site learning (<see cref="ResultsSeal"/>); null: not sealed.</param>
+    public static IReadOnlyList<string> Build(Verdict verdict, ScoringPolicy policy, MessageContext message, string hostname, string authservId, string queueId, DateTimeOffset now, bool exchangeScl = false, ResultsSeal? seal = null)
     {
         var flag = verdict.Action is VerdictAction.Tag or VerdictAction.Reject or VerdictAction.Quarantine ? "YES" : "NO";
         var envelope = message.Envelope;
@@ -34,6 +35,10 @@ public static class ResultHeaders
         if (AuthenticationResultsHeader.Build(authservId, message.Authentication, envelope.From, envelope.HeloName) is { } results)
         {
             fields.Add(results);
+            if (seal is not null)
+            {
+                fields.Add(seal.Field(results, message.Message.Headers[MimeKit.HeaderId.MessageId]));
+            }
         }
 
         fields.Add($"X-Spam-Flag: {flag}");

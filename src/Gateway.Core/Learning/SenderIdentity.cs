@@ -39,10 +39,10 @@ public static class SenderIdentity
         return Unauthenticated(context.Message);
     }
 
-    /// <summary>From a stored message (a file, a mailbox): the Authentication-Results our gateway stamped.</summary>
-    public static string Of(MimeMessage message, string authservId)
+    /// <summary>From a stored message (a file, a mailbox): the Authentication-Results our gateway stamped and sealed.</summary>
+    public static string Of(MimeMessage message, ResultsSeal seal)
     {
-        if (OurResults(message, authservId) is { } results
+        if (seal.OursIn(message) is { } results
             && (Passed(results, "dmarc", "from") ?? Passed(results, "dkim", "d") ?? DomainOf(Passed(results, "spf", "mailfrom"))) is { Length: > 0 } domain)
         {
             return Organisation(domain);
@@ -60,25 +60,8 @@ public static class SenderIdentity
         context.Authentication.Dmarc is { Result: AuthResult.Pass, FromDomain: { Length: > 0 } aligned } ? Organisation(aligned) : null;
 
     /// <summary>The same from a stored message: the DMARC pass our gateway stamped, or null.</summary>
-    public static string? AlignedOf(MimeMessage message, string authservId) =>
-        OurResults(message, authservId) is { } results && Passed(results, "dmarc", "from") is { Length: > 0 } aligned ? Organisation(aligned) : null;
-
-    /// <summary>
-    /// The Authentication-Results our gateway stamped (our authserv-id; incoming copies claiming it are
-    /// removed at the door), read with MimeKit's parser; the first one, the newest.
-    /// </summary>
-    private static AuthenticationResults? OurResults(MimeMessage message, string authservId)
-    {
-        foreach (var header in message.Headers.Where(header => header.Id == HeaderId.AuthenticationResults))
-        {
-            if (AuthenticationResultsHeader.ClaimsAuthservId(header.Value, authservId) && AuthenticationResults.TryParse(header.RawValue, out var results))
-            {
-                return results;
-            }
-        }
-
-        return null;
-    }
+    public static string? AlignedOf(MimeMessage message, ResultsSeal seal) =>
+        seal.OursIn(message) is { } results && Passed(results, "dmarc", "from") is { Length: > 0 } aligned ? Organisation(aligned) : null;
 
     private static string? Passed(AuthenticationResults results, string method, string property) => results.Results
         .FirstOrDefault(result => result.Method.Equals(method, StringComparison.OrdinalIgnoreCase) && result.Result.Equals("pass", StringComparison.OrdinalIgnoreCase))?

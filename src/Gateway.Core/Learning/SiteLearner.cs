@@ -1,5 +1,6 @@
 using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
+using Gateway.Core.Headers;
 using MimeKit;
 
 namespace Gateway.Core.Learning;
@@ -16,7 +17,7 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     public LearnLimits Limits { get; } = new(options.MaxPerSenderDomainPerDay, options.MaxPerSourcePerDay, options.MaxTokens, options.TokenTtl);
 
     /// <param name="senderDomain">From <see cref="SenderIdentity"/>: the live scan's, or the one our stamped Authentication-Results prove.</param>
-    /// <param name="alignedSender">The From organisation DMARC proved, or null (<see cref="SenderIdentity.AlignedOf(MimeMessage, string)"/>): the sender reputation is kept for it only.</param>
+    /// <param name="alignedSender">The From organisation DMARC proved, or null (<see cref="SenderIdentity.AlignedOf(MimeMessage, ResultsSeal)"/>): the sender reputation is kept for it only.</param>
     /// <param name="unlimited">No per-day caps: an operator's own bulk import (<c>gateway learn --no-caps</c>).</param>
     public Task<LearnOutcome> LearnAsync(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, string? alignedSender, CancellationToken cancellationToken, bool unlimited = false)
     {
@@ -26,12 +27,13 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
 
     /// <summary>
     /// A stored message (a file, a mailbox, the quarantine): parsed here, its sender identity taken from
-    /// the Authentication-Results our gateway stamped (<see cref="SenderIdentity.Of(MimeMessage, string)"/>).
+    /// the Authentication-Results our gateway stamped and sealed (<see cref="SenderIdentity.Of(MimeMessage, ResultsSeal)"/>);
+    /// without a seal that holds it is learned without a sender identity.
     /// </summary>
-    public async Task<LearnOutcome> LearnRawAsync(byte[] raw, bool isSpam, string source, string authservId, CancellationToken cancellationToken, bool unlimited = false)
+    public async Task<LearnOutcome> LearnRawAsync(byte[] raw, bool isSpam, string source, ResultsSeal seal, CancellationToken cancellationToken, bool unlimited = false)
     {
         var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
-        return await LearnAsync(message, raw, isSpam, source, SenderIdentity.Of(message, authservId), SenderIdentity.AlignedOf(message, authservId), cancellationToken, unlimited);
+        return await LearnAsync(message, raw, isSpam, source, SenderIdentity.Of(message, seal), SenderIdentity.AlignedOf(message, seal), cancellationToken, unlimited);
     }
 
     public static LearnedMessage Describe(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, string? alignedSender, CancellationToken cancellationToken)

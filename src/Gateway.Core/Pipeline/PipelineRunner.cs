@@ -4,7 +4,7 @@ namespace Gateway.Core.Pipeline;
 
 /// <summary>
 /// Runs checks in dependency order: every check whose dependencies are done runs in parallel with the
-/// others of its level, each under its own timeout. A check that throws or times out yields a
+/// others of its level, each under limits.check_timeout (or its own <see cref="IMessageCheck.TimeLimit"/>). A check that throws or times out yields a
 /// <c>CHECK_ERROR</c> symbol, never an exception out of the runner (the fallback is the scorer's business).
 /// </summary>
 public sealed class PipelineRunner
@@ -45,8 +45,9 @@ public sealed class PipelineRunner
     private async Task<CheckResult> RunOneAsync(IMessageCheck check, MessageContext message, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var limit = check.TimeLimit ?? _checkTimeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_checkTimeout);
+        timeout.CancelAfter(limit);
         CheckStatus status;
         try
         {
@@ -54,7 +55,7 @@ public sealed class PipelineRunner
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            message.Add(new SymbolHit(CheckErrorSymbol, 1.0, $"{check.Name}: timed out after {_checkTimeout.TotalSeconds:0.###}s"));
+            message.Add(new SymbolHit(CheckErrorSymbol, 1.0, $"{check.Name}: timed out after {limit.TotalSeconds:0.###}s"));
             status = CheckStatus.TimedOut;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

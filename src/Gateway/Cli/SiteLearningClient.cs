@@ -27,10 +27,12 @@ internal abstract class SiteLearningClient : IAsyncDisposable
             throw new UsageException("site learning is off in this configuration (learning.enabled: false)");
         }
 
+        var secret = ReadSecret(options);
         if (options.State.Backend == StateBackend.Redis)
         {
             var redis = await RedisStateStore.ConnectAsync(options.State.Redis, options.State.KeyPrefix, options.State.Timeout);
-            return new Direct(redis, new SiteLearner(StateStores.SiteTokens(redis, options.State), options.Learning, TimeProvider.System), options.EffectiveAuthservId, options.State.Redis);
+            var seal = new Core.Headers.ResultsSeal(options.EffectiveAuthservId, secret.SealKey);
+            return new Direct(redis, new SiteLearner(StateStores.SiteTokens(redis, options.State), options.Learning, TimeProvider.System), seal, options.State.Redis);
         }
 
         if (!ListenAddress.TryParse(options.Metrics.Listen, 0, out var endPoint) || endPoint is null)
@@ -39,13 +41,31 @@ internal abstract class SiteLearningClient : IAsyncDisposable
         }
 
         var host = endPoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : endPoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : endPoint.Address;
-        return new OverHttp(new Uri($"http://{new IPEndPoint(host, endPoint.Port)}/learn/"));
+        return new OverHttp(new Uri($"http://{new IPEndPoint(host, endPoint.Port)}/learn/"), secret.LearnToken);
     }
 
-    private sealed class Direct(RedisStateStore redis, SiteLearner learner, string authservId, string where) : SiteLearningClient
+    /// <summary>
+    /// The site's secret, learning.secret_file of the same config the gateway runs with: whichever starts
+    /// first creates it (with Redis, learning needs no gateway running). A CLI on another machine needs a
+    /// copy of the file, as every instance does.
+    /// </summary>
+    private static SiteSecret ReadSecret(GatewayOptions options)
+    {
+        var path = options.Learning.SecretPath(options.BaseFolder);
+        try
+        {
+            return SiteSecret.LoadOrCreate(path);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read the site secret {path} (learning.secret_file): run this as the user the gateway runs as");
+        }
+    }
+
+    private sealed class Direct(RedisStateStore redis, SiteLearner learner, Core.Headers.ResultsSeal seal, string where) : SiteLearningClient
     {
         public override Task<LearnOutcome> LearnAsync(byte[] raw, bool isSpam, string source, string via, bool noCaps, CancellationToken cancellationToken) =>
-            Guard(() => learner.LearnRawAsync(raw, isSpam, source, authservId, cancellationToken, noCaps));
+            Guard(() => learner.LearnRawAsync(raw, isSpam, source, seal, cancellationToken, noCaps));
 
         public override Task<long> ForgetAsync(string name, bool bySenderDomain, CancellationToken cancellationToken) =>
             Guard(() => learner.Store.ForgetAsync(name, bySenderDomain, cancellationToken));
@@ -67,9 +87,9 @@ internal abstract class SiteLearningClient : IAsyncDisposable
         }
     }
 
-    private sealed class OverHttp(Uri baseUri) : SiteLearningClient
+    private sealed class OverHttp(Uri baseUri, string token) : SiteLearningClient
     {
-        private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+        private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { Authorization = new("Bearer", token) } };
 
         public override async Task<LearnOutcome> LearnAsync(byte[] raw, bool isSpam, string source, string via, bool noCaps, CancellationToken cancellationToken)
         {
@@ -105,6 +125,11 @@ internal abstract class SiteLearningClient : IAsyncDisposable
             }
 
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            {
+                throw new IOException($"site learning refused by the gateway at {baseUri.GetLeftPart(UriPartial.Authority)}: the credential from this config's learning.secret_file is not the running gateway's (give the gateway's own --config, or copy its secret file)");
+            }
+
             return response.IsSuccessStatusCode ? body.Trim() : throw new IOException($"site learning refused by the gateway: {(int)response.StatusCode} {body.Trim()}");
         }
     }

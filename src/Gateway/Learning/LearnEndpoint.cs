@@ -1,47 +1,61 @@
+using System.Security.Cryptography;
 using System.Text.Json;
+using Gateway.Core.Headers;
 using Gateway.Core.Learning;
 using Gateway.Core.State;
 using Gateway.Metrics;
+using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Learning;
 
 /// <summary>
 /// Site learning over the gateway's HTTP listener (metrics.listen), for `gateway learn` when the site
 /// model lives in this process (state.backend: memory), as `rspamc learn_spam` talks to rspamd's
-/// controller. Loopback clients only: a learn request from the network would be a way to poison it.
-/// POST /learn/spam|ham?source=NAME&amp;via=cli[&amp;no_caps=1] (the message as the body), POST
-/// /learn/forget?source=NAME|domain=NAME, GET /learn/stats (JSON).
+/// controller. Every request must carry "Authorization: Bearer TOKEN", the credential derived from the
+/// site's secret (<see cref="SiteSecret.LearnToken"/>; `gateway learn` reads the same file), and come from
+/// loopback: a learn request from anyone else would be a way to poison the model, or to make it forget.
+/// POST /learn/spam|ham?source=NAME&amp;via=cli[&amp;no_caps=1] (the message as the body, at most
+/// limits.max_message_size, counted as it is read), POST /learn/forget?source=NAME|domain=NAME, GET /learn/stats (JSON).
 /// </summary>
-internal sealed class LearnEndpoint(SiteLearner learner, string authservId)
+internal sealed class LearnEndpoint(SiteLearner learner, ResultsSeal seal, string token)
 {
-    /// <summary>The largest message accepted for learning (what the gateway would accept is far less by default).</summary>
-    private const long MaxBody = 64L * 1024 * 1024;
-
     public static readonly HashSet<string> Ways = ["cli", "imap", "quarantine", "autolearn"];
 
-    public async Task<(int Status, string Body)> AnswerAsync(HttpListenerRequest request, string action)
+    /// <summary>Two messages parsed at once at most: learning is not urgent, memory is.</summary>
+    private readonly SemaphoreSlim _parsing = new(2, 2);
+
+    private readonly byte[] _token = System.Text.Encoding.ASCII.GetBytes(token);
+
+    public async Task<(int Status, string Body)> AnswerAsync(HttpContext context, string action)
     {
-        if (!IPAddress.IsLoopback(request.RemoteEndPoint.Address))
+        var request = context.Request;
+        if (context.Connection.RemoteIpAddress is not { } client || !IPAddress.IsLoopback(client))
         {
             return (403, "site learning is served to loopback clients only\n");
         }
 
+        if (!Authorized(request))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return (401, "site learning needs the credential `gateway learn` sends (derived from learning.secret_file)\n");
+        }
+
         try
         {
-            switch (action, request.HttpMethod)
+            switch (action, request.Method)
             {
                 case ("spam" or "ham", "POST"):
-                    return await LearnAsync(request, action == "spam");
+                    return await LearnAsync(context, action == "spam");
                 case ("forget", "POST"):
-                    var (name, byDomain) = request.QueryString["domain"] is { Length: > 0 } domain ? (domain, true) : (request.QueryString["source"] ?? string.Empty, false);
+                    var (name, byDomain) = request.Query["domain"].ToString() is { Length: > 0 } domain ? (domain, true) : (request.Query["source"].ToString(), false);
                     if (name.Length == 0)
                     {
                         return (400, "forget needs ?source=NAME or ?domain=NAME\n");
                     }
 
-                    return (200, $"{await learner.Store.ForgetAsync(name, byDomain, CancellationToken.None)}\n");
+                    return (200, $"{await learner.Store.ForgetAsync(name, byDomain, context.RequestAborted)}\n");
                 case ("stats", "GET"):
-                    return (200, JsonSerializer.Serialize(await learner.Store.StatsAsync(CancellationToken.None)) + "\n");
+                    return (200, JsonSerializer.Serialize(await learner.Store.StatsAsync(context.RequestAborted)) + "\n");
                 default:
                     return (404, "try POST /learn/spam, /learn/ham, /learn/forget or GET /learn/stats\n");
             }
@@ -52,25 +66,38 @@ internal sealed class LearnEndpoint(SiteLearner learner, string authservId)
         }
     }
 
-    private async Task<(int Status, string Body)> LearnAsync(HttpListenerRequest request, bool isSpam)
+    private bool Authorized(HttpRequest request)
     {
-        var via = request.QueryString["via"] ?? "cli";
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(header[scheme.Length..].Trim()), _token);
+    }
+
+    private async Task<(int Status, string Body)> LearnAsync(HttpContext context, bool isSpam)
+    {
+        var request = context.Request;
+        var via = request.Query["via"].ToString() is { Length: > 0 } named ? named : "cli";
         if (!Ways.Contains(via))
         {
             return (400, $"via must be one of {string.Join(", ", Ways)}\n");
         }
 
-        if (request.ContentLength64 > MaxBody)
+        await _parsing.WaitAsync(context.RequestAborted);
+        try
         {
-            return (413, "message too large to learn\n");
+            // Kestrel counts the bytes as they arrive (chunked or not) and stops at limits.max_message_size.
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body, context.RequestAborted);
+            var source = request.Query["source"].ToString() is { Length: > 0 } given ? given : via;
+            var outcome = await learner.LearnRawAsync(body.ToArray(), isSpam, source, seal, context.RequestAborted, unlimited: request.Query["no_caps"] == "1");
+            var word = LearnOutcomes.Word(outcome);
+            GatewayMetrics.Learned.WithLabels(isSpam ? "spam" : "ham", via, word).Inc();
+            return (200, word + "\n");
         }
-
-        using var body = new MemoryStream();
-        await request.InputStream.CopyToAsync(body);
-        var source = request.QueryString["source"] is { Length: > 0 } named ? named : via;
-        var outcome = await learner.LearnRawAsync(body.ToArray(), isSpam, source, authservId, CancellationToken.None, unlimited: request.QueryString["no_caps"] == "1");
-        var word = LearnOutcomes.Word(outcome);
-        GatewayMetrics.Learned.WithLabels(isSpam ? "spam" : "ham", via, word).Inc();
-        return (200, word + "\n");
+        finally
+        {
+            _parsing.Release();
+        }
     }
 }

@@ -9,13 +9,21 @@ namespace Gateway.Learning;
 /// <summary>Site learning as the running gateway holds it: the store, the learner and the pipeline check, wired to metrics.</summary>
 internal sealed class SiteLearning
 {
-    private SiteLearning(SiteLearner learner, SiteEvidenceCheck check)
+    private SiteLearning(SiteLearner learner, SiteEvidenceCheck check, SiteSecret secret, Core.Headers.ResultsSeal seal)
     {
         Learner = learner;
         Check = check;
+        Secret = secret;
+        Seal = seal;
     }
 
     public SiteLearner Learner { get; }
+
+    /// <summary>The site's secret: /learn's credential is derived from it.</summary>
+    public SiteSecret Secret { get; }
+
+    /// <summary>Seals the Authentication-Results we stamp; checks those of messages learned later.</summary>
+    public Core.Headers.ResultsSeal Seal { get; }
 
     public SiteEvidenceCheck Check { get; }
 
@@ -27,6 +35,7 @@ internal sealed class SiteLearning
             return null;
         }
 
+        var secret = LoadSecret(options);
         var store = StateStores.SiteTokens(state, options.State, options.Learning.CacheTtl);
         var check = new SiteEvidenceCheck(store, options.Learning);
         var logger = loggerFactory.CreateLogger<SiteEvidenceCheck>();
@@ -40,7 +49,21 @@ internal sealed class SiteLearning
                 logger.LogWarning("Site evidence left out: the state store did not answer ({Reason}); mail flows on the shipped model and rules", reason);
             }
         };
-        return new SiteLearning(new SiteLearner(store, options.Learning, TimeProvider.System), check);
+        return new SiteLearning(new SiteLearner(store, options.Learning, TimeProvider.System), check, secret, new Core.Headers.ResultsSeal(options.EffectiveAuthservId, secret.SealKey));
+    }
+
+    /// <summary>The running gateway creates the file when it is missing (the CLI only reads it).</summary>
+    private static SiteSecret LoadSecret(GatewayOptions options)
+    {
+        var path = options.Learning.SecretPath(options.BaseFolder);
+        try
+        {
+            return SiteSecret.LoadOrCreate(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"learning.secret_file: cannot use {path}: {exception.Message} (a writable path, or an existing file of 64 hex digits)");
+        }
     }
 
     public async Task RefreshGaugesAsync()

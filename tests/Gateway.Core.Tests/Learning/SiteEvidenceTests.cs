@@ -62,11 +62,11 @@ public sealed class SiteEvidenceTests
         var (store, learner) = await SiteAsync();
         for (var i = 0; i < 2; i++)
         {
-            Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(Newsletter(i), false, "bob", Ours, CancellationToken.None));
+            Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(Newsletter(i), false, "bob", SiteLearningTests.Seal, CancellationToken.None));
         }
 
         var afterTwo = await JudgeAsync(store, Newsletter(10), dmarcPass: true);
-        await learner.LearnRawAsync(Newsletter(2), false, "bob", Ours, CancellationToken.None);
+        await learner.LearnRawAsync(Newsletter(2), false, "bob", SiteLearningTests.Seal, CancellationToken.None);
         var afterThree = await JudgeAsync(store, Newsletter(11), dmarcPass: true);
         var forged = await JudgeAsync(store, Newsletter(12), dmarcPass: false);
 
@@ -82,17 +82,17 @@ public sealed class SiteEvidenceTests
         var (store, learner) = await SiteAsync();
         for (var i = 0; i < 5; i++)
         {
-            await learner.LearnRawAsync(Newsletter(i, authenticated: false), false, "mallory", Ours, CancellationToken.None);
+            await learner.LearnRawAsync(Newsletter(i, authenticated: false), false, "mallory", SiteLearningTests.Seal, CancellationToken.None);
         }
 
         var afterForged = await JudgeAsync(store, Newsletter(10), dmarcPass: true);
         for (var i = 5; i < 8; i++)
         {
-            await learner.LearnRawAsync(Newsletter(i), false, "bob", Ours, CancellationToken.None);
+            await learner.LearnRawAsync(Newsletter(i), false, "bob", SiteLearningTests.Seal, CancellationToken.None);
         }
 
         var earned = await JudgeAsync(store, Newsletter(11), dmarcPass: true);
-        await learner.LearnRawAsync(Newsletter(8), true, "carol", Ours, CancellationToken.None);
+        await learner.LearnRawAsync(Newsletter(8), true, "carol", SiteLearningTests.Seal, CancellationToken.None);
         var afterSpam = await JudgeAsync(store, Newsletter(12), dmarcPass: true);
         await store.ForgetAsync("carol", bySenderDomain: false, CancellationToken.None);
         var afterForgettingTheSpam = await JudgeAsync(store, Newsletter(13), dmarcPass: true);
@@ -113,7 +113,7 @@ public sealed class SiteEvidenceTests
         byte[] ViaProvider(int i) => SiteLearningTests.Mail("news@shop.test", $"spring catalogue {i}", $"Our spring catalogue, edition {i}: garden tools and seeds", $"{Ours}; dkim=pass header.d=bulk-esp.test header.s=s1; dmarc=fail header.from=shop.test");
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(ViaProvider(i), false, "bob", Ours, CancellationToken.None));
+            Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(ViaProvider(i), false, "bob", SiteLearningTests.Seal, CancellationToken.None));
         }
 
         var raw = ViaProvider(10);

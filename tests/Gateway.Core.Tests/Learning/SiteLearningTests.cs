@@ -1,4 +1,5 @@
 using Gateway.Core.Configuration;
+using Gateway.Core.Headers;
 using Gateway.Core.Learning;
 using Gateway.Core.State;
 using MimeKit;
@@ -8,9 +9,17 @@ namespace Gateway.Core.Tests.Learning;
 /// <summary>The site model's arithmetic, tokens, sender identity and the guards of the memory store (the Redis store runs the same contract in the integration tests).</summary>
 public sealed class SiteLearningTests
 {
-    internal static byte[] Mail(string from, string subject, string body, string? authenticationResults = null) =>
-        Encoding.UTF8.GetBytes((authenticationResults is null ? string.Empty : $"Authentication-Results: {authenticationResults}\r\n") +
-            $"From: {from}\r\nTo: user@example.test\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@test>\r\n\r\n{body}\r\n");
+    /// <summary>The gateway's seal in these tests (authserv-id gw.test, a fixed key).</summary>
+    internal static readonly ResultsSeal Seal = new("gw.test", SiteSecret.FromKey([.. Enumerable.Range(1, 32).Select(i => (byte)i)]).SealKey);
+
+    /// <param name="authenticationResults">An Authentication-Results value; sealed with <see cref="Seal"/> (as the gateway stamps it) unless <paramref name="sealedByUs"/> is false.</param>
+    internal static byte[] Mail(string from, string subject, string body, string? authenticationResults = null, bool sealedByUs = true)
+    {
+        var messageId = $"<{Guid.NewGuid():N}@test>";
+        var results = authenticationResults is null ? string.Empty : $"Authentication-Results: {authenticationResults}\r\n";
+        var seal = authenticationResults is null || !sealedByUs ? string.Empty : Seal.Field(results.TrimEnd(), messageId) + "\r\n";
+        return Encoding.UTF8.GetBytes(results + seal + $"From: {from}\r\nTo: user@example.test\r\nSubject: {subject}\r\nMessage-ID: {messageId}\r\n\r\n{body}\r\n");
+    }
 
     private static SiteLearner Learner(ISiteTokenStore store, Action<LearningOptions>? configure = null)
     {
@@ -30,8 +39,8 @@ public sealed class SiteLearningTests
     {
         for (var i = 0; i < each; i++)
         {
-            await learner.LearnRawAsync(Mail($"shop{i}@spam{i}.test", $"cheap replica watches {i}", $"Buy cheap replica watches and casino bonus now, offer {i} expires tonight"), true, source, "gw.test", CancellationToken.None, unlimited: true);
-            await learner.LearnRawAsync(Mail($"colleague{i}@work{i}.test", $"meeting agenda {i}", $"Here is the agenda for the budget meeting, item {i}: quarterly report review"), false, source, "gw.test", CancellationToken.None, unlimited: true);
+            await learner.LearnRawAsync(Mail($"shop{i}@spam{i}.test", $"cheap replica watches {i}", $"Buy cheap replica watches and casino bonus now, offer {i} expires tonight"), true, source, Seal, CancellationToken.None, unlimited: true);
+            await learner.LearnRawAsync(Mail($"colleague{i}@work{i}.test", $"meeting agenda {i}", $"Here is the agenda for the budget meeting, item {i}: quarterly report review"), false, source, Seal, CancellationToken.None, unlimited: true);
         }
     }
 
@@ -67,10 +76,10 @@ public sealed class SiteLearningTests
         var raw = Mail("a@x.test", "hello", "the same words");
         var forwarded = Encoding.UTF8.GetBytes("X-Forwarded-By: someone\r\n" + Encoding.UTF8.GetString(raw));
 
-        Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(raw, true, "alice", "gw.test", CancellationToken.None));
-        Assert.Equal(LearnOutcome.Duplicate, await learner.LearnRawAsync(forwarded, true, "bob", "gw.test", CancellationToken.None));
-        Assert.Equal(LearnOutcome.Conflict, await learner.LearnRawAsync(raw, false, "bob", "gw.test", CancellationToken.None));
-        Assert.Equal(LearnOutcome.Conflict, await learner.LearnRawAsync(raw, true, "carol", "gw.test", CancellationToken.None));
+        Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(raw, true, "alice", Seal, CancellationToken.None));
+        Assert.Equal(LearnOutcome.Duplicate, await learner.LearnRawAsync(forwarded, true, "bob", Seal, CancellationToken.None));
+        Assert.Equal(LearnOutcome.Conflict, await learner.LearnRawAsync(raw, false, "bob", Seal, CancellationToken.None));
+        Assert.Equal(LearnOutcome.Conflict, await learner.LearnRawAsync(raw, true, "carol", Seal, CancellationToken.None));
 
         var stats = await store.StatsAsync(CancellationToken.None);
         Assert.Equal((0, 0, 0), (stats.SpamMessages, stats.HamMessages, stats.Tokens));
@@ -86,10 +95,10 @@ public sealed class SiteLearningTests
         for (var i = 0; i < 5; i++)
         {
             // A forger: From bank.test, no authentication (and a forged result from someone else's authserv-id).
-            outcomes.Add(await learner.LearnRawAsync(Mail("ceo@bank.test", $"wire {i}", $"urgent wire {i}", "mx.attacker.test; dkim=pass header.d=bank.test"), false, "alice", Ours, CancellationToken.None));
+            outcomes.Add(await learner.LearnRawAsync(Mail("ceo@bank.test", $"wire {i}", $"urgent wire {i}", "mx.attacker.test; dkim=pass header.d=bank.test"), false, "alice", Seal, CancellationToken.None));
         }
 
-        var real = await learner.LearnRawAsync(Mail("news@bank.test", "statement", "your statement", $"{Ours}; dkim=pass header.d=mail.bank.test header.s=s1; dmarc=pass header.from=bank.test"), false, "alice", Ours, CancellationToken.None);
+        var real = await learner.LearnRawAsync(Mail("news@bank.test", "statement", "your statement", $"{Ours}; dkim=pass header.d=mail.bank.test header.s=s1; dmarc=pass header.from=bank.test"), false, "alice", Seal, CancellationToken.None);
         var stats = await store.StatsAsync(CancellationToken.None);
 
         Assert.Equal([LearnOutcome.Learned, LearnOutcome.Learned, LearnOutcome.Learned, LearnOutcome.SenderCapped, LearnOutcome.SenderCapped], outcomes);
@@ -106,11 +115,11 @@ public sealed class SiteLearningTests
         var outcomes = new List<LearnOutcome>();
         for (var i = 0; i < 3; i++)
         {
-            outcomes.Add(await learner.LearnRawAsync(Mail($"a@d{i}.test", $"s {i}", $"words {i}"), true, "mallory", "gw.test", CancellationToken.None));
+            outcomes.Add(await learner.LearnRawAsync(Mail($"a@d{i}.test", $"s {i}", $"words {i}"), true, "mallory", Seal, CancellationToken.None));
         }
 
         Assert.Equal([LearnOutcome.Learned, LearnOutcome.Learned, LearnOutcome.SourceCapped], outcomes);
-        Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(Mail("a@other.test", "s", "other words"), true, "alice", "gw.test", CancellationToken.None));
+        Assert.Equal(LearnOutcome.Learned, await learner.LearnRawAsync(Mail("a@other.test", "s", "other words"), true, "alice", Seal, CancellationToken.None));
     }
 
     [Fact]
@@ -120,8 +129,8 @@ public sealed class SiteLearningTests
         var learner = Learner(store);
         await TeachAsync(learner, 5, source: "alice");
         var before = await JudgeAsync(store, Mail("x@new.test", "replica watches", "cheap replica watches casino bonus tonight"));
-        await learner.LearnRawAsync(Mail("m@poison.test", "poison", "cheap replica watches casino bonus are lovely"), false, "mallory", "gw.test", CancellationToken.None, unlimited: true);
-        await learner.LearnRawAsync(Mail("m@poison.test", "poison 2", "replica watches casino bonus tonight are fine"), false, "mallory", "gw.test", CancellationToken.None, unlimited: true);
+        await learner.LearnRawAsync(Mail("m@poison.test", "poison", "cheap replica watches casino bonus are lovely"), false, "mallory", Seal, CancellationToken.None, unlimited: true);
+        await learner.LearnRawAsync(Mail("m@poison.test", "poison 2", "replica watches casino bonus tonight are fine"), false, "mallory", Seal, CancellationToken.None, unlimited: true);
 
         Assert.Equal(2, await store.ForgetAsync("mallory", bySenderDomain: false, CancellationToken.None));
         var after = await JudgeAsync(store, Mail("x@new.test", "replica watches", "cheap replica watches casino bonus tonight"));
@@ -141,7 +150,7 @@ public sealed class SiteLearningTests
         for (var i = 0; i < 60; i++)
         {
             var words = string.Join(' ', Enumerable.Range(0, 20).Select(j => $"w{i}x{j}"));
-            await learner.LearnRawAsync(Mail($"a@d{i}.test", "s", words), i % 2 == 0, "test", "gw.test", CancellationToken.None, unlimited: true);
+            await learner.LearnRawAsync(Mail($"a@d{i}.test", "s", words), i % 2 == 0, "test", Seal, CancellationToken.None, unlimited: true);
         }
 
         Assert.InRange((await store.StatsAsync(CancellationToken.None)).Tokens, 1, 1000);
@@ -150,7 +159,7 @@ public sealed class SiteLearningTests
     [Fact]
     public void Sender_identity_prefers_dmarc_then_dkim_then_spf_from_our_own_results_only()
     {
-        static string Of(string? results) => SenderIdentity.Of(MimeMessage.Load(new MemoryStream(Mail("someone@mail.brand.test", "s", "b", results))), "gw.test");
+        static string Of(string? results, bool sealedByUs = true) => SenderIdentity.Of(MimeMessage.Load(new MemoryStream(Mail("someone@mail.brand.test", "s", "b", results, sealedByUs))), Seal);
 
         Assert.Equal("brand.test", Of("gw.test; spf=pass smtp.mailfrom=bounce@esp.test; dkim=pass header.d=esp.test; dmarc=pass header.from=mail.brand.test"));
         Assert.Equal("esp.test", Of("gw.test; spf=pass smtp.mailfrom=bounce@other.test; dkim=pass header.d=mail.esp.test; dmarc=fail header.from=brand.test"));
@@ -158,6 +167,26 @@ public sealed class SiteLearningTests
         Assert.Equal("?brand.test", Of("gw.test; spf=fail smtp.mailfrom=x@y.test"));
         Assert.Equal("?brand.test", Of("elsewhere.test; dmarc=pass header.from=brand.test"));
         Assert.Equal("?brand.test", Of(null));
+        // Our authserv-id without our seal: a message that reached a mailbox around the gateway, or was handed to /learn.
+        Assert.Equal("?brand.test", Of("gw.test; dmarc=pass header.from=mail.brand.test", sealedByUs: false));
+    }
+
+    [Fact]
+    public void A_seal_holds_for_its_own_results_and_message_id_only_and_survives_refolding()
+    {
+        const string Results = "Authentication-Results: gw.test; dkim=pass header.d=bank.test; dmarc=pass header.from=bank.test";
+        var seal = Seal.Field(Results, "<a@test>");
+        MimeMessage Parse(string headers) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(headers + "From: x@bank.test\r\nSubject: s\r\n\r\nbody\r\n")));
+
+        var refolded = Parse($"{Results.Replace("; dmarc", ";\r\n\tdmarc", StringComparison.Ordinal)}\r\n{seal}\r\nMessage-ID:\r\n <a@test>\r\n");
+        var otherId = Parse($"{Results}\r\n{seal}\r\nMessage-ID: <b@test>\r\n");
+        var otherResult = Parse($"{Results.Replace("bank.test; dmarc", "evil.test; dmarc", StringComparison.Ordinal)}\r\n{seal}\r\nMessage-ID: <a@test>\r\n");
+        var otherKey = new ResultsSeal("gw.test", SiteSecret.FromKey(new byte[32]).SealKey);
+
+        Assert.NotNull(Seal.OursIn(refolded));
+        Assert.Null(Seal.OursIn(otherId));
+        Assert.Null(Seal.OursIn(otherResult));
+        Assert.Null(otherKey.OursIn(refolded));
     }
 
     [Fact]

@@ -11,10 +11,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private GatewayProcess(Process process, IPEndPoint endPoint)
+    private GatewayProcess(Process process, IPEndPoint endPoint, string folder)
     {
         _process = process;
         EndPoint = endPoint;
+        Folder = folder;
         process.OutputDataReceived += (_, line) => { lock (_output) { _output.AppendLine(line.Data); } };
         process.ErrorDataReceived += (_, line) => { lock (_output) { _output.AppendLine(line.Data); } };
         process.BeginOutputReadLine();
@@ -22,6 +23,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
     }
 
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>The process id (its open descriptors are in /proc/PID/fd).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>The folder of its gateway.yaml (and of its data/).</summary>
+    public string Folder { get; }
+
+    /// <summary>What `gateway learn` would send to its /learn: derived from the secret it created on start.</summary>
+    public string LearnToken => Gateway.Core.Learning.SiteSecret.Load(Path.Combine(Folder, "data", "learning.secret")).LearnToken;
 
     /// <summary>
     /// The gateway as its own project built it (same configuration as these tests): the copy beside the
@@ -79,7 +89,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var gateway = new GatewayProcess(process, new IPEndPoint(IPAddress.Loopback, port));
+        var gateway = new GatewayProcess(process, new IPEndPoint(IPAddress.Loopback, port), folder);
         try
         {
             await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30), () => process.HasExited);
