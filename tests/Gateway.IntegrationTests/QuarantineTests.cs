@@ -204,4 +204,55 @@ public sealed class QuarantineTests
         Assert.Contains("hold me: second", text, StringComparison.Ordinal);
         Assert.DoesNotContain("hold me: prize", text, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A sender's Subject and From reach the operator's terminal through `quarantine list` and `show`: an ESC
+    /// sequence (raw, or hidden in RFC 2047) set the terminal's title and cleared the screen, a right-to-left
+    /// override reordered what was read. They are printed as visible escapes; `show --raw` and a pipe get the bytes.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task Terminal_escapes_and_bidi_overrides_from_a_held_message_are_printed_visibly()
+    {
+        var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartHoldingAsync(downstream, quarantine);
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes("hold me \u001b[2J\u202egnp.exe"));
+        var ids = new List<string>();
+        foreach (var subject in new[] { "hold me \u001b]0;owned\u0007 now", $"=?utf-8?b?{encoded}?=" })
+        {
+            await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+            await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+            var reply = await client.DataAsync(TestMessages.Crlf($"From: \"Bank\u009b31m\" <sender@remote.test>\nSubject: {subject}\n\nbody\n.\n"));
+            Assert.StartsWith("250 2.0.0 Ok: held for review as ", reply, StringComparison.Ordinal);
+            ids.Add(reply.Split(' ')[^1]);
+        }
+
+        var config = CliConfig(downstream.EndPoint, quarantine);
+
+        var (_, list, _) = await GatewayCli.RunAsync("quarantine", "list", "--config", config);
+        var (_, json, _) = await GatewayCli.RunAsync("quarantine", "list", "--json", "--config", config);
+        var (_, piped, _) = await GatewayCli.RunAsync("quarantine", "show", ids[0], "--config", config);
+        var onTerminal = await OnTerminalAsync(GatewayProcess.Executable, "quarantine", "show", ids[0], "--config", config);
+
+        Assert.Contains(@"hold me \x1b]0;owned\x07 now", list, StringComparison.Ordinal);
+        Assert.Contains(@"hold me \x1b[2J\u202egnp.exe", list, StringComparison.Ordinal);
+        Assert.DoesNotContain(list, c => c is '\u001b' or '\u0007' or '\u202e' or '\u009b');
+        Assert.DoesNotContain(json, c => c is '\u001b' or '\u0007' or '\u202e' or '\u009b');
+        Assert.Contains(@"\u202e", json, StringComparison.Ordinal);
+        Assert.All(json.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => System.Text.Json.JsonDocument.Parse(line).Dispose());
+        Assert.Contains("\u001b]0;owned\u0007", piped, StringComparison.Ordinal); // a pipe gets the message as it is
+        Assert.Contains(@"\x1b]0;owned\x07", onTerminal, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b]0;owned", onTerminal, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the gateway under a pseudo-terminal (util-linux script), as an operator would at a shell.</summary>
+    private static async Task<string> OnTerminalAsync(string gatewayDll, params string[] args)
+    {
+        var command = string.Join(' ', new[] { "dotnet", gatewayDll }.Concat(args).Select(arg => $"'{arg}'"));
+        var start = new System.Diagnostics.ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output;
+    }
 }

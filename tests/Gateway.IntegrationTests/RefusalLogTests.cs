@@ -26,4 +26,30 @@ public sealed class RefusalLogTests
         var line = gateway.Output.Split('\n').Single(text => text.Contains("refused at RCPT", StringComparison.Ordinal));
         Assert.Matches(@"session=[0-9a-f-]+ client=\[127\.0\.0\.1\] from=<sender@remote\.test> to=<victim@elsewhere\.test> refused at RCPT: 550 .*Relay access denied", line);
     }
+
+    /// <summary>A right-to-left override in MAIL FROM reordered the "refused at MAIL" log line on an operator's terminal.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task Control_and_bidi_characters_from_the_envelope_are_escaped_in_the_log()
+    {
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint);
+
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+            await client.SendRawAsync(Encoding.UTF8.GetBytes("MAIL FROM:<invoice\u202egnp.exe@remote.test> SMTPUTF8 SIZE=999999999\r\n"));
+            Assert.StartsWith("552", await client.ReadReplyAsync(), StringComparison.Ordinal);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!gateway.Output.Contains("refused at MAIL", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var line = gateway.Output.Split('\n').Single(text => text.Contains("refused at MAIL", StringComparison.Ordinal));
+        Assert.Contains(@"invoice\u202egnp.exe@remote.test", line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u202e', line);
+    }
 }

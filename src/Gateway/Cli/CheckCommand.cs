@@ -63,7 +63,8 @@ internal static class CheckCommand
             foreach (var item in MessageFiles.Enumerate(path))
             {
                 var scan = await scanner.ScanAsync("check", envelope, item.Raw, cancellationToken);
-                await output.WriteLineAsync(parsed.Has("--json") ? ToJson(item.Name, scan) : parsed.Has("--explain") ? Report(item.Name, scan) : ToLine(item.Name, scan.Verdict));
+                // Details quote the message (a Subject, link text, a file name): escaped for the terminal.
+                await output.WriteLineAsync(parsed.Has("--json") ? TerminalText.EscapeJson(ToJson(item.Name, scan)) : TerminalText.EscapeKeepingLines(parsed.Has("--explain") ? Report(item.Name, scan) : ToLine(item.Name, scan.Verdict)));
                 var action = scan.Verdict.Action.ToString().ToLowerInvariant();
                 actions[action] = actions.GetValueOrDefault(action) + 1;
                 await progress.StepAsync();

@@ -20,12 +20,8 @@ internal static class Logging
         }
         else
         {
-            builder.AddSimpleConsole(options =>
-            {
-                options.SingleLine = true;
-                options.UseUtcTimestamp = true;
-                options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
-            });
+            builder.AddConsole(options => options.FormatterName = EscapingTextFormatter.FormatterName)
+                .AddConsoleFormatter<EscapingTextFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         }
     });
 }

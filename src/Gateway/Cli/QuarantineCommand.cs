@@ -5,17 +5,17 @@ using Gateway.Core.Quarantine;
 namespace Gateway.Cli;
 
 /// <summary>
-/// <c>gateway quarantine list|show ID|release ID|delete ID|expire</c> on the store gateway.yaml names
+/// <c>gateway quarantine list|show ID [--raw]|release ID|delete ID|expire</c> on the store gateway.yaml names
 /// (quarantine.directory). Release relays with the original envelope to the configured downstream,
 /// exactly once; its outcome and a refusal's reply are printed, and a refusal exits 1.
 /// </summary>
 internal static class QuarantineCommand
 {
     private static readonly HashSet<string> ValueOptions = ["--config", "--since-hours"];
-    private static readonly HashSet<string> FlagOptions = ["--json", "--spam", "--no-learn"];
+    private static readonly HashSet<string> FlagOptions = ["--json", "--spam", "--no-learn", "--raw"];
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonSerializerOptions IndentedJson = new(Json) { WriteIndented = true };
-    private const string Usage = "usage: gateway quarantine list|show ID|release ID... [--no-learn]|delete ID [--spam]|expire|digest [--since-hours N] [--config FILE] [--json]";
+    private const string Usage = "usage: gateway quarantine list|show ID [--raw]|release ID... [--no-learn]|delete ID [--spam]|expire|digest [--since-hours N] [--config FILE] [--json]";
 
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -28,14 +28,17 @@ internal static class QuarantineCommand
             case ("list", null):
                 foreach (var entry in store.List())
                 {
-                    await output.WriteLineAsync(parsed.Has("--json") ? JsonSerializer.Serialize(entry, Json) : Line(entry));
+                    await output.WriteLineAsync(parsed.Has("--json") ? TerminalText.EscapeJson(JsonSerializer.Serialize(entry, Json)) : Line(entry));
                 }
 
                 return 0;
             case ("show", { } shown):
                 var found = store.Find(shown) ?? throw new UsageException($"no quarantined message '{shown}'");
-                await output.WriteLineAsync(JsonSerializer.Serialize(found, IndentedJson));
-                await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(store.ReadMessage(shown) ?? []));
+                await output.WriteLineAsync(TerminalText.EscapeJson(JsonSerializer.Serialize(found, IndentedJson)));
+                var raw = System.Text.Encoding.UTF8.GetString(store.ReadMessage(shown) ?? []);
+                // The message as stored goes to a pipe (a file, a mail client) or with --raw; a terminal gets it
+                // with its control characters made visible, since a sender wrote them.
+                await output.WriteLineAsync(parsed.Has("--raw") || !ToTerminal(output) ? raw : TerminalText.EscapeKeepingLines(raw));
                 return 0;
             case ("release", not null):
                 return await ReleaseAllAsync(store, parsed.Positional.Skip(1).Distinct().ToList(), config, !parsed.Has("--no-learn"), output, cancellationToken);
@@ -106,7 +109,7 @@ internal static class QuarantineCommand
             switch (outcome.Result)
             {
                 case ReleaseResult.Released:
-                    await output.WriteLineAsync($"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty));
+                    await output.WriteLineAsync(TerminalText.Escape($"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty)));
                     if (learn && message is not null)
                     {
                         await LearnAsync(config, message, isSpam: false, id, output, cancellationToken);
@@ -117,7 +120,7 @@ internal static class QuarantineCommand
                     missing.Add(id);
                     break;
                 default:
-                    await output.WriteLineAsync($"{id}: not released, kept in quarantine; downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}");
+                    await output.WriteLineAsync($"{id}: not released, kept in quarantine; downstream said: {TerminalText.Escape(outcome.Reply?.ToString() ?? "no recipient accepted")}");
                     exitCode = 1;
                     break;
             }
@@ -139,11 +142,13 @@ internal static class QuarantineCommand
         using var loggerFactory = Logging.Create();
         await using var downstream = DownstreamFactory.Create(options, loggerFactory);
         var sent = await digest.SendAsync(downstream, DateTimeOffset.UtcNow.AddHours(-hours), cancellationToken);
-        await output.WriteLineAsync($"digest sent to {sent.Count} recipient(s){(sent.Count > 0 ? ": " + string.Join(", ", sent) : string.Empty)}");
+        await output.WriteLineAsync(TerminalText.Escape($"digest sent to {sent.Count} recipient(s){(sent.Count > 0 ? ": " + string.Join(", ", sent) : string.Empty)}"));
         return 0;
     }
 
-    private static string Line(QuarantineEntry entry) => string.Create(
+    private static bool ToTerminal(TextWriter output) => output == Console.Out && !Console.IsOutputRedirected;
+
+    private static string Line(QuarantineEntry entry) => TerminalText.Escape(string.Create(
         CultureInfo.InvariantCulture,
-        $"{entry.Id}{(entry.Releasing ? " (releasing)" : string.Empty)}  {entry.ReceivedAt:yyyy-MM-dd HH:mm}  score={entry.Score:0.00}  from=<{entry.MailFrom}>  to={string.Join(',', entry.Recipients)}  subject={entry.Subject}  symbols={string.Join(',', entry.Symbols.Where(symbol => symbol.Score > 0).OrderByDescending(symbol => symbol.Score).Take(5).Select(symbol => symbol.Name))}");
+        $"{entry.Id}{(entry.Releasing ? " (releasing)" : string.Empty)}  {entry.ReceivedAt:yyyy-MM-dd HH:mm}  score={entry.Score:0.00}  from=<{entry.MailFrom}>  to={string.Join(',', entry.Recipients)}  subject={entry.Subject}  symbols={string.Join(',', entry.Symbols.Where(symbol => symbol.Score > 0).OrderByDescending(symbol => symbol.Score).Take(5).Select(symbol => symbol.Name))}"));
 }

@@ -70,7 +70,7 @@ internal static class ReplayCommand
                 var added = now.Symbols.Select(s => s.Name).Except(old.Symbols.Select(s => s.Name)).Select(name => "+" + name);
                 var removed = old.Symbols.Select(s => s.Name).Except(now.Symbols.Select(s => s.Name)).Select(name => "-" + name);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{item.Name} [{label}]: {Word(old.Action)} -> {Word(now.Action)} (score {old.Score:0.00} -> {now.Score:0.00}) {string.Join(' ', added.Concat(removed))}"));
+                    $"{TerminalText.Escape(item.Name)} [{label}]: {Word(old.Action)} -> {Word(now.Action)} (score {old.Score:0.00} -> {now.Score:0.00}) {string.Join(' ', added.Concat(removed))}"));
             }
         }
 
