@@ -248,6 +248,11 @@ public sealed class GatewayHost : IAsyncDisposable
     internal static async Task<GatewayHost> StartAsync(GatewayOptions options, string rulesFolder, ILoggerFactory loggerFactory, CancellationToken cancellationToken, IReadOnlyList<IMessageCheck>? checks, bool offline, Smtp.Phases.IRecipientCheck? extraRecipientCheck)
     {
         var state = options.UsesState ? await StateStores.CreateAsync(options.State, TimeProvider.System) : null;
+        if (state is Core.State.MemoryStateStore memory)
+        {
+            memory.Evicted += () => GatewayMetrics.StateEvictions.WithLabels("state").Inc();
+        }
+
         var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline, state, extraRecipientCheck);
         if (host._metricsEndPoint is { } metricsAt)
         {

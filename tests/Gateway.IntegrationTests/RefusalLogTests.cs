@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Gateway.IntegrationTests;
 
 /// <summary>Refusals before DATA leave a log line each, as a verdict at DATA does: an operator can answer "why was this refused?".</summary>
@@ -51,5 +53,40 @@ public sealed class RefusalLogTests
         var line = gateway.Output.Split('\n').Single(text => text.Contains("refused at MAIL", StringComparison.Ordinal));
         Assert.Contains(@"invoice\u202egnp.exe@remote.test", line, StringComparison.Ordinal);
         Assert.DoesNotContain('\u202e', line);
+    }
+
+    /// <summary>One line per deferred RCPT was 120 MB of log a minute from one client pipelining MAIL + 100 RCPT + RSET.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task Greylisting_deferrals_from_one_client_are_logged_once_per_minute_not_once_per_recipient()
+    {
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint, extraYaml: "greylisting: {enabled: true}");
+
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+            for (var round = 0; round < 3; round++)
+            {
+                var batch = new StringBuilder($"MAIL FROM:<bulk{round}@remote.test>\r\n");
+                for (var i = 0; i < 100; i++)
+                {
+                    batch.Append(CultureInfo.InvariantCulture, $"RCPT TO:<user{i}@example.test>\r\n");
+                }
+
+                await client.SendRawAsync(Encoding.ASCII.GetBytes(batch.Append("RSET\r\n").ToString()));
+                Assert.StartsWith("250", await client.ReadReplyAsync(), StringComparison.Ordinal);
+                for (var i = 0; i < 100; i++)
+                {
+                    Assert.StartsWith("451 4.7.1", await client.ReadReplyAsync(), StringComparison.Ordinal);
+                }
+
+                Assert.StartsWith("250", await client.ReadReplyAsync(), StringComparison.Ordinal);
+            }
+        }
+
+        await Task.Delay(500);
+        var lines = gateway.Output.Split('\n').Count(text => text.Contains("refused at RCPT", StringComparison.Ordinal));
+        Assert.Equal(1, lines);
     }
 }

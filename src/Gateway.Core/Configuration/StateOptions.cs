@@ -34,8 +34,15 @@ public sealed class StateOptions
 
     public StateFallback OnError { get; set; } = StateFallback.Accept;
 
+    /// <summary>
+    /// backend: memory: keys kept at most (greylisting triplets, rate-limit windows; ~300 bytes each); at
+    /// the bound the expired go first, then the oldest written, counted in gateway_state_evictions_total.
+    /// </summary>
+    public int MemoryMaxKeys { get; set; } = 200_000;
+
     internal void Validate(ConfigErrors errors)
     {
+        errors.Require(MemoryMaxKeys >= 1000, "state.memory_max_keys", "must be 1000 or more");
         errors.Require(Backend != StateBackend.Redis || !string.IsNullOrWhiteSpace(Redis), "state.redis", "needs host:port");
         errors.Require(Timeout > TimeSpan.Zero, "state.timeout", "must be more than 0");
     }
@@ -68,12 +75,20 @@ public sealed class GreylistingOptions
     /// <summary>Skip clients an enabled DNS allow list (an ip list answer with a negative score, e.g. DNSWL) vouches for.</summary>
     public bool SkipDnswl { get; set; } = true;
 
+    /// <summary>
+    /// New triplets one client network may open per hour; beyond it the client is deferred without a
+    /// triplet being kept, so one client pipelining thousands of RCPTs cannot fill the store (or push
+    /// other senders' first attempts out of it). 0 = no cap.
+    /// </summary>
+    public int MaxNewPerNetworkPerHour { get; set; } = 1000;
+
     internal void Validate(ConfigErrors errors)
     {
         errors.Require(Delay > TimeSpan.Zero, "greylisting.delay", "must be more than 0");
         errors.Require(RetryWindow > Delay, "greylisting.retry_window", "must be longer than the delay");
         errors.Require(PassTtl > TimeSpan.Zero, "greylisting.pass_ttl", "must be more than 0");
         errors.Require(AutoAllowAfter >= 0, "greylisting.auto_allow_after", "must be 0 (never) or more");
+        errors.Require(MaxNewPerNetworkPerHour >= 0, "greylisting.max_new_per_network_per_hour", "must be 0 (no cap) or more");
         errors.Require(Ipv4Prefix is >= 8 and <= 32, "greylisting.ipv4_prefix", "must be between 8 and 32");
         errors.Require(Ipv6Prefix is >= 16 and <= 128, "greylisting.ipv6_prefix", "must be between 16 and 128");
         for (var i = 0; i < SkipNetworks.Count; i++)

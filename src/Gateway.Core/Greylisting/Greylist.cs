@@ -47,6 +47,14 @@ public sealed class Greylist(IStateStore store, GreylistingOptions options, Time
 
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var nowText = now.ToString(CultureInfo.InvariantCulture);
+            if (options.MaxNewPerNetworkPerHour > 0
+                && await store.GetAsync($"grey:seen:{triplet}", cancellationToken) is null
+                && !await store.TryConsumeAsync($"grey:new:{network}", 1, options.MaxNewPerNetworkPerHour, TimeSpan.FromHours(1), time.GetUtcNow(), cancellationToken))
+            {
+                // Over its hourly share of new triplets: deferred, and nothing is kept for it.
+                return new GreylistOutcome(GreylistResult.Deferred, options.Delay);
+            }
+
             if (await store.AddIfAbsentAsync($"grey:seen:{triplet}", nowText, options.RetryWindow, cancellationToken))
             {
                 return new GreylistOutcome(GreylistResult.Deferred, options.Delay);

@@ -9,6 +9,9 @@ namespace Gateway.Core.State;
 /// </summary>
 public sealed class MemorySiteTokenStore : ISiteTokenStore
 {
+    /// <summary>Raised with how many tokens went at learning.max_tokens (least recently learned first).</summary>
+    public event Action<int>? Evicted;
+
     private sealed class Token
     {
         public long Spam;
@@ -94,10 +97,13 @@ public sealed class MemorySiteTokenStore : ISiteTokenStore
             {
                 // Drop the least recently learned tenth beyond the bound at once, so trimming is not paid per message.
                 var excess = _tokens.Count - limits.MaxTokens + (limits.MaxTokens / 10);
-                foreach (var stale in _tokens.OrderBy(pair => pair.Value.LastLearned).Take((int)Math.Min(excess, int.MaxValue)).Select(pair => pair.Key).ToList())
+                var stale = _tokens.OrderBy(pair => pair.Value.LastLearned).Take((int)Math.Min(excess, int.MaxValue)).Select(pair => pair.Key).ToList();
+                foreach (var key in stale)
                 {
-                    _tokens.Remove(stale);
+                    _tokens.Remove(key);
                 }
+
+                Evicted?.Invoke(stale.Count);
             }
 
             return Task.FromResult(LearnOutcome.Learned);

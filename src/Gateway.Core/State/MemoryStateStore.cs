@@ -4,14 +4,24 @@ namespace Gateway.Core.State;
 
 /// <summary>
 /// The single-box store: one dictionary under one lock (operations are a few dictionary steps, far
-/// cheaper than the SMTP round trip they serve), expired keys swept every minute.
+/// cheaper than the SMTP round trip they serve), expired keys swept every minute, and at most
+/// <paramref name="maxKeys"/> keys: at the bound expired keys go first, then the oldest written
+/// (<see cref="Evicted"/>), so no sender can grow the process without limit.
 /// </summary>
-public sealed class MemoryStateStore(TimeProvider time) : IStateStore
+public sealed class MemoryStateStore(TimeProvider time, int maxKeys = 200_000) : IStateStore
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
-    private readonly Dictionary<string, (string Value, DateTimeOffset Expires)> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Each key with its value, expiry and place in the write order.</summary>
+    private readonly Dictionary<string, (string Value, DateTimeOffset Expires, LinkedListNode<string> Order)> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Keys, oldest written first.</summary>
+    private readonly LinkedList<string> _order = new();
     private readonly Lock _lock = new();
     private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
+
+    /// <summary>Raised (under the store's lock: keep it cheap) for each live key pushed out at the bound.</summary>
+    public event Action? Evicted;
 
     public int Count
     {
@@ -33,7 +43,7 @@ public sealed class MemoryStateStore(TimeProvider time) : IStateStore
                 return Task.FromResult(false);
             }
 
-            _entries[key] = (value, time.GetUtcNow() + ttl);
+            Write(key, value, time.GetUtcNow() + ttl);
             return Task.FromResult(true);
         }
     }
@@ -51,7 +61,7 @@ public sealed class MemoryStateStore(TimeProvider time) : IStateStore
         lock (_lock)
         {
             Sweep();
-            _entries[key] = (value, time.GetUtcNow() + ttl);
+            Write(key, value, time.GetUtcNow() + ttl);
             return Task.CompletedTask;
         }
     }
@@ -61,7 +71,7 @@ public sealed class MemoryStateStore(TimeProvider time) : IStateStore
         lock (_lock)
         {
             var count = Number(Live(key)) + 1;
-            _entries[key] = (count.ToString(CultureInfo.InvariantCulture), time.GetUtcNow() + ttl);
+            Write(key, count.ToString(CultureInfo.InvariantCulture), time.GetUtcNow() + ttl);
             return Task.FromResult(count);
         }
     }
@@ -78,7 +88,7 @@ public sealed class MemoryStateStore(TimeProvider time) : IStateStore
                 return Task.FromResult(false);
             }
 
-            _entries[current] = ((currentCount + amount).ToString(CultureInfo.InvariantCulture), time.GetUtcNow() + SlidingWindow.BucketTtl(window));
+            Write(current, (currentCount + amount).ToString(CultureInfo.InvariantCulture), time.GetUtcNow() + SlidingWindow.BucketTtl(window));
             return Task.FromResult(true);
         }
     }
@@ -100,8 +110,51 @@ public sealed class MemoryStateStore(TimeProvider time) : IStateStore
             return entry.Value;
         }
 
-        _entries.Remove(key);
+        Remove(key);
         return null;
+    }
+
+    /// <summary>Sets a key as the newest written; at the bound makes room first. Call under the lock.</summary>
+    private void Write(string key, string value, DateTimeOffset expires)
+    {
+        if (_entries.TryGetValue(key, out var existing))
+        {
+            _order.Remove(existing.Order);
+            _order.AddLast(existing.Order);
+            _entries[key] = (value, expires, existing.Order);
+            return;
+        }
+
+        if (_entries.Count >= maxKeys)
+        {
+            MakeRoom();
+        }
+
+        _entries[key] = (value, expires, _order.AddLast(key));
+    }
+
+    /// <summary>
+    /// Expired keys first (a full sweep, whatever the interval), then the oldest written, down to nine
+    /// tenths of the bound, so a flood at the bound pays one sweep per many writes. Call under the lock.
+    /// </summary>
+    private void MakeRoom()
+    {
+        _nextSweep = DateTimeOffset.MinValue;
+        Sweep();
+        var target = maxKeys - Math.Max(1, maxKeys / 10);
+        while (_entries.Count > target && _order.First is { } oldest)
+        {
+            Remove(oldest.Value);
+            Evicted?.Invoke();
+        }
+    }
+
+    private void Remove(string key)
+    {
+        if (_entries.Remove(key, out var entry))
+        {
+            _order.Remove(entry.Order);
+        }
     }
 
     /// <summary>Drops expired keys, at most once a minute. Call under the lock.</summary>
@@ -116,7 +169,7 @@ public sealed class MemoryStateStore(TimeProvider time) : IStateStore
         _nextSweep = now + SweepInterval;
         foreach (var key in _entries.Where(pair => pair.Value.Expires <= now).Select(pair => pair.Key).ToList())
         {
-            _entries.Remove(key);
+            Remove(key);
         }
     }
 }

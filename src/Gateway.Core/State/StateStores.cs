@@ -8,7 +8,7 @@ public static class StateStores
     public static async Task<IStateStore> CreateAsync(StateOptions options, TimeProvider time) => options.Backend switch
     {
         StateBackend.Redis => await RedisStateStore.ConnectAsync(options.Redis, options.KeyPrefix, options.Timeout),
-        _ => new MemoryStateStore(time),
+        _ => new MemoryStateStore(time, options.MemoryMaxKeys),
     };
 
     /// <summary>

@@ -37,6 +37,11 @@ internal sealed class SiteLearning
 
         var secret = LoadSecret(options);
         var store = StateStores.SiteTokens(state, options.State, options.Learning.CacheTtl);
+        if (store is MemorySiteTokenStore memory)
+        {
+            memory.Evicted += count => GatewayMetrics.StateEvictions.WithLabels("site_tokens").Inc(count);
+        }
+
         var check = new SiteEvidenceCheck(store, options.Learning);
         var logger = loggerFactory.CreateLogger<SiteEvidenceCheck>();
         var throttle = new WarningThrottle(TimeSpan.FromMinutes(1), TimeProvider.System);

@@ -34,6 +34,9 @@ internal static class GatewayMetrics
     public static readonly Counter StateErrors = Prometheus.Metrics.CreateCounter(
         "gateway_state_errors_total", "Greylisting or rate-limit decisions the state store (Redis) could not answer; state.on_error decided instead.");
 
+    public static readonly Counter StateEvictions = Prometheus.Metrics.CreateCounter(
+        "gateway_state_evictions_total", "Live keys pushed out of an in-memory store at its bound, oldest first: state (greylisting, rate limits; state.memory_max_keys) or site_tokens (learning.max_tokens).", "store");
+
     public static readonly Counter Learned = Prometheus.Metrics.CreateCounter(
         "gateway_learned_messages_total", "Messages offered to site learning, by class (spam, ham), way (cli, imap, quarantine, autolearn) and outcome (learned, duplicate, conflict, sender_capped, source_capped; for autolearn also over_allowance and unavailable).", "class", "via", "outcome");
 
@@ -125,6 +128,8 @@ internal static class GatewayMetrics
             Messages.WithLabels(action);
         }
 
+        StateEvictions.WithLabels("state");
+        StateEvictions.WithLabels("site_tokens");
         foreach (var kind in new[] { "rules", "model" })
         {
             Reloads.WithLabels(kind, "ok");

@@ -17,6 +17,8 @@ namespace Gateway.Smtp;
 /// <remarks>Every refusal is logged, one line per refused sender or recipient (a DATA verdict logs its own line).</remarks>
 internal sealed partial class GatewayMailboxFilter(IDownstream downstream, DialogueChecks checks, Microsoft.Extensions.Logging.ILogger? logger = null) : IMailboxFilter
 {
+    private readonly DeferralLogThrottle _deferrals = new(TimeSpan.FromMinutes(1), TimeProvider.System);
+
     public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         try
@@ -40,13 +42,24 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
         catch (SmtpResponseException refused) when (logger is not null)
         {
             var state = SessionState.Of(context);
-            Log.RecipientRefused(logger, context.SessionId, state.ClientAddress, Printable(state.MailFrom ?? string.Empty), Printable($"{to.User}@{to.Host}"), refused.Response.ReplyCode.ToString("D"), Printable(refused.Response.Message));
+            var deferred = (int)refused.Response.ReplyCode is >= 400 and < 500;
+            var suppressed = 0;
+            if (!deferred || _deferrals.ShouldLog(state.ClientAddress, out suppressed))
+            {
+                if (deferred && suppressed > 0)
+                {
+                    Log.DeferralsNotLogged(logger, state.ClientAddress, suppressed);
+                }
+
+                Log.RecipientRefused(logger, context.SessionId, state.ClientAddress, Printable(state.MailFrom ?? string.Empty), Printable($"{to.User}@{to.Host}"), refused.Response.ReplyCode.ToString("D"), Printable(refused.Response.Message));
+            }
+
             throw;
         }
     }
 
-    /// <summary>Addresses and replies come from the network: one log line stays one line whatever they hold.</summary>
-    private static string Printable(string text) => new([.. text.Take(300).Select(c => char.IsControl(c) ? '?' : c)]);
+    /// <summary>Addresses and replies come from the network: bounded here, escaped by the log format (<see cref="Cli.EscapingTextFormatter"/>).</summary>
+    private static string Printable(string text) => text.Length <= 300 ? text : text[..300];
 
     private static partial class Log
     {
@@ -57,6 +70,10 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
         [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1004, Level = Microsoft.Extensions.Logging.LogLevel.Information,
             Message = "session={SessionId} client=[{Client}] from=<{From}> to=<{Recipient}> refused at RCPT: {Code} {Reply}")]
         public static partial void RecipientRefused(Microsoft.Extensions.Logging.ILogger logger, Guid sessionId, IPAddress client, string from, string recipient, string code, string reply);
+
+        [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1005, Level = Microsoft.Extensions.Logging.LogLevel.Information,
+            Message = "client=[{Client}]: {Count} more RCPT deferrals (4xx) in the last minute, not logged one by one")]
+        public static partial void DeferralsNotLogged(Microsoft.Extensions.Logging.ILogger logger, IPAddress client, int count);
     }
 
     private async Task<bool> CheckSenderAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
