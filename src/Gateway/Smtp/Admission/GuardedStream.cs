@@ -48,10 +48,17 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     /// <summary>The reply being written is the session's last: this follows it, and the connection closes.</summary>
     public void CloseAfterReply(SmtpReply reply) => _closeAfterReply = reply;
 
-    /// <summary>After STARTTLS the guard reads the TLS stream's plaintext; the session starts over in command mode.</summary>
+    /// <summary>
+    /// After STARTTLS the guard reads the TLS stream's plaintext; the session starts over in command mode.
+    /// Whatever was read before TLS and held back is dropped: bytes a client (or a man in the middle) sent
+    /// in clear text must never be read as commands inside TLS (RFC 3207 4.2; Postfix's CVE-2011-0411).
+    /// </summary>
     public void Replace(Stream stream)
     {
         _inner = stream;
+        _pending = null;
+        _pendingOffset = 0;
+        _window = 0;
         _inData = false;
         _lineLength = 0;
         _lineStart = 0;
