@@ -146,4 +146,49 @@ public sealed class StartTlsTests
         var pem = TestCertificates.SelfSigned(subject);
         return (pem.CertificateFile, pem.KeyFile);
     }
+
+    /// <summary>
+    /// STARTTLS command injection (Postfix's CVE-2011-0411): commands pipelined in clear text behind STARTTLS,
+    /// in the same packet, must not be run as if they came inside TLS.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Commands_sent_in_clear_text_behind_starttls_are_not_run_inside_tls()
+    {
+        var (certificate, key) = WriteSelfSignedPem();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartWithCertificateAsync(downstream, certificate, key);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(gateway.EndPoint);
+        var plain = tcp.GetStream();
+        var reader = new StreamReader(plain, Encoding.ASCII);
+        async Task<string> ReplyAsync(TextReader from)
+        {
+            string line;
+            do
+            {
+                line = await from.ReadLineAsync() ?? throw new IOException("closed");
+            }
+            while (line.Length > 3 && line[3] == '-');
+            return line;
+        }
+
+        Assert.StartsWith("220", await ReplyAsync(reader), StringComparison.Ordinal);
+        await plain.WriteAsync(Encoding.ASCII.GetBytes("EHLO client.example.test\r\n"));
+        Assert.StartsWith("250", await ReplyAsync(reader), StringComparison.Ordinal);
+        await plain.WriteAsync(Encoding.ASCII.GetBytes("STARTTLS\r\nMAIL FROM:<injected@remote.test>\r\n"));
+        Assert.StartsWith("220", await ReplyAsync(reader), StringComparison.Ordinal);
+
+        await using var tls = new System.Net.Security.SslStream(plain, leaveInnerStreamOpen: true, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("gateway.example.test");
+        var secure = new StreamReader(tls, Encoding.ASCII);
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("EHLO client.example.test\r\n"));
+        var ehlo = await ReplyAsync(secure);
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("MAIL FROM:<real@remote.test>\r\n"));
+        var mail = await ReplyAsync(secure);
+
+        // Had the injected MAIL run inside TLS, its 250 would answer our EHLO, or our MAIL would be a nested one (503).
+        Assert.StartsWith("250", ehlo, StringComparison.Ordinal);
+        Assert.DoesNotContain("2.1.0", ehlo, StringComparison.Ordinal);
+        Assert.StartsWith("250", mail, StringComparison.Ordinal);
+    }
 }

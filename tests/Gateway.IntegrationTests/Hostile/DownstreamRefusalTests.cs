@@ -21,4 +21,43 @@ public sealed class DownstreamRefusalTests
 
         Assert.StartsWith("451 4.4.0", replies[0], StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A downstream that takes the message but answers 250 after we gave up: the client hears 451 (it keeps
+    /// the message and retries, so the downstream may see it twice: SMTP's own duplicate window, RFC 1047),
+    /// and the connection is never used again, so the late 250 cannot answer the next message.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_final_reply_later_than_we_wait_is_451_and_never_answers_the_next_message()
+    {
+        await using var downstream = ScriptedDownstream.Start(offersPipelining: true);
+        downstream.SlowFinalReplies = 1;
+        downstream.FinalReplyDelay = TimeSpan.FromSeconds(6);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        {
+            options.Classifier.Enabled = false;
+            options.Downstream.Timeout = TimeSpan.FromSeconds(1); // the final reply is waited for four times this
+        });
+
+        string first;
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+            first = await client.DataAsync(TestMessages.Crlf("Subject: slow one\n\nbody\n.\n"));
+        }
+
+        // The scripted downstream serves one connection at a time: let it finish the slow one.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        string second;
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+            second = await client.DataAsync(TestMessages.Crlf("Subject: next one\n\nbody\n.\n"));
+        }
+
+        Assert.StartsWith("451 4.4.", first, StringComparison.Ordinal);
+        Assert.StartsWith("250", second, StringComparison.Ordinal);
+        Assert.Equal(2, downstream.MessagesTaken);
+        Assert.Contains(downstream.Messages.Last(), line => line == "Subject: next one");
+    }
 }

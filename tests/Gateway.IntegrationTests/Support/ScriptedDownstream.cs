@@ -35,6 +35,11 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
 
     public int MessagesTaken;
 
+    /// <summary>The first this-many messages get their final 250 only after <see cref="FinalReplyDelay"/>.</summary>
+    public int SlowFinalReplies { get; set; }
+
+    public TimeSpan FinalReplyDelay { get; set; }
+
     /// <summary>Every message taken, as the lines between DATA and the dot (a bare CR inside a line is kept).</summary>
     public ConcurrentQueue<IReadOnlyList<string>> Messages { get; } = new();
 
@@ -91,7 +96,11 @@ internal sealed class ScriptedDownstream : LoopbackTcpServer
                     }
 
                     Messages.Enqueue(lines);
-                    Interlocked.Increment(ref MessagesTaken);
+                    if (Interlocked.Increment(ref MessagesTaken) <= SlowFinalReplies)
+                    {
+                        await Task.Delay(FinalReplyDelay, Stopping);
+                    }
+
                     await WriteAsync(stream, "250 2.0.0 Ok: queued");
                     break;
                 case "QUIT":
