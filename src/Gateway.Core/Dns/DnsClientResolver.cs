@@ -124,7 +124,7 @@ public sealed class DnsClientResolver : IDnsResolver
             return (DnsAnswer<T>.TempError, TimeSpan.Zero);
         }
 
-        var records = select(response.Answers).ToList();
+        var records = select(OwnedBy(name, response.Answers)).ToList();
         var ttl = records.Count == 0
             ? NegativeTtl(response)
             : TimeSpan.FromSeconds(response.Answers.Min(record => record.InitialTimeToLive));
@@ -145,4 +145,39 @@ public sealed class DnsClientResolver : IDnsResolver
     }
 
     private static string TrimDot(string name) => name.TrimEnd('.');
+
+    /// <summary>
+    /// The answer's records for the name asked, following its CNAME chain (at most 16 links, no loops):
+    /// a record of any other owner in the answer section is not an answer to our question. A server that
+    /// adds "other.test TXT v=spf1 +all" to its answer for sender.test must not be believed for either.
+    /// </summary>
+    private static IEnumerable<DnsResourceRecord> OwnedBy(string name, IReadOnlyList<DnsResourceRecord> answers)
+    {
+        // Names compare as the wire has them (DnsClient's Value) or as written (Original: an IDN label may
+        // come back decoded), case-insensitively.
+        static bool Owns(DnsString owner, HashSet<string> names) => names.Contains(TrimDot(owner.Value)) || names.Contains(TrimDot(owner.Original));
+        var current = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { TrimDot(name) };
+        try
+        {
+            current.Add(TrimDot(DnsString.Parse(name).Value));
+        }
+        catch (ArgumentException)
+        {
+            // Not a name DnsClient would have asked for; the answer was empty anyway.
+        }
+
+        var seen = new HashSet<string>(current, StringComparer.OrdinalIgnoreCase);
+        for (var links = 0; links < 16; links++)
+        {
+            var alias = answers.CnameRecords().FirstOrDefault(record => Owns(record.DomainName, current));
+            if (alias is null || !seen.Add(TrimDot(alias.CanonicalName.Value)))
+            {
+                break;
+            }
+
+            current = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { TrimDot(alias.CanonicalName.Value), TrimDot(alias.CanonicalName.Original) };
+        }
+
+        return answers.Where(record => record is not CNameRecord && Owns(record.DomainName, current));
+    }
 }

@@ -15,6 +15,7 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
     private readonly DnsServer _server;
     private readonly ConcurrentDictionary<string, List<DnsRecordBase>> _zone = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _timeouts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, List<DnsRecordBase>> _strays = new(StringComparer.OrdinalIgnoreCase);
 
     private LoopbackDnsServer(int port)
     {
@@ -64,6 +65,10 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
         _zone.AddOrUpdate(Key(record.Name), _ => [record], (_, list) => { lock (list) { list.Add(record); } return list; });
 
     public void AddTxt(string name, params string[] strings) => Add(Txt(name, strings));
+
+    /// <summary>A record of another owner put into every answer for <paramref name="queryName"/>, as a lying server would.</summary>
+    public void AddStray(string queryName, DnsRecordBase record) =>
+        _strays.AddOrUpdate(queryName.TrimEnd('.'), _ => [record], (_, list) => { lock (list) { list.Add(record); } return list; });
 
     /// <summary>
     /// A TXT record with its strings sent as UTF-8 bytes. ARSoft's own TxtRecord encodes text as ASCII
@@ -139,6 +144,11 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
 
         var response = query.CreateResponseInstance();
         response.IsAuthoritiveAnswer = true;
+        if (_strays.TryGetValue(name, out var strays))
+        {
+            response.AnswerRecords.AddRange(strays);
+        }
+
         if (!_zone.ContainsKey(name))
         {
             response.ReturnCode = ReturnCode.NxDomain;
