@@ -17,11 +17,12 @@ public static class SmtpAddress
 
     /// <summary>
     /// The address as it goes on the wire, or null when no SMTP path can carry it (control characters,
-    /// an empty local part, a domain with characters no domain has).
+    /// an empty local part, a domain with characters no domain has, bytes that were not UTF-8: they reach
+    /// us as U+FFFD, and would go downstream as a different address than the client sent).
     /// </summary>
     public static string? Format(string localPart, string domain)
     {
-        if (localPart.Length == 0 || !IsDomainOrLiteral(domain) || localPart.Any(IsControl))
+        if (localPart.Length == 0 || !IsDomainOrLiteral(domain) || localPart.Any(IsControl) || localPart.Contains('\uFFFD') || domain.Contains('\uFFFD'))
         {
             return null;
         }
@@ -50,6 +51,9 @@ public static class SmtpAddress
     /// percent and UUCP bang hacks) or an '@' (a quoted address inside the address). A downstream that
     /// trusts us as a relay would send such mail on to the domain inside the local part.
     /// </summary>
+    /// <summary>Whether an address needs SMTPUTF8 (RFC 6531): anything beyond ASCII.</summary>
+    public static bool NeedsUtf8(string address) => !System.Text.Ascii.IsValid(address);
+
     public static bool HasRouting(string localPart) => localPart.AsSpan().IndexOfAny("%!@") >= 0;
 
     /// <summary>Dot-string = Atom *("." Atom): no empty atoms, no leading, trailing or doubled dots.</summary>

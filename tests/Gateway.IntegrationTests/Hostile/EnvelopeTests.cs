@@ -157,4 +157,37 @@ public sealed class EnvelopeTests
         Assert.StartsWith("250", await client.CommandAsync("NOOP"), StringComparison.Ordinal);
         Assert.DoesNotContain(downstream.Commands, command => command.Contains("evil", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// SMTPUTF8 edge cases (RFC 6531): a UTF-8 address needs the parameter on MAIL, or the downstream would
+    /// get an address it must not take; bytes that are not UTF-8 would reach it as U+FFFD, another address.
+    /// </summary>
+    [Theory(Timeout = 60_000)]
+    [InlineData("MAIL FROM:<jos\u00e9@remote.test>", null, "553 5.6.7")]
+    [InlineData("MAIL FROM:<jos\u00e9@remote.test> SMTPUTF8", null, "250")]
+    [InlineData("MAIL FROM:<jos\u00e9@remote.test> smtputf8", null, "250")]
+    [InlineData("MAIL FROM:<sender@remote.test>", "RCPT TO:<j\u00fcrgen@example.test>", "553 5.6.7")]
+    [InlineData("MAIL FROM:<sender@remote.test> SMTPUTF8", "RCPT TO:<j\u00fcrgen@example.test>", "250")]
+    [InlineData("MAIL FROM:<\u00ff\u00fe@remote.test> SMTPUTF8", null, "553 5.1.7")]
+    public async Task Utf8_addresses_need_smtputf8_and_bytes_that_are_not_utf8_are_refused(string mail, string? rcpt, string expected)
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+
+        // \u00ff\u00fe stands for the raw bytes FF FE (Latin-1), which are no UTF-8; the rest goes as UTF-8.
+        var raw = mail.Contains('\u00ff', StringComparison.Ordinal) ? Encoding.Latin1.GetBytes(mail + "\r\n") : Encoding.UTF8.GetBytes(mail + "\r\n");
+        await client.SendRawAsync(raw);
+        var mailReply = await client.ReadReplyAsync();
+        var reply = mailReply;
+        if (rcpt is not null)
+        {
+            Assert.StartsWith("250", mailReply, StringComparison.Ordinal);
+            await client.SendRawAsync(Encoding.UTF8.GetBytes(rcpt + "\r\n"));
+            reply = await client.ReadReplyAsync();
+        }
+
+        Assert.StartsWith(expected, reply, StringComparison.Ordinal);
+    }
 }

@@ -30,7 +30,9 @@ internal sealed class RoutingCharactersCheck(GatewayOptions options) : IRecipien
 internal sealed class RecipientAddressCheck : IRecipientCheck
 {
     public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(step.Recipient is null ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.3", "Bad recipient address syntax")) : DialogueOutcome.Continue);
+        ValueTask.FromResult(
+            step.Recipient is null ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.3", "Bad recipient address syntax"))
+            : SenderAddressCheck.Utf8Undeclared(step.Session, step.Recipient) ?? DialogueOutcome.Continue);
 }
 
 /// <summary>More than limits.max_recipients in one transaction: 452 4.5.3 (the sender sends the rest later).</summary>

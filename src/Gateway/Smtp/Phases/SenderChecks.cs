@@ -37,8 +37,21 @@ internal sealed class SenderAddressCheck : ISenderCheck
         }
 
         step.Session.MailFrom = SmtpAddress.Format(step.Sender.User, step.Sender.Host);
-        return ValueTask.FromResult(step.Session.MailFrom is null ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.7", "Bad sender address syntax")) : DialogueOutcome.Continue);
+        return ValueTask.FromResult(
+            step.Session.MailFrom is null ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.7", "Bad sender address syntax"))
+            : Utf8Undeclared(step.Session, step.Session.MailFrom) is { } refusal ? refusal
+            : DialogueOutcome.Continue);
     }
+
+    /// <summary>
+    /// A UTF-8 address in a transaction whose MAIL did not say SMTPUTF8 (RFC 6531 3.4): 553 5.6.7, as
+    /// Postfix answers, here rather than from the downstream, which would see the address without the
+    /// parameter that makes it legal.
+    /// </summary>
+    public static DialogueOutcome? Utf8Undeclared(SessionState session, string address) =>
+        SmtpAddress.NeedsUtf8(address) && !session.MailParameters.Keys.Any(key => key.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase))
+            ? DialogueOutcome.Refuse(new SmtpReply(553, "5.6.7", "Must declare SMTPUTF8 to send a UTF-8 address"))
+            : null;
 }
 
 /// <summary>
