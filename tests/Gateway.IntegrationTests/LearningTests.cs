@@ -42,6 +42,11 @@ public sealed class LearningTests
             }
 
             await junk.AppendAsync(new AppendRequest(Message("lottery@other.test", "you won"), MessageFlags.Seen));
+
+            // A mailbox takes mail that never passed the gateway: one bigger than limits.max_message_size is not downloaded.
+            var huge = Message("huge@elsewhere.test", "huge");
+            huge.Body = new TextPart("plain") { Text = new string('x', 300_000) };
+            await junk.AppendAsync(new AppendRequest(huge, MessageFlags.None));
             await imap.Inbox.AppendAsync(new AppendRequest(Message("colleague@work.test", "minutes of the meeting"), MessageFlags.Seen));
             await imap.Inbox.AppendAsync(new AppendRequest(Message("newsletter@shop.test", "rescued from junk"), MessageFlags.None, ["$NotJunk"]));
             await imap.Inbox.AppendAsync(new AppendRequest(Message("friend@home.test", "not read yet"), MessageFlags.None));
@@ -50,7 +55,7 @@ public sealed class LearningTests
 
         await using var redis = await RedisServer.StartAsync();
         var config = Path.Combine(Directory.CreateTempSubdirectory("learn-config-").FullName, "gateway.yaml");
-        File.WriteAllText(config, $"hostname: gateway.example.test\ndomains: [example.test]\nrules: {RepositoryRoot.Rules}\nstate: {{backend: redis, redis: \"{redis.EndPoint}\"}}\nlearning: {{max_per_sender_domain_per_day: 2}}\n");
+        File.WriteAllText(config, $"hostname: gateway.example.test\ndomains: [example.test]\nrules: {RepositoryRoot.Rules}\nstate: {{backend: redis, redis: \"{redis.EndPoint}\"}}\nlearning: {{max_per_sender_domain_per_day: 2}}\nlimits: {{max_message_size: 200000}}\n");
         var store = Directory.CreateTempSubdirectory("learning-").FullName;
 
         var (first, output, error) = await LearnAsync(dovecot, store, config);
@@ -61,6 +66,7 @@ public sealed class LearningTests
         // Three from one unauthenticated sender domain: the site model takes two a day, the files for a full retrain two per From address.
         Assert.Contains($"imap:{DovecotServer.User}@127.0.0.1 spam (from Junk): 3 learned, 0 duplicate, 0 conflict, 1 sender_capped", output, StringComparison.Ordinal);
         Assert.Contains("ham (read or marked not junk in INBOX): 2 learned", output, StringComparison.Ordinal);
+        Assert.Contains("source_capped, 1 too_large", output, StringComparison.Ordinal);
         Assert.Contains("learned: 3 spam, 2 ham", stats.Output, StringComparison.Ordinal);
         Assert.Matches(@"5\s+imap:", stats.Output);
         Assert.Equal(3, Directory.GetFiles(Path.Combine(store, "spam")).Length);

@@ -14,10 +14,14 @@ public sealed record CollectionReport(IReadOnlyDictionary<string, int> Spam, IRe
 /// not junk ($NotJunk / NotJunk, as Thunderbird and Apple Mail do when a message is moved out of Junk),
 /// is ham, unless it carries a junk keyword. Folders are opened read-only: nothing changes on the server.
 /// Each message goes to <paramref name="learn"/> (the site model, and the training store if kept), which
-/// says how it ended.
+/// says how it ended. A message larger than <paramref name="maxSize"/> (limits.max_message_size: no such
+/// message ever passed the gateway) is not downloaded, and counts as <see cref="TooLarge"/>: a mailbox is
+/// reachable by mail that did not come through us, and one huge message must not take the learner's memory.
 /// </summary>
-public sealed class ImapCollector(Func<byte[], bool, CancellationToken, Task<string>> learn)
+public sealed class ImapCollector(Func<byte[], bool, CancellationToken, Task<string>> learn, long maxSize)
 {
+    public const string TooLarge = "too_large";
+
     private static readonly string[] NotJunkKeywords = ["$NotJunk", "NotJunk"];
     private static readonly string[] JunkKeywords = ["$Junk", "Junk"];
 
@@ -42,7 +46,7 @@ public sealed class ImapCollector(Func<byte[], bool, CancellationToken, Task<str
         SearchQuery query = since is { } window ? SearchQuery.DeliveredAfter(DateTime.UtcNow - window) : SearchQuery.All;
         var results = new Dictionary<string, int>(StringComparer.Ordinal);
         var ids = await folder.SearchAsync(query, cancellationToken);
-        var summaries = ids.Count == 0 ? [] : await folder.FetchAsync(ids, MessageSummaryItems.Flags | MessageSummaryItems.UniqueId, cancellationToken);
+        var summaries = ids.Count == 0 ? [] : await folder.FetchAsync(ids, MessageSummaryItems.Flags | MessageSummaryItems.UniqueId | MessageSummaryItems.Size, cancellationToken);
         foreach (var summary in summaries)
         {
             var keywords = summary.Keywords ?? new HashSet<string>();
@@ -52,6 +56,12 @@ public sealed class ImapCollector(Func<byte[], bool, CancellationToken, Task<str
             if (!isSpam && (junk || !(seen || notJunk)))
             {
                 continue; // not (yet) a judgement: unread, or marked junk in the inbox
+            }
+
+            if (summary.Size is not { } size || size > maxSize)
+            {
+                results[TooLarge] = results.GetValueOrDefault(TooLarge) + 1;
+                continue;
             }
 
             using var stream = await folder.GetStreamAsync(summary.UniqueId, cancellationToken);

@@ -101,7 +101,7 @@ internal static class LearnCommand
             {
                 files?.Add(raw, isSpam);
                 return LearnOutcomes.Word(await site.LearnAsync(raw, isSpam, source, "imap", noCaps: false, token));
-            });
+            }, config.Options.Limits.MaxMessageSize);
 
             CollectionReport report;
             try
@@ -158,6 +158,10 @@ internal static class LearnCommand
         var text => throw new UsageException($"{option}: '{text}' is not a number"),
     };
 
-    private static string Describe(IReadOnlyDictionary<string, int> outcomes) =>
-        string.Join(", ", Enum.GetValues<LearnOutcome>().Select(LearnOutcomes.Word).Select(word => $"{outcomes.GetValueOrDefault(word)} {word}"));
+    /// <summary>Every learner outcome with its count, then whatever else happened (the IMAP collector's too_large).</summary>
+    private static string Describe(IReadOnlyDictionary<string, int> outcomes)
+    {
+        var words = Enum.GetValues<LearnOutcome>().Select(LearnOutcomes.Word).ToList();
+        return string.Join(", ", words.Select(word => $"{outcomes.GetValueOrDefault(word)} {word}").Concat(outcomes.Where(pair => !words.Contains(pair.Key)).Select(pair => $"{pair.Value} {pair.Key}")));
+    }
 }
