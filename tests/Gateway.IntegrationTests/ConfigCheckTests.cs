@@ -45,6 +45,21 @@ public sealed class ConfigCheckTests
     }
 
     [Fact]
+    public async Task The_hardening_keys_are_validated_with_file_and_line()
+    {
+        var config = Write("domains: [example.test]\nantivirus:\n  max_parts: 0\nstate:\n  memory_max_keys: 5\ngreylisting:\n  max_new_per_network_per_hour: -1\nlearning:\n  secret_file: \"\"\n");
+
+        var (exitCode, output, error) = await GatewayCli.RunAsync("config", "check", "--config", config);
+
+        Assert.NotEqual(0, exitCode);
+        var text = output + error;
+        Assert.Matches(@"gateway\.yaml:3: antivirus\.max_parts", text);
+        Assert.Matches(@"gateway\.yaml:5: state\.memory_max_keys", text);
+        Assert.Matches(@"gateway\.yaml:7: greylisting\.max_new_per_network_per_hour", text);
+        Assert.Matches(@"gateway\.yaml:9: learning\.secret_file", text);
+    }
+
+    [Fact]
     public async Task A_tls_ca_file_that_holds_no_certificate_is_named()
     {
         var config = Write($"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{enabled: false}}\ndownstream: {{host: 127.0.0.1, tls: required, tls_ca_file: ca.pem}}\n");
