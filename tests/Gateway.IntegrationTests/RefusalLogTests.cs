@@ -5,6 +5,18 @@ namespace Gateway.IntegrationTests;
 /// <summary>Refusals before DATA leave a log line each, as a verdict at DATA does: an operator can answer "why was this refused?".</summary>
 public sealed class RefusalLogTests
 {
+    /// <summary>The one log line holding <paramref name="marker"/>, once the process has written it (10 s at most).</summary>
+    private static async Task<string> LogLineAsync(GatewayProcess gateway, string marker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!gateway.Output.Contains(marker, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        return gateway.Output.Split('\n').Single(text => text.Contains(marker, StringComparison.Ordinal));
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task A_relay_denied_recipient_is_logged_on_one_line_with_session_client_sender_and_reason()
     {
@@ -19,13 +31,7 @@ public sealed class RefusalLogTests
             Assert.StartsWith("550", await client.CommandAsync("RCPT TO:<victim@elsewhere.test>"), StringComparison.Ordinal);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!gateway.Output.Contains("refused at RCPT", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        var line = gateway.Output.Split('\n').Single(text => text.Contains("refused at RCPT", StringComparison.Ordinal));
+        var line = await LogLineAsync(gateway, "refused at RCPT");
         Assert.Matches(@"session=[0-9a-f-]+ client=\[127\.0\.0\.1\] from=<sender@remote\.test> to=<victim@elsewhere\.test> refused at RCPT: 550 .*Relay access denied", line);
     }
 
@@ -44,13 +50,7 @@ public sealed class RefusalLogTests
             Assert.StartsWith("552", await client.ReadReplyAsync(), StringComparison.Ordinal);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!gateway.Output.Contains("refused at MAIL", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        var line = gateway.Output.Split('\n').Single(text => text.Contains("refused at MAIL", StringComparison.Ordinal));
+        var line = await LogLineAsync(gateway, "refused at MAIL");
         Assert.Contains(@"invoice\u202egnp.exe@remote.test", line, StringComparison.Ordinal);
         Assert.DoesNotContain('\u202e', line);
     }
