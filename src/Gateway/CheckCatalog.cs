@@ -30,7 +30,7 @@ internal static class CheckCatalog
         var checks = new List<IMessageCheck>();
         if (models is not null)
         {
-            checks.Add(new ClassifierCheck(models, explain ?? options.Classifier.Explain));
+            checks.Add(new ClassifierCheck(models, explain ?? options.Classifier.Explain, options.Classifier.ShortTextWords));
         }
 
         if (site is not null)

@@ -2,8 +2,13 @@ using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Classification;
 
-/// <summary>The spam classifier in the pipeline: ML_SPAM or ML_HAM, with the features that decided it.</summary>
-public sealed class ClassifierCheck(ModelSource models, Configuration.ClassifierExplain explain = Configuration.ClassifierExplain.Always) : IMessageCheck
+/// <summary>
+/// The spam classifier in the pipeline: ML_SPAM or ML_HAM, with the features that decided it. A short
+/// message written to a person (<see cref="OneToOne"/>) without a link gets ML_SPAM in proportion to its
+/// words (classifier.short_text_words).
+/// </summary>
+/// <param name="shortTextWords">classifier.short_text_words: below this many distinct words, with no link, ML_SPAM is scaled down (0: never).</param>
+public sealed class ClassifierCheck(ModelSource models, Configuration.ClassifierExplain explain = Configuration.ClassifierExplain.Always, int shortTextWords = 0) : IMessageCheck
 {
     public string Name => "classifier";
 
@@ -14,7 +19,8 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
     /// <summary>Distinct words (2+ letters, subject included) a message needs before the classifier judges it.</summary>
     public const int MinimumDistinctWords = 5;
 
-    private static int DistinctWords(string text)
+    /// <summary>Distinct words (2+ letters), counted up to <paramref name="enough"/>.</summary>
+    private static int DistinctWords(string text, int enough)
     {
         var words = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var word in text.Split((char[])[' ', '\n', '\r', '\t', ',', '.', '!', '?', ':', ';', '"', '(', ')'], StringSplitOptions.RemoveEmptyEntries))
@@ -22,7 +28,7 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
             if (word.Length >= 2 && word.Any(char.IsLetter) && !word.StartsWith("xlink", StringComparison.Ordinal))
             {
                 words.Add(word);
-                if (words.Count >= MinimumDistinctWords)
+                if (words.Count >= enough)
                 {
                     break;
                 }
@@ -40,7 +46,8 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
         }
 
         var features = message.Features(cancellationToken);
-        if (DistinctWords(features.Text) < MinimumDistinctWords)
+        var words = DistinctWords(features.Text, Math.Max(MinimumDistinctWords, shortTextWords));
+        if (words < MinimumDistinctWords)
         {
             // Too little text to judge (a photo with the subject "photos", "ok"): the model only guesses
             // there, and it guessed spam. rspamd's and SpamAssassin's Bayes also wait for enough tokens.
@@ -52,7 +59,15 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
             probability => explain == Configuration.ClassifierExplain.Always || probability >= 0.5);
         message.Classification = result;
         var (symbol, factor) = ClassifierScoring.ToSymbol(result.SpamProbability);
-        message.Add(new SymbolHit(symbol, factor, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"p={result.SpamProbability:0.000} {result.Explain()}")));
+        var detail = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"p={result.SpamProbability:0.000} {result.Explain()}");
+        if (symbol == ClassifierScoring.SpamSymbol && features.UrlCount == 0 && words < shortTextWords && OneToOne.Holds(message.Message, features.Text))
+        {
+            // Short, no link to follow, written to a person: the model's confidence rests on a handful of words.
+            factor *= (double)words / shortTextWords;
+            detail = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{detail} short={words}/{shortTextWords} words, no link");
+        }
+
+        message.Add(new SymbolHit(symbol, factor, detail));
         return ValueTask.FromResult(CheckStatus.Completed);
     }
 }

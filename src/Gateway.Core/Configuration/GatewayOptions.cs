@@ -133,6 +133,7 @@ public sealed class GatewayOptions
         Greylisting.Validate(errors);
         Learning.Validate(errors);
         Antivirus.Validate(errors);
+        Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {
             RateLimits[i].Validate(errors, $"rate_limits.{i}");
