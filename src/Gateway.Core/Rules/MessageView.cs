@@ -8,7 +8,8 @@ namespace Gateway.Core.Rules;
 /// The fields rules can test, computed lazily from one message: a rule set that never looks at the body
 /// never pays for decoding it, and each field is computed once however many rules read it.
 /// </summary>
-public sealed class MessageView(MessageContext context)
+/// <param name="brands">rules/brands.yaml of the rule set being evaluated (the brand.* fields).</param>
+public sealed class MessageView(MessageContext context, Brands.BrandCatalog? brands = null)
 {
     private readonly Lazy<string> _bodyText = new(() => BodyTextOf(context.Message));
     private readonly Lazy<string> _html = new(() => string.Join('\n', context.Message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml).Select(part => PartContent.Of(part).Decoded)));
@@ -24,6 +25,11 @@ public sealed class MessageView(MessageContext context)
     private Lazy<string?>? _deceptiveLinkValue;
 
     public string BodyText => _bodyText.Value;
+
+    /// <summary>The message's brand claims and whether sender and links bear them out, computed once.</summary>
+    public Brands.BrandFacts Brands => _brandFacts ??= Gateway.Core.Rules.Brands.BrandFacts.Of(Context, brands ?? Gateway.Core.Rules.Brands.BrandCatalog.Empty);
+
+    private Brands.BrandFacts? _brandFacts;
 
     public string Html => _html.Value;
 

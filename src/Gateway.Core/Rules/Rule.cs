@@ -26,6 +26,9 @@ public sealed record RuleSet(IReadOnlyList<Rule> Rules)
 {
     public static readonly RuleSet Empty = new([]);
 
+    /// <summary>The folder's brands.yaml (the brand.* fields); empty without one.</summary>
+    public Brands.BrandCatalog Brands { get; init; } = Gateway.Core.Rules.Brands.BrandCatalog.Empty;
+
     // Asked once per symbol of every message (weights, metrics): a lookup, not a scan of the rules.
     private readonly Dictionary<string, Rule> _byName = Rules.ToDictionary(rule => rule.Name, StringComparer.Ordinal);
 

@@ -58,6 +58,12 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         ["auth.dmarc"] = new("auth.dmarc", FieldKind.Text, view => view.Context.Authentication.Dmarc is { } dmarc ? [Authentication.AuthenticationOutcome.Word(dmarc.Result)] : []),
         ["auth.arc"] = new("auth.arc", FieldKind.Text, view => view.Context.Authentication.Arc is { } arc ? [Authentication.AuthenticationOutcome.Word(arc.Result)] : []),
         ["symbol"] = new("symbol", FieldKind.Text, view => view.Context.Symbols.Select(symbol => symbol.Name)),
+        // What the message claims about brands (rules/brands.yaml; Brands/BrandFacts.cs says what each means).
+        ["brand.claimed"] = new("brand.claimed", FieldKind.Text, view => view.Brands.Claimed.Select(brand => brand.Name)),
+        ["brand.impersonated"] = new("brand.impersonated", FieldKind.Text, view => view.Brands.Impersonated.Select(brand => brand.Name)),
+        ["brand.links_elsewhere"] = new("brand.links_elsewhere", FieldKind.Text, view => view.Brands.LinksElsewhere.Select(brand => brand.Name)),
+        ["brand.own"] = new("brand.own", FieldKind.Text, view => view.Brands.Own.Select(brand => brand.Name)),
+        ["link.organisations"] = new("link.organisations", FieldKind.Number, view => [view.Brands.LinkOrganisations.ToString(CultureInfo.InvariantCulture)]),
         ["classifier.spam_probability"] = new("classifier.spam_probability", FieldKind.Number, view => view.Context.Classification is { } result ? [result.SpamProbability.ToString(CultureInfo.InvariantCulture)] : []),
     };
 
@@ -85,7 +91,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
     }
 
     /// <summary>The organisation's label of the mailbox's domain (its registered domain without the public suffix), 3+ letters, inside its display name, ignoring case, spaces and punctuation.</summary>
-    private static bool NameNamesDomain(MimeKit.MailboxAddress mailbox)
+    internal static bool NameNamesDomain(MimeKit.MailboxAddress mailbox)
     {
         var registered = Dns.PublicSuffixList.Shipped.RegisteredDomain(mailbox.Domain.TrimEnd('.').ToLowerInvariant());
         var label = registered?.Split('.')[0] ?? string.Empty;

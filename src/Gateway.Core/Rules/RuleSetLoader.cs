@@ -38,7 +38,8 @@ public static partial class RuleSetLoader
         }
 
         var ordered = CompositesLast(rules, errors);
-        return errors.Count == 0 ? new RuleSet(ordered) : throw new ConfigException(string.Join(Environment.NewLine, errors));
+        var brands = Brands.BrandCatalog.LoadFolder(folder, errors);
+        return errors.Count == 0 ? new RuleSet(ordered) { Brands = brands } : throw new ConfigException(string.Join(Environment.NewLine, errors));
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ public sealed class RulesCheck(IReadOnlyList<string> runsAfter) : IMessageCheck
             return ValueTask.FromResult(CheckStatus.Skipped);
         }
 
-        var view = new MessageView(message);
+        var view = new MessageView(message, rules.Brands);
         foreach (var rule in rules.Rules)
         {
             cancellationToken.ThrowIfCancellationRequested();
