@@ -63,6 +63,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         ["brand.impersonated"] = new("brand.impersonated", FieldKind.Text, view => view.Brands.Impersonated.Select(brand => brand.Name)),
         ["brand.links_elsewhere"] = new("brand.links_elsewhere", FieldKind.Text, view => view.Brands.LinksElsewhere.Select(brand => brand.Name)),
         ["brand.own"] = new("brand.own", FieldKind.Text, view => view.Brands.Own.Select(brand => brand.Name)),
+        ["brand.coherent"] = new("brand.coherent", FieldKind.Text, view => view.Brands.Coherent.Select(brand => brand.Name)),
         ["link.organisations"] = new("link.organisations", FieldKind.Number, view => [view.Brands.LinkOrganisations.ToString(CultureInfo.InvariantCulture)]),
         ["classifier.spam_probability"] = new("classifier.spam_probability", FieldKind.Number, view => view.Context.Classification is { } result ? [result.SpamProbability.ToString(CultureInfo.InvariantCulture)] : []),
     };

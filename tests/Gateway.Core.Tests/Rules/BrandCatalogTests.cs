@@ -62,6 +62,9 @@ public sealed class BrandCatalogTests
         Assert.Empty(toBrand.LinksElsewhere);
         Assert.Empty(own.LinksElsewhere);
         Assert.Equal(["DHL"], Names(own.Own));
+        Assert.Empty(own.Coherent); // its link leads elsewhere
+        Assert.Equal(["DHL"], Names(Facts("From: DHL Express <noreply@dhl.com>\nSubject: customs\nContent-Type: text/html\n", "<a href=\"https://www.dhl.com/track\">x</a>\r\n").Coherent));
+        Assert.Empty(Facts("From: DHL Express <noreply@dhl.com>\nReply-To: claims@parcel-fee.top\nSubject: customs\nContent-Type: text/html\n", "<a href=\"https://www.dhl.com/track\">x</a>\r\n").Coherent);
         Assert.Equal(1, elsewhere.LinkOrganisations);
     }
 
