@@ -25,6 +25,8 @@ public class StageBenchmarks
     private SpamModel _model = null!;
     private ScoringPolicy _policy = null!;
     private MessageScanner _scanner = null!;
+    private MessageScanner _scannerBefore = null!;
+    private ScoringPolicy _policyBefore = null!;
     private List<MessageContext> _contexts = [];
 
     [GlobalSetup]
@@ -40,7 +42,19 @@ public class StageBenchmarks
         _model = SpamModel.Load(Path.Combine(root, "models", "spam.zip"));
         _policy = ScoringPolicy.LoadFolder(Path.Combine(root, "rules"));
         var models = new ModelSource(Path.Combine(root, "models", "spam.zip"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        _scanner = new MessageScanner(new PipelineRunner([new ClassifierCheck(models), new RulesCheck(["classifier"])], TimeSpan.FromSeconds(10)), () => _policy);
+        _scanner = new MessageScanner(new PipelineRunner([new ClassifierCheck(models, shortTextWords: 40), new RulesCheck(["classifier"])], TimeSpan.FromSeconds(10)), () => _policy);
+
+        // Issue 32's baseline in the same run: no brands.yaml (the brand.* fields compute nothing) and no short-text scaling.
+        var withoutBrands = Directory.CreateTempSubdirectory("rules-without-brands-").FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "rules"), "*", SearchOption.AllDirectories).Where(file => Path.GetFileName(file) != Gateway.Core.Rules.Brands.BrandCatalog.FileName))
+        {
+            var target = Path.Combine(withoutBrands, Path.GetRelativePath(Path.Combine(root, "rules"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        _policyBefore = ScoringPolicy.LoadFolder(withoutBrands);
+        _scannerBefore = new MessageScanner(new PipelineRunner([new ClassifierCheck(models, shortTextWords: 0), new RulesCheck(["classifier"])], TimeSpan.FromSeconds(10)), () => _policyBefore);
         _contexts = [.. _parsed.Select((message, index) => new MessageContext { SessionId = "b", Envelope = Envelope.Offline, RawMessage = _raw[index], Message = message, Policy = _policy })];
     }
 
@@ -57,7 +71,7 @@ public class StageBenchmarks
     public double ClassifierExplained() => _features.Sum(features => _model.Predict(features).SpamProbability);
 
     [Benchmark]
-    public int Rules() => _contexts.Sum(context => _policy.Rules.Rules.Count(rule => rule.When(new MessageView(context))));
+    public int Rules() => _contexts.Sum(context => _policy.Rules.Rules.Count(rule => rule.When(new MessageView(context, _policy.Rules.Brands))));
 
     [Benchmark]
     public long HeaderStamping() => _raw.Sum(raw => RawHeaderEditor.Rewrite(raw, ["X-Spam-Flag: NO", "X-Spam-Score: 0.00"], ResultHeaders.SpoofedBy("mx.bench.test")).Length);
@@ -66,12 +80,18 @@ public class StageBenchmarks
     public int DataEncoding() => _raw.Sum(raw => SmtpDataEncoder.Encode(raw).Length);
 
     [Benchmark]
-    public async Task<int> WholeOfflinePipeline()
+    public Task<int> WholeOfflinePipeline() => ScanAllAsync(_scanner);
+
+    /// <summary>The same pipeline without brands.yaml and without short-text scaling (before issue 32), for the ratio.</summary>
+    [Benchmark(Baseline = true)]
+    public Task<int> WholeOfflinePipelineBeforeBrands() => ScanAllAsync(_scannerBefore);
+
+    private async Task<int> ScanAllAsync(MessageScanner scanner)
     {
         var total = 0;
         foreach (var raw in _raw)
         {
-            var scan = await _scanner.ScanAsync("b", Envelope.Offline, raw, CancellationToken.None);
+            var scan = await scanner.ScanAsync("b", Envelope.Offline, raw, CancellationToken.None);
             total += scan.Verdict.Symbols.Count;
         }
 
