@@ -8,7 +8,8 @@ WORKDIR /src
 COPY . .
 RUN dotnet publish src/Gateway/Gateway.csproj -c Release -a "${TARGETARCH:-x64}" -p:UseAppHost=false -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0
+# The ASP.NET Core runtime: the operators' HTTP listener (/metrics, /health, /ready, /learn) runs on Kestrel.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /gateway
 COPY --from=build /app /app
 COPY gateway.yaml ./gateway.yaml
