@@ -78,7 +78,14 @@ public sealed class LearningTests
     [Fact(Timeout = 120_000)]
     public async Task Training_needs_enough_examples_of_each_class()
     {
-        var (exitCode, _, error) = await GatewayCli.RunAsync("train", "--ham", Path.Combine(RepositoryRoot.Rules, "tests", "messages"), "--spam", Path.Combine(RepositoryRoot.Rules, "tests", "messages"),
+        // Ten messages of each class, fewer than the default --min-per-class (50).
+        var few = Directory.CreateTempSubdirectory("few-").FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot.Rules, "tests", "messages")).Order(StringComparer.Ordinal).Take(10))
+        {
+            File.Copy(file, Path.Combine(few, Path.GetFileName(file)));
+        }
+
+        var (exitCode, _, error) = await GatewayCli.RunAsync("train", "--ham", few, "--spam", few,
             "--out", Path.Combine(Directory.CreateTempSubdirectory("model-").FullName, "spam.zip"));
 
         Assert.Equal(2, exitCode);
