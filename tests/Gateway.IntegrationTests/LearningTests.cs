@@ -92,9 +92,10 @@ public sealed class LearningTests
         Assert.Contains("too few examples to train on", error, StringComparison.Ordinal);
     }
 
-    [Fact(Timeout = 300_000)]
+    [SkippableFact(Timeout = 300_000)]
     public async Task A_new_model_worse_than_the_current_one_on_the_same_hold_out_is_not_saved_unless_forced()
     {
+        SharedData.Require("corpus/ham/easy_ham", "corpus/spam/spam_2");
         var slices = Directory.CreateTempSubdirectory("slices-").FullName;
         foreach (var (label, source) in new[] { ("ham", "ham/easy_ham"), ("spam", "spam/spam_2") })
         {

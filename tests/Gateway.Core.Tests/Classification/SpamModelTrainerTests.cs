@@ -7,21 +7,28 @@ namespace Gateway.Core.Tests.Classification;
 /// <summary>One model trained on a small slice of ../shared/corpus, saved, shared by the tests of this class (training is the slow part).</summary>
 public sealed class TrainedSlice
 {
+    // Trained on first use, not when xunit builds the fixture: without ../shared the tests skip instead of failing in the constructor.
+    private readonly Lazy<(List<TrainingExample> Examples, TrainingReport Report, string Path)> _trained;
+
     public TrainedSlice()
     {
-        Examples = [.. SpamModelTrainerTests.Slice("ham", 60).Concat(SpamModelTrainerTests.Slice("spam", 60))];
-        Report = Trainer.Train(Examples);
-        Path = System.IO.Path.Combine(Directory.CreateTempSubdirectory("model-").FullName, "spam.zip");
-        Trainer.Save(Report, Path);
+        _trained = new(() =>
+        {
+            List<TrainingExample> examples = [.. SpamModelTrainerTests.Slice("ham", 60).Concat(SpamModelTrainerTests.Slice("spam", 60))];
+            var report = Trainer.Train(examples);
+            var path = System.IO.Path.Combine(Directory.CreateTempSubdirectory("model-").FullName, "spam.zip");
+            Trainer.Save(report, path);
+            return (examples, report, path);
+        });
     }
 
     public SpamModelTrainer Trainer { get; } = new();
 
-    public List<TrainingExample> Examples { get; }
+    public List<TrainingExample> Examples => _trained.Value.Examples;
 
-    public TrainingReport Report { get; }
+    public TrainingReport Report => _trained.Value.Report;
 
-    public string Path { get; }
+    public string Path => _trained.Value.Path;
 }
 
 /// <summary>Training on a small slice of ../shared/corpus: the whole path, save and load included.</summary>
@@ -35,9 +42,10 @@ public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<
                 MessageFeatures.Extract(MimeMessage.Load(new MemoryStream(item.Raw.ToArray())), item.Raw.Length)))];
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_split_is_stratified_and_deterministic()
     {
+        SharedData.Require("corpus");
         var examples = Slice("ham", 50).Concat(Slice("spam", 25)).ToList();
 
         var (train, holdOut) = SpamModelTrainer.Split(examples);
@@ -48,9 +56,10 @@ public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<
         Assert.Equal(holdOut.Select(e => e.Source).Order(), again.Select(e => e.Source).Order());
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_model_trained_on_a_slice_reports_metrics_and_loads_back_with_identical_probabilities()
     {
+        SharedData.Require("corpus");
         var (examples, report, path) = (trained.Examples, trained.Report, trained.Path);
         var loaded = SpamModel.Load(path);
         var again = SpamModel.Load(path);
@@ -74,9 +83,10 @@ public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<
         Assert.Empty(unexplained.TopFeatures);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Our_tree_scorer_gives_ML_NETs_own_probabilities()
     {
+        SharedData.Require("corpus");
         var (examples, path) = (trained.Examples, trained.Path);
         var ours = SpamModel.Load(path);
 
@@ -94,9 +104,10 @@ public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<
         Assert.Equal(120, compared);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Each_contribution_is_the_score_with_the_feature_minus_the_score_without_it()
     {
+        SharedData.Require("corpus");
         var ml = new Microsoft.ML.MLContext();
         var scorer = SpamModel.ScorerOf(ml.Model.Load(trained.Path, out var schema), schema)!;
         var text = new HashedTextFeatures();
@@ -119,9 +130,10 @@ public sealed class SpamModelTrainerTests(TrainedSlice trained) : IClassFixture<
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void An_explanation_names_the_words_of_the_message_and_its_contributions_add_up_towards_the_score()
     {
+        SharedData.Require("corpus");
         var (examples, path) = (trained.Examples, trained.Path);
         var model = SpamModel.Load(path);
 

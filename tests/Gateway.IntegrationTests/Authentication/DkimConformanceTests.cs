@@ -29,14 +29,20 @@ public sealed class DkimConformanceTests
         return (dns, await MimeMessage.LoadAsync(new MemoryStream(raw)));
     }
 
-    public static TheoryData<string> DkimVectors() => [.. Directory.GetFiles(Path.Combine(Folder, "mail-auth", "dkim"), "*.txt").Order(StringComparer.Ordinal).Select(path => Path.GetFileName(path))];
+    public static TheoryData<string> DkimVectors() => Vectors("dkim");
 
-    public static TheoryData<string> ArcVectors() => [.. Directory.GetFiles(Path.Combine(Folder, "mail-auth", "arc"), "*.txt").Order(StringComparer.Ordinal).Select(path => Path.GetFileName(path))];
+    public static TheoryData<string> ArcVectors() => Vectors("arc");
 
-    [Theory(Timeout = 30_000)]
+    /// <summary>The suite's files, or one placeholder when ../shared is not beside the clone (the test then skips).</summary>
+    private static TheoryData<string> Vectors(string kind) => Directory.Exists(Path.Combine(Folder, "mail-auth", kind))
+        ? [.. Directory.GetFiles(Path.Combine(Folder, "mail-auth", kind), "*.txt").Order(StringComparer.Ordinal).Select(path => Path.GetFileName(path))]
+        : ["(suite missing)"];
+
+    [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(DkimVectors))]
     public async Task Mail_auth_dkim_vectors_verify(string file)
     {
+        SharedData.Require("conformance/dkim/mail-auth/dkim");
         var (dns, message) = await LoadAsync(Path.Combine(Folder, "mail-auth", "dkim", file));
         await using var _ = dns;
         var verification = new DkimVerification(new DnsClientResolver(dns.Options()), new FixedTime(DateTimeOffset.FromUnixTimeSeconds(1667843664)));
@@ -46,10 +52,11 @@ public sealed class DkimConformanceTests
         Assert.True(results[^1].Result == AuthResult.Pass, $"{results[^1].Result}: {results[^1].Reason}");
     }
 
-    [Theory(Timeout = 30_000)]
+    [SkippableTheory(Timeout = 30_000)]
     [MemberData(nameof(ArcVectors))]
     public async Task Mail_auth_arc_vectors_verify(string file)
     {
+        SharedData.Require("conformance/dkim/mail-auth/arc");
         var (dns, message) = await LoadAsync(Path.Combine(Folder, "mail-auth", "arc", file));
         await using var _ = dns;
         var resolver = new DnsClientResolver(dns.Options());
@@ -61,9 +68,10 @@ public sealed class DkimConformanceTests
         Assert.Contains(dkim, result => result.Result == AuthResult.Pass);
     }
 
-    [Fact(Timeout = 30_000)]
+    [SkippableFact(Timeout = 30_000)]
     public async Task Rfc8463_example_passes_with_both_its_ed25519_and_rsa_signatures()
     {
+        SharedData.Require("conformance/dkim/dkimpy");
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddTxt("brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
         dns.AddTxt("test._domainkey.football.example.com", File.ReadAllText(Path.Combine(Folder, "dkimpy", "test.txt")).Trim());
