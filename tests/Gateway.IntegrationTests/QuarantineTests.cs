@@ -99,7 +99,13 @@ public sealed class QuarantineTests
         var delivered = Assert.Single(downstream.Messages);
         Assert.Equal("sender@remote.test", delivered.From);
         Assert.Equal(["user@example.test", "other@example.test"], delivered.To);
-        Assert.Contains("X-Spam-Flag: YES", Encoding.UTF8.GetString(delivered.Raw), StringComparison.Ordinal);
+        // The operator released it: the mailbox must not file it as junk again (it was held with X-Spam-Flag: YES).
+        var forwarded = Encoding.UTF8.GetString(delivered.Raw);
+        Assert.Contains("X-Spam-Flag: NO\r\n", forwarded, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Spam-Flag: YES", forwarded, StringComparison.Ordinal);
+        Assert.Contains("X-Spam-Status: No, released from quarantine by an operator; it had score=", forwarded, StringComparison.Ordinal);
+        Assert.Contains("HOLD_FOR_REVIEW(", forwarded, StringComparison.Ordinal);
+        Assert.Single(forwarded.Split("\r\n"), line => line.StartsWith("X-Spam-Status:", StringComparison.Ordinal));
         Assert.Equal(2, again);
         Assert.Contains("no quarantined message", againError, StringComparison.Ordinal);
         Assert.Single(downstream.Messages);

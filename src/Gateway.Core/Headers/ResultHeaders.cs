@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
@@ -20,6 +21,35 @@ public static class ResultHeaders
     private static readonly HashSet<string> OwnedFieldNames = new(
         ["X-Spam-Flag", "X-Spam-Score", "X-Spam-Status", "X-Spam-Level", "X-Spam-Report", "X-Spam", "X-Spam-Checker-Version", "X-Spam-Bar", "X-Gateway-Would", ExchangeSclField, ResultsSeal.FieldName],
         StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The message as a release sends it: our verdict fields (X-Spam-*, the SCL) replaced by "X-Spam-Flag: NO"
+    /// and an X-Spam-Status saying it was released and what it had scored, so the mailbox files it in the
+    /// inbox the operator chose; an Exchange SCL of -1 (trusted) where the held copy carried one. Our
+    /// Received, Authentication-Results and its seal stay as stamped.
+    /// </summary>
+    public static byte[] Released(ReadOnlyMemory<byte> held, double score, IEnumerable<(string Name, double Score)> symbols)
+    {
+        var listed = symbols.Select(symbol => $"{symbol.Name}({Format(symbol.Score)})").DefaultIfEmpty("none");
+        List<string> fields =
+        [
+            "X-Spam-Flag: NO",
+            $"X-Spam-Status: No, released from quarantine by an operator; it had score={Format(score)}\r\n\tsymbols={string.Join(",\r\n\t", listed)}",
+        ];
+        if (HasField(held, ExchangeSclField))
+        {
+            fields.Add($"{ExchangeSclField}: -1");
+        }
+
+        return RawHeaderEditor.Rewrite(held, fields, (name, _) => OwnedFieldNames.Contains(name) && !name.Equals(ResultsSeal.FieldName, StringComparison.OrdinalIgnoreCase)).ToArray();
+    }
+
+    private static bool HasField(ReadOnlyMemory<byte> message, string fieldName)
+    {
+        var found = false;
+        RawHeaderEditor.Rewrite(message, [], (name, _) => found |= name.Equals(fieldName, StringComparison.OrdinalIgnoreCase));
+        return found;
+    }
 
     /// <summary>Incoming fields we remove before stamping: our own X-Spam-* and results claiming our authserv-id.</summary>
     public static RawHeaderEditor.FieldFilter SpoofedBy(string authservId) => (name, value) =>

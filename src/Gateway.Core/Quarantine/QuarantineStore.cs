@@ -154,7 +154,8 @@ public sealed class QuarantineStore(string folder, TimeProvider time)
         }
 
         var entry = Read(claim)!;
-        var message = File.ReadAllBytes(Path.Combine(Folder, id + ".eml"));
+        // Released mail must not be filed as junk again: our verdict fields say so (ResultHeaders.Released).
+        var message = Headers.ResultHeaders.Released(File.ReadAllBytes(Path.Combine(Folder, id + ".eml")), entry.Score, entry.Symbols.Select(symbol => (symbol.Name, symbol.Score)));
 
         // One transaction per downstream route (downstream.routes), as the gateway relays them.
         var delivered = new List<string>();
