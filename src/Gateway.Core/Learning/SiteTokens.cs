@@ -92,26 +92,7 @@ public static class SiteTokens
     }
 
     /// <summary>Lower-case words of letters and digits, 2-32 long, not numbers alone (dates and amounts differ in every message).</summary>
-    private static IEnumerable<string> Words(string text)
-    {
-        var start = -1;
-        for (var i = 0; i <= text.Length; i++)
-        {
-            var inWord = i < text.Length && char.IsLetterOrDigit(text[i]);
-            if (inWord && start < 0)
-            {
-                start = i;
-            }
-            else if (!inWord && start >= 0)
-            {
-                var length = i - start;
-                if (length is >= MinWordLength and <= MaxWordLength && text.AsSpan(start, length).ContainsAnyExceptInRange('0', '9'))
-                {
-                    yield return text.Substring(start, length).ToLowerInvariant();
-                }
-
-                start = -1;
-            }
-        }
-    }
+    private static IEnumerable<string> Words(string text) => Content.TextWords.Runs(text)
+        .Where(run => run.Length is >= MinWordLength and <= MaxWordLength && text.AsSpan(run.Start, run.Length).ContainsAnyExceptInRange('0', '9'))
+        .Select(run => text.Substring(run.Start, run.Length).ToLowerInvariant());
 }

@@ -84,26 +84,7 @@ public sealed class BrandCatalog
     }
 
     /// <summary>Letters and digits make words; everything else separates them ("AT&amp;T" is "AT" "T", "Lowe's" is "Lowe" "s").</summary>
-    public static List<string> Words(string text)
-    {
-        var words = new List<string>();
-        var start = -1;
-        for (var i = 0; i <= text.Length; i++)
-        {
-            var inWord = i < text.Length && char.IsLetterOrDigit(text[i]);
-            if (inWord && start < 0)
-            {
-                start = i;
-            }
-            else if (!inWord && start >= 0)
-            {
-                words.Add(text[start..i]);
-                start = -1;
-            }
-        }
-
-        return words;
-    }
+    public static List<string> Words(string text) => [.. Content.TextWords.Runs(text).Select(run => text.Substring(run.Start, run.Length))];
 
     /// <summary>The folder's brands.yaml, or <see cref="Empty"/> when there is none; mistakes go to <paramref name="errors"/> as file:line:col.</summary>
     public static BrandCatalog LoadFolder(string folder, List<string> errors)
