@@ -169,4 +169,21 @@ public sealed class RulesCommandLineTests
         Assert.Matches(@"spam: \d+ messages; detected \(tagged or rejected\): current \d+ \(.*\), candidate \d+", output);
         Assert.Matches(@"replayed \d+ message\(s\) in [\d.]+s \(\d+ per second\): \d+ change action", error);
     }
+
+    /// <summary>A first-day mistake: the metrics port is taken (another gateway running). One line naming it, exit 1, no "internal error".</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_taken_metrics_port_is_named_in_one_line()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var config = Path.Combine(Directory.CreateTempSubdirectory("taken-").FullName, "gateway.yaml");
+        File.WriteAllText(config, $"domains: [example.test]\nlisten: [\"127.0.0.1:{FreePort.Next()}\"]\nrules: {RepositoryRoot.Rules}\nclassifier: {{enabled: false}}\nmetrics: {{listen: \"127.0.0.1:{port}\"}}\n");
+
+        var (exitCode, _, error) = await GatewayCli.RunAsync("run", "--offline", "--config", config);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"gateway: metrics.listen 127.0.0.1:{port}: address already in use (is another gateway running?)", error.Trim().Split('\n')[^1]);
+        Assert.DoesNotContain("internal error", error, StringComparison.Ordinal);
+    }
 }

@@ -68,7 +68,7 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
         catch (IOException exception)
         {
             await app.DisposeAsync();
-            throw new IOException($"metrics.listen {endPoint}: {Unwrap(exception).Message.TrimEnd('.')} (is another gateway running?)", exception);
+            throw new IOException($"metrics.listen {endPoint}: {(InUse(exception) ? "address already in use (is another gateway running?)" : exception.Message.TrimEnd('.'))}", exception);
         }
 
         return endpoint;
@@ -126,5 +126,8 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes(body));
     }
 
-    private static Exception Unwrap(Exception exception) => exception.InnerException is { } inner and (IOException or System.Net.Sockets.SocketException) ? inner : exception;
+    private static bool InUse(Exception? exception) =>
+        exception is not null && (exception is Microsoft.AspNetCore.Connections.AddressInUseException
+            || exception is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+            || InUse(exception.InnerException));
 }
