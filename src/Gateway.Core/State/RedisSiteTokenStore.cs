@@ -183,15 +183,5 @@ public sealed class RedisSiteTokenStore(IConnectionMultiplexer redis, string key
 
     private static string Hex(ulong token) => token.ToString("x16", CultureInfo.InvariantCulture);
 
-    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation)
-    {
-        try
-        {
-            return await operation(redis.GetDatabase());
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            throw new StateUnavailableException($"Redis: {exception.Message}", exception);
-        }
-    }
+    private Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation) => RedisCalls.RunAsync(redis, operation);
 }

@@ -85,15 +85,5 @@ public sealed class RedisStateStore : IStateStore
 
     private static long Milliseconds(TimeSpan span) => (long)span.TotalMilliseconds;
 
-    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation)
-    {
-        try
-        {
-            return await operation(_redis.GetDatabase());
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            throw new StateUnavailableException($"Redis: {exception.Message}", exception);
-        }
-    }
+    private Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation) => RedisCalls.RunAsync(_redis, operation);
 }
