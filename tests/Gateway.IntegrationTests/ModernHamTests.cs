@@ -27,5 +27,6 @@ public sealed class ModernHamTests
         var forwarded = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
         var status = forwarded.Split("\r\n").SkipWhile(line => !line.StartsWith("X-Spam-Status:", StringComparison.Ordinal)).Take(4);
         Assert.True(forwarded.Contains("X-Spam-Flag: NO", StringComparison.Ordinal), string.Join("\n", status));
+        Assert.DoesNotContain(status, line => line.EndsWith(' '));
     }
 }

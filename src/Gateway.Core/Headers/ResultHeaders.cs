@@ -103,7 +103,8 @@ public static class ResultHeaders
         if (classification is not null)
         {
             // The features that moved the classifier most, so a user can see why (header-safe ASCII).
-            status += $"\r\n\tclassifier=p={classification.SpamProbability.ToString("0.000", CultureInfo.InvariantCulture)} {Sanitize(classification.Explain())}";
+            // Without an explanation (ham, classifier.explain: spam) there is nothing after p: no trailing space.
+            status += $"\r\n\tclassifier=p={classification.SpamProbability.ToString("0.000", CultureInfo.InvariantCulture)} {Sanitize(classification.Explain())}".TrimEnd();
         }
 
         if (verdict.Symbols.FirstOrDefault(symbol => symbol.Name is Learning.SiteEvidenceCheck.SpamSymbol or Learning.SiteEvidenceCheck.HamSymbol) is { Detail: { } site })
