@@ -183,6 +183,7 @@ public sealed class SiteLearningTests
         var spam = await GatewayCli.RunAsync("learn", "spam", "--config", config, Folder(Spam, 5));
         var ham = await GatewayCli.RunAsync("learn", "ham", "--config", config, Folder(Ham, 5));
         var stats = await GatewayCli.RunAsync("learn", "stats", "--config", config);
+        var statsJson = await GatewayCli.RunAsync("learn", "stats", "--json", "--config", config);
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "replica watches again", body: "cheap replica watches casino bonus offer tonight"));
         var elsewhere = await GatewayCli.RunAsync("learn", "spam", "--config", Config($"metrics: {{listen: \"127.0.0.1:{FreePort.Next()}\"}}"), Folder(Spam, 1));
 
@@ -190,6 +191,7 @@ public sealed class SiteLearningTests
         Assert.Contains("spam from cli: 5 learned", spam.Output, StringComparison.Ordinal);
         Assert.Contains("ham from cli: 5 learned", ham.Output, StringComparison.Ordinal);
         Assert.Contains("learned: 5 spam, 5 ham", stats.Output, StringComparison.Ordinal);
+        Assert.Equal(5, System.Text.Json.JsonDocument.Parse(statsJson.Output).RootElement.GetProperty("spam_messages").GetInt32());
         Assert.Equal(learnedBefore + 5, Gateway.Metrics.GatewayMetrics.Learned.WithLabels("spam", "cli", "learned").Value);
         Assert.Contains("SITE_SPAM(", Received(downstream, "replica watches again"), StringComparison.Ordinal);
         Assert.Equal(1, elsewhere.ExitCode);

@@ -131,7 +131,8 @@ internal static class LearnCommand
         var stats = await site.StatsAsync(cancellationToken);
         if (json)
         {
-            await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(stats));
+            // snake_case like every other JSON the command line prints; source and domain names stay as they are.
+            await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(stats, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower }));
             return 0;
         }
 
