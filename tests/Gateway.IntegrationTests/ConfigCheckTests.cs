@@ -44,6 +44,20 @@ public sealed class ConfigCheckTests
         Assert.Matches(@"gateway\.yaml:1:10: domains: takes a list", output);
     }
 
+    /// <summary>A quarantine folder the gateway cannot write passed the check, and the first held message got 451 4.3.0.</summary>
+    [Fact]
+    public async Task A_folder_the_gateway_cannot_write_is_a_problem_named_by_its_key()
+    {
+        var config = Write($"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{enabled: false}}\nquarantine: {{directory: not-a-folder/quarantine}}\n");
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(config)!, "not-a-folder"), "a file where a folder should be");
+
+        var (exitCode, output, _) = await GatewayCli.RunAsync("config", "check", "--config", config);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"quarantine.directory {Path.Combine(Path.GetDirectoryName(config)!, "not-a-folder", "quarantine")}: cannot write there", output, StringComparison.Ordinal);
+        Assert.Contains("held messages would get 451 4.3.0", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_hardening_keys_are_validated_with_file_and_line()
     {

@@ -186,6 +186,33 @@ public sealed class QuarantineTests
         Assert.Empty(downstream.Messages);
     }
 
+    /// <summary>The log says what went wrong in one line, not where in our code (a stack trace only with GATEWAY_DEBUG=1).</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_quarantine_that_cannot_be_written_is_logged_in_one_line_without_a_stack_trace()
+    {
+        var notAFolder = Path.Combine(Directory.CreateTempSubdirectory("quarantine-").FullName, "file");
+        File.WriteAllText(notAFolder, "a file where the quarantine folder should be");
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint, rulesFolder: Rules.Value, extraYaml: $"quarantine: {{directory: {Path.Combine(notAFolder, "quarantine")}}}");
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+            Assert.StartsWith("451 4.3.0", await client.DataAsync(TestMessages.Crlf("From: sender@remote.test\nSubject: hold me\n\nbody\n.\n")), StringComparison.Ordinal);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!gateway.Output.Contains("processing failed", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var line = Assert.Single(gateway.Output.Split('\n'), text => text.Contains("processing failed", StringComparison.Ordinal));
+        Assert.Contains("Exception: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at Gateway.", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", gateway.Output, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task The_digest_tells_each_recipient_what_was_held_for_them_through_the_downstream()
     {

@@ -71,6 +71,18 @@ internal static class ConfigCommand
             }
         }
 
+        // Folders the gateway writes into: found unwritable at the first held message, a 451 to a sender.
+        Writable(problems, "quarantine.directory", options.Quarantine.FullPath(options.BaseFolder), "held messages would get 451 4.3.0");
+        if (options.Downstream.Host is null)
+        {
+            Writable(problems, "downstream.directory", Path.GetFullPath(options.Downstream.Directory ?? GatewayHost.DefaultDirectory, options.BaseFolder), "accepted mail would get 451");
+        }
+
+        if (options.Learning.Enabled && !File.Exists(options.Learning.SecretPath(options.BaseFolder)))
+        {
+            Writable(problems, "learning.secret_file", Path.GetDirectoryName(options.Learning.SecretPath(options.BaseFolder))!, "the gateway could not create the site's secret and would not start");
+        }
+
         if (parsed.Has("--connect"))
         {
             await ConnectAsync(problems, options, routes, cancellationToken);
@@ -83,6 +95,22 @@ internal static class ConfigCommand
 
         await output.WriteLineAsync(problems.Count == 0 ? $"OK: {config.DisplayName} and the files it names" + (parsed.Has("--connect") ? ", and the servers it talks to" : string.Empty) : $"{problems.Count} problem(s)");
         return problems.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>Creates the folder if needed and writes and removes a file in it; a failure is a problem naming the key.</summary>
+    private static void Writable(List<string> problems, string key, string folder, string consequence)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".gateway-write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"{key} {folder}: cannot write there ({exception.Message}); {consequence}");
+        }
     }
 
     private static void Try(List<string> problems, Action load)
