@@ -11,19 +11,45 @@ public sealed partial class ModelSource : IDisposable
 {
     private readonly string _path;
     private readonly ILogger _logger;
-    private readonly FileSystemWatcher? _watcher;
     private readonly Timer _debounce;
+    private readonly Timer _folderPoll;
+    private readonly Lock _watchLock = new();
+    private FileSystemWatcher? _watcher;
     private volatile SpamModel? _current;
 
-    public ModelSource(string path, ILogger logger)
+    /// <param name="folderPoll">While the model's folder does not exist, how often to look for it (a watcher needs the folder).</param>
+    public ModelSource(string path, ILogger logger, TimeSpan? folderPoll = null)
     {
         _path = Path.GetFullPath(path);
         _logger = logger;
         _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
         Reload();
-        var folder = Path.GetDirectoryName(_path)!;
-        if (Directory.Exists(folder))
+        // A folder made after start (the model copied in later) is found by polling until it exists: a
+        // watcher can only watch a folder that is there.
+        var interval = folderPoll ?? TimeSpan.FromSeconds(10);
+        _folderPoll = new Timer(_ => Watch(), null, Timeout.InfiniteTimeSpan, interval);
+        if (!Watch())
         {
+            _folderPoll.Change(interval, interval);
+        }
+    }
+
+    /// <summary>Starts watching once the folder exists (and loads a model found there meanwhile); false while it does not.</summary>
+    private bool Watch()
+    {
+        var folder = Path.GetDirectoryName(_path)!;
+        lock (_watchLock)
+        {
+            if (_watcher is not null)
+            {
+                return true;
+            }
+
+            if (!Directory.Exists(folder))
+            {
+                return false;
+            }
+
             try
             {
                 _watcher = new FileSystemWatcher(folder, Path.GetFileName(_path)) { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
@@ -39,6 +65,14 @@ public sealed partial class ModelSource : IDisposable
                 Log.WatchFailed(_logger, _path, exception.Message);
             }
         }
+
+        _folderPoll?.Change(Timeout.Infinite, Timeout.Infinite);
+        if (_current is null && File.Exists(_path))
+        {
+            ScheduleReload();
+        }
+
+        return true;
     }
 
     public SpamModel? Current => _current;
@@ -48,7 +82,12 @@ public sealed partial class ModelSource : IDisposable
 
     public void Dispose()
     {
-        _watcher?.Dispose();
+        _folderPoll.Dispose();
+        lock (_watchLock)
+        {
+            _watcher?.Dispose();
+        }
+
         _debounce.Dispose();
     }
 
