@@ -40,6 +40,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly Timer? _siteGauges;
     private readonly Core.Attachments.ClamdClient? _clamd;
     private readonly SiteLearning? _site;
+    private DateTimeOffset _lastExpiry = DateTimeOffset.MinValue;
     private MetricsEndpoint? _metricsEndpoint;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _drainDeadline = new();
@@ -114,7 +115,9 @@ public sealed class GatewayHost : IAsyncDisposable
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
         services.Add(new GatewayMailboxFilter(_downstream, dialogue, loggerFactory.CreateLogger<GatewayMailboxFilter>()));
         Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
-        _quarantineSweep = new Timer(_ => SweepQuarantine(options.Quarantine.Retention, loggerFactory), null, TimeSpan.Zero, TimeSpan.FromHours(1));
+        // Every minute the gauges follow the folder (a message held here, a release by the CLI in another
+        // process); once an hour expired entries go.
+        _quarantineSweep = new Timer(_ => SweepQuarantine(options.Quarantine.Retention, loggerFactory), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled
             ? new Core.Learning.Autolearn(site.Learner, state, options.Learning.Autolearn, TimeProvider.System)
             : null;
@@ -201,12 +204,18 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>Where the quarantine action holds messages (quarantine.directory).</summary>
     public QuarantineStore Quarantine { get; }
 
-    /// <summary>Expired entries go (quarantine.retention); the gauges follow what is left (a CLI release from another process shows here at the next sweep).</summary>
+    /// <summary>Expired entries go (quarantine.retention) once an hour; the gauges follow what is left every minute.</summary>
     private void SweepQuarantine(TimeSpan retention, ILoggerFactory loggerFactory)
     {
         try
         {
-            var expired = Quarantine.Expire(retention);
+            var expired = 0;
+            if (TimeProvider.System.GetUtcNow() - _lastExpiry >= TimeSpan.FromHours(1))
+            {
+                _lastExpiry = TimeProvider.System.GetUtcNow();
+                expired = Quarantine.Expire(retention);
+            }
+
             if (expired > 0)
             {
                 loggerFactory.CreateLogger<QuarantineStore>().LogInformation("Quarantine: {Count} messages older than {Retention} deleted", expired, retention);

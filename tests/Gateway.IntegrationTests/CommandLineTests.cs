@@ -17,6 +17,7 @@ public sealed class CommandLineTests
         var (exitCode, output, error) = await GatewayCli.RunAsync("check", "--json", "--offline", "--config", Path.Combine(RepositoryRoot.Path, "gateway.yaml"), folder, mbox);
 
         Assert.True(exitCode == 0, error);
+        Assert.DoesNotContain(" info: ", error, StringComparison.Ordinal); // no "model loaded" line around the results
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
         // The summary is on stderr, so stdout stays one JSON object per message.

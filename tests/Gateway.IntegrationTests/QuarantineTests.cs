@@ -89,12 +89,14 @@ public sealed class QuarantineTests
         var config = CliConfig(downstream.EndPoint, quarantine);
 
         var (listed, list, _) = await GatewayCli.RunAsync("quarantine", "list", "--config", config);
+        var (_, shown, _) = await GatewayCli.RunAsync("quarantine", "show", id, "--config", config);
         var (released, releaseOutput, releaseError) = await GatewayCli.RunAsync("quarantine", "release", id, "--config", config);
         var (again, _, againError) = await GatewayCli.RunAsync("quarantine", "release", id, "--config", config);
 
         Assert.Equal(0, listed);
         Assert.Contains(id, list, StringComparison.Ordinal);
         Assert.Contains("HOLD_FOR_REVIEW", list, StringComparison.Ordinal);
+        Assert.Contains("Held for review by policy (HOLD_FOR_REVIEW)", shown, StringComparison.Ordinal); // not "rejected"
         Assert.True(released == 0, releaseOutput + releaseError);
         var delivered = Assert.Single(downstream.Messages);
         Assert.Equal("sender@remote.test", delivered.From);

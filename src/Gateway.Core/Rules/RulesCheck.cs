@@ -49,7 +49,12 @@ public sealed class RulesCheck(IReadOnlyList<string> runsAfter) : IMessageCheck
     /// <summary>The operator's reply text, or a default naming the rule; an enhanced code is added if missing.</summary>
     private static string ReplyOf(Rule rule, VerdictAction action)
     {
-        var text = rule.Reply ?? (action == VerdictAction.TempFail ? $"Message deferred by policy ({rule.Name})" : $"Message rejected by policy ({rule.Name})");
+        var text = rule.Reply ?? action switch
+        {
+            VerdictAction.TempFail => $"Message deferred by policy ({rule.Name})",
+            VerdictAction.Quarantine => $"Held for review by policy ({rule.Name})",
+            _ => $"Message rejected by policy ({rule.Name})",
+        };
         text = CodeOf(rule) is null ? text : text[4..];
         var hasCode = text.Length > 6 && char.IsAsciiDigit(text[0]) && text[1] == '.';
         return hasCode ? text[(text.IndexOf(' ') + 1)..] : text;

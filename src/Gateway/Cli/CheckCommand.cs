@@ -45,7 +45,7 @@ internal static class CheckCommand
         var config = ConfigSource.Load(parsed.Value("--config"));
         var policy = ScoringPolicy.LoadFolder(config.RulesFolder);
         var dns = parsed.Has("--offline") ? null : new DnsClientResolver(config.Options.Dns);
-        using var loggerFactory = Logging.Create();
+        using var loggerFactory = Logging.Create(minimum: Microsoft.Extensions.Logging.LogLevel.Warning);
         using var models = CheckCatalog.Models(config.Options, loggerFactory);
         // Site evidence where the CLI can reach it: a shared Redis (the memory store lives in the running gateway only).
         await using var redis = config.Options.Learning.Enabled && config.Options.State.Backend == StateBackend.Redis

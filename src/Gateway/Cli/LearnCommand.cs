@@ -63,6 +63,12 @@ internal static class LearnCommand
         await progress.WriteSummaryAsync("read", $"{outcomes.GetValueOrDefault("learned")} learned");
 
         await output.WriteLineAsync($"{(isSpam ? "spam" : "ham")} from {source}: {Describe(outcomes)}");
+        if (outcomes.GetValueOrDefault(LearnOutcomes.Word(LearnOutcome.SourceCapped)) > 0 || outcomes.GetValueOrDefault(LearnOutcomes.Word(LearnOutcome.SenderCapped)) > 0)
+        {
+            // The caps count both classes together, per day: a ham import followed by a spam import from one source meets them.
+            await error.WriteLineAsync($"note: the daily caps (learning.max_per_source_per_day, per source and for both classes together; learning.max_per_sender_domain_per_day) held some back; an operator's own bulk import takes --no-caps, or give each import its own --source");
+        }
+
         return 0;
     }
 

@@ -6,9 +6,10 @@ namespace Gateway.Cli;
 internal static class Logging
 {
     /// <summary>One line per event on stderr (stdout stays clean for command output), as text or JSON.</summary>
-    public static ILoggerFactory Create(LogFormat format = LogFormat.Text) => LoggerFactory.Create(builder =>
+    /// <param name="minimum">Commands whose output is the point (check) log warnings only: "model loaded" before every result is noise.</param>
+    public static ILoggerFactory Create(LogFormat format = LogFormat.Text, LogLevel minimum = LogLevel.Information) => LoggerFactory.Create(builder =>
     {
-        builder.SetMinimumLevel(LogLevel.Information)
+        builder.SetMinimumLevel(minimum)
             .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         if (format == LogFormat.Json)
         {
