@@ -187,4 +187,36 @@ public sealed class RulesCommandLineTests
         Assert.Equal($"gateway: metrics.listen 127.0.0.1:{port}: address already in use (is another gateway running?)", error.Trim().Split('\n')[^1]);
         Assert.DoesNotContain("internal error", error, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A first-day surprise: the built-in config read the rules copied beside the binaries, so a rule added to
+    /// ./rules did nothing. Now rules/ in the working directory wins; elsewhere the installed copy serves.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task Without_config_the_working_directorys_rules_are_the_ones_used()
+    {
+        var folder = Directory.CreateTempSubdirectory("workdir-").FullName;
+        var rules = GatewayCli.CopyRules();
+        Directory.Move(rules, Path.Combine(folder, "rules"));
+        File.WriteAllText(Path.Combine(folder, "rules", "mine.rules.yaml"), "rules:\n  - name: MY_OWN_RULE\n    description: added by the operator\n    when:\n      subject: {contains: marker}\n    score: 0.5\n");
+        File.WriteAllText(Path.Combine(folder, "m.eml"), "From: a@remote.test\r\nSubject: the marker\r\n\r\nbody\r\n");
+        var elsewhere = Directory.CreateTempSubdirectory("no-rules-").FullName;
+
+        var here = await RunInAsync(folder, "check", "--offline", "--json", "m.eml");
+        var there = await RunInAsync(elsewhere, "check", "--offline", "--json", Path.Combine(folder, "m.eml"));
+
+        Assert.Contains("MY_OWN_RULE", here, StringComparison.Ordinal);
+        Assert.DoesNotContain("MY_OWN_RULE", there, StringComparison.Ordinal);
+        Assert.Contains("\"action\"", there, StringComparison.Ordinal); // the installed rules served there
+    }
+
+    private static async Task<string> RunInAsync(string workingDirectory, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [GatewayProcess.Executable, .. args]) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return await output + await error;
+    }
 }

@@ -60,7 +60,7 @@ public sealed class ScoringPolicy
     {
         if (!System.IO.Directory.Exists(folder))
         {
-            throw new ConfigException($"{folder}: the rules folder does not exist (set rules: in gateway.yaml, or run from the folder that holds rules/)");
+            throw new ConfigException($"{folder}: the rules folder does not exist (rules: in gateway.yaml is relative to that file's folder; give an absolute path or put rules/ beside it)");
         }
 
         var actions = LoadFile<ActionsFile>(folder, ActionsFileName, (file, errors) => file.Validate(errors));

@@ -5,8 +5,9 @@ namespace Gateway.Cli;
 
 /// <summary>
 /// Where the configuration comes from: the file named by --config, or the copy of gateway.yaml built into
-/// the executable, so that <c>gateway run</c> works on a fresh machine. The rules folder is relative to
-/// the config file (to the working directory for the built-in copy).
+/// the executable, so that <c>gateway run</c> works on a fresh machine. Relative paths are relative to the
+/// config file's folder; for the built-in copy, to the working directory, with the rules and model
+/// installed beside the executable where the working directory has none.
 /// </summary>
 internal sealed record ConfigSource(GatewayOptions Options, string RulesFolder, string DisplayName)
 {
@@ -16,12 +17,17 @@ internal sealed record ConfigSource(GatewayOptions Options, string RulesFolder, 
     {
         if (path is null)
         {
-            // The built-in config's policy and model are the ones installed with the executable (whatever
-            // the working directory); what it writes (data/delivered, data/quarantine) goes under the working directory.
-            var options = GatewayOptions.Load(BuiltInName, BuiltInText(), Environment.CurrentDirectory);
+            // The built-in config resolves everything against the working directory, as a config file does
+            // against its own folder: rules/ and models/spam.zip there win (a checkout's, which a newcomer
+            // edits); where the working directory has none, the copies installed with the executable serve,
+            // so `gateway check` works from any folder. What it writes (data/...) goes under the working directory.
+            var here = Environment.CurrentDirectory;
+            var options = GatewayOptions.Load(BuiltInName, BuiltInText(), here);
             var installed = AppContext.BaseDirectory;
-            options.Classifier.Model = Path.GetFullPath(options.Classifier.Model, installed);
-            return new ConfigSource(options, Path.GetFullPath(options.Rules, installed), BuiltInName);
+            var model = Path.GetFullPath(options.Classifier.Model, here);
+            options.Classifier.Model = File.Exists(model) ? model : Path.GetFullPath(options.Classifier.Model, installed);
+            var rules = Path.GetFullPath(options.Rules, here);
+            return new ConfigSource(options, Directory.Exists(rules) ? rules : Path.GetFullPath(options.Rules, installed), BuiltInName);
         }
 
         if (!File.Exists(path))

@@ -35,7 +35,7 @@ internal static class RunCommand
 
         await using (host)
         {
-            logger.LogInformation("Gateway {Version} listening on {EndPoints} with {Config}{Offline}", Program.Version, string.Join(", ", host.EndPoints), config.DisplayName, parsed.Has("--offline") ? " (offline: no DNS checks)" : string.Empty);
+            logger.LogInformation("Gateway {Version} listening on {EndPoints} with {Config}{Offline}; rules from {Rules}, model {Model}", Program.Version, string.Join(", ", host.EndPoints), config.DisplayName, parsed.Has("--offline") ? " (offline: no DNS checks)" : string.Empty, config.RulesFolder, config.Options.Classifier.Enabled ? config.Options.Classifier.ModelPath(config.Options.BaseFolder) : "off");
             try
             {
                 await Task.WhenAny(host.Completion, Task.Delay(Timeout.Infinite, stop.Token));
