@@ -219,4 +219,24 @@ public sealed class RulesCommandLineTests
         await process.WaitForExitAsync();
         return await output + await error;
     }
+
+    /// <summary>check --explain and --json listed symbol scores that did not add up to the total: the group caps were not shown.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task Explain_and_json_show_a_group_counted_at_its_max_score()
+    {
+        var config = Path.Combine(Directory.CreateTempSubdirectory("capped-").FullName, "gateway.yaml");
+        File.WriteAllText(config, $"domains: [example.test]\nrules: {RepositoryRoot.Rules}\nclassifier: {{model: {Path.Combine(RepositoryRoot.Path, "models", "spam.zip")}, short_text_words: 0}}\n");
+        var message = Path.Combine(RepositoryRoot.Path, "tests", "fixtures", "short-personal", "en-thank-you.eml"); // the model says p 0.99 on it
+
+        var (_, json, _) = await GatewayCli.RunAsync("check", "--offline", "--json", "--config", config, message);
+        var (_, report, _) = await GatewayCli.RunAsync("check", "--offline", "--explain", "always", "--config", config, message);
+
+        var root = JsonDocument.Parse(json).RootElement;
+        var capped = Assert.Single(root.GetProperty("capped").EnumerateArray());
+        Assert.Equal("classifier", capped.GetProperty("group").GetString());
+        Assert.Equal(6.0, capped.GetProperty("max_score").GetDouble());
+        Assert.True(capped.GetProperty("sum").GetDouble() > 6.0);
+        Assert.Equal(6.0, root.GetProperty("score").GetDouble(), 3);
+        Assert.Matches(@"group classifier: its symbols add up to \d+\.\d\d, counted as its max_score 6\.00", report);
+    }
 }

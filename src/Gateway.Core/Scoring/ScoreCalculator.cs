@@ -64,18 +64,20 @@ public static class ScoreCalculator
     /// <summary>Positive totals of a group stop at its max_score; negative evidence is never capped.</summary>
     public static double CappedTotal(IEnumerable<ScoredSymbol> scored, ScoringPolicy policy)
     {
-        var total = 0.0;
-        foreach (var byGroup in scored.GroupBy(symbol => policy.GroupOfSymbol(symbol.Name)))
-        {
-            var sum = byGroup.Sum(symbol => symbol.Score);
-            if (byGroup.Key is not null && policy.Symbols.Groups.TryGetValue(byGroup.Key, out var group) && group.MaxScore is { } cap)
-            {
-                sum = Math.Min(sum, cap);
-            }
-
-            total += sum;
-        }
-
-        return total;
+        var symbols = scored.ToList();
+        return symbols.Sum(symbol => symbol.Score) - Caps(symbols, policy).Sum(cap => cap.Sum - cap.MaxScore);
     }
+
+    /// <summary>
+    /// The groups whose symbols add up to more than their max_score, with both figures: why a verdict's
+    /// symbol scores add up to more than its total (check --explain and --json show them).
+    /// </summary>
+    public static IReadOnlyList<GroupCap> Caps(IEnumerable<ScoredSymbol> scored, ScoringPolicy policy) =>
+        [.. scored.GroupBy(symbol => policy.GroupOfSymbol(symbol.Name))
+            .Select(byGroup => (byGroup.Key, Sum: byGroup.Sum(symbol => symbol.Score)))
+            .Where(group => group.Key is not null && policy.Symbols.Groups.TryGetValue(group.Key, out var definition) && definition.MaxScore is { } cap && group.Sum > cap)
+            .Select(group => new GroupCap(group.Key!, group.Sum, policy.Symbols.Groups[group.Key!].MaxScore!.Value))];
 }
+
+/// <summary>A group whose symbols add up to <see cref="Sum"/>, counted as its <see cref="MaxScore"/>.</summary>
+public sealed record GroupCap(string Group, double Sum, double MaxScore);

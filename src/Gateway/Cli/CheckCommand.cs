@@ -106,6 +106,11 @@ internal static class CheckCommand
             }
         }
 
+        foreach (var cap in ScoreCalculator.Caps(verdict.Symbols, scan.Policy))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  group {cap.Group}: its symbols add up to {cap.Sum:0.00}, counted as its max_score {cap.MaxScore:0.00}\n");
+        }
+
         return text.ToString().TrimEnd('\n');
     }
 
@@ -123,6 +128,8 @@ internal static class CheckCommand
             Action = scan.Verdict.Action.ToString().ToLowerInvariant(),
             Score = scan.Verdict.Score,
             Symbols = scan.Verdict.Symbols.Select(symbol => new { symbol.Name, Score = Math.Round(symbol.Score, 3), symbol.Detail }),
+            // Why the symbol scores may add up to more than the score: groups counted at their max_score.
+            Capped = ScoreCalculator.Caps(scan.Verdict.Symbols, scan.Policy).Select(cap => new { cap.Group, Sum = Math.Round(cap.Sum, 3), cap.MaxScore }),
             Auth = new
             {
                 Spf = auth.Spf?.Result.ToString().ToLowerInvariant(),
