@@ -92,6 +92,7 @@ public sealed class QuarantineTests
         var (_, shown, _) = await GatewayCli.RunAsync("quarantine", "show", id, "--config", config);
         var (released, releaseOutput, releaseError) = await GatewayCli.RunAsync("quarantine", "release", id, "--config", config);
         var (again, _, againError) = await GatewayCli.RunAsync("quarantine", "release", id, "--config", config);
+        var (_, emptied, _) = await GatewayCli.RunAsync("quarantine", "list", "--config", config);
 
         Assert.Equal(0, listed);
         Assert.Contains(id, list, StringComparison.Ordinal);
@@ -109,6 +110,7 @@ public sealed class QuarantineTests
         Assert.Contains("HOLD_FOR_REVIEW(", forwarded, StringComparison.Ordinal);
         Assert.Single(forwarded.Split("\r\n"), line => line.StartsWith("X-Spam-Status:", StringComparison.Ordinal));
         Assert.Equal(2, again);
+        Assert.StartsWith($"no messages held in {quarantine} (", emptied, StringComparison.Ordinal); // said, not an empty output
         Assert.Contains("no quarantined message", againError, StringComparison.Ordinal);
         Assert.Single(downstream.Messages);
     }

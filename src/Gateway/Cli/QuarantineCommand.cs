@@ -26,9 +26,16 @@ internal static class QuarantineCommand
         switch (parsed.Positional.FirstOrDefault(), id)
         {
             case ("list", null):
-                foreach (var entry in store.List())
+                var entries = store.List();
+                foreach (var entry in entries)
                 {
                     await output.WriteLineAsync(parsed.Has("--json") ? TerminalText.EscapeJson(JsonSerializer.Serialize(entry, Json)) : Line(entry));
+                }
+
+                if (entries.Count == 0 && !parsed.Has("--json"))
+                {
+                    // Said, so an empty list from the wrong folder (no --config: ./data/quarantine) is not mistaken for an empty quarantine.
+                    await output.WriteLineAsync($"no messages held in {store.Folder} ({config.DisplayName})");
                 }
 
                 return 0;
