@@ -239,4 +239,19 @@ public sealed class RulesCommandLineTests
         Assert.Equal(6.0, root.GetProperty("score").GetDouble(), 3);
         Assert.Matches(@"group classifier: its symbols add up to \d+\.\d\d, counted as its max_score 6\.00", report);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_binary_file_is_skipped_as_no_message_and_the_exit_code_says_so()
+    {
+        var folder = Directory.CreateTempSubdirectory("binary-").FullName;
+        File.WriteAllBytes(Path.Combine(folder, "program"), [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0, 0, 0, 0, 0]);
+        File.WriteAllText(Path.Combine(folder, "real.eml"), "From: a@remote.test\r\nSubject: hi\r\n\r\nbody\r\n");
+
+        var (exitCode, output, error) = await GatewayCli.RunAsync("check", "--offline", "--config", Path.Combine(RepositoryRoot.Path, "gateway.yaml"), folder);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"{Path.Combine(folder, "program")}: skipped: not a message (binary content)", error, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("real.eml", output, StringComparison.Ordinal);
+    }
 }

@@ -58,10 +58,19 @@ internal static class CheckCommand
 
         var actions = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var progress = new ProgressLine(error);
+        var skipped = 0;
         foreach (var path in parsed.Positional)
         {
             foreach (var item in MessageFiles.Enumerate(path))
             {
+                if (item.Raw.Span[..Math.Min(item.Raw.Length, 4096)].Contains((byte)0))
+                {
+                    // A program or an image, not mail (SMTP carries no NUL; the gateway refuses one with 554 5.6.0).
+                    await error.WriteLineAsync($"{TerminalText.Escape(item.Name)}: skipped: not a message (binary content)");
+                    skipped++;
+                    continue;
+                }
+
                 var scan = await scanner.ScanAsync("check", envelope, item.Raw, cancellationToken);
                 // Details quote the message (a Subject, link text, a file name): escaped for the terminal.
                 await output.WriteLineAsync(parsed.Has("--json") ? TerminalText.EscapeJson(ToJson(item.Name, scan)) : TerminalText.EscapeKeepingLines(parsed.Has("--explain") ? Report(item.Name, scan) : ToLine(item.Name, scan.Verdict)));
@@ -73,7 +82,7 @@ internal static class CheckCommand
 
         // The summary goes to stderr: stdout stays one line (or one JSON object) per message for scripts.
         await progress.WriteSummaryAsync("checked", progress.Count == 0 ? "none" : string.Join(", ", actions.Select(pair => $"{pair.Value} {pair.Key}")));
-        return 0;
+        return skipped == 0 ? 0 : 1;
     }
 
     private static string ToLine(string name, Verdict verdict) =>
