@@ -45,6 +45,8 @@ public sealed class BrandCatalogTests
     [InlineData("From: Disney+ <disneyplus@sparkpostmail.com>\nSubject: Stream on\n", new string[0])] // a bulk service's shared domain
     [InlineData("From: 'Slack' via Jailhouse <jailhouse-dev@googlegroups.com>\nSubject: invited\n", new string[0])] // a list's rewritten From
     [InlineData("From: Luke Kim <luke@spiceai.io>\nSubject: verify the patch\n", new string[0])] // Kim is no KLM
+    [InlineData("From: CVS Processing Team <noreply@legaloffers.onmicrosoft.com>\nSubject: kit\n", new[] { "CVS" })] // anyone's Microsoft 365 tenant
+    [InlineData("From: Microsoft 365 <admin@contoso-billing.onmicrosoft.com>\nSubject: hello\n", new[] { "Microsoft" })]
     [InlineData("From: Andreas Schwab <schwab@linux-m68k.org>\nSubject: Re: login\n", new string[0])]
     public void A_claimed_brand_whose_domain_the_sender_lacks_is_impersonated(string headers, string[] impersonated)
     {
