@@ -137,7 +137,7 @@ public sealed class SiteLearningTests
         var stats = await GatewayCli.RunAsync("learn", "stats", "--config", config, "--json");
 
         Assert.Contains("1 conflict", relabelled.Output, StringComparison.Ordinal);
-        Assert.Contains("\"SpamMessages\":0,\"HamMessages\":0,\"Tokens\":0", stats.Output, StringComparison.Ordinal);
+        Assert.Contains("\"spam_messages\":0,\"ham_messages\":0,\"tokens\":0", stats.Output, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120_000)]
