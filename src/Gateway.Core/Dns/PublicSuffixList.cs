@@ -57,6 +57,12 @@ public sealed class PublicSuffixList
     public string? RegisteredDomain(string host)
     {
         host = host.TrimEnd('.');
+        if (host.Length == 0 || host[0] == '.' || host.Contains("..", StringComparison.Ordinal))
+        {
+            // An empty label names nobody (a fuzzer's link host ".example.com" once made the look-up throw).
+            return null;
+        }
+
         var labels = host.Split('.').Length;
         var suffixLabels = 1;
         var start = 0;

@@ -26,6 +26,15 @@ public sealed class PublicSuffixListTests
     [InlineData("b.kawasaki.jp")]
     public void A_public_suffix_itself_names_nobody(string host) => Assert.Null(PublicSuffixList.Shipped.RegisteredDomain(host));
 
+    /// <summary>A host with an empty label (a link to "http://.example.com", found by the MIME fuzzer) names nobody; it threw.</summary>
+    [Theory]
+    [InlineData(".com")]
+    [InlineData(".example.com")]
+    [InlineData("a..example.com")]
+    [InlineData(".")]
+    [InlineData("")]
+    public void A_host_with_an_empty_label_names_nobody(string host) => Assert.Null(PublicSuffixList.Shipped.RegisteredDomain(host));
+
     [Fact]
     public void The_shipped_list_is_the_whole_list() => Assert.True(PublicSuffixList.Shipped.Count > 9000);
 }
