@@ -6,6 +6,8 @@
 # commercial mail), then the fold is judged offline by that model with this checkout's rules.
 # Folds are by a hash of each file's path, so reruns compare. Writes data/bench/kfold/REPORT.md.
 # Usage: bash bench/commercial-kfold.sh [FOLDS=5] [ONLY=fold numbers, e.g. "0 1"]   (from the repository root)
+#   REPORT_ONLY=1: no training; judge the folds whose models exist again with this checkout's rules and report.
+#   RULES=DIR SHORT_TEXT_WORDS=0 REPORT=REPORT-before.md: judge with another policy (a baseline) instead.
 # Cost: one training per fold (~15-20 min each on 2 cores). Results: bench/RESULTS.md, "Commercial ham by k-fold".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +24,11 @@ for dir in "$shared"/corpus-modern/ham/*/; do
 done
 
 for k in $only; do
-  fold="$work/fold$k"; rm -rf "$fold"; mkdir -p "$fold/train" "$fold/test"
+  fold="$work/fold$k"
+  if [ "${REPORT_ONLY:-0}" = 1 ]; then
+    [ -f "$fold/spam.zip" ] || continue
+  else
+  rm -rf "$fold"; mkdir -p "$fold/train" "$fold/test"
   for source in "${commercial[@]}"; do
     for file in "$shared/corpus-modern/ham/$source"/*; do
       rel="$source/$(basename "$file")"
@@ -35,15 +41,16 @@ for k in $only; do
   for source in "${commercial[@]}"; do train_args+=(--ham "$fold/train/$source"); done
   echo "fold $k: training on everything but $(find "$fold/test" -type f | wc -l) commercial messages" >&2
   dotnet "$gw" train "${train_args[@]}" --spam "$shared/corpus/spam" --spam "$shared/corpus-modern/spam" --out "$fold/spam.zip" --force > "$fold/train.log" 2>&1
-  printf 'domains: [example.test]\nrules: %s/rules\nclassifier:\n  model: %s/%s/spam.zip\nmetrics:\n  listen: ""\n' "$PWD" "$PWD" "$fold" > "$fold/gateway.yaml"
+  fi
+  printf 'domains: [example.test]\nrules: %s\nclassifier:\n  model: %s/%s/spam.zip\n  short_text_words: %s\nmetrics:\n  listen: ""\n' "$(realpath "${RULES:-rules}")" "$PWD" "$fold" "${SHORT_TEXT_WORDS:-40}" > "$fold/gateway.yaml"
   for source in "${commercial[@]}"; do
     [ -d "$fold/test/$source" ] && dotnet "$gw" check --offline --json --config "$fold/gateway.yaml" "$fold/test/$source" 2>/dev/null
   done > "$fold/verdicts.jsonl"
 done
 
-python3 - "$work" "$folds" <<'PY'
+python3 - "$work" "$folds" "${REPORT:-REPORT.md}" <<'PY'
 import json, os, sys, collections
-work, folds = sys.argv[1], int(sys.argv[2])
+work, folds, report = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 total, flagged, rejected, why = collections.Counter(), collections.Counter(), collections.Counter(), collections.Counter()
 rows = []
 for k in range(folds):
@@ -60,7 +67,7 @@ for k in range(folds):
             names = [s["name"] for s in o["symbols"] if s["score"] > 0]
             why["classifier alone" if names == ["ML_SPAM"] else "+".join(sorted(names))] += 1
             rows.append((k, source, os.path.basename(o["file"]), o["action"], o["score"], names))
-out = open(os.path.join(work, "REPORT.md"), "w")
+out = open(os.path.join(work, report), "w")
 def emit(text=""):
     print(text); out.write(text + "\n")
 emit("| source | messages | flagged (tag or reject) | rejected |")
