@@ -38,11 +38,7 @@ public static partial class OneToOne
         return !PhoneNumber().IsMatch(text);
     }
 
-    private static string Organisation(string domain)
-    {
-        var host = domain.Trim().TrimEnd('.').ToLowerInvariant();
-        return Dns.PublicSuffixList.Shipped.RegisteredDomain(host) ?? host;
-    }
+    private static string Organisation(string domain) => Dns.PublicSuffixList.Shipped.Organisation(domain);
 
     /// <summary>North American (555) 123-4567 / 555-123-4567, or an international +CC number of 8 digits or more.</summary>
     [GeneratedRegex(@"(\(\d{3}\)\s?|\b\d{3}[-.\s])\d{3}[-.\s]\d{4}\b|\+\d{1,3}[\s.(-]{0,2}\d[\d\s().-]{6,}\d", RegexOptions.CultureInvariant)]

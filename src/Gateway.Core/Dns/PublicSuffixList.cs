@@ -54,6 +54,16 @@ public sealed class PublicSuffixList
     /// The registered domain of a lower-case ASCII host name, or null when the host is itself a public
     /// suffix (<c>co.uk</c>) and so names nobody. An unknown top-level domain counts as a suffix (the "*" rule).
     /// </summary>
+    /// <summary>
+    /// The organisation a domain as found in mail belongs to (any case, a trailing dot, white space): its
+    /// registered domain, or the name itself where it has none (a public suffix, an empty label).
+    /// </summary>
+    public string Organisation(string domain)
+    {
+        var host = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        return RegisteredDomain(host) ?? host;
+    }
+
     public string? RegisteredDomain(string host)
     {
         host = host.TrimEnd('.');

@@ -67,11 +67,7 @@ public static class SenderIdentity
         .FirstOrDefault(result => result.Method.Equals(method, StringComparison.OrdinalIgnoreCase) && result.Result.Equals("pass", StringComparison.OrdinalIgnoreCase))?
         .Properties.FirstOrDefault(p => p.Property.Equals(property, StringComparison.OrdinalIgnoreCase))?.Value;
 
-    public static string Organisation(string domain)
-    {
-        var host = domain.Trim().TrimEnd('.').ToLowerInvariant();
-        return Dns.PublicSuffixList.Shipped.RegisteredDomain(host) ?? host;
-    }
+    public static string Organisation(string domain) => Dns.PublicSuffixList.Shipped.Organisation(domain);
 
     private static string Unauthenticated(MimeMessage message) =>
         UnauthenticatedMark + (message.From.Mailboxes.FirstOrDefault()?.Domain is { Length: > 0 } from ? Organisation(from) : string.Empty);

@@ -47,17 +47,13 @@ public sealed partial record BrandFacts(
             claimed,
             [.. claimed.Where(brand => !brand.Owns(host) && !coBranded)],
             [.. claimed.Where(brand => !brand.Owns(host) && !coBranded && hosts.Count > 0
-                && !hosts.Any(brand.Owns) && !hosts.Any(link => Organisation(link) == fromOrganisation))],
+                && !hosts.Any(brand.Owns) && !(fromOrganisation is not null && linkOrganisations.Contains(fromOrganisation)))],
             [.. claimed.Where(brand => brand.Owns(host))],
             [.. claimed.Where(brand => brand.Owns(host) && hosts.Count > 0 && hosts.All(brand.Owns) && replyTo.All(brand.Owns))],
             linkOrganisations.Count);
     }
 
-    private static string Organisation(string host)
-    {
-        var name = host.Trim().TrimEnd('.').ToLowerInvariant();
-        return Dns.PublicSuffixList.Shipped.RegisteredDomain(name) ?? name;
-    }
+    private static string Organisation(string host) => Dns.PublicSuffixList.Shipped.Organisation(host);
 
     [GeneratedRegex(@"\bvia\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ViaList();
