@@ -19,4 +19,12 @@ public static class ClassifierScoring
     /// </summary>
     public static (string Symbol, double Factor) ToSymbol(double probability) =>
         probability >= 0.5 ? (SpamSymbol, (probability - 0.5) * 2) : (HamSymbol, (0.5 - probability) * 2);
+
+    /// <summary>The probability a classifier symbol stands for (the inverse of <see cref="ToSymbol"/>); null for other symbols.</summary>
+    public static double? ProbabilityOf(string symbol, double factor) => symbol switch
+    {
+        SpamSymbol => 0.5 + (factor / 2),
+        HamSymbol => 0.5 - (factor / 2),
+        _ => null,
+    };
 }

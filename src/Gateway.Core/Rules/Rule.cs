@@ -34,5 +34,7 @@ public sealed record RuleSet(IReadOnlyList<Rule> Rules)
 
     public bool Contains(string symbol) => _byName.ContainsKey(symbol);
 
+    public Rule? Find(string symbol) => _byName.GetValueOrDefault(symbol);
+
     public string? DescriptionOf(string symbol) => _byName.TryGetValue(symbol, out var rule) ? rule.Description : null;
 }

@@ -15,7 +15,7 @@ public static class ScoreCalculator
     public static Verdict Decide(IReadOnlyList<SymbolHit> hits, IReadOnlyList<ForcedAction> forced, ScoringPolicy policy, string? group = null)
     {
         var scored = hits
-            .Select(hit => new ScoredSymbol(hit.Name, WeightOf(hit.Name, policy) * hit.Factor, hit.Detail))
+            .Select(hit => new ScoredSymbol(hit.Name, policy.ScoreOf(hit), hit.Detail))
             .ToList();
         var score = Math.Round(CappedTotal(scored, policy), 2);
 
@@ -58,8 +58,6 @@ public static class ScoreCalculator
 
         return new Verdict(action, score, scored);
     }
-
-    private static double WeightOf(string symbol, ScoringPolicy policy) => policy.WeightOf(symbol);
 
     /// <summary>Positive totals of a group stop at its max_score; negative evidence is never capped.</summary>
     public static double CappedTotal(IEnumerable<ScoredSymbol> scored, ScoringPolicy policy)

@@ -13,14 +13,32 @@ public sealed class ScoringPolicy
 
     public const string ListsFileName = "lists.yaml";
 
-    public ScoringPolicy(ActionsFile actions, SymbolsFile symbols, Rules.RuleSet? rules = null, Reputation.DnsListsFile? lists = null)
+    /// <summary>Fitted weights and the classifier map (<c>gateway rules fit</c>); optional.</summary>
+    public const string WeightsFileName = "weights.yaml";
+
+    public ScoringPolicy(ActionsFile actions, SymbolsFile symbols, Rules.RuleSet? rules = null, Reputation.DnsListsFile? lists = null, WeightsFile? fitted = null)
     {
         Actions = actions;
         Symbols = symbols;
         Rules = rules ?? Gateway.Core.Rules.RuleSet.Empty;
         Lists = lists ?? new Reputation.DnsListsFile();
-        (Weights, WeightProblems) = SymbolWeights.Build(Symbols, Rules, Lists);
+        Fitted = fitted;
+        (Weights, WeightProblems) = SymbolWeights.Build(Symbols, Rules, Lists, fitted);
+        ClassifierMap = fitted is { ClassifierMap.Count: > 0 } ? new ClassifierMap(fitted.ClassifierMap) : null;
     }
+
+    /// <summary>The same policy with other fitted weights (null: the hand-set weights alone).</summary>
+    public ScoringPolicy WithFitted(WeightsFile? fitted) => new(Actions, Symbols, Rules, Lists, fitted);
+
+    /// <summary>weights.yaml as loaded, or null when the folder has none (hand-set weights only).</summary>
+    public WeightsFile? Fitted { get; }
+
+    /// <summary>The fitted map from the classifier's probability to points; null: ML_SPAM/ML_HAM weight × factor.</summary>
+    public ClassifierMap? ClassifierMap { get; }
+
+    /// <summary>What one hit scores: the classifier map's points for ML_SPAM/ML_HAM when there is a map, else weight × factor.</summary>
+    public double ScoreOf(Pipeline.SymbolHit hit) =>
+        ClassifierMap?.ScoreOf(hit.Name, hit.Factor) ?? (WeightOf(hit.Name) * hit.Factor);
 
     /// <summary>Every symbol's weight and group, resolved once for this snapshot.</summary>
     public SymbolWeights Weights { get; }
@@ -69,7 +87,10 @@ public sealed class ScoringPolicy
         var lists = File.Exists(Path.Combine(folder, ListsFileName))
             ? LoadFile<Reputation.DnsListsFile>(folder, ListsFileName, (file, errors) => file.Validate(errors))
             : new Reputation.DnsListsFile();
-        var policy = new ScoringPolicy(actions, symbols, rules, lists);
+        var fitted = File.Exists(Path.Combine(folder, WeightsFileName))
+            ? LoadFile<WeightsFile>(folder, WeightsFileName, (file, errors) => file.Validate(errors, symbol => SymbolCatalog.IsKnown(symbol, rules, symbols, lists)))
+            : null;
+        var policy = new ScoringPolicy(actions, symbols, rules, lists, fitted);
         var problems = SymbolCatalog.Problems(rules, symbols, lists).Concat(policy.WeightProblems).ToList();
         if (problems.Count > 0)
         {

@@ -23,12 +23,7 @@ internal static class SymbolCatalog
     /// <summary>Problems with the rules' symbol references and groups, as file:line:col lines.</summary>
     public static IEnumerable<string> Problems(RuleSet rules, SymbolsFile symbols, Reputation.DnsListsFile lists)
     {
-        var ruleNames = rules.Rules.Select(rule => rule.Name).ToHashSet(StringComparer.Ordinal);
-        var listSymbols = lists.Lists.SelectMany(list => list.Meanings.Select(meaning => meaning.Symbol)).ToHashSet(StringComparer.Ordinal);
-        var listPrefixes = lists.Lists.Select(list => list.Name + "_").ToList();
-        bool Known(string symbol) =>
-            FromChecks.Contains(symbol) || symbols.Symbols.ContainsKey(symbol) || ruleNames.Contains(symbol) || listSymbols.Contains(symbol)
-            || listPrefixes.Any(prefix => symbol.StartsWith(prefix, StringComparison.Ordinal));
+        bool Known(string symbol) => IsKnown(symbol, rules, symbols, lists);
 
         foreach (var rule in rules.Rules)
         {
@@ -43,4 +38,9 @@ internal static class SymbolCatalog
             }
         }
     }
+
+    /// <summary>Whether any check, symbols.yaml, a rule or a DNS list can report this symbol.</summary>
+    public static bool IsKnown(string symbol, RuleSet rules, SymbolsFile symbols, Reputation.DnsListsFile lists) =>
+        FromChecks.Contains(symbol) || symbols.Symbols.ContainsKey(symbol) || rules.Rules.Any(rule => rule.Name == symbol)
+        || lists.Lists.Any(list => symbol.StartsWith(list.Name + "_", StringComparison.Ordinal) || list.Meanings.Any(meaning => meaning.Symbol == symbol));
 }

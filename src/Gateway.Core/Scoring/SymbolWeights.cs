@@ -21,7 +21,7 @@ public sealed class SymbolWeights
     public string? GroupOf(string symbol) => _bySymbol.TryGetValue(symbol, out var entry) ? entry.Group : null;
 
     /// <summary>The table, and the conflicts found building it (file:line where known).</summary>
-    public static (SymbolWeights Weights, IReadOnlyList<string> Problems) Build(SymbolsFile symbols, RuleSet rules, Reputation.DnsListsFile lists)
+    public static (SymbolWeights Weights, IReadOnlyList<string> Problems) Build(SymbolsFile symbols, RuleSet rules, Reputation.DnsListsFile lists, WeightsFile? fitted = null)
     {
         var table = new SymbolWeights();
         var where = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -79,6 +79,12 @@ public sealed class SymbolWeights
                 table._bySymbol[meaning.Symbol] = (meaning.Score, null);
                 where[meaning.Symbol] = $"{ScoringPolicy.ListsFileName}, list {list.Name} (score {meaning.Score:0.###})";
             }
+        }
+
+        // Fitted weights (weights.yaml) replace whichever of the three gave one; the group stays the symbol's own.
+        foreach (var (name, weight) in fitted?.Weights ?? [])
+        {
+            table._bySymbol[name] = (weight, table.GroupOf(name));
         }
 
         return (table, problems);

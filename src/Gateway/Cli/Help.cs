@@ -31,9 +31,20 @@ internal static class Help
             """,
         ["rules"] = """
             gateway rules check [DIR] | gateway rules test [DIR]
+            gateway rules fit --ham NAME=PATH[:BUDGET%] ... --spam [NAME=]PATH ... [--rules DIR] [--config FILE]
+                              [--log FILE] [--rescan] [--folds N] [--min-hits N] [--out FILE]
               check: loads the policy folder (default ./rules) and reports every problem as file:line:col.
               test:  runs the folder's test cases (DIR/tests/*.yaml) offline.
+              fit:   scans labelled mail (directories, Maildir, mbox) offline, saves the mass-check log (default
+                     ./masscheck.jsonl, reused while sources, rules, model and config are unchanged), and fits the
+                     symbol weights and the classifier's map from probability to points so that, at the tag
+                     threshold, each ham source stays within its budget (default 0.1 %) and the most spam is
+                     caught. Prints per source what is flagged now and after the fit, measured on folds the fit
+                     did not see (--folds, default 5), then writes DIR/weights.yaml. Weights keep their sign and
+                     stay within twice their hand-set value; forced actions, group caps and symbols seen on fewer
+                     than --min-hits (5) messages are not changed. Exit 1 when a budget cannot be met.
             example: gateway rules test rules
+            example: gateway rules fit --ham invoices=mail/ham/invoices:2% --ham lists=mail/ham/lists:0.1% --spam mail/spam
             """,
         ["replay"] = """
             gateway replay --corpus DIR [--labels ham=DIR,spam=DIR] --rules NEWDIR [--config FILE]

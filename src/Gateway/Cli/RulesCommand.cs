@@ -24,12 +24,14 @@ internal static class RulesCommand
                     return 1;
                 }
 
-                await output.WriteLineAsync($"{folder}: ok, {policy.Rules.Rules.Count} rules, {policy.Symbols.Symbols.Count} symbol weights, tag at {policy.Actions.Actions.Tag}, reject at {policy.Actions.Actions.Reject}");
+                await output.WriteLineAsync($"{folder}: ok, {policy.Rules.Rules.Count} rules, {policy.Symbols.Symbols.Count} symbol weights{(policy.Fitted is { } fitted ? $" ({fitted.Weights.Count} fitted in {ScoringPolicy.WeightsFileName}{(policy.ClassifierMap is null ? string.Empty : ", with a classifier map")})" : string.Empty)}, tag at {policy.Actions.Actions.Tag}, reject at {policy.Actions.Actions.Reject}");
                 return 0;
             case "test":
                 return await TestAsync(folder, output, error, cancellationToken);
+            case "fit":
+                return await FitCommand.RunAsync(args.Skip(1), output, error, cancellationToken);
             default:
-                throw new UsageException("usage: gateway rules check [DIR] | gateway rules test [DIR]");
+                throw new UsageException("usage: gateway rules check [DIR] | gateway rules test [DIR] | gateway rules fit --ham NAME=DIR:BUDGET% --spam DIR ...");
         }
     }
 
