@@ -151,6 +151,23 @@ public sealed class RuleEngineTests
         Assert.Equal(2.5, verdict.Symbols.Single(symbol => symbol.Name == "BAD_SUBJECT").Score);
     }
 
+    [Theory]
+    [InlineData("d=gardenstore.example", null, true)] // offline: a signature of the From organisation is present
+    [InlineData("d=esp.example", null, false)] // signed, but by somebody else
+    [InlineData("d=gardenstore.example", "fail", false)] // with DNS: it must verify
+    [InlineData("d=gardenstore.example", "pass", true)]
+    public void Dkim_aligned_is_a_signature_of_the_from_organisation_verified_when_dkim_ran(string tag, string? verified, bool expected)
+    {
+        var rules = Load("rules:\n  - name: R\n    when: {dkim.aligned: {equals: true}}\n    score: 1\n");
+        var context = Message($"From: Garden <news@mail.gardenstore.example>\nDKIM-Signature: v=1; a=rsa-sha256; {tag}; s=s1;\n h=from; bh=AAAA; b=BBBB\nSubject: bulbs\n\nTulips.\n");
+        if (verified is not null)
+        {
+            context.Authentication.Dkim = [new Gateway.Core.Authentication.Dkim.DkimSignatureResult(Enum.Parse<Gateway.Core.Authentication.AuthResult>(verified, ignoreCase: true), tag[2..], "s1", "rsa-sha256")];
+        }
+
+        Assert.Equal(expected, rules.Rules[0].When(new MessageView(context)));
+    }
+
     [Fact]
     public void The_shipped_rules_load()
     {
