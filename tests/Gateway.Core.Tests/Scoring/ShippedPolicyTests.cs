@@ -40,10 +40,16 @@ public sealed class ShippedPolicyTests
         Assert.Equal(VerdictAction.Reject, verdict.Action);
     }
 
+    /// <summary>The shipped weights.yaml maps p to points (gateway rules fit): the classifier alone tags from about p 0.83 and never rejects.</summary>
     [Fact]
-    public void The_classifier_alone_tags_from_p_0_8125()
+    public void The_classifier_alone_tags_from_the_fitted_map_and_never_rejects()
     {
-        Assert.Equal(VerdictAction.Tag, ScoreCalculator.Decide([new SymbolHit("ML_SPAM", 0.625, null)], Shipped).Action);
-        Assert.Equal(VerdictAction.Accept, ScoreCalculator.Decide([new SymbolHit("ML_SPAM", 0.6, null)], Shipped).Action);
+        static Verdict At(double p) => ScoreCalculator.Decide([new SymbolHit("ML_SPAM", (p - 0.5) * 2, null)], Shipped);
+
+        Assert.NotNull(Shipped.ClassifierMap);
+        Assert.Equal(VerdictAction.Tag, At(0.85).Action);
+        Assert.Equal(VerdictAction.Accept, At(0.8).Action);
+        Assert.Equal(VerdictAction.Tag, At(1.0).Action);
+        Assert.All(Shipped.ClassifierMap!.Scores, score => Assert.True(score <= Shipped.Symbols.Groups["classifier"].MaxScore, $"map point {score} above the classifier cap"));
     }
 }
