@@ -44,9 +44,11 @@ public class StageBenchmarks
         var models = new ModelSource(Path.Combine(root, "models", "spam.zip"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         _scanner = new MessageScanner(new PipelineRunner([new ClassifierCheck(models, shortTextWords: 40), new RulesCheck(["classifier"])], TimeSpan.FromSeconds(10)), () => _policy);
 
-        // Issue 32's baseline in the same run: no brands.yaml (the brand.* fields compute nothing) and no short-text scaling.
+        // Issue 32's baseline in the same run: no brands.yaml (the brand.* fields compute nothing), no fitted
+        // weights.yaml (weight x factor instead of the classifier map) and no short-text scaling.
         var withoutBrands = Directory.CreateTempSubdirectory("rules-without-brands-").FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(root, "rules"), "*", SearchOption.AllDirectories).Where(file => Path.GetFileName(file) != Gateway.Core.Rules.Brands.BrandCatalog.FileName))
+        string[] added = [Gateway.Core.Rules.Brands.BrandCatalog.FileName, ScoringPolicy.WeightsFileName];
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "rules"), "*", SearchOption.AllDirectories).Where(file => !added.Contains(Path.GetFileName(file))))
         {
             var target = Path.Combine(withoutBrands, Path.GetRelativePath(Path.Combine(root, "rules"), file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -82,7 +84,7 @@ public class StageBenchmarks
     [Benchmark]
     public Task<int> WholeOfflinePipeline() => ScanAllAsync(_scanner);
 
-    /// <summary>The same pipeline without brands.yaml and without short-text scaling (before issue 32), for the ratio.</summary>
+    /// <summary>The same pipeline without brands.yaml, weights.yaml and short-text scaling (before issue 32), for the ratio.</summary>
     [Benchmark(Baseline = true)]
     public Task<int> WholeOfflinePipelineBeforeBrands() => ScanAllAsync(_scannerBefore);
 
