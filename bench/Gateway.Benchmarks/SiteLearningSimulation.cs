@@ -195,8 +195,6 @@ internal static class SiteLearningSimulation
     {
         public string Name => "dmarc";
 
-        public CheckPhase Phase => CheckPhase.Data;
-
         public IReadOnlyList<string> DependsOn => [];
 
         public ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

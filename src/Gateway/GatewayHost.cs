@@ -360,7 +360,7 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             if (args.Command is MailCommand mail)
             {
-                state.MailParameters = mail.Parameters;
+                state.MailCommandParameters = mail.Parameters;
             }
         };
     }

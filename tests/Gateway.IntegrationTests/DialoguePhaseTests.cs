@@ -15,6 +15,8 @@ public sealed class DialoguePhaseTests
     {
         public int Seen;
 
+        public string Name => "spam-trap";
+
         public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Seen);
@@ -42,5 +44,24 @@ public sealed class DialoguePhaseTests
         Assert.Equal(2, trap.Seen);
         Assert.Equal(["user@example.test"], Assert.Single(downstream.Messages).To);
         Assert.Equal(1, downstream.MailCommands); // one transaction, opened by the recipient the trap let through
+    }
+
+    /// <summary>
+    /// Dialogue checks say what they rely on (issue 34): a policy-group check registered before the check that
+    /// gives the recipient a valid form would read a null address; start-up refuses that order, naming both.
+    /// </summary>
+    [Fact]
+    public void A_check_registered_before_one_it_depends_on_is_refused_at_start_up()
+    {
+        IRecipientCheck[] misordered = [new PolicyGroupCheck(() => throw new InvalidOperationException("not asked")), new RecipientAddressCheck()];
+        ISenderCheck[] missing = [new SpfStartCheck(null!, TimeSpan.FromSeconds(1))];
+
+        var order = Assert.Throws<InvalidOperationException>(() => new DialogueChecks([], [], misordered));
+        var absent = Assert.Throws<InvalidOperationException>(() => new DialogueChecks([], missing, []));
+        var standard = DialogueChecks.Standard(new Gateway.Core.Configuration.GatewayOptions(), null!, null, null, () => throw new InvalidOperationException("not asked"), null, null);
+
+        Assert.Equal("RCPT check policy-group depends on recipient-address, which is registered after it: register recipient-address first", order.Message);
+        Assert.Equal("MAIL check spf-start depends on sender-address, which is not registered: register sender-address first", absent.Message);
+        Assert.NotNull(standard.With(new SpamTrapCheck())); // the shipped order, and a site's check at the end, hold
     }
 }

@@ -61,6 +61,29 @@ public sealed partial class ObservabilityTests
         Assert.Contains(after.Keys, key => key.StartsWith("gateway_build_info{version=", StringComparison.Ordinal));
     }
 
+    /// <summary>MAIL refusals were counted under stage="rcpt" (issue 34): each stage is its own label.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_refused_mail_command_is_counted_under_stage_mail()
+    {
+        var port = FreePort.Next();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Metrics.Listen = $"127.0.0.1:{port}");
+        var before = await ScrapeAsync(port);
+
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            await client.CommandAsync("EHLO client.test");
+            Assert.StartsWith("552 5.3.4", await client.CommandAsync("MAIL FROM:<big@remote.test> SIZE=2000000000"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<good@remote.test>"), StringComparison.Ordinal);
+        }
+
+        var after = await ScrapeAsync(port);
+
+        Assert.Equal(1, Delta(before, after, "gateway_smtp_replies_total{stage=\"mail\",class=\"5xx\"}"));
+        Assert.Equal(1, Delta(before, after, "gateway_smtp_replies_total{stage=\"mail\",class=\"2xx\"}"));
+        Assert.Equal(0, Delta(before, after, "gateway_smtp_replies_total{stage=\"rcpt\",class=\"5xx\"}"));
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Health_answers_and_ready_reports_a_dead_downstream()
     {

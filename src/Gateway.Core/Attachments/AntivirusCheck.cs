@@ -24,8 +24,6 @@ public sealed class AntivirusCheck(ClamdClient clamd, AntivirusOptions options, 
 
     public string Name => "antivirus";
 
-    public CheckPhase Phase => CheckPhase.Data;
-
     public IReadOnlyList<string> DependsOn => [];
 
     /// <summary>

@@ -12,8 +12,6 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
 {
     public string Name => "classifier";
 
-    public CheckPhase Phase => CheckPhase.Data;
-
     public IReadOnlyList<string> DependsOn => [];
 
     /// <summary>Distinct words (2+ letters, subject included) a message needs before the classifier judges it.</summary>

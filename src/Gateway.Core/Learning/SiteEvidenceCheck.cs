@@ -21,8 +21,6 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
 
     public string Name => "site";
 
-    public CheckPhase Phase => CheckPhase.Data;
-
     /// <summary>
     /// The authentication checks whose results say who the sender is (the catalogue sets "dmarc", which
     /// runs after SPF, DKIM and ARC, when they run; without them every sender is unauthenticated).

@@ -1,13 +1,14 @@
 namespace Gateway.Core.Pipeline;
 
-/// <summary>One check of the pipeline. It adds <see cref="SymbolHit"/>s to the context and returns how it ended.</summary>
+/// <summary>
+/// One check of the DATA pipeline. It adds <see cref="SymbolHit"/>s to the context and returns how it ended.
+/// Every such check runs after the message is received, in the order <see cref="DependsOn"/> makes (the
+/// dialogue's own checks, at connect, MAIL and RCPT, are Smtp.Phases' registry, not these).
+/// </summary>
 public interface IMessageCheck
 {
-    /// <summary>Short lower-case name, also used in symbols for failures (<c>dkim</c> → <c>DKIM_CHECK_ERROR</c>).</summary>
+    /// <summary>Short lower-case name: what <see cref="DependsOn"/> lists, CHECK_ERROR's detail and the metrics' check label name.</summary>
     string Name { get; }
-
-    /// <summary>The earliest phase in which the check can run.</summary>
-    CheckPhase Phase { get; }
 
     /// <summary>Names of checks whose results this one reads (DMARC after SPF and DKIM).</summary>
     IReadOnlyList<string> DependsOn { get; }

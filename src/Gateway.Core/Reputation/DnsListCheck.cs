@@ -16,8 +16,6 @@ public sealed class DnsListCheck(IDnsResolver dns, IDnsListMonitor? monitor = nu
 
     public string Name => "dnslists";
 
-    public CheckPhase Phase => CheckPhase.Connect;
-
     public IReadOnlyList<string> DependsOn => [];
 
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

@@ -11,8 +11,6 @@ public sealed class RulesCheck(IReadOnlyList<string> runsAfter) : IMessageCheck
 {
     public string Name => "rules";
 
-    public CheckPhase Phase => CheckPhase.Data;
-
     public IReadOnlyList<string> DependsOn => runsAfter;
 
     public ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

@@ -91,8 +91,6 @@ internal static class RulesCommand
 
         public string Name => CheckName;
 
-        public CheckPhase Phase => CheckPhase.Data;
-
         public IReadOnlyList<string> DependsOn => [];
 
         public ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

@@ -84,7 +84,7 @@ internal static class GatewayMetrics
         "gateway_smtp_connections_refused_total", "Connections refused before the greeting, by reason: total (max_connections), per_ip (max_connections_per_ip), shutdown, proxy (no valid PROXY header), dnslist (reject_at: connect).", "reason");
 
     public static readonly Counter Replies = Prometheus.Metrics.CreateCounter(
-        "gateway_smtp_replies_total", "Our replies to RCPT and to DATA, by stage and reply class (2xx, 4xx, 5xx).", "stage", "class");
+        "gateway_smtp_replies_total", "Our replies to MAIL, RCPT and DATA, by stage (mail, rcpt, data) and reply class (2xx, 4xx, 5xx).", "stage", "class");
 
     public static readonly Counter DownstreamErrors = Prometheus.Metrics.CreateCounter(
         "gateway_downstream_errors_total", "Downstream trouble, by kind: unreachable, timeout, lost, tls (certificate or STARTTLS failed), deferred (4xx), rejected (5xx).", "kind");

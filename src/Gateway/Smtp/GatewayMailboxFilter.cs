@@ -51,7 +51,7 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
                     Log.DeferralsNotLogged(logger, state.ClientAddress, suppressed);
                 }
 
-                Log.RecipientRefused(logger, context.SessionId, state.ClientAddress, Printable(state.MailFrom ?? string.Empty), Printable($"{to.User}@{to.Host}"), refused.Response.ReplyCode.ToString("D"), Printable(refused.Response.Message));
+                Log.RecipientRefused(logger, context.SessionId, state.ClientAddress, Printable(state.Transaction?.MailFrom ?? string.Empty), Printable($"{to.User}@{to.Host}"), refused.Response.ReplyCode.ToString("D"), Printable(refused.Response.Message));
             }
 
             throw;
@@ -76,54 +76,62 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
         public static partial void DeferralsNotLogged(Microsoft.Extensions.Logging.ILogger logger, IPAddress client, int count);
     }
 
+    /// <summary>MAIL opens a new transaction (ending any open one); a refusal ends it again.</summary>
     private async Task<bool> CheckSenderAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         var state = SessionState.Of(context);
+        var transaction = await state.BeginTransactionAsync(from.AsAddress() is null ? null : Core.Pipeline.SmtpAddress.Format(from.User, from.Host));
+        var answer = await checks.AtMailAsync(new SenderStep(state, transaction, from, size), cancellationToken);
+        if (answer.IsContinue)
+        {
+            GatewayMetrics.Replies.WithLabels("mail", "2xx").Inc();
+            return true;
+        }
+
         await state.EndTransactionAsync();
-        var answer = await checks.AtMailAsync(new SenderStep(state, from, size), cancellationToken);
-        return answer.IsContinue ? true : throw Refuse(answer.Reply!, answer.Disconnect);
+        throw Refuse("mail", answer.Reply!, answer.Disconnect);
     }
 
     private async Task<bool> CheckRecipientAsync(ISessionContext context, IMailbox to, CancellationToken cancellationToken)
     {
         var state = SessionState.Of(context);
-        var step = new RecipientStep(state, to);
+        // SmtpServer answers RCPT without MAIL itself (503); a transaction is open here.
+        var transaction = state.Transaction ?? throw Refuse("rcpt", new SmtpReply(503, "5.5.1", "MAIL first"));
+        var step = new RecipientStep(state, transaction, to);
         if (await checks.AtRcptAsync(step, cancellationToken) is { IsContinue: false } answer)
         {
-            throw Refuse(answer.Reply!, answer.Disconnect);
+            throw Refuse("rcpt", answer.Reply!, answer.Disconnect);
         }
 
         // Every check passed: the downstream has the last word. MAIL goes with the first recipient, in
         // one write where the downstream allows it.
         var recipient = step.Recipient!;
         SmtpReply reply;
-        if (state.Downstream is null)
+        if (transaction.Downstream is null)
         {
-            var opened = await downstream.BeginAsync(state.MailFrom, state.MailParameters, cancellationToken, recipient);
-            state.Downstream = opened.Transaction ?? throw Refuse(opened.Reply);
+            var opened = await downstream.BeginAsync(transaction.MailFrom, transaction.MailParameters, cancellationToken, recipient);
+            transaction.Downstream = opened.Transaction ?? throw Refuse("rcpt", opened.Reply);
             reply = opened.FirstRecipient!;
         }
         else
         {
-            reply = await state.Downstream.AddRecipientAsync(recipient, cancellationToken);
+            reply = await transaction.Downstream.AddRecipientAsync(recipient, cancellationToken);
         }
 
         if (!reply.IsPositive)
         {
-            throw Refuse(reply);
+            throw Refuse("rcpt", reply);
         }
 
-        state.Recipients.Add(recipient);
-        state.PolicyGroup = step.PolicyGroup;
-        state.Route = step.Route;
+        transaction.Accept(recipient, step.PolicyGroup, step.Route);
         GatewayMetrics.Replies.WithLabels("rcpt", "2xx").Inc();
         return true;
     }
 
     /// <summary>SmtpServer writes the reply of a thrown SmtpResponseException; it counts as a refusal, not a protocol error.</summary>
-    private static SmtpResponseException Refuse(SmtpReply reply, bool quit = false)
+    private static SmtpResponseException Refuse(string stage, SmtpReply reply, bool quit = false)
     {
-        GatewayMetrics.Replies.WithLabels("rcpt", SmtpReplies.Class(reply)).Inc();
+        GatewayMetrics.Replies.WithLabels(stage, SmtpReplies.Class(reply)).Inc();
         return SessionErrors.Refusal(SmtpReplies.ToResponse(reply), quit);
     }
 }

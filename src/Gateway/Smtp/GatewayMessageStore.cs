@@ -98,22 +98,22 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             return new SmtpReply(552, "5.3.4", $"Message too complex to accept: {tooComplex}");
         }
 
-        if (state.Downstream is null)
+        if (state.Transaction is not { Downstream: not null } transaction)
         {
             // The downstream transaction broke after RCPT; the client keeps the message and retries.
             return DeliveryReplies.ConnectionLost;
         }
 
-        var envelope = new Envelope(state.ClientAddress, state.HeloName, state.MailFrom, [.. state.Recipients], context.Pipe.IsSecure)
+        var envelope = new Envelope(state.ClientAddress, state.HeloName, transaction.MailFrom, [.. transaction.Recipients], context.Pipe.IsSecure)
         {
             ReverseName = state.ReverseName is { } reverse ? await reverse : null,
-            SessionSymbols = [.. state.TransactionSymbols],
-            PolicyGroup = state.PolicyGroup,
-            SpfAtMailFrom = state.SpfAtMailFrom,
+            SessionSymbols = [.. transaction.Symbols],
+            PolicyGroup = transaction.PolicyGroup,
+            SpfAtMailFrom = transaction.SpfAtMailFrom,
         };
         var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken);
         var learning = autolearn?.Prepare(scan, cancellationToken);
-        var reply = await relay.CarryOutAsync(scan, state.Downstream, queueId, cancellationToken);
+        var reply = await relay.CarryOutAsync(scan, transaction.Downstream, queueId, cancellationToken);
         if (learning is not null && (reply.IsPositive || scan.Verdict.Action == VerdictAction.Reject))
         {
             // After the reply is settled, off the client's path: learning never delays or fails a message.

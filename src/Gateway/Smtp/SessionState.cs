@@ -5,8 +5,9 @@ using SmtpServer.Net;
 namespace Gateway.Smtp;
 
 /// <summary>
-/// What we know about one SMTP session beyond what SmtpServer keeps: the HELO name (the library does not
-/// store it), the client address and the open downstream transaction that mirrors the client's.
+/// What we know about one SMTP session beyond what SmtpServer keeps: the client address, the HELO name (the
+/// library does not store it), what is looked up once per session, the error counters, and the open
+/// transaction (<see cref="TransactionState"/>), which is the only part a transaction's end resets.
 /// </summary>
 internal sealed class SessionState
 {
@@ -17,32 +18,20 @@ internal sealed class SessionState
 
     public string HeloName { get; set; } = string.Empty;
 
-    /// <summary>MAIL FROM of the current transaction; null for the null sender.</summary>
-    public string? MailFrom { get; set; }
+    /// <summary>
+    /// ESMTP parameters of the MAIL command being handled: SmtpServer's mailbox filter is not given them,
+    /// so the host records them as the command executes; the transaction keeps its own copy.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> MailCommandParameters { get; set; } = new Dictionary<string, string>();
 
-    /// <summary>ESMTP parameters of the current MAIL command (SIZE, BODY, SMTPUTF8), mirrored downstream.</summary>
-    public IReadOnlyDictionary<string, string> MailParameters { get; set; } = new Dictionary<string, string>();
+    /// <summary>The open transaction (MAIL accepted), or null between transactions.</summary>
+    public TransactionState? Transaction { get; private set; }
 
     /// <summary>The client's forward-confirmed reverse DNS name, looked up once per session.</summary>
     public Task<string?>? ReverseName { get; set; }
 
     /// <summary>The early DNS-list verdict on this client, looked up once per session (null: not refused).</summary>
     public Task<Gateway.Core.Delivery.SmtpReply?>? EarlyRefusal { get; set; }
-
-    /// <summary>SPF for the current transaction, started at MAIL FROM.</summary>
-    public Task<Gateway.Core.Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; private set; }
-
-    /// <summary>Stops the transaction's SPF evaluation when the transaction or the session ends.</summary>
-    private CancellationTokenSource? _spfCancellation;
-
-    /// <summary>The policy group of the transaction's accepted recipients (set by the first one).</summary>
-    public string? PolicyGroup { get; set; }
-
-    /// <summary>The downstream route of the transaction's accepted recipients (set by the first one).</summary>
-    public string? Route { get; set; }
-
-    /// <summary>Symbols the current transaction earned in the dialogue (rate limits with action: symbol).</summary>
-    public List<Gateway.Core.Pipeline.SymbolHit> TransactionSymbols { get; } = [];
 
     /// <summary>Whether a DNS allow list vouches for the client (asked once per session, for greylisting).</summary>
     public Task<bool>? AllowListed { get; set; }
@@ -55,12 +44,6 @@ internal sealed class SessionState
 
     /// <summary>Our own temporary refusals in a row (<see cref="SessionErrors.MaxDeferralsInARow"/>).</summary>
     public int Deferrals { get; set; }
-
-    /// <summary>Recipients of the current transaction that both we and the downstream accepted.</summary>
-    public List<string> Recipients { get; } = [];
-
-    /// <summary>The mirrored downstream transaction, opened at the first accepted RCPT.</summary>
-    public IDownstreamTransaction? Downstream { get; set; }
 
     public static SessionState Attach(ISessionContext context)
     {
@@ -76,38 +59,24 @@ internal sealed class SessionState
         return state;
     }
 
-    /// <summary>
-    /// Starts SPF for this transaction. It runs while the dialogue goes on, so it must not outlive it: it
-    /// stops when the transaction ends (RSET, the next MAIL, end of DATA), the client leaves, or
-    /// <paramref name="limit"/> (limits.check_timeout) passes — whichever comes first.
-    /// </summary>
-    public void StartSpf(Func<CancellationToken, Task<Gateway.Core.Authentication.Spf.SpfOutcome>> evaluate, TimeSpan limit, CancellationToken session)
-    {
-        _spfCancellation = CancellationTokenSource.CreateLinkedTokenSource(session);
-        _spfCancellation.CancelAfter(limit);
-        SpfAtMailFrom = evaluate(_spfCancellation.Token);
-    }
-
     public static SessionState Of(ISessionContext context) => (SessionState)context.Properties[PropertyKey];
 
-    /// <summary>Ends the transaction: its downstream side (RSET or back to the pool) and our envelope.</summary>
+    /// <summary>Ends the open transaction, if any, and opens a new one for this MAIL FROM.</summary>
+    public async Task<TransactionState> BeginTransactionAsync(string? mailFrom)
+    {
+        await EndTransactionAsync();
+        Transaction = new TransactionState(mailFrom, MailCommandParameters);
+        return Transaction;
+    }
+
+    /// <summary>Ends the transaction: its SPF evaluation, its downstream side (RSET or back to the pool), our envelope.</summary>
     public async Task EndTransactionAsync()
     {
-        Recipients.Clear();
-        TransactionSymbols.Clear();
-        PolicyGroup = null;
-        Route = null;
-        SpfAtMailFrom = null;
-        // Disposed too, not only cancelled: a linked source stays registered on the session's token until
-        // disposed, and a client may run many transactions in one session.
-        _spfCancellation?.Cancel();
-        _spfCancellation?.Dispose();
-        _spfCancellation = null;
-        var downstream = Downstream;
-        Downstream = null;
-        if (downstream is not null)
+        var transaction = Transaction;
+        Transaction = null;
+        if (transaction is not null)
         {
-            await downstream.DisposeAsync();
+            await transaction.DisposeAsync();
         }
     }
 }

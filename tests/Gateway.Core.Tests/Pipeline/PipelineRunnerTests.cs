@@ -100,8 +100,6 @@ public sealed class PipelineRunnerTests
     {
         public string Name => name;
 
-        public CheckPhase Phase => CheckPhase.Data;
-
         public IReadOnlyList<string> DependsOn => dependsOn;
 
         public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

@@ -7,8 +7,6 @@ internal sealed class SymbolCheck(string symbol, bool throws = false) : IMessage
 {
     public string Name => "test";
 
-    public CheckPhase Phase => CheckPhase.Data;
-
     public IReadOnlyList<string> DependsOn => [];
 
     public ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

@@ -6,8 +6,6 @@ public sealed class ArcCheck(ArcVerification verification) : IMessageCheck
 {
     public string Name => "arc";
 
-    public CheckPhase Phase => CheckPhase.Data;
-
     public IReadOnlyList<string> DependsOn => [];
 
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

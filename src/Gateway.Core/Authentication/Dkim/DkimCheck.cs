@@ -7,8 +7,6 @@ public sealed class DkimCheck(DkimVerification verification) : IMessageCheck
 {
     public string Name => "dkim";
 
-    public CheckPhase Phase => CheckPhase.Data;
-
     public IReadOnlyList<string> DependsOn => [];
 
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

@@ -16,8 +16,6 @@ public sealed class DmarcCheck(DmarcEvaluator evaluator, AuthenticationOptions o
 
     public string Name => "dmarc";
 
-    public CheckPhase Phase => CheckPhase.Data;
-
     public IReadOnlyList<string> DependsOn => ["spf", "dkim", "arc"];
 
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

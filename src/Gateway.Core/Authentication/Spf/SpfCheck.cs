@@ -7,8 +7,6 @@ public sealed class SpfCheck(SpfEvaluator evaluator) : IMessageCheck
 {
     public string Name => "spf";
 
-    public CheckPhase Phase => CheckPhase.Mail;
-
     public IReadOnlyList<string> DependsOn => [];
 
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)

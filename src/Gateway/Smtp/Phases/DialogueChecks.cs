@@ -13,13 +13,35 @@ namespace Gateway.Smtp.Phases;
 /// word). Adding a check is its class and one line in <see cref="Standard"/>; docs/architecture.md has
 /// the table of phases.
 /// </summary>
-internal sealed class DialogueChecks(IReadOnlyList<IConnectCheck> connect, IReadOnlyList<ISenderCheck> sender, IReadOnlyList<IRecipientCheck> recipient)
+internal sealed class DialogueChecks
 {
-    public IReadOnlyList<IConnectCheck> Connect => connect;
+    private readonly IReadOnlyList<IConnectCheck> connect;
+    private readonly IReadOnlyList<ISenderCheck> sender;
+    private readonly IReadOnlyList<IRecipientCheck> recipient;
 
-    public IReadOnlyList<ISenderCheck> Sender => sender;
+    /// <summary>The checks of each phase in their order; an order that runs a check before one it depends on is refused here, at start-up.</summary>
+    public DialogueChecks(IReadOnlyList<IConnectCheck> connect, IReadOnlyList<ISenderCheck> sender, IReadOnlyList<IRecipientCheck> recipient)
+    {
+        RequireOrder("MAIL", sender, check => check.DependsOn);
+        RequireOrder("RCPT", recipient, check => check.DependsOn);
+        (this.connect, this.sender, this.recipient) = (connect, sender, recipient);
+    }
 
-    public IReadOnlyList<IRecipientCheck> Recipient => recipient;
+    private static void RequireOrder<TCheck>(string phase, IReadOnlyList<TCheck> checks, Func<TCheck, IReadOnlyList<string>> dependsOn)
+        where TCheck : IDialogueCheck
+    {
+        var before = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var check in checks)
+        {
+            if (dependsOn(check).FirstOrDefault(name => !before.Contains(name)) is { } missing)
+            {
+                var where = checks.Any(other => other.Name == missing) ? "is registered after it" : "is not registered";
+                throw new InvalidOperationException($"{phase} check {check.Name} depends on {missing}, which {where}: register {missing} first");
+            }
+
+            before.Add(check.Name);
+        }
+    }
 
     public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, SharedStateChecks? sharedState)
     {

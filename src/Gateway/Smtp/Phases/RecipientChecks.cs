@@ -10,6 +10,10 @@ namespace Gateway.Smtp.Phases;
 /// <summary>Recipients outside our domains: 550 5.7.1 Relay access denied. We are never an open relay.</summary>
 internal sealed class RelayCheck(GatewayOptions options) : IRecipientCheck
 {
+    public const string CheckName = "relay";
+
+    public string Name => CheckName;
+
     public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
         ValueTask.FromResult(options.AcceptsDomain(step.Mailbox.Host ?? string.Empty) ? DialogueOutcome.Continue : DialogueOutcome.Refuse(new SmtpReply(550, "5.7.1", "Relay access denied")));
 }
@@ -20,6 +24,10 @@ internal sealed class RelayCheck(GatewayOptions options) : IRecipientCheck
 /// </summary>
 internal sealed class RoutingCharactersCheck(GatewayOptions options) : IRecipientCheck
 {
+    public string Name => "routing-characters";
+
+    public IReadOnlyList<string> DependsOn => [RelayCheck.CheckName];
+
     public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
         ValueTask.FromResult(SmtpAddress.HasRouting(step.Mailbox.User) && !options.AllowsRoutingFor(step.Mailbox.Host!)
             ? DialogueOutcome.Refuse(new SmtpReply(550, "5.7.1", "Routing characters (%, !, @) in the recipient's local part are not accepted here"))
@@ -29,17 +37,23 @@ internal sealed class RoutingCharactersCheck(GatewayOptions options) : IRecipien
 /// <summary>An address with no valid form to send downstream: 553 5.1.3.</summary>
 internal sealed class RecipientAddressCheck : IRecipientCheck
 {
+    public const string CheckName = "recipient-address";
+
+    public string Name => CheckName;
+
     public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
         ValueTask.FromResult(
             step.Recipient is null ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.3", "Bad recipient address syntax"))
-            : SenderAddressCheck.Utf8Undeclared(step.Session, step.Recipient) ?? DialogueOutcome.Continue);
+            : SenderAddressCheck.Utf8Undeclared(step.Transaction, step.Recipient) ?? DialogueOutcome.Continue);
 }
 
 /// <summary>More than limits.max_recipients in one transaction: 452 4.5.3 (the sender sends the rest later).</summary>
 internal sealed class RecipientLimitCheck(LimitsOptions limits) : IRecipientCheck
 {
+    public string Name => "recipient-limit";
+
     public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(step.Session.Recipients.Count >= limits.MaxRecipients ? DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", "Too many recipients")) : DialogueOutcome.Continue);
+        ValueTask.FromResult(step.Transaction.Recipients.Count >= limits.MaxRecipients ? DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", "Too many recipients")) : DialogueOutcome.Continue);
 }
 
 /// <summary>
@@ -48,10 +62,14 @@ internal sealed class RecipientLimitCheck(LimitsOptions limits) : IRecipientChec
 /// </summary>
 internal sealed class PolicyGroupCheck(Func<ScoringPolicy> policy) : IRecipientCheck
 {
+    public string Name => "policy-group";
+
+    public IReadOnlyList<string> DependsOn => [RecipientAddressCheck.CheckName];
+
     public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
     {
         step.PolicyGroup = policy().GroupOf(step.Recipient!);
-        return ValueTask.FromResult(step.Session.PolicyGroup is { } current && current != step.PolicyGroup
+        return ValueTask.FromResult(step.Transaction.PolicyGroup is { } current && current != step.PolicyGroup
             ? DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", $"Recipients of another policy group ({step.PolicyGroup}): please send to them in a separate transaction"))
             : DialogueOutcome.Continue);
     }
@@ -60,13 +78,17 @@ internal sealed class PolicyGroupCheck(Func<ScoringPolicy> policy) : IRecipientC
 /// <summary>One downstream route per transaction too (its downstream transaction is on one server); no route at all: 451 4.3.5.</summary>
 internal sealed class DownstreamRouteCheck(IDownstream downstream) : IRecipientCheck
 {
+    public string Name => "downstream-route";
+
+    public IReadOnlyList<string> DependsOn => [RecipientAddressCheck.CheckName];
+
     public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
     {
         step.Route = downstream.RouteOf(step.Recipient!);
         return ValueTask.FromResult(step.Route switch
         {
             null => DialogueOutcome.Refuse(DeliveryReplies.NoRoute),
-            var route when step.Session.Route is { } current && current != route => DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", "Recipients delivered to another mail server: please send to them in a separate transaction")),
+            var route when step.Transaction.Route is { } current && current != route => DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", "Recipients delivered to another mail server: please send to them in a separate transaction")),
             _ => DialogueOutcome.Continue,
         });
     }
@@ -78,10 +100,12 @@ internal sealed class DownstreamRouteCheck(IDownstream downstream) : IRecipientC
 /// </summary>
 internal sealed class DnsListAtRcptCheck(IDnsResolver dns, Func<ScoringPolicy> policy, IDnsListMonitor? monitor) : IRecipientCheck
 {
+    public string Name => "dnslist";
+
     public async ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
     {
         var state = step.Session;
-        if (state.Downstream is not null)
+        if (step.Transaction.Downstream is not null)
         {
             return DialogueOutcome.Continue;
         }

@@ -11,6 +11,8 @@ namespace Gateway.Smtp.Phases;
 /// <summary>A declared SIZE over limits.max_message_size: 552 5.3.4 before any byte of the message.</summary>
 internal sealed class DeclaredSizeCheck(LimitsOptions limits) : ISenderCheck
 {
+    public string Name => "declared-size";
+
     public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
         ValueTask.FromResult(step.DeclaredSize > limits.MaxMessageSize ? DialogueOutcome.Refuse(SmtpReplies.MessageTooBig(limits.MaxMessageSize)) : DialogueOutcome.Continue);
 }
@@ -21,35 +23,32 @@ internal sealed class DeclaredSizeCheck(LimitsOptions limits) : ISenderCheck
 /// </summary>
 internal sealed class MailParametersCheck(LimitsOptions limits) : ISenderCheck
 {
+    public string Name => "mail-parameters";
+
     public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(MailParameters.Check(step.Session.MailParameters, limits.MaxMessageSize) is { } bad ? DialogueOutcome.Refuse(bad) : DialogueOutcome.Continue);
+        ValueTask.FromResult(MailParameters.Check(step.Transaction.MailParameters, limits.MaxMessageSize) is { } bad ? DialogueOutcome.Refuse(bad) : DialogueOutcome.Continue);
 }
 
-/// <summary>The null sender stays null; any other is kept in the form it goes downstream in (quoted as needed), or 553 5.1.7.</summary>
+/// <summary>The null sender is welcome; any other needs a form it can go downstream in (quoted as needed), or 553 5.1.7.</summary>
 internal sealed class SenderAddressCheck : ISenderCheck
 {
-    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken)
-    {
-        if (step.Sender.AsAddress() is null)
-        {
-            step.Session.MailFrom = null;
-            return ValueTask.FromResult(DialogueOutcome.Continue);
-        }
+    public const string CheckName = "sender-address";
 
-        step.Session.MailFrom = SmtpAddress.Format(step.Sender.User, step.Sender.Host);
-        return ValueTask.FromResult(
-            step.Session.MailFrom is null ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.7", "Bad sender address syntax"))
-            : Utf8Undeclared(step.Session, step.Session.MailFrom) is { } refusal ? refusal
-            : DialogueOutcome.Continue);
-    }
+    public string Name => CheckName;
+
+    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(
+            step.IsNullSender ? DialogueOutcome.Continue
+            : step.Transaction.MailFrom is not { } address ? DialogueOutcome.Refuse(new SmtpReply(553, "5.1.7", "Bad sender address syntax"))
+            : Utf8Undeclared(step.Transaction, address) ?? DialogueOutcome.Continue);
 
     /// <summary>
     /// A UTF-8 address in a transaction whose MAIL did not say SMTPUTF8 (RFC 6531 3.4): 553 5.6.7, as
     /// Postfix answers, here rather than from the downstream, which would see the address without the
     /// parameter that makes it legal.
     /// </summary>
-    public static DialogueOutcome? Utf8Undeclared(SessionState session, string address) =>
-        SmtpAddress.NeedsUtf8(address) && !session.MailParameters.Keys.Any(key => key.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase))
+    public static DialogueOutcome? Utf8Undeclared(TransactionState transaction, string address) =>
+        SmtpAddress.NeedsUtf8(address) && !transaction.MailParameters.Keys.Any(key => key.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase))
             ? DialogueOutcome.Refuse(new SmtpReply(553, "5.6.7", "Must declare SMTPUTF8 to send a UTF-8 address"))
             : null;
 }
@@ -60,10 +59,15 @@ internal sealed class SenderAddressCheck : ISenderCheck
 /// </summary>
 internal sealed class SpfStartCheck(SpfEvaluator spf, TimeSpan limit) : ISenderCheck
 {
+    public string Name => "spf-start";
+
+    /// <summary>Only for a sender with a valid form: SPF evaluates MAIL FROM's domain.</summary>
+    public IReadOnlyList<string> DependsOn => [SenderAddressCheck.CheckName];
+
     public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken)
     {
-        var state = step.Session;
-        state.StartSpf(token => spf.CheckAsync(state.ClientAddress, state.HeloName, state.MailFrom, token), limit, cancellationToken);
+        var (session, transaction) = (step.Session, step.Transaction);
+        transaction.StartSpf(token => spf.CheckAsync(session.ClientAddress, session.HeloName, transaction.MailFrom, token), limit, cancellationToken);
         return ValueTask.FromResult(DialogueOutcome.Continue);
     }
 }
@@ -71,6 +75,8 @@ internal sealed class SpfStartCheck(SpfEvaluator spf, TimeSpan limit) : ISenderC
 /// <summary>Reverse DNS once per session (rules can test connection.rdns), started at the first MAIL to overlap the dialogue.</summary>
 internal sealed class ReverseDnsStartCheck(IDnsResolver dns) : ISenderCheck
 {
+    public string Name => "reverse-dns-start";
+
     public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken)
     {
         step.Session.ReverseName ??= ReverseDns.ConfirmedNameAsync(dns, step.Session.ClientAddress, cancellationToken);

@@ -40,16 +40,25 @@ internal sealed class SharedStateChecks : ISenderCheck, IRecipientCheck
         _logger = logger;
     }
 
+    public string Name => "shared-state";
+
+    /// <summary>Rate limits count senders by their address: after it has a valid form.</summary>
+    IReadOnlyList<string> ISenderCheck.DependsOn => [SenderAddressCheck.CheckName];
+
+    /// <summary>Rate limits and greylisting count recipients by their address: after it has a valid form.</summary>
+    IReadOnlyList<string> IRecipientCheck.DependsOn => [RecipientAddressCheck.CheckName];
+
     /// <summary>Rate limits at MAIL.</summary>
     public async ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
-        _rateLimiter is null ? DialogueOutcome.Continue : Judge(step.Session, await _rateLimiter.AtMailAsync(step.Session.ClientAddress, step.Session.MailFrom, cancellationToken));
+        _rateLimiter is null ? DialogueOutcome.Continue : Judge(step.Transaction, await _rateLimiter.AtMailAsync(step.Session.ClientAddress, step.Transaction.MailFrom, cancellationToken));
 
     /// <summary>Rate limits, then greylisting, at RCPT.</summary>
     public async ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
     {
         var state = step.Session;
+        var mailFrom = step.Transaction.MailFrom;
         var recipient = step.Recipient!;
-        if (_rateLimiter is not null && Judge(state, await _rateLimiter.AtRcptAsync(state.ClientAddress, state.MailFrom, recipient, cancellationToken)) is { IsContinue: false } limited)
+        if (_rateLimiter is not null && Judge(step.Transaction, await _rateLimiter.AtRcptAsync(state.ClientAddress, mailFrom, recipient, cancellationToken)) is { IsContinue: false } limited)
         {
             return limited;
         }
@@ -59,7 +68,7 @@ internal sealed class SharedStateChecks : ISenderCheck, IRecipientCheck
             return DialogueOutcome.Continue;
         }
 
-        var outcome = await _greylist.CheckAsync(state.ClientAddress, state.MailFrom, recipient, cancellationToken);
+        var outcome = await _greylist.CheckAsync(state.ClientAddress, mailFrom, recipient, cancellationToken);
         GatewayMetrics.Greylist.WithLabels(outcome.Result.ToString().ToLowerInvariant()).Inc();
         return outcome.Result switch
         {
@@ -69,7 +78,7 @@ internal sealed class SharedStateChecks : ISenderCheck, IRecipientCheck
         };
     }
 
-    private DialogueOutcome Judge(SessionState state, RateLimitOutcome outcome)
+    private DialogueOutcome Judge(TransactionState transaction, RateLimitOutcome outcome)
     {
         if (outcome.Unavailable)
         {
@@ -79,7 +88,7 @@ internal sealed class SharedStateChecks : ISenderCheck, IRecipientCheck
         foreach (var limit in outcome.Exceeded)
         {
             GatewayMetrics.RateLimitExceeded.WithLabels(limit.Name).Inc();
-            state.TransactionSymbols.Add(new SymbolHit(limit.EffectiveSymbol, 1.0, $"over {limit.Limit} {limit.Count.ToString().ToLowerInvariant()} per {limit.Window} by {limit.Key}"));
+            transaction.Symbols.Add(new SymbolHit(limit.EffectiveSymbol, 1.0, $"over {limit.Limit} {limit.Count.ToString().ToLowerInvariant()} per {limit.Window} by {limit.Key}"));
         }
 
         return outcome.Refusal switch
