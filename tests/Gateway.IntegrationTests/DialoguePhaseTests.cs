@@ -1,5 +1,6 @@
 using Gateway.Core.Delivery;
 using Gateway.Smtp.Phases;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.IntegrationTests;
 

@@ -1,3 +1,4 @@
+using Gateway.Core.Pipeline;
 namespace Gateway.Core.Delivery;
 
 /// <summary>

@@ -21,12 +21,12 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quar
         var enforce = options.Mode == GatewayMode.Enforce;
         if (enforce && verdict.Action == VerdictAction.Reject)
         {
-            return new SmtpReply(verdict.ReplyCode is >= 550 and <= 559 ? verdict.ReplyCode.Value : 550, "5.7.1", verdict.Reason ?? $"Message rejected as spam: {Explain(verdict)}");
+            return verdict.Reply ?? new SmtpReply(550, "5.7.1", verdict.Reason ?? $"Message rejected as spam: {Explain(verdict)}");
         }
 
         if (enforce && verdict.Action == VerdictAction.TempFail)
         {
-            return new SmtpReply(451, "4.7.1", $"Message deferred: {verdict.Reason ?? "try again later"}");
+            return verdict.Reply ?? new SmtpReply(451, "4.7.1", $"Message deferred: {verdict.Reason ?? "try again later"}");
         }
 
         var headers = ResultHeaders.Build(verdict, scan.Policy, scan.Context, options.Hostname, options.EffectiveAuthservId, queueId, time.GetUtcNow(), options.Downstream.ExchangeScl, seal).ToList();

@@ -1,6 +1,7 @@
 using Gateway.Core.Delivery;
 using Gateway.Core.Dns;
 using Gateway.Core.Scoring;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Reputation;
 

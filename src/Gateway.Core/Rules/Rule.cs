@@ -3,10 +3,11 @@ using Gateway.Core.Scoring;
 namespace Gateway.Core.Rules;
 
 /// <summary>One compiled rule: when its condition holds, its name is reported as a symbol (weight = score) and its action forced.</summary>
+/// <param name="Reply">For reject and tempfail, the reply as the operator wrote it, parsed at load; null: the action's usual one.</param>
 /// <param name="Group">The symbols.yaml group its score counts in (and is capped with); null: none.</param>
 /// <param name="References">Symbols its condition names (<c>symbol: {in: [...]}</c>), with where: such a
 /// rule is a composite and is evaluated after every rule it names.</param>
-public sealed record Rule(string Name, string? Description, Func<MessageView, bool> When, double? Score, VerdictAction? Action, string? Reply, string Location)
+public sealed record Rule(string Name, string? Description, Func<MessageView, bool> When, double? Score, VerdictAction? Action, Pipeline.SmtpReply? Reply, string Location)
 {
     public string? Group { get; init; }
 

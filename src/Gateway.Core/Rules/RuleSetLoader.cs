@@ -173,10 +173,21 @@ public static partial class RuleSetLoader
             compiler.Error(map, $"rule {name} needs a score, an action, or both");
         }
 
-        var reply = Get("reply") is { } replyNode ? compiler.Text(replyNode) : null;
-        if (reply is not null && action is not (VerdictAction.Reject or VerdictAction.TempFail))
+        var replyText = Get("reply") is { } replyNode ? compiler.Text(replyNode) : null;
+        Pipeline.SmtpReply? reply = null;
+        if (replyText is not null && action is not (VerdictAction.Reject or VerdictAction.TempFail))
         {
             compiler.Error(Get("reply")!, "reply goes with action reject or tempfail");
+        }
+        else if (replyText is not null)
+        {
+            // Parsed here, so the client gets the codes as written and a wrong one stops the load, not the mail.
+            var (parsed, problem) = Pipeline.SmtpReply.Configured(replyText, permanent: action == VerdictAction.Reject);
+            reply = parsed;
+            if (problem is not null)
+            {
+                compiler.Error(Get("reply")!, problem);
+            }
         }
 
         var description = Get("description") is { } descriptionNode ? compiler.Text(descriptionNode) : null;

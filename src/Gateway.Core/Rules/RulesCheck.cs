@@ -33,28 +33,25 @@ public sealed class RulesCheck(IReadOnlyList<string> runsAfter) : IMessageCheck
             message.Add(new SymbolHit(rule.Name, 1.0, rule.Description));
             if (rule.Action is { } action)
             {
-                message.Force(new ForcedAction(action, $"rule {rule.Name}", ReplyOf(rule, action), CodeOf(rule)));
+                message.Force(new ForcedAction(action, $"rule {rule.Name}", ReasonOf(rule, action), ReplyOf(rule, action)));
             }
         }
 
         return ValueTask.FromResult(CheckStatus.Completed);
     }
 
-    /// <summary>A basic code the reply starts with ("554 5.7.1 ..."), else null (the action's usual code).</summary>
-    private static int? CodeOf(Rule rule) =>
-        rule.Reply is { Length: > 4 } reply && reply[3] == ' ' && int.TryParse(reply.AsSpan(0, 3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is >= 400 and <= 599 ? code : null;
-
-    /// <summary>The operator's reply text, or a default naming the rule; an enhanced code is added if missing.</summary>
-    private static string ReplyOf(Rule rule, VerdictAction action)
+    /// <summary>The reply the operator wrote (parsed at load), or one naming the rule with the action's usual codes.</summary>
+    private static Pipeline.SmtpReply? ReplyOf(Rule rule, VerdictAction action) => rule.Reply ?? action switch
     {
-        var text = rule.Reply ?? action switch
-        {
-            VerdictAction.TempFail => $"Message deferred by policy ({rule.Name})",
-            VerdictAction.Quarantine => $"Held for review by policy ({rule.Name})",
-            _ => $"Message rejected by policy ({rule.Name})",
-        };
-        text = CodeOf(rule) is null ? text : text[4..];
-        var hasCode = text.Length > 6 && char.IsAsciiDigit(text[0]) && text[1] == '.';
-        return hasCode ? text[(text.IndexOf(' ') + 1)..] : text;
-    }
+        VerdictAction.Reject => new Pipeline.SmtpReply(550, "5.7.1", $"Message rejected by policy ({rule.Name})"),
+        VerdictAction.TempFail => new Pipeline.SmtpReply(451, "4.7.1", $"Message deferred by policy ({rule.Name})"),
+        _ => null,
+    };
+
+    private static string ReasonOf(Rule rule, VerdictAction action) => rule.Reply?.Text ?? action switch
+    {
+        VerdictAction.TempFail => $"Message deferred by policy ({rule.Name})",
+        VerdictAction.Quarantine => $"Held for review by policy ({rule.Name})",
+        _ => $"Message rejected by policy ({rule.Name})",
+    };
 }

@@ -1,5 +1,8 @@
+using Gateway.Core.Pipeline;
+
 namespace Gateway.Core.Scoring;
 
-/// <summary>An action a check or rule demands whatever the score, with the text the client is told.</summary>
-/// <param name="Code">The basic reply code when not the action's usual one (554 for a virus, where 550 is usual).</param>
-public sealed record ForcedAction(VerdictAction Action, string Source, string Reply, int? Code = null);
+/// <summary>An action a check or rule demands whatever the score, and why.</summary>
+/// <param name="Reason">Why, in words: logs, X-Gateway-Would, the quarantine's record, and the reply's text when <paramref name="Reply"/> is null.</param>
+/// <param name="Reply">For reject and tempfail, the exact reply the client gets (a rule's <c>reply: "554 5.7.9 ..."</c>); null: the action's usual one.</param>
+public sealed record ForcedAction(VerdictAction Action, string Source, string Reason, SmtpReply? Reply = null);

@@ -22,24 +22,24 @@ public static class ScoreCalculator
         var thresholds = policy.ThresholdsFor(group);
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.Reject) is { } reject)
         {
-            return new Verdict(VerdictAction.Reject, score, scored, reject.Reply, reject.Source, reject.Code);
+            return new Verdict(VerdictAction.Reject, score, scored, reject.Reason, reject.Source, reject.Reply);
         }
 
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.TempFail) is { } tempfail)
         {
-            return new Verdict(VerdictAction.TempFail, score, scored, tempfail.Reply, tempfail.Source, tempfail.Code);
+            return new Verdict(VerdictAction.TempFail, score, scored, tempfail.Reason, tempfail.Source, tempfail.Reply);
         }
 
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.Quarantine) is { } hold)
         {
             // Held, not delivered: an allow-list does not release what a rule wants an operator to look at.
-            return new Verdict(VerdictAction.Quarantine, score, scored, hold.Reply, hold.Source);
+            return new Verdict(VerdictAction.Quarantine, score, scored, hold.Reason, hold.Source);
         }
 
         if (forced.FirstOrDefault(action => action.Action == VerdictAction.Accept) is { } accept)
         {
             // An allow-list: beats the score and forced tags, never a forced reject.
-            return new Verdict(VerdictAction.Accept, score, scored, accept.Reply, accept.Source);
+            return new Verdict(VerdictAction.Accept, score, scored, accept.Reason, accept.Source);
         }
 
         if (policy.Actions.OnCheckError == CheckErrorFallback.Tempfail && hits.Any(hit => hit.Name == PipelineRunner.CheckErrorSymbol))
@@ -53,7 +53,7 @@ public static class ScoreCalculator
             : VerdictAction.Accept;
         if (action == VerdictAction.Accept && forced.FirstOrDefault(item => item.Action == VerdictAction.Tag) is { } tag)
         {
-            return new Verdict(VerdictAction.Tag, score, scored, tag.Reply, tag.Source);
+            return new Verdict(VerdictAction.Tag, score, scored, tag.Reason, tag.Source);
         }
 
         return new Verdict(action, score, scored);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gateway.Core.Delivery;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Metrics;
 

@@ -5,6 +5,7 @@ using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Smtp;
 

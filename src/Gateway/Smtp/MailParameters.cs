@@ -1,4 +1,5 @@
 using Gateway.Core.Delivery;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Smtp;
 

@@ -31,7 +31,7 @@ internal sealed class SessionState
     public Task<string?>? ReverseName { get; set; }
 
     /// <summary>The early DNS-list verdict on this client, looked up once per session (null: not refused).</summary>
-    public Task<Gateway.Core.Delivery.SmtpReply?>? EarlyRefusal { get; set; }
+    public Task<Gateway.Core.Pipeline.SmtpReply?>? EarlyRefusal { get; set; }
 
     /// <summary>Whether a DNS allow list vouches for the client (asked once per session, for greylisting).</summary>
     public Task<bool>? AllowListed { get; set; }

@@ -1,5 +1,6 @@
 using Gateway.Core.Delivery;
 using SmtpServer.Protocol;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Smtp;
 

@@ -81,7 +81,7 @@ public sealed class DmarcCheckTests
 
         var refusal = Assert.Single(enforced.ForcedActions);
         Assert.Equal(VerdictAction.Reject, refusal.Action);
-        Assert.Contains("the From field names 51 domains; at most 5 are evaluated", refusal.Reply, StringComparison.Ordinal);
+        Assert.Contains("the From field names 51 domains; at most 5 are evaluated", refusal.Reason, StringComparison.Ordinal);
         Assert.Contains(enforced.Symbols, symbol => symbol.Name == "DMARC_TOO_MANY_FROM");
         Assert.Empty(notEnforced.ForcedActions);
         Assert.Contains(notEnforced.Symbols, symbol => symbol.Name == "DMARC_TOO_MANY_FROM");

@@ -1,5 +1,6 @@
 using Gateway.Core.Delivery;
 using Gateway.Core.Delivery.Smtp;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Tests.Delivery;
 

@@ -115,6 +115,9 @@ public sealed class RuleEngineTests
     [InlineData("rules:\n  - name: R\n    when:\n      attachment.extension: {in: [exe, scr]\n    score: 1\n", ":5:5: not valid YAML")]
     [InlineData("rules:\n  - name: R\n    when: {subject: {in: [a, b}}\n    score: 1\n", ":3:")]
     [InlineData("", ":1:1: the file is empty")]
+    [InlineData("rules:\n  - name: R\n    when: {subject: {equals: x}}\n    action: reject\n    reply: '451 4.7.1 later'\n", ":5:12: reply code 451 does not fit the action (a reject takes 5xx)")]
+    [InlineData("rules:\n  - name: R\n    when: {subject: {equals: x}}\n    action: tempfail\n    reply: '451 5.7.1 later'\n", ":5:12: enhanced status code 5.7.1 does not fit reply code 451")]
+    [InlineData("rules:\n  - name: R\n    when: {subject: {equals: x}}\n    action: reject\n    reply: '554 5.7.9'\n", ":5:12: reply needs a text after its codes")]
     public void Mistakes_are_reported_with_file_line_and_column(string rules, string expected)
     {
         var message = Error(rules);

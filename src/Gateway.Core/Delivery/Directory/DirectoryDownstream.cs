@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Delivery.Directory;
 

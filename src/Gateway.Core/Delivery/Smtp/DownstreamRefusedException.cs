@@ -1,3 +1,4 @@
+using Gateway.Core.Pipeline;
 namespace Gateway.Core.Delivery.Smtp;
 
 /// <summary>The downstream answered the greeting, HELO or STARTTLS with a refusal.</summary>

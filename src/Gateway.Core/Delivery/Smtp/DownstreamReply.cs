@@ -1,3 +1,4 @@
+using Gateway.Core.Pipeline;
 namespace Gateway.Core.Delivery.Smtp;
 
 /// <summary>A raw, possibly multi-line reply from the downstream server, before it is mapped for our client.</summary>

@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery.Routing;
 using Microsoft.Extensions.Logging;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Delivery.Smtp;
 

@@ -1,3 +1,4 @@
+using Gateway.Core.Pipeline;
 namespace Gateway.Core.Delivery.Smtp;
 
 /// <summary>One mirrored transaction on a downstream connection: RCPT as they come, DATA at the end.</summary>

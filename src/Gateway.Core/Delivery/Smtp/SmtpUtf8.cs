@@ -1,3 +1,4 @@
+using Gateway.Core.Pipeline;
 namespace Gateway.Core.Delivery.Smtp;
 
 /// <summary>RFC 6531: an address with non-ASCII characters travels only to a server that offers SMTPUTF8.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using SmtpServer;
 using SmtpServer.IO;
 using SmtpServer.Net;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Smtp.Admission;
 

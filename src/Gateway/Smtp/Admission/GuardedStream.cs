@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Core.Delivery;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Smtp.Admission;
 
