@@ -16,11 +16,12 @@ namespace Gateway;
 /// <summary>The checks the pipeline runs, in one place; each stage adds its own here.</summary>
 internal static class CheckCatalog
 {
-    /// <param name="dns">The shared resolver; null means offline, so every DNS-based check is left out.</param>
-    /// <param name="models">The spam model source; null when the classifier is disabled.</param>
+    /// <summary>The spam model source; null when the classifier is disabled.</summary>
     public static ModelSource? Models(GatewayOptions options, ILoggerFactory loggerFactory) =>
         options.Classifier.Enabled ? new ModelSource(options.Classifier.ModelPath(options.BaseFolder), loggerFactory.CreateLogger<ModelSource>()) : null;
 
+    /// <param name="dns">The shared resolver; null means offline, so every DNS-based check is left out.</param>
+    /// <param name="models">The spam model source; null when the classifier is disabled.</param>
     /// <param name="explain">Overrides classifier.explain (gateway check explains every verdict unless told otherwise).</param>
     /// <param name="dnsLists">Hears DNS list outcomes (metrics, warnings); null for one-off CLI runs.</param>
     /// <param name="antivirus">The clamd check (antivirus.enabled); null leaves it out.</param>

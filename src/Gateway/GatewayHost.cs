@@ -73,7 +73,7 @@ public sealed class GatewayHost : IAsyncDisposable
             WatchServers(routed, loggerFactory.CreateLogger<Core.Delivery.Routing.RoutedDownstream>());
         }
 
-        _readiness = new Readiness(options, _models, delivery as Core.Delivery.Routing.RoutedDownstream) { PolicyLoaded = true };
+        _readiness = new Readiness(options, _models, delivery as Core.Delivery.Routing.RoutedDownstream);
         var dnsLists = new DnsListMetrics(loggerFactory.CreateLogger<DnsListCheck>(), TimeProvider.System);
         var site = SiteLearning.Create(options, state, loggerFactory);
         Learner = site?.Learner;

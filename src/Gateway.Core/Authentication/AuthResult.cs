@@ -6,7 +6,6 @@ public enum AuthResult
     None,
     Pass,
     Fail,
-    Neutral,
     TempError,
     PermError,
 }

@@ -1,3 +1,4 @@
+using Gateway.Core.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Core.Classification;
@@ -11,7 +12,7 @@ public sealed partial class ModelSource : IDisposable
 {
     private readonly string _path;
     private readonly ILogger _logger;
-    private readonly Timer _debounce;
+    private readonly Debounce _debounce;
     private readonly Timer _folderPoll;
     private readonly Lock _watchLock = new();
     private FileSystemWatcher? _watcher;
@@ -22,7 +23,7 @@ public sealed partial class ModelSource : IDisposable
     {
         _path = Path.GetFullPath(path);
         _logger = logger;
-        _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        _debounce = new Debounce(Reload, TimeSpan.FromMilliseconds(500));
         Reload();
         // A folder made after start (the model copied in later) is found by polling until it exists: a
         // watcher can only watch a folder that is there.
@@ -92,7 +93,7 @@ public sealed partial class ModelSource : IDisposable
     }
 
     /// <summary>Writers replace a model in several steps; wait for quiet before reading it.</summary>
-    private void ScheduleReload() => _debounce.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan);
+    private void ScheduleReload() => _debounce.Signal();
 
     private void Reload()
     {

@@ -38,8 +38,6 @@ public sealed class TreeEnsembleScorer
         _maxNodes = trees.Length == 0 ? 0 : trees.Max(tree => tree.Left.Length);
     }
 
-    public int TreeCount => _trees.Length;
-
     /// <summary>Copies a calibrated FastTree model; null when the model is another kind.</summary>
     public static TreeEnsembleScorer? From(object model)
     {

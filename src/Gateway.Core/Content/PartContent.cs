@@ -10,7 +10,7 @@ namespace Gateway.Core.Content;
 /// The text of one part as every content check reads it (classifier features, rules, URL extraction),
 /// computed once per part however many checks ask: decoded (transfer encoding and charset undone by
 /// MimeKit), and for HTML the visible text and the text links are searched in, both from one pass of
-/// MimeKit's tokenizer. Each of these used to decode or tokenize the part again on its own.
+/// MimeKit's tokenizer, however many checks read it.
 /// </summary>
 public sealed class PartContent
 {

@@ -14,7 +14,7 @@ public sealed class PipelineRunner
     private readonly IReadOnlyList<IReadOnlyList<IMessageCheck>> _levels;
     private readonly TimeSpan _checkTimeout;
 
-    /// <summary>The checks that start their DNS lookups before their dependencies are done (found once, not per message).</summary>
+    /// <summary>The checks that start their DNS lookups before their dependencies are done (computed when the runner is built, not per message).</summary>
     private readonly IReadOnlyList<IStartsLookupsEarly> _early;
 
     public PipelineRunner(IEnumerable<IMessageCheck> checks, TimeSpan checkTimeout)

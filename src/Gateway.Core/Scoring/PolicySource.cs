@@ -14,7 +14,7 @@ public sealed partial class PolicySource : IDisposable
     private readonly string _folder;
     private readonly ILogger _logger;
     private readonly FileSystemWatcher? _watcher;
-    private readonly Timer _debounce;
+    private readonly Debounce _debounce;
     private volatile ScoringPolicy _current;
 
     public PolicySource(string folder, ILogger logger)
@@ -22,7 +22,7 @@ public sealed partial class PolicySource : IDisposable
         _folder = folder;
         _logger = logger;
         _current = ScoringPolicy.LoadFolder(folder);
-        _debounce = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        _debounce = new Debounce(Reload, TimeSpan.FromMilliseconds(500));
         try
         {
             _watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
@@ -51,7 +51,7 @@ public sealed partial class PolicySource : IDisposable
     }
 
     /// <summary>Editors save in several steps; wait for quiet, then load once.</summary>
-    private void ScheduleReload() => _debounce.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan);
+    private void ScheduleReload() => _debounce.Signal();
 
     private void Reload()
     {

@@ -33,8 +33,6 @@ internal sealed class Readiness : IAsyncDisposable
 
     public bool Listening { get; set; }
 
-    public bool PolicyLoaded { get; set; }
-
     /// <summary>The conditions not met; empty means ready.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -42,11 +40,6 @@ internal sealed class Readiness : IAsyncDisposable
         if (!Listening)
         {
             problems.Add("not listening for SMTP yet");
-        }
-
-        if (!PolicyLoaded)
-        {
-            problems.Add("rules not loaded");
         }
 
         if (_models is not null && _models.Current is null)

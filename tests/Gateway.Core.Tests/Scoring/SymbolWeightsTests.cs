@@ -69,3 +69,20 @@ public sealed class SymbolWeightsTests
         Assert.All(fitted.Keys, name => Assert.True(policy.Rules.Contains(name) || policy.Symbols.Symbols.ContainsKey(name), name));
     }
 }
+
+/// <summary>SymbolCatalog's hand list lacked DMARC_TOO_MANY_FROM (issue 34): every symbol a check names in the source is in it.</summary>
+public sealed class SymbolCatalogTests
+{
+    [Fact]
+    public void Every_symbol_a_check_reports_by_name_is_known_to_the_catalog()
+    {
+        var source = Path.Combine(Gateway.Tests.Shared.RepositoryRoot.Path, "src");
+        var named = Directory.GetFiles(source, "*.cs", SearchOption.AllDirectories)
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(file => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), "new SymbolHit\\(\"([A-Z0-9_]+)\"").Select(match => match.Groups[1].Value))
+            .Distinct().ToList();
+
+        Assert.NotEmpty(named);
+        Assert.All(named, symbol => Assert.True(SymbolCatalog.IsKnown(symbol, Gateway.Core.Rules.RuleSet.Empty, new SymbolsFile(), new Gateway.Core.Reputation.DnsListsFile()), $"{symbol} is reported by a check but unknown to SymbolCatalog"));
+    }
+}

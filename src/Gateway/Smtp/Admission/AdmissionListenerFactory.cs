@@ -45,8 +45,6 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
 
     public event EventHandler<IPEndPoint>? EndpointStarted;
 
-    public int Active => Volatile.Read(ref _active);
-
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
         var listener = new Listener(this, endpointDefinition.Endpoint);
