@@ -36,8 +36,8 @@ internal static class CheckCatalog
 
         if (site is not null)
         {
-            // Site evidence asks who the sender is, which only authentication can say (SITE_SENDER_HAM).
-            site.DependsOn = dns is not null ? ["dmarc"] : [];
+            // Site evidence asks who the sender is, which only authentication can say (SITE_SENDER_HAM): built
+            // with DependsOn = AfterAuthentication where DNS is on.
             checks.Add(site);
         }
 

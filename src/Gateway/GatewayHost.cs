@@ -75,7 +75,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         _readiness = new Readiness(options, _models, delivery as Core.Delivery.Routing.RoutedDownstream);
         var dnsLists = new DnsListMetrics(loggerFactory.CreateLogger<DnsListCheck>(), TimeProvider.System);
-        var site = SiteLearning.Create(options, state, loggerFactory);
+        var site = SiteLearning.Create(options, state, loggerFactory, authenticates: Dns is not null);
         Learner = site?.Learner;
         _site = site;
         _siteGauges = site is null ? null : new Timer(_ => _ = site.RefreshGaugesAsync(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));

@@ -22,10 +22,14 @@ public sealed class SiteEvidenceCheck(ISiteTokenStore store, LearningOptions opt
     public string Name => "site";
 
     /// <summary>
-    /// The authentication checks whose results say who the sender is (the catalogue sets "dmarc", which
-    /// runs after SPF, DKIM and ARC, when they run; without them every sender is unauthenticated).
+    /// The authentication checks whose results say who the sender is: "dmarc" (which runs after SPF, DKIM and
+    /// ARC) where they run, given at construction (<see cref="AfterAuthentication"/>); without them every
+    /// sender is unauthenticated.
     /// </summary>
-    public IReadOnlyList<string> DependsOn { get; set; } = [];
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+
+    /// <summary>What <see cref="DependsOn"/> is when authentication runs (DNS on): after DMARC.</summary>
+    public static readonly IReadOnlyList<string> AfterAuthentication = ["dmarc"];
 
     /// <summary>Raised with the reason when the store could not be asked (metrics and a throttled warning).</summary>
     public event Action<string>? Unavailable;

@@ -35,18 +35,23 @@ public sealed class MessageContext
     public void ReleaseParsedMessage()
     {
         _message = Released;
-        lock (_featuresLock)
+        lock (_attachmentsLock)
         {
             _attachments = null;
         }
     }
 
+    // One lock per lazily computed value: the checks that want them run in parallel (rules and antivirus
+    // the attachments, DNS lists the link hosts, the classifiers the features) and must not wait on each other.
+    private readonly Lock _attachmentsLock = new();
+    private readonly Lock _urlHostsLock = new();
+    private readonly Lock _featuresLock = new();
     private IReadOnlyList<Attachments.DecodedAttachment>? _attachments;
 
     /// <summary>The attachments decoded once, for the rules' attachment fields and the antivirus check alike.</summary>
     public IReadOnlyList<Attachments.DecodedAttachment> Attachments()
     {
-        lock (_featuresLock)
+        lock (_attachmentsLock)
         {
             return _attachments ??= global::Gateway.Core.Attachments.DecodedAttachment.Of(Message);
         }
@@ -56,18 +61,17 @@ public sealed class MessageContext
 
     /// <summary>
     /// The hosts of the message's links (text and HTML, disguises undone), extracted once: the rules'
-    /// url.domain and the domain DNS lists read the same list (each extracted it before).
+    /// url.domain and the domain DNS lists read the same list.
     /// </summary>
     public IReadOnlyList<string> UrlHosts()
     {
-        lock (_featuresLock)
+        lock (_urlHostsLock)
         {
             return _urlHosts ??= global::Gateway.Core.Content.MessageUrls.Hosts(Message);
         }
     }
 
     private global::Gateway.Core.Classification.MessageFeatures? _features;
-    private readonly Lock _featuresLock = new();
 
     /// <summary>
     /// What the classifiers read (visible text, link domains, numerics), extracted once per message: the

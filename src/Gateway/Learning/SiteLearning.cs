@@ -28,7 +28,8 @@ internal sealed class SiteLearning
     public SiteEvidenceCheck Check { get; }
 
     /// <summary>Null when learning is off (or no state store was made).</summary>
-    public static SiteLearning? Create(GatewayOptions options, IStateStore? state, ILoggerFactory loggerFactory)
+    /// <param name="authenticates">Whether SPF, DKIM and DMARC run (DNS on): then site evidence waits for them.</param>
+    public static SiteLearning? Create(GatewayOptions options, IStateStore? state, ILoggerFactory loggerFactory, bool authenticates)
     {
         if (!options.Learning.Enabled || state is null)
         {
@@ -42,7 +43,7 @@ internal sealed class SiteLearning
             memory.Evicted += count => GatewayMetrics.StateEvictions.WithLabels("site_tokens").Inc(count);
         }
 
-        var check = new SiteEvidenceCheck(store, options.Learning);
+        var check = new SiteEvidenceCheck(store, options.Learning) { DependsOn = authenticates ? SiteEvidenceCheck.AfterAuthentication : [] };
         var logger = loggerFactory.CreateLogger<SiteEvidenceCheck>();
         var throttle = new WarningThrottle(TimeSpan.FromMinutes(1), TimeProvider.System);
         check.Judged += probability => GatewayMetrics.SiteProbability.Observe(probability);
