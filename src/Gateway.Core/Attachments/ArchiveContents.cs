@@ -55,7 +55,7 @@ public static class ArchiveContents
         var encrypted = false;
         try
         {
-            using var stream = Delivery.MessageBytes.ReadOnlyStream(archive);
+            using var stream = Pipeline.MessageBytes.ReadOnlyStream(archive);
             using var opened = ArchiveFactory.OpenArchive(stream, new ReaderOptions { LeaveStreamOpen = true });
             foreach (var entry in opened.Entries)
             {
@@ -116,7 +116,7 @@ public static class ArchiveContents
         byte[] content;
         try
         {
-            using var gzip = new System.IO.Compression.GZipStream(Delivery.MessageBytes.ReadOnlyStream(archive), System.IO.Compression.CompressionMode.Decompress);
+            using var gzip = new System.IO.Compression.GZipStream(Pipeline.MessageBytes.ReadOnlyStream(archive), System.IO.Compression.CompressionMode.Decompress);
             content = ReadAtMost(gzip, budget, MaxNestedBytes, declared: 0);
         }
         catch (InvalidDataException)

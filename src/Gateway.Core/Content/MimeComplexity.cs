@@ -21,7 +21,7 @@ public static class MimeComplexity
             return null;
         }
 
-        var counter = new Counter(Delivery.MessageBytes.ReadOnlyStream(raw), maxParts, maxParameters);
+        var counter = new Counter(Pipeline.MessageBytes.ReadOnlyStream(raw), maxParts, maxParameters);
         try
         {
             counter.ReadMessage(cancellationToken);

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Gateway.Core.Delivery;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Headers;
 

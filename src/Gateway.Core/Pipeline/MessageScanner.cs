@@ -40,7 +40,7 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
         try
         {
             // Over the caller's bytes, not a copy: a big message is already held twice (SmtpServer's buffer, ours).
-            return (await MimeMessage.LoadAsync(options, Delivery.MessageBytes.ReadOnlyStream(raw), cancellationToken), null);
+            return (await MimeMessage.LoadAsync(options, Pipeline.MessageBytes.ReadOnlyStream(raw), cancellationToken), null);
         }
         catch (FormatException exception)
         {

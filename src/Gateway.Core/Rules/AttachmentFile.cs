@@ -48,7 +48,7 @@ public sealed record AttachmentFile(string Name, string ContentType, long Size, 
     {
         try
         {
-            using var zip = new ZipArchive(Delivery.MessageBytes.ReadOnlyStream(archive), ZipArchiveMode.Read);
+            using var zip = new ZipArchive(Pipeline.MessageBytes.ReadOnlyStream(archive), ZipArchiveMode.Read);
             return [.. zip.Entries.Take(MaxEntries).Select(entry => entry.FullName)];
         }
         catch (InvalidDataException)

@@ -9,11 +9,14 @@ namespace Gateway.Core.Scoring;
 /// </summary>
 internal static class SymbolCatalog
 {
-    /// <summary>Reported by the checks themselves (Authentication, Classification, Pipeline).</summary>
+    /// <summary>
+    /// Reported by the checks themselves. Written out rather than read from the checks' constants, so scoring
+    /// depends on no check's folder (stage folders depend one way); SymbolCatalogTests holds every name a
+    /// check reports, literal or constant, to this list.
+    /// </summary>
     private static readonly HashSet<string> FromChecks = new(
     [
-        Pipeline.PipelineRunner.CheckErrorSymbol, Pipeline.MessageScanner.MimeParseErrorSymbol, Classification.ClassifierScoring.SpamSymbol, Classification.ClassifierScoring.HamSymbol,
-        Learning.SiteEvidenceCheck.SpamSymbol, Learning.SiteEvidenceCheck.HamSymbol, Attachments.AntivirusCheck.VirusSymbol, Attachments.AntivirusCheck.UnavailableSymbol,
+        "CHECK_ERROR", "MIME_PARSE_ERROR", "ML_SPAM", "ML_HAM", "SITE_SPAM", "SITE_HAM", "SITE_SENDER_HAM", "SITE_UNSURE", "VIRUS_FOUND", "ANTIVIRUS_UNAVAILABLE",
         "SPF_PASS", "SPF_FAIL", "SPF_SOFTFAIL", "SPF_NEUTRAL", "SPF_NONE", "SPF_TEMPERROR", "SPF_PERMERROR",
         "DKIM_VALID", "DKIM_INVALID", "DKIM_PERMERROR", "DKIM_TEMPERROR", "DKIM_NONE", "DKIM_BODY_LENGTH_LIMIT",
         "ARC_VALID", "ARC_INVALID", "ARC_TEMPERROR", "ARC_NONE", "ARC_TRUSTED_RESCUE",

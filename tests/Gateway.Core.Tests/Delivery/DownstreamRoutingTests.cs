@@ -2,6 +2,7 @@ using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.Delivery.Routing;
 using Gateway.Tests.Shared;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Tests.Delivery;
 

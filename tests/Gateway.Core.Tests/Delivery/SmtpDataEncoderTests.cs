@@ -1,5 +1,6 @@
 using System.Buffers;
 using Gateway.Core.Delivery;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Tests.Delivery;
 

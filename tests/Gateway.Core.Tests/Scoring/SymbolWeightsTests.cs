@@ -79,7 +79,7 @@ public sealed class SymbolCatalogTests
         var source = Path.Combine(Gateway.Tests.Shared.RepositoryRoot.Path, "src");
         var named = Directory.GetFiles(source, "*.cs", SearchOption.AllDirectories)
             .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .SelectMany(file => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), "new SymbolHit\\(\"([A-Z0-9_]+)\"").Select(match => match.Groups[1].Value))
+            .SelectMany(file => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), "new SymbolHit\\(\"([A-Z0-9_]+)\"|const string \\w*Symbol = \"([A-Z0-9_]+)\"").Select(match => match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value))
             .Distinct().ToList();
 
         Assert.NotEmpty(named);

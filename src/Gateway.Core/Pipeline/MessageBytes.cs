@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Gateway.Core.Delivery;
+namespace Gateway.Core.Pipeline;
 
 /// <summary>
 /// A message as a chain of byte blocks without copying them: our rewritten header section followed by
