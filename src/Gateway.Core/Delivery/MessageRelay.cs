@@ -35,7 +35,18 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quar
             headers.Add($"X-Gateway-Would: {verdict.Action.ToString().ToLowerInvariant()} ({verdict.Reason ?? Explain(verdict)})");
         }
 
-        var stamped = RawHeaderEditor.Rewrite(scan.Context.RawMessage, headers, ResultHeaders.SpoofedBy(options.EffectiveAuthservId));
+        var remove = ResultHeaders.SpoofedBy(options.EffectiveAuthservId);
+        // Only mail forwarded as spam: a held message keeps its Subject, so a release delivers it as it came.
+        var forwardedAsSpam = verdict.Action == VerdictAction.Tag || (verdict.Action == VerdictAction.Quarantine && quarantine is null);
+        if (enforce && forwardedAsSpam && scan.Policy.Actions.SubjectTag is { } tag
+            && SubjectTagged(RawHeaderEditor.FieldValue(scan.Context.RawMessage, "Subject"), tag) is { } subject)
+        {
+            headers.Add($"Subject: {subject}");
+            var spoofed = remove;
+            remove = (name, value) => name.Equals("Subject", StringComparison.OrdinalIgnoreCase) || spoofed(name, value);
+        }
+
+        var stamped = RawHeaderEditor.Rewrite(scan.Context.RawMessage, headers, remove);
         if (enforce && verdict.Action == VerdictAction.Quarantine && quarantine is not null)
         {
             // On disk (fsynced) before the 250: from here the message is ours. The downstream transaction
@@ -48,6 +59,14 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quar
         scan.Context.ReleaseParsedMessage();
         return await transaction.SendAsync(stamped, cancellationToken);
     }
+
+    /// <summary>
+    /// The Subject with actions.yaml's subject_tag in front; null when it is there already (a message tagged by
+    /// us once and sent back through us keeps one tag). Encoded words stay as they are: text may precede them.
+    /// </summary>
+    private static string? SubjectTagged(string? subject, string tag) =>
+        subject is not null && subject.StartsWith(tag, StringComparison.OrdinalIgnoreCase) ? null
+        : string.IsNullOrEmpty(subject) ? tag.Trim() : $"{tag.Trim()} {subject}";
 
     /// <summary>The score and the heaviest symbols; short, because it goes into an SMTP reply line.</summary>
     private static string Explain(Verdict verdict)

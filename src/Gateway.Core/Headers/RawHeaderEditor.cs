@@ -62,6 +62,22 @@ public static class RawHeaderEditor
     public static string Unfold(ReadOnlySpan<byte> rawValue) =>
         Encoding.UTF8.GetString(rawValue).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim();
 
+    /// <summary>The first field of that name, its value unfolded; null when the header section has none.</summary>
+    public static string? FieldValue(ReadOnlyMemory<byte> original, string name)
+    {
+        string? found = null;
+        Rewrite(original, [], (field, value) =>
+        {
+            if (found is null && field.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                found = Unfold(value);
+            }
+
+            return false;
+        });
+        return found;
+    }
+
     private static int EndOfLine(ReadOnlySpan<byte> message, int start)
     {
         var newline = message[start..].IndexOf((byte)'\n');

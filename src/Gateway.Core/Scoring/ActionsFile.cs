@@ -16,6 +16,13 @@ public sealed class ActionsFile
     /// <summary>What a CHECK_ERROR (a check that threw or timed out) does: score as usual, or tempfail the message.</summary>
     public CheckErrorFallback OnCheckError { get; set; } = CheckErrorFallback.Accept;
 
+    /// <summary>
+    /// Optional: put in front of the Subject of mail forwarded as spam ("[SPAM]", rspamd's rewrite_subject), for
+    /// mail clients that cannot filter on X-Spam-Flag. It changes a signed header: DKIM signatures covering the
+    /// Subject no longer verify after us (our own Authentication-Results records that they did).
+    /// </summary>
+    public string? SubjectTag { get; set; }
+
     internal void Validate(ConfigErrors errors)
     {
         errors.Require(double.IsFinite(Actions.Tag), "actions.tag", "must be a number");
@@ -28,6 +35,9 @@ public sealed class ActionsFile
         }
 
         errors.Require(Actions.Quarantine is null || (Actions.Quarantine >= Actions.Tag && Actions.Quarantine < Actions.Reject), "actions.quarantine", $"must be between the tag ({Actions.Tag}) and reject ({Actions.Reject}) thresholds");
+        errors.Require(Actions.SoftReject is null || (Actions.SoftReject >= Actions.Tag && Actions.SoftReject < Actions.Reject), "actions.soft_reject", $"must be between the tag ({Actions.Tag}) and reject ({Actions.Reject}) thresholds");
+        errors.Require(Actions.SoftReject is null || Actions.SoftReject != Actions.Quarantine, "actions.soft_reject", "must differ from the quarantine threshold (the higher of the two takes the band above it)");
+        errors.Require(SubjectTag is null || (SubjectTag.Trim().Length is > 0 and <= 40 && !SubjectTag.Any(char.IsControl)), "subject_tag", "1 to 40 characters on one line, e.g. \"[SPAM]\"");
     }
 }
 
@@ -39,6 +49,22 @@ public sealed class ActionThresholds
 
     /// <summary>Optional: from this score up to the reject threshold, hold the message in quarantine instead of tagging it.</summary>
     public double? Quarantine { get; set; }
+
+    /// <summary>
+    /// Optional: from this score, answer 451 4.7.1 (rspamd's soft reject): a real mail server retries and gets the
+    /// same answer until its queue gives up and tells the sender, while much spamware never retries. With both
+    /// this and quarantine set, each holds the band from its threshold up to the next one above it.
+    /// </summary>
+    public double? SoftReject { get; set; }
+
+    /// <summary>The action a score earns: the highest threshold it reaches (accept below tag).</summary>
+    public VerdictAction ActionFor(double score) =>
+        new (double? Threshold, VerdictAction Action)[] { (Reject, VerdictAction.Reject), (Quarantine, VerdictAction.Quarantine), (SoftReject, VerdictAction.TempFail), (Tag, VerdictAction.Tag) }
+            .Where(band => band.Threshold is { } threshold && score >= threshold)
+            .OrderByDescending(band => band.Threshold)
+            .Select(band => band.Action)
+            .DefaultIfEmpty(VerdictAction.Accept)
+            .First();
 }
 
 /// <summary>One policy group: who is in it, and the thresholds that differ from actions.yaml's (unset ones are inherited).</summary>
@@ -55,12 +81,15 @@ public sealed class PolicyGroup
 
     public double? Quarantine { get; set; }
 
+    public double? SoftReject { get; set; }
+
     public double? Reject { get; set; }
 
     public ActionThresholds Over(ActionThresholds defaults) => new()
     {
         Tag = Tag ?? defaults.Tag,
         Quarantine = Quarantine ?? defaults.Quarantine,
+        SoftReject = SoftReject ?? defaults.SoftReject,
         Reject = Reject ?? defaults.Reject,
     };
 
@@ -78,6 +107,7 @@ public sealed class PolicyGroup
         var own = Over(defaults);
         errors.Require(own.Reject > own.Tag, $"{path}.reject", $"must be above the group's tag threshold ({own.Tag})");
         errors.Require(own.Quarantine is null || (own.Quarantine >= own.Tag && own.Quarantine < own.Reject), $"{path}.quarantine", "must be between the group's tag and reject thresholds");
+        errors.Require(own.SoftReject is null || (own.SoftReject >= own.Tag && own.SoftReject < own.Reject && own.SoftReject != own.Quarantine), $"{path}.soft_reject", "must be between the group's tag and reject thresholds, and differ from its quarantine threshold");
     }
 }
 

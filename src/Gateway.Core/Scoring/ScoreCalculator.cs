@@ -47,10 +47,13 @@ public static class ScoreCalculator
             return new Verdict(VerdictAction.TempFail, score, scored, "a check failed; try again later");
         }
 
-        var action = score >= thresholds.Reject ? VerdictAction.Reject
-            : thresholds.Quarantine is { } quarantine && score >= quarantine ? VerdictAction.Quarantine
-            : score >= thresholds.Tag ? VerdictAction.Tag
-            : VerdictAction.Accept;
+        var action = thresholds.ActionFor(score);
+        if (action == VerdictAction.TempFail)
+        {
+            // The soft-reject band: the reply says why without the details a spammer would tune against.
+            return new Verdict(action, score, scored, "the message looks like spam; try again later");
+        }
+
         if (action == VerdictAction.Accept && forced.FirstOrDefault(item => item.Action == VerdictAction.Tag) is { } tag)
         {
             return new Verdict(VerdictAction.Tag, score, scored, tag.Reason, tag.Source);

@@ -77,3 +77,25 @@ public sealed class ScoreCalculatorTests
         Assert.Equal($"{Path.Combine(folder.FullName, "actions.yaml")}:3: actions.reject: must be above the tag threshold (9)", error.Message);
     }
 }
+
+/// <summary>actions.yaml's bands: each threshold holds the scores from it up to the next one above it.</summary>
+public sealed class ActionBandTests
+{
+    [Theory]
+    [InlineData(4.9, VerdictAction.Accept)]
+    [InlineData(5.0, VerdictAction.Tag)]
+    [InlineData(7.9, VerdictAction.Tag)]
+    [InlineData(8.0, VerdictAction.TempFail)]
+    [InlineData(9.9, VerdictAction.TempFail)]
+    [InlineData(10.0, VerdictAction.Quarantine)]
+    [InlineData(12.0, VerdictAction.Reject)]
+    public void The_highest_threshold_a_score_reaches_decides(double score, VerdictAction expected)
+    {
+        var thresholds = new ActionThresholds { Tag = 5, SoftReject = 8, Quarantine = 10, Reject = 12 };
+
+        var withoutSoftReject = new ActionThresholds { Tag = 5, Quarantine = 10, Reject = 12 };
+
+        Assert.Equal(expected, thresholds.ActionFor(score));
+        Assert.Equal(expected == VerdictAction.TempFail ? VerdictAction.Tag : expected, withoutSoftReject.ActionFor(score));
+    }
+}
