@@ -4,7 +4,7 @@ internal static class RedisProbe
     public static async Task<int> RunAsync(string endPoint)
     {
         var state = await Gateway.Core.State.RedisStateStore.ConnectAsync(endPoint, "probe:", TimeSpan.FromSeconds(2));
-        var store = new Gateway.Core.State.RedisSiteTokenStore(state.Connection, "probe:");
+        var store = new Gateway.Core.Learning.RedisSiteTokenStore(state.Connection, "probe:");
         var random = new Random(1);
         var tokens = Enumerable.Range(0, 200).Select(_ => (ulong)random.NextInt64()).ToList();
         for (var i = 0; i < 200; i++) await store.LookupAsync(tokens, CancellationToken.None);

@@ -105,7 +105,7 @@ public sealed class DnsListLookupTests
         var policy = new ScoringPolicy(new ActionsFile(), new SymbolsFile(), lists: new DnsListsFile { Lists = [allow, IpList()] });
         var resolver = new DnsClientResolver(dns.Options());
 
-        Task<bool> VouchesAsync(string client) => DnsListRefusal.IsAllowListedAsync(resolver, policy, IPAddress.Parse(client), CancellationToken.None);
+        Task<bool> VouchesAsync(string client) => DnsListRefusal.IsAllowListedAsync(resolver, policy.Lists, policy.WeightOf, IPAddress.Parse(client), CancellationToken.None);
 
         Assert.True(await VouchesAsync("192.0.2.7"));
         Assert.False(await VouchesAsync("192.0.2.8"));

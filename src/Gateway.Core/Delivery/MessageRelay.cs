@@ -13,7 +13,7 @@ namespace Gateway.Core.Delivery;
 /// </summary>
 /// <param name="quarantine">Where the quarantine action holds messages; without one, quarantine falls back to tagging and forwarding.</param>
 /// <param name="seal">Seals the Authentication-Results we stamp, so site learning can trust them later; null: unsealed.</param>
-public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quarantine.QuarantineStore? quarantine = null, ResultsSeal? seal = null)
+public sealed class MessageRelay(GatewayOptions options, TimeProvider time, IMessageHold? quarantine = null, ResultsSeal? seal = null)
 {
     public async Task<SmtpReply> CarryOutAsync(ScanResult scan, IDownstreamTransaction transaction, string queueId, CancellationToken cancellationToken)
     {
@@ -51,8 +51,8 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time, Quar
         {
             // On disk (fsynced) before the 250: from here the message is ours. The downstream transaction
             // opened for its recipients is abandoned (RSET) by the caller.
-            var entry = await quarantine.AddAsync(scan.Context, verdict, stamped, cancellationToken);
-            return new SmtpReply(250, "2.0.0", $"Ok: held for review as {entry.Id}");
+            var id = await quarantine.HoldAsync(scan.Context, verdict, stamped, cancellationToken);
+            return new SmtpReply(250, "2.0.0", $"Ok: held for review as {id}");
         }
 
         // From here only the bytes matter; the downstream may take its time over them.

@@ -107,7 +107,8 @@ public static class ResultHeaders
             status += $"\r\n\tclassifier=p={classification.SpamProbability.ToString("0.000", CultureInfo.InvariantCulture)} {Sanitize(classification.Explain())}".TrimEnd();
         }
 
-        if (verdict.Symbols.FirstOrDefault(symbol => symbol.Name is Learning.SiteEvidenceCheck.SpamSymbol or Learning.SiteEvidenceCheck.HamSymbol) is { Detail: { } site })
+        // Site learning's verdict symbols (Learning/SiteEvidenceCheck), named here so headers depend on no check.
+        if (verdict.Symbols.FirstOrDefault(symbol => symbol.Name is "SITE_SPAM" or "SITE_HAM") is { Detail: { } site })
         {
             // The site's own learned evidence beside the shipped model's, with the tokens that weighed most.
             status += $"\r\n\tsite={Sanitize(site)}";

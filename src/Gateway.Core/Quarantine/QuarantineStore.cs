@@ -44,13 +44,17 @@ public sealed record ReleaseOutcome(ReleaseResult Result, IReadOnlyList<string> 
 /// downstream refuses, the claim is undone. An entry left claimed by a crash stays visible as
 /// "releasing" and is never released again by itself: a duplicate is the operator's call.
 /// </summary>
-public sealed class QuarantineStore(string folder, TimeProvider time)
+public sealed class QuarantineStore(string folder, TimeProvider time) : IMessageHold
 {
     private const string Sidecar = ".json";
     private const string Claimed = ".json.releasing";
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
     public string Folder { get; } = folder;
+
+    /// <inheritdoc/>
+    public async Task<string> HoldAsync(MessageContext context, Scoring.Verdict verdict, ReadOnlySequence<byte> message, CancellationToken cancellationToken) =>
+        (await AddAsync(context, verdict, message, cancellationToken)).Id;
 
     public async Task<QuarantineEntry> AddAsync(MessageContext context, Scoring.Verdict verdict, ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using Gateway.Core.Delivery;
 using Gateway.Core.Dns;
-using Gateway.Core.Scoring;
 using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Reputation;
@@ -14,32 +13,32 @@ namespace Gateway.Core.Reputation;
 /// </summary>
 public static class DnsListRefusal
 {
-    public static async Task<SmtpReply?> CheckAsync(IDnsResolver dns, ScoringPolicy policy, IPAddress client, DnsListRejectAt stage, CancellationToken cancellationToken, IDnsListMonitor? monitor = null)
+    public static async Task<SmtpReply?> CheckAsync(IDnsResolver dns, DnsListsFile lists, Func<string, double> weightOf, IPAddress client, DnsListRejectAt stage, CancellationToken cancellationToken, IDnsListMonitor? monitor = null)
     {
-        var refusing = await FirstListingAsync(dns, policy, client, list => list.RejectAt == stage, weight => weight > 0, cancellationToken, monitor);
+        var refusing = await FirstListingAsync(dns, lists, weightOf, client, list => list.RejectAt == stage, weight => weight > 0, cancellationToken, monitor);
         return refusing is null ? null : new SmtpReply(554, "5.7.1", refusing.Message
             .Replace("{ip}", client.ToString(), StringComparison.Ordinal)
             .Replace("{zone}", refusing.Zone, StringComparison.Ordinal));
     }
 
-    public static async Task<bool> IsAllowListedAsync(IDnsResolver dns, ScoringPolicy policy, IPAddress client, CancellationToken cancellationToken, IDnsListMonitor? monitor = null) =>
-        await FirstListingAsync(dns, policy, client, list => list.Meanings.Any(meaning => meaning.Score < 0), weight => weight < 0, cancellationToken, monitor) is not null;
+    public static async Task<bool> IsAllowListedAsync(IDnsResolver dns, DnsListsFile lists, Func<string, double> weightOf, IPAddress client, CancellationToken cancellationToken, IDnsListMonitor? monitor = null) =>
+        await FirstListingAsync(dns, lists, weightOf, client, list => list.Meanings.Any(meaning => meaning.Score < 0), weight => weight < 0, cancellationToken, monitor) is not null;
 
     /// <summary>The first enabled ip list (of those <paramref name="which"/> picks) whose answer, never an error, has a weight <paramref name="counts"/> accepts; all asked in parallel.</summary>
-    private static async Task<DnsListDefinition?> FirstListingAsync(IDnsResolver dns, ScoringPolicy policy, IPAddress client, Func<DnsListDefinition, bool> which, Func<double, bool> counts, CancellationToken cancellationToken, IDnsListMonitor? monitor)
+    private static async Task<DnsListDefinition?> FirstListingAsync(IDnsResolver dns, DnsListsFile lists, Func<string, double> weightOf, IPAddress client, Func<DnsListDefinition, bool> which, Func<double, bool> counts, CancellationToken cancellationToken, IDnsListMonitor? monitor)
     {
-        var lists = policy.Lists.Lists.Where(list => list.Enabled && list.Kind == DnsListKind.Ip && which(list)).ToList();
-        if (lists.Count == 0)
+        var enabled = lists.Lists.Where(list => list.Enabled && list.Kind == DnsListKind.Ip && which(list)).ToList();
+        if (enabled.Count == 0)
         {
             return null;
         }
 
-        var answers = await Task.WhenAll(lists.Select(list => DnsListCheck.LookupAsync(dns, list, DnsListCheck.QueryName(list, client), client.ToString(), cancellationToken, monitor)));
-        for (var i = 0; i < lists.Count; i++)
+        var answers = await Task.WhenAll(enabled.Select(list => DnsListCheck.LookupAsync(dns, list, DnsListCheck.QueryName(list, client), client.ToString(), cancellationToken, monitor)));
+        for (var i = 0; i < enabled.Count; i++)
         {
-            if (answers[i].Any(hit => !hit.IsError && counts(policy.WeightOf(hit.Symbol))))
+            if (answers[i].Any(hit => !hit.IsError && counts(weightOf(hit.Symbol))))
             {
-                return lists[i];
+                return enabled[i];
             }
         }
 

@@ -53,7 +53,7 @@ public sealed class RedisStateStore : IStateStore
 
     public bool IsConnected => _redis.IsConnected;
 
-    /// <summary>The one connection, shared with the site token store (<see cref="RedisSiteTokenStore"/>).</summary>
+    /// <summary>The one connection, shared with site learning's token store (Learning/RedisSiteTokenStore).</summary>
     public IConnectionMultiplexer Connection => _redis;
 
     public Task<bool> AddIfAbsentAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken) =>

@@ -51,7 +51,7 @@ internal static class CheckCommand
         await using var redis = config.Options.Learning.Enabled && config.Options.State.Backend == StateBackend.Redis
             ? await RedisStateStore.ConnectAsync(config.Options.State.Redis, config.Options.State.KeyPrefix, config.Options.State.Timeout)
             : null;
-        var site = redis is null ? null : new SiteEvidenceCheck(StateStores.SiteTokens(redis, config.Options.State), config.Options.Learning) { DependsOn = dns is null ? [] : SiteEvidenceCheck.AfterAuthentication };
+        var site = redis is null ? null : new SiteEvidenceCheck(SiteTokenStores.For(redis, config.Options.State), config.Options.Learning) { DependsOn = dns is null ? [] : SiteEvidenceCheck.AfterAuthentication };
         var runner = new PipelineRunner(CheckCatalog.Create(config.Options, dns, models, explain, site: site), config.Options.Limits.CheckTimeout);
         var scanner = new MessageScanner(runner, () => policy, config.Options.Limits.MaxMimeDepth);
         var envelope = new Envelope(address!, parsed.Value("--helo") ?? "localhost", parsed.Value("--from"), parsed.Value("--rcpt") is { } rcpt ? [rcpt] : []);

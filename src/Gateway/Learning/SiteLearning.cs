@@ -37,7 +37,7 @@ internal sealed class SiteLearning
         }
 
         var secret = LoadSecret(options);
-        var store = StateStores.SiteTokens(state, options.State, options.Learning.CacheTtl);
+        var store = SiteTokenStores.For(state, options.State, options.Learning.CacheTtl);
         if (store is MemorySiteTokenStore memory)
         {
             memory.Evicted += count => GatewayMetrics.StateEvictions.WithLabels("site_tokens").Inc(count);

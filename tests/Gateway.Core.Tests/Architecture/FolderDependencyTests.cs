@@ -22,11 +22,7 @@ public sealed partial class FolderDependencyTests
         "Configuration <-> Learning",
         "Configuration <-> RateLimits",
         "Configuration <-> State",
-        "Delivery <-> Quarantine", // the relay holds to quarantine; the quarantine releases through a downstream
-        "Headers <-> Learning", // result headers name the site symbols; site learning reads our sealed headers
-        "Learning <-> State",
         "Pipeline <-> Scoring", // MessageContext carries the policy snapshot and forced actions
-        "Reputation <-> Scoring", // the policy holds lists.yaml
         "Rules <-> Scoring", // the policy holds the rule set
     ];
 

@@ -110,7 +110,8 @@ internal sealed class DnsListAtRcptCheck(IDnsResolver dns, Func<ScoringPolicy> p
             return DialogueOutcome.Continue;
         }
 
-        state.EarlyRefusal ??= DnsListRefusal.CheckAsync(dns, policy(), state.ClientAddress, DnsListRejectAt.Rcpt, cancellationToken, monitor);
+        var current = policy(); // one snapshot: its lists and its weights
+        state.EarlyRefusal ??= DnsListRefusal.CheckAsync(dns, current.Lists, current.WeightOf, state.ClientAddress, DnsListRejectAt.Rcpt, cancellationToken, monitor);
         return await state.EarlyRefusal is { } refusal ? DialogueOutcome.Refuse(refusal) : DialogueOutcome.Continue;
     }
 }
@@ -124,8 +125,11 @@ internal sealed class DnsListAtConnectCheck(IDnsResolver dns, Func<ScoringPolicy
 {
     public string Name => "dnslist";
 
-    public async ValueTask<DialogueOutcome> CheckAsync(IPAddress client, CancellationToken cancellationToken) =>
-        await DnsListRefusal.CheckAsync(dns, policy(), client, DnsListRejectAt.Connect, cancellationToken, monitor) is { } refusal
+    public async ValueTask<DialogueOutcome> CheckAsync(IPAddress client, CancellationToken cancellationToken)
+    {
+        var current = policy(); // one snapshot: its lists and its weights
+        return await DnsListRefusal.CheckAsync(dns, current.Lists, current.WeightOf, client, DnsListRejectAt.Connect, cancellationToken, monitor) is { } refusal
             ? DialogueOutcome.Refuse(refusal)
             : DialogueOutcome.Continue;
+    }
 }

@@ -126,7 +126,8 @@ internal sealed class SharedStateChecks : ISenderCheck, IRecipientCheck
             return false;
         }
 
-        state.AllowListed ??= DnsListRefusal.IsAllowListedAsync(_dns, _policy(), state.ClientAddress, cancellationToken);
+        var current = _policy(); // one snapshot: its lists and its weights
+        state.AllowListed ??= DnsListRefusal.IsAllowListedAsync(_dns, current.Lists, current.WeightOf, state.ClientAddress, cancellationToken);
         if (await state.AllowListed)
         {
             GatewayMetrics.Greylist.WithLabels("skipped").Inc();

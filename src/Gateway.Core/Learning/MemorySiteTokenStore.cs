@@ -1,6 +1,5 @@
-using Gateway.Core.Learning;
 
-namespace Gateway.Core.State;
+namespace Gateway.Core.Learning;
 
 /// <summary>
 /// The site token store of a single gateway: dictionaries under one lock. Learning is rare next to

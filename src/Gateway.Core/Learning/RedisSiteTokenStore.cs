@@ -1,8 +1,8 @@
 using System.Globalization;
-using Gateway.Core.Learning;
+using Gateway.Core.State;
 using StackExchange.Redis;
 
-namespace Gateway.Core.State;
+namespace Gateway.Core.Learning;
 
 /// <summary>
 /// The site token store shared by every gateway, in Redis. Layout under PREFIX "bayes:": <c>totals</c>
