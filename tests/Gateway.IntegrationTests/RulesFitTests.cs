@@ -100,6 +100,25 @@ public sealed class RulesFitTests
     }
 
     [Fact]
+    public async Task The_trade_curve_of_a_source_is_printed_from_the_log_and_nothing_is_written()
+    {
+        var site = Create();
+        await FitAsync(site);
+        File.Delete(Path.Combine(site.Rules, "weights.yaml"));
+
+        var (exitCode, output, error) = await GatewayCli.RunAsync("rules", "fit", "--config", site.Config, "--ham", $"news={site.Ham}:2%", "--spam", site.Spam, "--log", site.Log, "--folds", "3", "--min-hits", "2", "--curve", "news");
+        var (unknown, _, unknownError) = await GatewayCli.RunAsync("rules", "fit", "--config", site.Config, "--ham", $"news={site.Ham}:2%", "--spam", site.Spam, "--log", site.Log, "--curve", "spam");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains(": reused (24 messages;", error, StringComparison.Ordinal);
+        Assert.Contains("trade curve of news", output, StringComparison.Ordinal);
+        Assert.Equal(["1 %", "2 %", "4 %", "6 %", "10 %"], output.Split('\n').Where(line => line.Contains(" % | ", StringComparison.Ordinal)).Select(line => line.Split(" | ")[0]));
+        Assert.False(File.Exists(Path.Combine(site.Rules, "weights.yaml")));
+        Assert.Equal(2, unknown);
+        Assert.Contains("--curve spam: no ham source of that name", unknownError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_budget_that_cannot_be_met_is_reported_and_no_weights_are_written()
     {
         var site = Create(forcedHam: 5);

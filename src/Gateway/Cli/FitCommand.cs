@@ -17,7 +17,7 @@ namespace Gateway.Cli;
 /// </summary>
 internal static partial class FitCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["--ham", "--spam", "--config", "--rules", "--log", "--folds", "--out", "--min-hits"];
+    private static readonly HashSet<string> ValueOptions = ["--ham", "--spam", "--config", "--rules", "--log", "--folds", "--out", "--min-hits", "--curve"];
     private static readonly HashSet<string> FlagOptions = ["--rescan"];
 
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -68,6 +68,11 @@ internal static partial class FitCommand
             throw new UsageException($"rules fit: {empty.Path}: no messages");
         }
 
+        if (parsed.Value("--curve") is { } curveSource)
+        {
+            return await CurveAsync(curveSource, sources, entries, handSet, folds, options, output);
+        }
+
         var now = PolicyVerdicts.Count(entries, policy);
         var unseen = FitCrossValidation.Run(entries, handSet, sources, folds, options);
         var final = WeightFitter.Fit(entries, handSet, sources, options);
@@ -109,6 +114,31 @@ internal static partial class FitCommand
         }
 
         await output.WriteLineAsync($"wrote {outPath} (the rules folder loads it; check a change with gateway replay before it goes live)");
+        return 0;
+    }
+
+    /// <summary>
+    /// The trade curve of one ham source: the fit run with its budget at half, once, twice, three and five times
+    /// what was given (the others as given), each judged on folds it did not fit; nothing is written. What a site
+    /// reads to choose a budget, and what rules/README.md shows where a target is not met.
+    /// </summary>
+    private static async Task<int> CurveAsync(string name, List<LabelledSource> sources, IReadOnlyList<MassCheckEntry> entries, ScoringPolicy handSet, int folds, FitOptions options, TextWriter output)
+    {
+        var traded = sources.FirstOrDefault(source => source.Name == name && !source.IsSpam) ?? throw new UsageException($"--curve {name}: no ham source of that name (name one with --ham {name}=DIR:BUDGET%)");
+        await output.WriteLineAsync($"trade curve of {name}: each row fitted with that budget for {name}, judged on the folds it did not fit ({folds})");
+        await output.WriteLineAsync(string.Join(" | ", ["budget", .. sources.Select(source => source.Name)]));
+        foreach (var factor in new[] { 0.5, 1, 2, 3, 5 })
+        {
+            var budget = Math.Min(1, traded.Budget!.Value * factor);
+            var trial = sources.Select(source => source == traded ? source with { Budget = budget } : source).ToList();
+            var unseen = FitCrossValidation.Run(entries, handSet, trial, folds, options);
+            var cells = trial.Select(source => unseen.GetValueOrDefault(source.Name) is var count && count.Messages > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"{count.Flagged} ({100.0 * count.Flagged / count.Messages:0.0} %)")
+                : "-");
+            await output.WriteLineAsync(string.Join(" | ", [string.Create(CultureInfo.InvariantCulture, $"{budget * 100:0.###} %"), .. cells]));
+        }
+
+        await output.WriteLineAsync("(ham: flagged; spam: caught)");
         return 0;
     }
 

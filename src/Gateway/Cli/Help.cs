@@ -32,7 +32,7 @@ internal static class Help
         ["rules"] = """
             gateway rules check [DIR] | gateway rules test [DIR]
             gateway rules fit --ham NAME=PATH[:BUDGET%] ... --spam [NAME=]PATH ... [--rules DIR] [--config FILE]
-                              [--log FILE] [--rescan] [--folds N] [--min-hits N] [--out FILE]
+                              [--log FILE] [--rescan] [--folds N] [--min-hits N] [--out FILE] [--curve NAME]
               check: loads the policy folder (default ./rules) and reports every problem as file:line:col.
               test:  runs the folder's test cases (DIR/tests/*.yaml) offline.
               fit:   scans labelled mail (directories, Maildir, mbox) offline, saves the mass-check log (default
@@ -43,6 +43,7 @@ internal static class Help
                      did not see (--folds, default 5), then writes DIR/weights.yaml. Weights keep their sign and
                      stay within twice their hand-set value; forced actions, group caps and symbols seen on fewer
                      than --min-hits (5) messages are not changed. Exit 1 when a budget cannot be met.
+                     --curve NAME: no file; the figures at half to five times NAME's budget, to choose one.
             example: gateway rules test rules
             example: gateway rules fit --ham invoices=mail/ham/invoices:2% --ham lists=mail/ham/lists:0.1% --spam mail/spam
             """,
