@@ -38,8 +38,10 @@ public sealed class MessageRelay(GatewayOptions options, TimeProvider time, IMes
         var remove = ResultHeaders.SpoofedBy(options.EffectiveAuthservId);
         // Only mail forwarded as spam: a held message keeps its Subject, so a release delivers it as it came.
         var forwardedAsSpam = verdict.Action == VerdictAction.Tag || (verdict.Action == VerdictAction.Quarantine && quarantine is null);
+        // A Subject in legacy 8-bit bytes is left as it is (X-Spam-Flag still says spam): text would not carry it back unchanged.
         if (enforce && forwardedAsSpam && scan.Policy.Actions.SubjectTag is { } tag
-            && SubjectTagged(RawHeaderEditor.FieldValue(scan.Context.RawMessage, "Subject"), tag) is { } subject)
+            && RawHeaderEditor.TryFieldValue(scan.Context.RawMessage, "Subject", out var original)
+            && SubjectTagged(original, tag) is { } subject)
         {
             headers.Add($"Subject: {subject}");
             var spoofed = remove;

@@ -62,20 +62,34 @@ public static class RawHeaderEditor
     public static string Unfold(ReadOnlySpan<byte> rawValue) =>
         Encoding.UTF8.GetString(rawValue).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim();
 
-    /// <summary>The first field of that name, its value unfolded; null when the header section has none.</summary>
-    public static string? FieldValue(ReadOnlyMemory<byte> original, string name)
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// The first field of that name, its value unfolded (null when the header section has none); false when its
+    /// bytes are not UTF-8 (a legacy 8-bit header), which text cannot carry back unchanged.
+    /// </summary>
+    public static bool TryFieldValue(ReadOnlyMemory<byte> original, string name, out string? found)
     {
-        string? found = null;
-        Rewrite(original, [], (field, value) =>
+        string? value = null;
+        var readable = true;
+        Rewrite(original, [], (field, raw) =>
         {
-            if (found is null && field.Equals(name, StringComparison.OrdinalIgnoreCase))
+            if (value is null && readable && field.Equals(name, StringComparison.OrdinalIgnoreCase))
             {
-                found = Unfold(value);
+                try
+                {
+                    value = StrictUtf8.GetString(raw).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim();
+                }
+                catch (DecoderFallbackException)
+                {
+                    readable = false;
+                }
             }
 
             return false;
         });
-        return found;
+        found = value;
+        return readable;
     }
 
     private static int EndOfLine(ReadOnlySpan<byte> message, int start)
