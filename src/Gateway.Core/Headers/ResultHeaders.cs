@@ -3,6 +3,7 @@ using System.Globalization;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
 using MimeKit.Utils;
+using Gateway.Core.Classification;
 
 namespace Gateway.Core.Headers;
 

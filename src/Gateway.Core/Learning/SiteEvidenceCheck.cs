@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.Core.Configuration;
 using Gateway.Core.Pipeline;
 using Gateway.Core.State;
+using Gateway.Core.Classification;
 
 namespace Gateway.Core.Learning;
 

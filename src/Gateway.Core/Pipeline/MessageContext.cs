@@ -30,60 +30,58 @@ public sealed class MessageContext
     /// <summary>
     /// Lets go of the parse (and with it the text decoded per part) once only the raw bytes are needed:
     /// a message waiting on a slow downstream should not hold three copies of itself. After this,
-    /// <see cref="Message"/> is an empty message.
+    /// <see cref="Message"/> is an empty message, and slots that hold decoded content are emptied.
     /// </summary>
     public void ReleaseParsedMessage()
     {
         _message = Released;
-        lock (_attachmentsLock)
+        foreach (var (slot, value) in _slots)
         {
-            _attachments = null;
+            if (value.DropsWithParse)
+            {
+                lock (value.Gate)
+                {
+                    value.Value = null;
+                }
+            }
         }
     }
 
-    // One lock per lazily computed value: the checks that want them run in parallel (rules and antivirus
-    // the attachments, DNS lists the link hosts, the classifiers the features) and must not wait on each other.
-    private readonly Lock _attachmentsLock = new();
-    private readonly Lock _urlHostsLock = new();
-    private readonly Lock _featuresLock = new();
-    private IReadOnlyList<Attachments.DecodedAttachment>? _attachments;
+    // One lock per slot: the checks that want values run in parallel (rules and antivirus the attachments, DNS
+    // lists the link hosts, the classifiers the features) and must not wait on each other.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<object, SlotValue> _slots = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>The attachments decoded once, for the rules' attachment fields and the antivirus check alike.</summary>
-    public IReadOnlyList<Attachments.DecodedAttachment> Attachments()
+    private sealed class SlotValue(bool dropsWithParse)
     {
-        lock (_attachmentsLock)
-        {
-            return _attachments ??= global::Gateway.Core.Attachments.DecodedAttachment.Of(Message);
-        }
-    }
+        public readonly Lock Gate = new();
+        public object? Value;
 
-    private IReadOnlyList<string>? _urlHosts;
+        public bool DropsWithParse => dropsWithParse;
+    }
 
     /// <summary>
-    /// The hosts of the message's links (text and HTML, disguises undone), extracted once: the rules'
-    /// url.domain and the domain DNS lists read the same list.
+    /// The slot's value, computed on first use by the slot's own function, then shared by every check (a
+    /// cancelled computation leaves the slot empty for the next asker).
     /// </summary>
-    public IReadOnlyList<string> UrlHosts()
+    public T Computed<T>(MessageSlot<T> slot, CancellationToken cancellationToken = default)
+        where T : class
     {
-        lock (_urlHostsLock)
+        var value = _slots.GetOrAdd(slot, static (_, drops) => new SlotValue(drops), slot.DropsWithParse);
+        lock (value.Gate)
         {
-            return _urlHosts ??= global::Gateway.Core.Content.MessageUrls.Hosts(Message);
+            return (T)(value.Value ??= (slot.Compute ?? throw new InvalidOperationException("this slot is set by its stage, not computed"))(this, cancellationToken));
         }
     }
 
-    private global::Gateway.Core.Classification.MessageFeatures? _features;
+    /// <summary>What a stage put in its slot; null until it did.</summary>
+    public T? Get<T>(MessageSlot<T> slot)
+        where T : class =>
+        _slots.TryGetValue(slot, out var value) ? (T?)Volatile.Read(ref value.Value) : null;
 
-    /// <summary>
-    /// What the classifiers read (visible text, link domains, numerics), extracted once per message: the
-    /// shipped classifier and the site evidence both need it, and extraction is most of their cost.
-    /// </summary>
-    public global::Gateway.Core.Classification.MessageFeatures Features(CancellationToken cancellationToken)
-    {
-        lock (_featuresLock)
-        {
-            return _features ??= global::Gateway.Core.Classification.MessageFeatures.Extract(Message, RawMessage.Length, cancellationToken);
-        }
-    }
+    /// <summary>A stage's result for the checks after it (they declare DependsOn on it).</summary>
+    public void Set<T>(MessageSlot<T> slot, T? result)
+        where T : class =>
+        Volatile.Write(ref _slots.GetOrAdd(slot, static (_, drops) => new SlotValue(drops), slot.DropsWithParse).Value, result);
 
     /// <summary>SPF results and the rest of sender authentication, for later stages.</summary>
     public AuthenticationOutcome Authentication { get; } = new();
@@ -91,8 +89,6 @@ public sealed class MessageContext
     /// <summary>The policy snapshot (weights, thresholds, rules) this message is decided with, taken once.</summary>
     public ScoringPolicy? Policy { get; init; }
 
-    /// <summary>The spam classifier's answer; null when no model is loaded.</summary>
-    public Classification.ClassifierResult? Classification { get; set; }
 
     /// <summary>Actions demanded regardless of score (DMARC p=reject, later rules' force actions).</summary>
     public IReadOnlyList<ForcedAction> ForcedActions

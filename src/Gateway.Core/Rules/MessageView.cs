@@ -1,6 +1,7 @@
 using Gateway.Core.Content;
 using Gateway.Core.Pipeline;
 using MimeKit;
+using Gateway.Core.Attachments;
 
 namespace Gateway.Core.Rules;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MimeKit;
+using Gateway.Core.Classification;
 
 namespace Gateway.Core.Rules;
 

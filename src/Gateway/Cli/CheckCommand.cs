@@ -8,6 +8,7 @@ using Gateway.Core.Corpus;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
+using Gateway.Core.Classification;
 
 namespace Gateway.Cli;
 

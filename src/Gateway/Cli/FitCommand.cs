@@ -7,6 +7,7 @@ using Gateway.Core.Corpus;
 using Gateway.Core.Fitting;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
+using Gateway.Core.Classification;
 
 namespace Gateway.Cli;
 

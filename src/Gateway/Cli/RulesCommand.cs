@@ -3,6 +3,7 @@ using Gateway.Core.Corpus;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Rules;
 using Gateway.Core.Scoring;
+using Gateway.Core.Classification;
 
 namespace Gateway.Cli;
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using SmtpServer;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
+using Gateway.Core.Classification;
 
 namespace Gateway.Smtp;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Content;
 
 namespace Gateway.Core.Rules.Brands;
 
