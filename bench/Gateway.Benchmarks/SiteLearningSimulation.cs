@@ -9,6 +9,7 @@ using Gateway.Core.Scoring;
 using Gateway.Core.State;
 using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
+using Gateway.Core.Authentication;
 
 namespace Gateway.Benchmarks;
 

@@ -4,6 +4,7 @@ using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
 using MimeKit.Utils;
 using Gateway.Core.Classification;
+using Gateway.Core.Authentication;
 
 namespace Gateway.Core.Headers;
 

@@ -2,7 +2,7 @@ namespace Gateway.Core.Pipeline;
 
 /// <summary>
 /// What the client told us in the SMTP dialogue and what the dialogue's phases found out (reverse DNS,
-/// SPF begun at MAIL, symbols earned before DATA): the one typed per-transaction object the DATA phase
+/// lookups begun at MAIL, symbols earned before DATA): the one per-transaction object the DATA phase
 /// starts from. <see cref="From"/> is null for the null sender <c>&lt;&gt;</c>.
 /// </summary>
 public sealed record Envelope(
@@ -21,8 +21,19 @@ public sealed record Envelope(
     /// <summary>Symbols the SMTP dialogue already earned (a rate limit with action: symbol), added to the message's.</summary>
     public IReadOnlyList<SymbolHit> SessionSymbols { get; init; } = [];
 
-    /// <summary>SPF as begun at MAIL FROM by the MAIL phase, so its DNS overlaps the dialogue (null when scanning files: the SPF check evaluates it then).</summary>
-    public Task<Authentication.Spf.SpfOutcome>? SpfAtMailFrom { get; init; }
+    /// <summary>
+    /// Lookups the dialogue began for the DATA phase to finish (SPF at MAIL FROM, so its DNS overlaps the
+    /// dialogue), each under the slot its stage owns (<see cref="Begun{T}"/>); empty when scanning files.
+    /// </summary>
+    public IReadOnlyDictionary<object, object> BegunLookups { get; init; } = new Dictionary<object, object>();
+
+    /// <summary>What the dialogue began under this stage's slot; null when it began nothing there.</summary>
+    public T? Begun<T>(MessageSlot<T> slot)
+        where T : class => BegunLookups.TryGetValue(slot, out var begun) ? (T)begun : null;
+
+    /// <summary>This envelope with one more lookup the dialogue began.</summary>
+    public Envelope WithBegun<T>(MessageSlot<T> slot, T begun)
+        where T : class => this with { BegunLookups = new Dictionary<object, object>(BegunLookups, ReferenceEqualityComparer.Instance) { [slot] = begun } };
 
     public static readonly Envelope Offline = new(IPAddress.Loopback, "localhost", null, []);
 }

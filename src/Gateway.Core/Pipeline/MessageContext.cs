@@ -1,4 +1,3 @@
-using Gateway.Core.Authentication;
 using Gateway.Core.Scoring;
 using MimeKit;
 
@@ -82,9 +81,6 @@ public sealed class MessageContext
     public void Set<T>(MessageSlot<T> slot, T? result)
         where T : class =>
         Volatile.Write(ref _slots.GetOrAdd(slot, static (_, drops) => new SlotValue(drops), slot.DropsWithParse).Value, result);
-
-    /// <summary>SPF results and the rest of sender authentication, for later stages.</summary>
-    public AuthenticationOutcome Authentication { get; } = new();
 
     /// <summary>The policy snapshot (weights, thresholds, rules) this message is decided with, taken once.</summary>
     public ScoringPolicy? Policy { get; init; }

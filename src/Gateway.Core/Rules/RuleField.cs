@@ -1,6 +1,7 @@
 using System.Globalization;
 using MimeKit;
 using Gateway.Core.Classification;
+using Gateway.Core.Authentication;
 
 namespace Gateway.Core.Rules;
 

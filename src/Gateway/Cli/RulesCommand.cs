@@ -4,6 +4,7 @@ using Gateway.Core.Pipeline;
 using Gateway.Core.Rules;
 using Gateway.Core.Scoring;
 using Gateway.Core.Classification;
+using Gateway.Core.Authentication;
 
 namespace Gateway.Cli;
 

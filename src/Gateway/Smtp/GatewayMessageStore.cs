@@ -110,8 +110,12 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             ReverseName = state.ReverseName is { } reverse ? await reverse : null,
             SessionSymbols = [.. transaction.Symbols],
             PolicyGroup = transaction.PolicyGroup,
-            SpfAtMailFrom = transaction.SpfAtMailFrom,
         };
+        if (transaction.SpfAtMailFrom is { } spf)
+        {
+            envelope = envelope.WithBegun(Core.Authentication.MessageAuthentication.SpfBegunAtMail, spf);
+        }
+
         var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken);
         var learning = autolearn?.Prepare(scan, cancellationToken);
         var reply = await relay.CarryOutAsync(scan, transaction.Downstream, queueId, cancellationToken);

@@ -12,7 +12,6 @@ public sealed partial class FolderDependencyTests
     /// <summary>Known cycles, each as "A <-> B" with A before B in ordinal order. Remove a line when you break one.</summary>
     private static readonly HashSet<string> Known =
     [
-        "Authentication <-> Pipeline", // MessageContext holds the AuthenticationOutcome; the envelope SPF begun at MAIL
         "Pipeline <-> Scoring", // MessageContext carries the policy snapshot; the scanner scores
         "Rules <-> Scoring", // the policy holds the rule set; rules force actions and read the policy group
     ];

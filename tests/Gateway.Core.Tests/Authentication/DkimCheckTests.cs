@@ -2,6 +2,7 @@ using Gateway.Core.Authentication.Dkim;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Tests.Dns;
 using MimeKit;
+using Gateway.Core.Authentication;
 
 namespace Gateway.Core.Tests.Authentication;
 

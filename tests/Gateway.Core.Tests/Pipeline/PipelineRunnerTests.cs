@@ -1,5 +1,6 @@
 using Gateway.Core.Pipeline;
 using MimeKit;
+using Gateway.Core.Authentication;
 
 namespace Gateway.Core.Tests.Pipeline;
 

@@ -3,6 +3,7 @@ using Gateway.Core.Pipeline;
 using Gateway.Core.Rules;
 using Gateway.Core.Scoring;
 using MimeKit;
+using Gateway.Core.Authentication;
 
 namespace Gateway.Core.Tests.Rules;
 
