@@ -16,10 +16,20 @@ public sealed class DownstreamTlsTests
             options.Classifier.Enabled = false;
             tls(options.Downstream);
         });
-        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-        var rcpt = (await client.EnvelopeAsync("sender@remote.test", "user@example.test"))[0];
-        var data = rcpt.StartsWith("250", StringComparison.Ordinal) ? await client.DataAsync(TestMessages.Wire("over tls")) : null;
-        return (rcpt, data);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+            var rcpt = (await client.EnvelopeAsync("sender@remote.test", "user@example.test"))[0];
+            // A Postfix started on a loaded machine once took longer than downstream.timeout (30 s) to answer its
+            // first session: the client was told 451 4.4.7, as it should be, and retries as an MTA would.
+            if (rcpt.StartsWith("451 4.4.7", StringComparison.Ordinal) && attempt < 3)
+            {
+                continue;
+            }
+
+            var data = rcpt.StartsWith("250", StringComparison.Ordinal) ? await client.DataAsync(TestMessages.Wire("over tls")) : null;
+            return (rcpt, data);
+        }
     }
 
     public enum Pin
