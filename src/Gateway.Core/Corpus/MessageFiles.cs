@@ -9,7 +9,11 @@ namespace Gateway.Core.Corpus;
 /// </summary>
 public static class MessageFiles
 {
-    public sealed record Item(string Name, ReadOnlyMemory<byte> Raw);
+    public sealed record Item(string Name, ReadOnlyMemory<byte> Raw)
+    {
+        /// <summary>A program or an image, not mail: a NUL in its first 4 KB (SMTP carries none; the gateway refuses one with 554 5.6.0).</summary>
+        public bool IsBinary => Raw.Span[..Math.Min(Raw.Length, 4096)].Contains((byte)0);
+    }
 
     public static IEnumerable<Item> Enumerate(string path)
     {

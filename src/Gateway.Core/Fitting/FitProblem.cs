@@ -128,14 +128,17 @@ internal sealed class FitProblem
             }
         }
 
-        var forced = entry.Forced.Select(text => text.Split(':')[0]).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        // The gateway's order (ScoreCalculator): reject, tempfail, quarantine, accept; a forced tag lifts an accept.
-        bool? decided = forced.Contains("reject") ? true
-            : forced.Contains("tempfail") ? false
-            : forced.Contains("quarantine") ? true
-            : forced.Contains("accept") ? false
-            : null;
-        return new Row(entry, [.. fixedScores.Select(pair => (pair.Key, pair.Value))], [.. terms], probability, decided, forced.Contains("tag"));
+        // The forced actions alone, decided by the gateway's own order (reject, tempfail, quarantine, accept; a
+        // forced tag lifts an accept): a message they decide is one the weights cannot move.
+        var forced = PolicyVerdicts.ForcedOf(entry);
+        var decision = forced.Count == 0 ? null : ScoreCalculator.Decide([], forced, policy);
+        bool? decided = decision?.ForcedBy is null ? null : decision.Action switch
+        {
+            VerdictAction.Reject or VerdictAction.Quarantine => true,
+            VerdictAction.TempFail or VerdictAction.Accept => false,
+            _ => null,
+        };
+        return new Row(entry, [.. fixedScores.Select(pair => (pair.Key, pair.Value))], [.. terms], probability, decided, decision is { ForcedBy: not null, Action: VerdictAction.Tag });
     }
 
     /// <summary>The gateway's score of one message under <paramref name="theta"/> (rounded as the gateway rounds).</summary>
@@ -173,7 +176,7 @@ internal sealed class FitProblem
         var (knot, t) = (0, 0.0);
         if (row.Probability is { } p)
         {
-            (knot, t) = Segment(p);
+            (knot, t) = ClassifierMap.Segment(MapKnots, p);
             sums[_classifierGroup] += Interpolated(theta, knot, t);
         }
 
@@ -210,18 +213,6 @@ internal sealed class FitProblem
     private double Interpolated(double[] theta, int knot, double t) =>
         knot + 1 < MapKnots.Length ? ((1 - t) * theta[Free.Count + knot]) + (t * theta[Free.Count + knot + 1]) : theta[Free.Count + knot];
 
-    private static (int Knot, double T) Segment(double p)
-    {
-        for (var k = 1; k < MapKnots.Length; k++)
-        {
-            if (p <= MapKnots[k])
-            {
-                return (k - 1, Math.Clamp((p - MapKnots[k - 1]) / (MapKnots[k] - MapKnots[k - 1]), 0, 1));
-            }
-        }
-
-        return (MapKnots.Length - 1, 0);
-    }
 
     /// <summary>
     /// Back inside the constraints: each weight within its bounds; the map never falling (pool adjacent

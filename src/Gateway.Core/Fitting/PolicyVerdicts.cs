@@ -12,9 +12,11 @@ public static class PolicyVerdicts
     public static Verdict Judge(MassCheckEntry entry, ScoringPolicy policy)
     {
         var hits = entry.Symbols.Select(symbol => new SymbolHit(symbol.Key, symbol.Value)).ToList();
-        var forced = entry.Forced.Select(ParseForced).ToList();
-        return ScoreCalculator.Decide(hits, forced, policy);
+        return ScoreCalculator.Decide(hits, ForcedOf(entry), policy);
     }
+
+    /// <summary>The forced actions a logged message carried.</summary>
+    public static IReadOnlyList<ForcedAction> ForcedOf(MassCheckEntry entry) => [.. entry.Forced.Select(ParseForced)];
 
     /// <summary>Tag, quarantine or reject: what a user would see as "marked as spam".</summary>
     public static bool Flagged(Verdict verdict) => verdict.Action is VerdictAction.Tag or VerdictAction.Quarantine or VerdictAction.Reject;

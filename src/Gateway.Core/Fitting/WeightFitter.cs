@@ -31,9 +31,9 @@ public static class WeightFitter
     {
         var problem = new FitProblem(entries, policy, options.MinHits);
         var budgets = sources.Where(source => !source.IsSpam).ToDictionary(source => source.Name, StringComparer.Ordinal);
-        var hamCounts = Enumerable.Range(0, problem.Count).Select(problem.Entry).Where(entry => !entry.IsSpam)
+        var hamCounts = entries.Where(entry => !entry.IsSpam)
             .GroupBy(entry => entry.Source, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.Count(), StringComparer.Ordinal);
-        var spamCount = Math.Max(1, Enumerable.Range(0, problem.Count).Count(row => problem.Entry(row).IsSpam));
+        var spamCount = Math.Max(1, entries.Count(entry => entry.IsSpam));
         var emphasis = hamCounts.Keys.ToDictionary(source => source, _ => 1.0, StringComparer.Ordinal);
 
         var theta = (double[])problem.Initial.Clone();

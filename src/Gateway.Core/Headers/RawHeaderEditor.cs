@@ -59,8 +59,11 @@ public static class RawHeaderEditor
     /// A raw field value as one line of text: line breaks of the folding dropped, outer white space
     /// trimmed. Only filters that look at a value pay for it (most fields are judged by name).
     /// </summary>
-    public static string Unfold(ReadOnlySpan<byte> rawValue) =>
-        Encoding.UTF8.GetString(rawValue).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim();
+    public static string Unfold(ReadOnlySpan<byte> rawValue) => OneLine(Encoding.UTF8.GetString(rawValue));
+
+    /// <summary>Line breaks of the folding dropped, outer white space trimmed.</summary>
+    private static string OneLine(string value) =>
+        value.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim();
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -78,7 +81,7 @@ public static class RawHeaderEditor
             {
                 try
                 {
-                    value = StrictUtf8.GetString(raw).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim();
+                    value = OneLine(StrictUtf8.GetString(raw));
                 }
                 catch (DecoderFallbackException)
                 {

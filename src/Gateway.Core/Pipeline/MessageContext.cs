@@ -34,7 +34,7 @@ public sealed class MessageContext
     public void ReleaseParsedMessage()
     {
         _message = Released;
-        foreach (var (slot, value) in _slots)
+        foreach (var value in _slots.Values)
         {
             if (value.DropsWithParse)
             {
@@ -84,7 +84,6 @@ public sealed class MessageContext
 
     /// <summary>The policy snapshot (weights, thresholds, rules) this message is decided with, taken once.</summary>
     public ScoringPolicy? Policy { get; init; }
-
 
     /// <summary>Actions demanded regardless of score (DMARC p=reject, later rules' force actions).</summary>
     public IReadOnlyList<ForcedAction> ForcedActions

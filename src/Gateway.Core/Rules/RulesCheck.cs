@@ -43,8 +43,8 @@ public sealed class RulesCheck(IReadOnlyList<string> runsAfter) : IMessageCheck
     /// <summary>The reply the operator wrote (parsed at load), or one naming the rule with the action's usual codes.</summary>
     private static Pipeline.SmtpReply? ReplyOf(Rule rule, VerdictAction action) => rule.Reply ?? action switch
     {
-        VerdictAction.Reject => new Pipeline.SmtpReply(550, "5.7.1", $"Message rejected by policy ({rule.Name})"),
-        VerdictAction.TempFail => new Pipeline.SmtpReply(451, "4.7.1", $"Message deferred by policy ({rule.Name})"),
+        VerdictAction.Reject => new Pipeline.SmtpReply(550, "5.7.1", ReasonOf(rule, action)),
+        VerdictAction.TempFail => new Pipeline.SmtpReply(451, "4.7.1", ReasonOf(rule, action)),
         _ => null,
     };
 

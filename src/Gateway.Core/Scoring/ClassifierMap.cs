@@ -27,21 +27,25 @@ public sealed class ClassifierMap
     /// <summary>Linear between the knots, flat beyond the ends.</summary>
     public static double Interpolate(IReadOnlyList<double> knots, IReadOnlyList<double> values, double x)
     {
-        if (x <= knots[0])
-        {
-            return values[0];
-        }
+        var (index, t) = Segment(knots, x);
+        return index + 1 < values.Count ? ((1 - t) * values[index]) + (t * values[index + 1]) : values[index];
+    }
 
+    /// <summary>
+    /// Where x falls: the knot it follows and how far towards the next (0..1); (0, 0) before the first knot and
+    /// (last, 0) beyond the last. The fit weighs the two knots by this too, so it scores exactly as the gateway does.
+    /// </summary>
+    public static (int Index, double T) Segment(IReadOnlyList<double> knots, double x)
+    {
         for (var i = 1; i < knots.Count; i++)
         {
             if (x <= knots[i])
             {
-                var t = (x - knots[i - 1]) / (knots[i] - knots[i - 1]);
-                return values[i - 1] + (t * (values[i] - values[i - 1]));
+                return (i - 1, Math.Clamp((x - knots[i - 1]) / (knots[i] - knots[i - 1]), 0, 1));
             }
         }
 
-        return values[^1];
+        return (knots.Count - 1, 0);
     }
 
     /// <summary>The score of a classifier symbol under this map; null for any other symbol.</summary>

@@ -44,6 +44,6 @@ internal static class SymbolCatalog
 
     /// <summary>Whether any check, symbols.yaml, a rule or a DNS list can report this symbol.</summary>
     public static bool IsKnown(string symbol, RuleSet rules, SymbolsFile symbols, Reputation.DnsListsFile lists) =>
-        FromChecks.Contains(symbol) || symbols.Symbols.ContainsKey(symbol) || rules.Rules.Any(rule => rule.Name == symbol)
+        FromChecks.Contains(symbol) || symbols.Symbols.ContainsKey(symbol) || rules.Contains(symbol)
         || lists.Lists.Any(list => symbol.StartsWith(list.Name + "_", StringComparison.Ordinal) || list.Meanings.Any(meaning => meaning.Symbol == symbol));
 }

@@ -64,9 +64,8 @@ internal static class CheckCommand
         {
             foreach (var item in MessageFiles.Enumerate(path))
             {
-                if (item.Raw.Span[..Math.Min(item.Raw.Length, 4096)].Contains((byte)0))
+                if (item.IsBinary)
                 {
-                    // A program or an image, not mail (SMTP carries no NUL; the gateway refuses one with 554 5.6.0).
                     await error.WriteLineAsync($"{TerminalText.Escape(item.Name)}: skipped: not a message (binary content)");
                     skipped++;
                     continue;

@@ -194,7 +194,7 @@ internal static partial class FitCommand
         {
             foreach (var item in MessageFiles.Enumerate(source.Path))
             {
-                if (item.Raw.Span[..Math.Min(item.Raw.Length, 4096)].Contains((byte)0))
+                if (item.IsBinary)
                 {
                     continue; // not mail (gateway check says so; a fit just leaves it out)
                 }
@@ -206,7 +206,8 @@ internal static partial class FitCommand
                     symbols[hit.Name] = symbols.GetValueOrDefault(hit.Name) + hit.Factor;
                 }
 
-                var name = Directory.Exists(source.Path) ? Path.GetRelativePath(source.Path, item.Name.Split('#')[0]) + (item.Name.Contains('#', StringComparison.Ordinal) ? item.Name[item.Name.IndexOf('#', StringComparison.Ordinal)..] : string.Empty) : Path.GetFileName(item.Name);
+                // An mbox's messages are named file#N: relative to the source folder as they stand (a string operation).
+                var name = Directory.Exists(source.Path) ? Path.GetRelativePath(source.Path, item.Name) : Path.GetFileName(item.Name);
                 entries.Add(new MassCheckEntry(source.Name, source.IsSpam, name, symbols, [.. scan.Context.ForcedActions.Select(PolicyVerdicts.FormatForced)], scan.Context.Classification?.SpamProbability));
                 await progress.StepAsync();
             }
