@@ -6,8 +6,8 @@
 # Sources and budgets: 2002 ham 0.3 %, modern commercial/transactional ham 2 %, other modern ham (lists,
 # bounces, reports) 0.1 %; spam per era and source. The fit prints its figures on folds it did not fit.
 # Usage: bash rules/fit-shipped.sh [rules fit options, e.g. --out /tmp/w.yaml]   (from the repository root; ~1 minute; needs ../shared)
-#   COMMERCIAL=2% sets the commercial budget (default 4 %: at 2 % the fit cannot lower the commercial share on
-#   folds it did not see and gives up spam trying; rules/README.md, "Weights fitted to labelled mail").
+#   COMMERCIAL=4% sets the commercial budget (default 2 %, the issue's target; before FROM_NAME_IS_SENDER the fit
+#   could not meet 2 % on folds it did not see and shipped 4 %: rules/README.md, "Weights fitted to labelled mail").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=$(realpath ../shared)
@@ -46,5 +46,5 @@ printf 'domains: [example.test]\nrules: %s/rules\nclassifier:\n  model: %s/model
 dotnet build -c Release src/Gateway -v quiet >/dev/null
 v=$work/val
 dotnet src/Gateway/bin/Release/net10.0/gateway.dll rules fit --config "$work/gateway.yaml" --log "$work/masscheck.jsonl" \
-  --ham "ham-2002=$v/ham-2002:0.3%" --ham "commercial=$v/ham-modern-commercial:${COMMERCIAL:-4%}" --ham "modern-other=$v/ham-modern-other:0.1%" \
+  --ham "ham-2002=$v/ham-2002:0.3%" --ham "commercial=$v/ham-modern-commercial:${COMMERCIAL:-2%}" --ham "modern-other=$v/ham-modern-other:0.1%" \
   --spam "spam-2002=$v/spam-2002" --spam "phishing=$v/spam-modern-phishing" --spam "list-spam=$v/spam-modern-lists" "$@"

@@ -35,6 +35,10 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         // Co-branded senders name themselves beside the brand ("Amazon Benefits at Fidelity" from fidelity.com):
         // true when the display name contains the From organisation's own name (fidelity for mail.fidelity.com).
         ["from.name_names_domain"] = new("from.name_names_domain", FieldKind.Boolean, view => [view.Context.Message.From.Mailboxes.Any(NameNamesDomain) ? "true" : "false"]),
+        // A sender that says who it is: the display name names the From organisation, strictly as above or by a
+        // distinctive word of it inside the organisation's label (Microsoft Store from microsoftstoreemail.com).
+        // Commercial mail almost always does (156 of 201 in corpus-modern), spam and phishing rarely (25 of 1,137).
+        ["from.name_matches_domain"] = new("from.name_matches_domain", FieldKind.Boolean, view => [view.Context.Message.From.Mailboxes.Any(NameMatchesDomain) ? "true" : "false"]),
         ["reply_to.address"] = new("reply_to.address", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Address)),
         ["reply_to.domain"] = new("reply_to.domain", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Domain)),
         ["subject"] = new("subject", FieldKind.Text, view => [view.Context.Message.Subject ?? string.Empty]),
@@ -105,6 +109,58 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         var name = new string([.. (mailbox.Name ?? string.Empty).Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
         return label.Length >= 3 && name.Contains(label.Replace("-", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// <see cref="NameNamesDomain"/>, or the display name's letters (3+) or one of its distinctive words (4+ letters)
+    /// inside the organisation's label: "GLS" from gls-group.eu, "Reolink" from reolinksupport.com. Words every
+    /// sender puts in a display name (mail, team, support, service...) do not count: "Support Team" names no one.
+    /// </summary>
+    internal static bool NameMatchesDomain(MimeKit.MailboxAddress mailbox)
+    {
+        if (NameNamesDomain(mailbox))
+        {
+            return true;
+        }
+
+        var registered = Dns.PublicSuffixList.Shipped.RegisteredDomain(mailbox.Domain.TrimEnd('.').ToLowerInvariant());
+        var label = (registered?.Split('.')[0] ?? string.Empty).Replace("-", string.Empty, StringComparison.Ordinal);
+        var displayName = (mailbox.Name ?? string.Empty).ToLowerInvariant();
+        var name = new string([.. displayName.Where(char.IsLetterOrDigit)]);
+        if (label.Length < 3 || name.Length < 3)
+        {
+            return false;
+        }
+
+        return label.Contains(name, StringComparison.Ordinal) || Words(displayName)
+            .Any(word => word.Length >= 4 && !GenericNameWords.Contains(word) && label.Contains(word, StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<string> Words(string text)
+    {
+        var start = 0;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            if (i == text.Length || !char.IsLetterOrDigit(text[i]))
+            {
+                if (i > start)
+                {
+                    yield return text[start..i];
+                }
+
+                start = i + 1;
+            }
+        }
+    }
+
+    private static readonly HashSet<string> GenericNameWords = new(StringComparer.Ordinal)
+    {
+        "mail", "email", "team", "info", "news", "newsletter", "support", "service", "services", "customer", "customers",
+        "care", "help", "desk", "online", "official", "secure", "security", "account", "accounts", "update", "updates",
+        "notice", "notices", "notification", "notifications", "alert", "alerts", "shop", "store", "group", "club",
+        "member", "members", "office", "center", "centre", "admin", "noreply", "reply", "contact", "offer", "offers",
+        "deal", "deals", "sales", "billing", "payment", "payments", "delivery", "order", "orders", "health", "home",
+        "life", "world", "global", "direct", "express", "mobile", "from", "your", "with", "there", "here", "the",
+    };
 
     internal static bool DkimAligned(Pipeline.MessageContext context)
     {

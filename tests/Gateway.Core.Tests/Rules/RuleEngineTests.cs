@@ -172,6 +172,23 @@ public sealed class RuleEngineTests
         Assert.Equal(expected, rules.Rules[0].When(new MessageView(context)));
     }
 
+    [Theory]
+    [InlineData("Williams Sonoma", "news@e.williams-sonoma.com", true)] // the organisation's label inside the name
+    [InlineData("Reolink", "news@mail.reolinksupport.com", true)] // a distinctive word of the name inside the label
+    [InlineData("Microsoft Store", "store@microsoftstoreemail.com", true)]
+    [InlineData("GLS", "noreply@gls-group.eu", true)] // the whole name, 3 letters, inside the label
+    [InlineData("Support Team", "help@reolinksupport.com", false)] // words every sender uses name no one
+    [InlineData("Joints Healed", "joints_healed@ytiopti.example", false)] // a product's name on somebody else's domain
+    [InlineData("Sam", "sam@samsonite.com", true)]
+    [InlineData("", "news@shop.example", false)]
+    public void From_name_matches_domain_when_the_display_name_names_the_senders_organisation(string name, string address, bool expected)
+    {
+        var rules = Load("rules:\n  - name: R\n    when: {from.name_matches_domain: {equals: true}}\n    score: 1\n");
+        var context = Message($"From: \"{name}\" <{address}>\nSubject: news\n\nHello.\n");
+
+        Assert.Equal(expected, rules.Rules[0].When(new MessageView(context)));
+    }
+
     [Fact]
     public void The_shipped_rules_load()
     {
