@@ -5,6 +5,7 @@ using Gateway.Core.Corpus;
 using Gateway.Core.Learning;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Rules;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using Gateway.Core.State;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -5,6 +5,7 @@ using Gateway.Core.Delivery;
 using Gateway.Core.Headers;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Rules;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using MimeKit;
 
@@ -57,7 +58,11 @@ public class StageBenchmarks
 
         _policyBefore = ScoringPolicy.LoadFolder(withoutBrands);
         _scannerBefore = new MessageScanner(new PipelineRunner([new ClassifierCheck(models, shortTextWords: 0), new RulesCheck(["classifier"])], TimeSpan.FromSeconds(10)), () => _policyBefore);
-        _contexts = [.. _parsed.Select((message, index) => new MessageContext { SessionId = "b", Envelope = Envelope.Offline, RawMessage = _raw[index], Message = message, Policy = _policy })];
+        _contexts = [.. _parsed.Select((message, index) => new MessageContext { SessionId = "b", Envelope = Envelope.Offline, RawMessage = _raw[index], Message = message })];
+        foreach (var context in _contexts)
+        {
+            _policy.Lend(context);
+        }
     }
 
     [Benchmark]

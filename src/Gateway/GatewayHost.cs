@@ -8,6 +8,7 @@ using Gateway.Core.Delivery.Smtp;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Quarantine;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using Gateway.Core.State;
 using Gateway.Core.Reputation;

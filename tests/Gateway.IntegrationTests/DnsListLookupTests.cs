@@ -29,8 +29,8 @@ public sealed class DnsListLookupTests
             Envelope = new Envelope(IPAddress.Parse(client), "mail.sender.test", "bounce@sender.test", ["user@example.test"]),
             RawMessage = Encoding.UTF8.GetBytes(raw),
             Message = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(raw))),
-            Policy = new ScoringPolicy(new ActionsFile(), new SymbolsFile(), lists: new DnsListsFile { Lists = [list] }),
         };
+        context.UseDnsLists(new DnsListsFile { Lists = [list] });
         await new DnsListCheck(new DnsClientResolver(dns.Options(timeout))).RunAsync(context, CancellationToken.None);
         return context;
     }
@@ -149,7 +149,7 @@ public sealed class DnsListLookupTests
         Assert.Equal(["BL_ERROR"], Symbols(await RunAsync(dns, "192.0.2.7", IpList(), timeout: TimeSpan.FromMilliseconds(300))));
         var refused = await RunAsync(dns, "192.0.2.8", IpList());
         Assert.Equal(["BL_ERROR"], Symbols(refused));
-        Assert.Equal(0.0, refused.Policy!.WeightOf("BL_ERROR"));
+        Assert.Equal(0.0, new ScoringPolicy(new ActionsFile(), new SymbolsFile(), lists: refused.DnsLists).WeightOf("BL_ERROR"));
     }
 
     [Fact(Timeout = 30_000)]

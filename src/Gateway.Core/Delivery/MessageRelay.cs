@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.Core.Configuration;
 using Gateway.Core.Headers;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 
 namespace Gateway.Core.Delivery;

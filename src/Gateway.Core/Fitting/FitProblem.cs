@@ -1,4 +1,5 @@
 using Gateway.Core.Classification;
+using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
 
 namespace Gateway.Core.Fitting;

@@ -1,6 +1,7 @@
 using Gateway.Core.Authentication;
 using Gateway.Core.Configuration;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using Gateway.Core.State;
 

@@ -15,8 +15,14 @@ public sealed record Envelope(
     /// <summary>The client's forward-confirmed reverse DNS name (PTR whose A/AAAA leads back), or null.</summary>
     public string? ReverseName { get; init; }
 
-    /// <summary>The recipients' policy group (actions.yaml groups); one per transaction. Null: the default group.</summary>
+    /// <summary>
+    /// The recipients' policy group (actions.yaml groups); one per transaction, fixed by the dialogue, or by the
+    /// scanner from the first recipient when scanning files. Null: the default group.
+    /// </summary>
     public string? PolicyGroup { get; init; }
+
+    /// <summary>The group of recipients no actions.yaml group names.</summary>
+    public const string DefaultPolicyGroup = "default";
 
     /// <summary>Symbols the SMTP dialogue already earned (a rate limit with action: symbol), added to the message's.</summary>
     public IReadOnlyList<SymbolHit> SessionSymbols { get; init; } = [];

@@ -1,4 +1,3 @@
-using Gateway.Core.Scoring;
 using MimeKit;
 
 namespace Gateway.Core.Pipeline;
@@ -81,9 +80,6 @@ public sealed class MessageContext
     public void Set<T>(MessageSlot<T> slot, T? result)
         where T : class =>
         Volatile.Write(ref _slots.GetOrAdd(slot, static (_, drops) => new SlotValue(drops), slot.DropsWithParse).Value, result);
-
-    /// <summary>The policy snapshot (weights, thresholds, rules) this message is decided with, taken once.</summary>
-    public ScoringPolicy? Policy { get; init; }
 
     /// <summary>Actions demanded regardless of score (DMARC p=reject, later rules' force actions).</summary>
     public IReadOnlyList<ForcedAction> ForcedActions

@@ -20,7 +20,7 @@ public sealed class DnsListCheck(IDnsResolver dns, IDnsListMonitor? monitor = nu
 
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)
     {
-        var lists = message.Policy?.Lists.Lists.Where(list => list.Enabled).ToList() ?? [];
+        var lists = message.DnsLists?.Lists.Where(list => list.Enabled).ToList() ?? [];
         if (lists.Count == 0)
         {
             return CheckStatus.Skipped;

@@ -1,4 +1,4 @@
-using Gateway.Core.Scoring;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Rules;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using MimeKit;
 using Gateway.Core.Classification;
 using Gateway.Core.Authentication;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Rules;
 
@@ -28,7 +29,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         ["envelope.from.domain"] = new("envelope.from.domain", FieldKind.Text, view => view.Context.Envelope.From is { } from ? [DomainOf(from)] : []),
         ["envelope.rcpt"] = new("envelope.rcpt", FieldKind.Text, view => view.Context.Envelope.Recipients),
         ["envelope.rcpt.domain"] = new("envelope.rcpt.domain", FieldKind.Text, view => view.Context.Envelope.Recipients.Select(DomainOf)),
-        ["policy.group"] = new("policy.group", FieldKind.Text, view => [view.Context.Policy?.GroupOf(view.Context.Envelope) ?? Scoring.PolicyGroup.Default]),
+        ["policy.group"] = new("policy.group", FieldKind.Text, view => [view.Context.Envelope.PolicyGroup ?? Envelope.DefaultPolicyGroup]),
         ["from.address"] = new("from.address", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Address)),
         ["from.domain"] = new("from.domain", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Domain)),
         ["from.name"] = new("from.name", FieldKind.Text, view => view.Context.Message.From.Mailboxes.Select(mailbox => mailbox.Name ?? string.Empty)),

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Gateway.Core.Configuration;
-using Gateway.Core.Scoring;
+using Gateway.Core.Pipeline;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,5 +1,4 @@
 using Gateway.Core.Pipeline;
-using Gateway.Core.Scoring;
 
 namespace Gateway.Core.Rules;
 
@@ -15,7 +14,7 @@ public sealed class RulesCheck(IReadOnlyList<string> runsAfter) : IMessageCheck
 
     public ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)
     {
-        var rules = message.Policy?.Rules ?? RuleSet.Empty;
+        var rules = message.Rules;
         if (rules.Rules.Count == 0)
         {
             return ValueTask.FromResult(CheckStatus.Skipped);

@@ -1,4 +1,5 @@
 using Gateway.Core.Configuration;
+using Gateway.Core.Pipeline;
 
 namespace Gateway.Core.Scoring;
 
@@ -70,7 +71,7 @@ public sealed class ActionThresholds
 /// <summary>One policy group: who is in it, and the thresholds that differ from actions.yaml's (unset ones are inherited).</summary>
 public sealed class PolicyGroup
 {
-    public const string Default = "default";
+    public const string Default = Pipeline.Envelope.DefaultPolicyGroup;
 
     public string Name { get; set; } = string.Empty;
 

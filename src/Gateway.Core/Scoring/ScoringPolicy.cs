@@ -1,4 +1,7 @@
 using Gateway.Core.Configuration;
+using Gateway.Core.Pipeline;
+using Gateway.Core.Reputation;
+using Gateway.Core.Rules;
 
 namespace Gateway.Core.Scoring;
 
@@ -28,6 +31,13 @@ public sealed class ScoringPolicy
     }
 
     /// <summary>The same policy with other fitted weights (null: the hand-set weights alone).</summary>
+    /// <summary>Puts this snapshot's rules and DNS lists on a message's context, for the checks that read them.</summary>
+    public void Lend(MessageContext context)
+    {
+        context.UseRules(Rules);
+        context.UseDnsLists(Lists);
+    }
+
     public ScoringPolicy WithFitted(WeightsFile? fitted) => new(Actions, Symbols, Rules, Lists, fitted);
 
     /// <summary>weights.yaml as loaded, or null when the folder has none (hand-set weights only).</summary>

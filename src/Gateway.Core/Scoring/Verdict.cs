@@ -1,3 +1,5 @@
+using Gateway.Core.Pipeline;
+
 namespace Gateway.Core.Scoring;
 
 /// <summary>

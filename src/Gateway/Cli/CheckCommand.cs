@@ -1,4 +1,5 @@
 using Gateway.Core.Learning;
+using Gateway.Core.Scanning;
 using Gateway.Core.State;
 using System.Globalization;
 using System.Text.Json;

@@ -6,6 +6,7 @@ using Gateway.Core.Configuration;
 using Gateway.Core.Corpus;
 using Gateway.Core.Fitting;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using Gateway.Core.Classification;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gateway.Core.Corpus;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 
 namespace Gateway.Cli;

@@ -2,6 +2,7 @@ using Gateway.Core.Configuration;
 using Gateway.Core.Corpus;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Rules;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using Gateway.Core.Classification;
 using Gateway.Core.Authentication;

@@ -3,6 +3,7 @@ using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.Headers;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using Gateway.Metrics;
 using Microsoft.Extensions.Logging;
@@ -195,7 +196,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
     {
         [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
             Message = "session={SessionId} id={QueueId} client=[{Client}] helo={Helo} from=<{From}> to=<{Recipients}> size={Size} action={Action} score={Score:0.00} symbols={Symbols} checks_ms={ChecksMs} reply=\"{Reply}\"")]
-        public static partial void Message(ILogger logger, Guid sessionId, string queueId, IPAddress client, string helo, string from, string recipients, int size, Gateway.Core.Scoring.VerdictAction action, double score, string symbols, long checksMs, string reply);
+        public static partial void Message(ILogger logger, Guid sessionId, string queueId, IPAddress client, string helo, string from, string recipients, int size, Gateway.Core.Pipeline.VerdictAction action, double score, string symbols, long checksMs, string reply);
 
         [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "session={SessionId} id={QueueId} processing failed; the client was told 451 4.3.0")]
         public static partial void ProcessingFailed(ILogger logger, Exception exception, Guid sessionId, string queueId);

@@ -8,6 +8,7 @@ using Gateway.Core.Configuration;
 using Gateway.Core.Pipeline;
 using Gateway.Core.Reputation;
 using Gateway.Core.Rules;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using Gateway.Core.Tests.Dns;
 using Microsoft.Extensions.Logging.Abstractions;

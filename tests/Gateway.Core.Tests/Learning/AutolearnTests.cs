@@ -2,6 +2,7 @@ using Gateway.Core.Authentication;
 using Gateway.Core.Authentication.Dmarc;
 using Gateway.Core.Learning;
 using Gateway.Core.Pipeline;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using Gateway.Core.State;
 using MimeKit;
@@ -16,7 +17,8 @@ public sealed class AutolearnTests
     private static ScanResult Scan(bool dmarcPass, IReadOnlyList<ForcedAction>? forced = null, params (string Symbol, double Factor)[] symbols)
     {
         var raw = SiteLearningTests.Mail("news@shop.test", "your order", "your order has shipped");
-        var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = raw, Message = MimeMessage.Load(new MemoryStream(raw)), Policy = Shipped };
+        var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = raw, Message = MimeMessage.Load(new MemoryStream(raw)) };
+        Shipped.Lend(context);
         if (dmarcPass)
         {
             context.Authentication.Dmarc = new DmarcOutcome(AuthResult.Pass, "shop.test");

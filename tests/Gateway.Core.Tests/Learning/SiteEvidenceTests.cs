@@ -21,7 +21,8 @@ public sealed class SiteEvidenceTests
 
     private static async Task<IReadOnlyList<SymbolHit>> JudgeAsync(ISiteTokenStore store, byte[] raw, bool dmarcPass)
     {
-        var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = raw, Message = MimeMessage.Load(new MemoryStream(raw)), Policy = Shipped };
+        var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = raw, Message = MimeMessage.Load(new MemoryStream(raw)) };
+        Shipped.Lend(context);
         if (dmarcPass)
         {
             context.Authentication.Dmarc = new DmarcOutcome(AuthResult.Pass, "shop.test");
@@ -117,7 +118,8 @@ public sealed class SiteEvidenceTests
         }
 
         var raw = ViaProvider(10);
-        var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = raw, Message = MimeMessage.Load(new MemoryStream(raw)), Policy = Shipped };
+        var context = new MessageContext { SessionId = "t", Envelope = Envelope.Offline, RawMessage = raw, Message = MimeMessage.Load(new MemoryStream(raw)) };
+        Shipped.Lend(context);
         context.Authentication.Dkim = [new Gateway.Core.Authentication.Dkim.DkimSignatureResult(AuthResult.Pass, "bulk-esp.test", "s1", "rsa-sha256")];
         context.Authentication.Dmarc = new DmarcOutcome(AuthResult.Fail, "shop.test");
         await new SiteEvidenceCheck(store, new LearningOptions { MinSpam = 5, MinHam = 5 }).RunAsync(context, CancellationToken.None);

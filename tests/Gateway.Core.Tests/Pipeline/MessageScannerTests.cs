@@ -1,4 +1,5 @@
 using Gateway.Core.Pipeline;
+using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
 using MimeKit;
 

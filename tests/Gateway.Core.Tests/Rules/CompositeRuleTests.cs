@@ -31,8 +31,8 @@ public sealed class CompositeRuleTests
             Envelope = Envelope.Offline,
             RawMessage = Encoding.ASCII.GetBytes(raw),
             Message = await MimeMessage.LoadAsync(new MemoryStream(Encoding.ASCII.GetBytes(raw))),
-            Policy = policy,
         };
+        policy.Lend(context);
         await new RulesCheck([]).RunAsync(context, CancellationToken.None);
         return context;
     }

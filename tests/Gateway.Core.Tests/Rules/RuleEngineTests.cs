@@ -144,8 +144,9 @@ public sealed class RuleEngineTests
         var context = new MessageContext
         {
             SessionId = "t", Envelope = Envelope.Offline, RawMessage = Encoding.UTF8.GetBytes(Sample),
-            Message = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(Sample))), Policy = policy,
+            Message = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(Sample))),
         };
+        policy.Lend(context);
 
         await new RulesCheck([]).RunAsync(context, CancellationToken.None);
         var verdict = ScoreCalculator.Decide(context.Symbols, context.ForcedActions, policy);

@@ -1,4 +1,4 @@
-namespace Gateway.Core.Scoring;
+namespace Gateway.Core.Pipeline;
 
 public enum VerdictAction
 {

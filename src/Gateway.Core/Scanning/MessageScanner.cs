@@ -1,7 +1,8 @@
+using Gateway.Core.Pipeline;
 using Gateway.Core.Scoring;
 using MimeKit;
 
-namespace Gateway.Core.Pipeline;
+namespace Gateway.Core.Scanning;
 
 /// <summary>
 /// Parses a message once, runs every check and scores the hits. Shared by the SMTP path and
@@ -19,7 +20,9 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
         // One snapshot per message: a policy reload never splits a decision.
         var policy = currentPolicy();
         var (message, parseError) = await ParseAsync(raw, _parserOptions, cancellationToken);
-        var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message, Policy = policy };
+        envelope = envelope with { PolicyGroup = policy.GroupOf(envelope) };
+        var context = new MessageContext { SessionId = sessionId, Envelope = envelope, RawMessage = raw, Message = message };
+        policy.Lend(context);
         if (parseError is not null)
         {
             context.Add(new SymbolHit(MimeParseErrorSymbol, 1.0, parseError));
@@ -31,7 +34,7 @@ public sealed class MessageScanner(PipelineRunner runner, Func<ScoringPolicy> cu
         }
 
         var checks = await runner.RunAsync(context, cancellationToken);
-        var verdict = ScoreCalculator.Decide(context.Symbols, context.ForcedActions, policy, policy.GroupOf(envelope));
+        var verdict = ScoreCalculator.Decide(context.Symbols, context.ForcedActions, policy, envelope.PolicyGroup);
         return new ScanResult(context, verdict, policy, checks);
     }
 

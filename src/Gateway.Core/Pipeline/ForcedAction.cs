@@ -1,6 +1,4 @@
-using Gateway.Core.Pipeline;
-
-namespace Gateway.Core.Scoring;
+namespace Gateway.Core.Pipeline;
 
 /// <summary>An action a check or rule demands whatever the score, and why.</summary>
 /// <param name="Reason">Why, in words: logs, X-Gateway-Would, the quarantine's record, and the reply's text when <paramref name="Reply"/> is null.</param>
