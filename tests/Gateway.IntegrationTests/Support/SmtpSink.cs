@@ -58,15 +58,22 @@ internal sealed class SmtpSink : IAsyncDisposable
     public IReadOnlyList<SinkMessage> Messages() =>
         [.. Directory.EnumerateFiles(Folder).Order(StringComparer.Ordinal).Select(file => SinkMessage.Parse(File.ReadAllText(file, Encoding.UTF8)))];
 
+    /// <summary>
+    /// Waits for <paramref name="count"/> dumps that smtp-sink has finished writing: it creates a dump at MAIL and
+    /// appends the message as it arrives, and Postfix relays to it after its own client heard 250, so a dump
+    /// that exists may still be half written (a test once read one cut off mid-header). A dump untouched for
+    /// half a second is taken as complete.
+    /// </summary>
     public async Task<IReadOnlyList<SinkMessage>> WaitForMessagesAsync(int count)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)
         {
-            var messages = Messages();
-            if (messages.Count >= count || DateTime.UtcNow > deadline)
+            var files = Directory.EnumerateFiles(Folder).Select(file => new FileInfo(file)).ToList();
+            var settled = files.Count >= count && files.All(file => DateTime.UtcNow - file.LastWriteTimeUtc > TimeSpan.FromMilliseconds(500));
+            if (settled || DateTime.UtcNow > deadline)
             {
-                return messages;
+                return Messages();
             }
 
             await Task.Delay(50);
