@@ -232,11 +232,9 @@ internal static class SiteLearningSimulation
 
     private static LearningOptions Options()
     {
-        var options = new LearningOptions();
+        var defaults = new LearningOptions();
         double Env(string name, double fallback) => Environment.GetEnvironmentVariable(name) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
-        options.SpamCutoff = Env("SIM_SPAM_CUTOFF", options.SpamCutoff);
-        options.HamCutoff = Env("SIM_HAM_CUTOFF", options.HamCutoff);
-        return options;
+        return defaults with { SpamCutoff = Env("SIM_SPAM_CUTOFF", defaults.SpamCutoff), HamCutoff = Env("SIM_HAM_CUTOFF", defaults.HamCutoff) };
     }
 
     private static MessageScanner Scanner(ModelSource models, ISiteTokenStore store, LearningOptions options, ScoringPolicy policy)

@@ -28,12 +28,11 @@ public sealed class AntivirusTests
 
         """);
 
-    private static Task<TestGateway> StartAsync(FakeDownstream downstream, string clamd, Action<AntivirusOptions>? configure = null) =>
+    private static Task<TestGateway> StartAsync(FakeDownstream downstream, string clamd, Func<AntivirusOptions, AntivirusOptions>? configure = null) =>
         TestGateway.StartAsync(downstream.EndPoint, options =>
         {
-            options.Classifier.Enabled = false;
-            options.Antivirus = new AntivirusOptions { Enabled = true, Clamd = clamd, Timeout = TimeSpan.FromSeconds(2) };
-            configure?.Invoke(options.Antivirus);
+            var antivirus = new AntivirusOptions { Enabled = true, Clamd = clamd, Timeout = TimeSpan.FromSeconds(2) };
+            return options with { Classifier = options.Classifier with { Enabled = false }, Antivirus = configure?.Invoke(antivirus) ?? antivirus };
         });
 
     private static async Task<string> SendAsync(TestGateway gateway, byte[] message)
@@ -69,7 +68,7 @@ public sealed class AntivirusTests
     {
         await using var clamd = await ClamdServer.StartAsync();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await StartAsync(downstream, clamd.EndPoint, options => options.Scan = AntivirusScope.Message);
+        await using var gateway = await StartAsync(downstream, clamd.EndPoint, options => options with { Scan = AntivirusScope.Message });
 
         var reply = await SendAsync(gateway, TestMessages.Crlf($"From: sender@remote.test\nSubject: inline\n\n{ClamdServer.Marker}\n.\n"));
 
@@ -83,7 +82,7 @@ public sealed class AntivirusTests
         var nowhere = $"127.0.0.1:{FreePort.Next()}";
         await using var downstream = await FakeDownstream.StartAsync();
         await using var strict = await StartAsync(downstream, nowhere);
-        await using var lenient = await StartAsync(downstream, nowhere, options => options.OnError = AntivirusFallback.Accept);
+        await using var lenient = await StartAsync(downstream, nowhere, options => options with { OnError = AntivirusFallback.Accept });
         var errorsBefore = Gateway.Metrics.GatewayMetrics.AntivirusScans.WithLabels("error").Value;
 
         var deferred = await SendAsync(strict, WithAttachment("while clamd is down", "anything"));
@@ -110,7 +109,7 @@ public sealed class AntivirusTests
             }
         });
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await StartAsync(downstream, $"127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}", options => options.Timeout = TimeSpan.FromSeconds(1));
+        await using var gateway = await StartAsync(downstream, $"127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}", options => options with { Timeout = TimeSpan.FromSeconds(1) });
 
         var reply = await SendAsync(gateway, WithAttachment("slow scanner", "anything"));
 
@@ -132,12 +131,12 @@ public sealed class AntivirusTests
         _ = what;
         await using var clamd = new ScriptedClamd(TimeSpan.FromMilliseconds(delayMs), reply);
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Classifier.Enabled = false;
-            options.Limits.CheckTimeout = TimeSpan.FromMilliseconds(500);
-            options.Antivirus = new AntivirusOptions { Enabled = true, Clamd = clamd.Address, Timeout = TimeSpan.FromSeconds(2.5) };
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Classifier = options.Classifier with { Enabled = false },
+                Limits = options.Limits with { CheckTimeout = TimeSpan.FromMilliseconds(500) },
+                Antivirus = new AntivirusOptions { Enabled = true, Clamd = clamd.Address, Timeout = TimeSpan.FromSeconds(2.5) },
+            });
         var errorsBefore = Gateway.Metrics.GatewayMetrics.AntivirusScans.WithLabels("error").Value;
 
         var answer = await SendAsync(gateway, WithAttachment("scanned?", "anything"));
@@ -160,7 +159,7 @@ public sealed class AntivirusTests
     {
         await using var clamd = await ClamdServer.StartAsync();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await StartAsync(downstream, clamd.EndPoint, options => options.Timeout = TimeSpan.FromSeconds(30));
+        await using var gateway = await StartAsync(downstream, clamd.EndPoint, options => options with { Timeout = TimeSpan.FromSeconds(30) });
         var body = new StringBuilder();
         body.Append("From: sender@remote.test\r\nTo: user@example.test\r\nSubject: archives\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n");
         for (var i = 0; i < 900; i++)

@@ -52,7 +52,7 @@ public sealed class BrandOverSmtpTests
     private static async Task<string> SendAsync(LoopbackDnsServer dns, string mailFrom, byte[] message)
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = ShippedModel, dns: dns);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Model = ShippedModel } }, dns: dns);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync(mailFrom, "user@example.test");
         var reply = await client.DataAsync(message);

@@ -20,7 +20,7 @@ public sealed class ClassifierOverSmtpTests
     private static async Task<(string Reply, IReadOnlyList<string> Forwarded)> SendAsync(string model, byte[] message)
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = model);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Model = model } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("deals@remote.test", "user@example.test");
         var reply = await client.DataAsync(message);
@@ -65,7 +65,7 @@ public sealed class ClassifierOverSmtpTests
         var model = Path.Combine(Directory.CreateTempSubdirectory("model-").FullName, "spam.zip");
         File.Copy(Path.Combine(RepositoryRoot.Path, "models", "spam.zip"), model);
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = model);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Model = model } });
 
         File.Delete(model);
         await Task.Delay(1000); // past the reload debounce: a reload attempt, if any, has happened
@@ -82,11 +82,11 @@ public sealed class ClassifierOverSmtpTests
     public async Task In_shadow_mode_the_verdict_is_forwarded_and_explained_in_x_spam_status()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip");
-            options.Mode = Gateway.Core.Configuration.GatewayMode.Shadow;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Classifier = options.Classifier with { Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip") },
+                Mode = Gateway.Core.Configuration.GatewayMode.Shadow,
+            });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("deals@remote.test", "user@example.test");
 

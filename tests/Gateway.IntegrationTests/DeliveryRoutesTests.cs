@@ -25,13 +25,13 @@ public sealed class DeliveryRoutesTests
         new() { Host = postfix.EndPoint.Address.ToString(), Port = postfix.EndPoint.Port, Priority = priority };
 
     private static Task<TestGateway> StartAsync(params DownstreamRouteOptions[] routes) =>
-        TestGateway.StartAsync(null, options =>
-        {
-            options.Domains = ["example.test", "sales.example.test"];
-            options.Downstream = new DownstreamOptions { Tls = DownstreamTls.None, Timeout = TimeSpan.FromSeconds(10), Backoff = TimeSpan.FromSeconds(1), Routes = [.. routes] };
-            options.Limits.MaxConnectionsPerIp = 100;
-            options.Classifier.Enabled = false;
-        });
+        TestGateway.StartAsync(null, options => options with
+            {
+                Domains = ["example.test", "sales.example.test"],
+                Downstream = new DownstreamOptions { Tls = DownstreamTls.None, Timeout = TimeSpan.FromSeconds(10), Backoff = TimeSpan.FromSeconds(1), Routes = [.. routes] },
+                Limits = options.Limits with { MaxConnectionsPerIp = 100 },
+                Classifier = options.Classifier with { Enabled = false },
+            });
 
     private static string RelayedBy(SmtpSink.SinkMessage message) =>
         Regex.Match(message.Message, @"by (\w+)\.example\.test \(Postfix\)").Groups[1].Value;
@@ -225,7 +225,7 @@ public sealed class DownstreamSmtpUtf8Tests
 
     private static async Task<(string Mail, string Rcpt, string? Data)> SendAsync(PostfixServer postfix)
     {
-        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options.Classifier.Enabled = false);
+        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         Assert.Contains("SMTPUTF8", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
         var mail = await client.CommandAsync("MAIL FROM:<sender@remote.test> SMTPUTF8");

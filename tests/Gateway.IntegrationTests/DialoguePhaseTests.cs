@@ -32,7 +32,7 @@ public sealed class DialoguePhaseTests
     {
         var trap = new SpamTrapCheck();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, recipientCheck: trap);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, recipientCheck: trap);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var replies = await client.EnvelopeAsync("sender@remote.test", "trap-1@example.test", "trap-2@elsewhere.test", "user@example.test");

@@ -11,7 +11,7 @@ public sealed class DnsListsOverSmtpTests
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddA("1.0.0.127.bl.test", "127.0.0.2");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, rulesFolder: rules, dns: dns);
 
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "from a listed host"));
 
@@ -29,7 +29,7 @@ public sealed class DnsListsOverSmtpTests
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddA("1.0.0.127.bl.test", "127.0.0.2");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, rulesFolder: rules, dns: dns);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var replies = await client.EnvelopeAsync("sender@remote.test", "user@example.test", "other@example.test");
@@ -47,7 +47,7 @@ public sealed class DnsListsOverSmtpTests
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddA("1.0.0.127.bl.test", "127.0.0.2");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, rulesFolder: rules, dns: dns);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         Assert.Equal("554 5.7.1 client [127.0.0.1] is on bl.test", client.Greeting);
@@ -64,7 +64,7 @@ public sealed class DnsListsOverSmtpTests
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddTimeout("1.0.0.127.bl.test"); // an unreachable list never refuses
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, rulesFolder: rules, dns: dns);
 
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "list unreachable"));
 
@@ -79,7 +79,7 @@ public sealed class DnsListsOverSmtpTests
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddA("1.0.0.127.bl.test", "127.255.255.254");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules, dns: dns);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, rulesFolder: rules, dns: dns);
 
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "resolver refused"));
 

@@ -11,7 +11,7 @@ public sealed class DownstreamPipeliningTests
     {
         // This downstream answers MAIL only once the RCPT behind it has arrived: waiting for the MAIL reply stalls.
         await using var downstream = ScriptedDownstream.Start(offersPipelining: true);
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var replies = await client.EnvelopeAsync("sender@remote.test", "user@example.test", "other@example.test");
@@ -27,7 +27,7 @@ public sealed class DownstreamPipeliningTests
     public async Task Without_pipelining_offered_MAIL_waits_for_its_reply_before_RCPT()
     {
         await using var downstream = ScriptedDownstream.Start(offersPipelining: false);
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var replies = await client.EnvelopeAsync("sender@remote.test", "user@example.test");
@@ -43,7 +43,7 @@ public sealed class DownstreamPipeliningTests
     public async Task A_sender_the_downstream_refuses_is_refused_at_the_first_RCPT_with_its_reply_and_the_next_RCPT_asks_again()
     {
         await using var downstream = ScriptedDownstream.Start(offersPipelining: true, mailReply: "550 5.7.1 Sender blocked by policy");
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var refused = await client.EnvelopeAsync("sender@remote.test", "user@example.test");
@@ -59,7 +59,7 @@ public sealed class DownstreamPipeliningTests
     public async Task A_downstream_closing_with_421_at_MAIL_gives_a_temporary_refusal_and_the_next_RCPT_a_fresh_connection()
     {
         await using var downstream = ScriptedDownstream.Start(offersPipelining: true, mailReply: "421 4.3.2 Shutting down");
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var deferred = await client.EnvelopeAsync("sender@remote.test", "user@example.test");

@@ -9,13 +9,9 @@ namespace Gateway.IntegrationTests;
 /// </summary>
 public sealed class DownstreamTlsTests
 {
-    private static async Task<(string Rcpt, string? Data)> SendAsync(PostfixServer postfix, Action<DownstreamOptions> tls)
+    private static async Task<(string Rcpt, string? Data)> SendAsync(PostfixServer postfix, Func<DownstreamOptions, DownstreamOptions> tls)
     {
-        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options =>
-        {
-            options.Classifier.Enabled = false;
-            tls(options.Downstream);
-        });
+        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false }, Downstream = tls(options.Downstream) });
         for (var attempt = 1; ; attempt++)
         {
             await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
@@ -54,22 +50,22 @@ public sealed class DownstreamTlsTests
         await using var sink = await SmtpSink.StartAsync();
         await using var postfix = await PostfixServer.StartAsync(sink.EndPoint, new PostfixServer.Settings(CertificateFile: certificate.CertificateFile, KeyFile: certificate.KeyFile));
 
-        var (rcpt, data) = await SendAsync(postfix, downstream =>
-        {
-            downstream.Tls = mode;
-            downstream.TlsCaFile = pin switch
+        var (rcpt, data) = await SendAsync(postfix, downstream => downstream with
+            {
+                Tls = mode,
+                TlsCaFile = pin switch
             {
                 Pin.TestCa => certificate.CaFile,
                 Pin.MissingCaFile => Path.Combine(Directory.CreateTempSubdirectory("ca-").FullName, "gone.pem"),
                 _ => null,
-            };
-            downstream.TlsFingerprint = pin switch
+            },
+                TlsFingerprint = pin switch
             {
                 Pin.RightFingerprint => certificate.Sha256,
                 Pin.WrongFingerprint => new string('A', 64),
                 _ => null,
-            };
-        });
+            },
+            });
 
         if (delivered)
         {
@@ -91,7 +87,7 @@ public sealed class DownstreamTlsTests
         await using var sink = await SmtpSink.StartAsync();
         await using var postfix = await PostfixServer.StartAsync(sink.EndPoint);
 
-        var (rcpt, _) = await SendAsync(postfix, downstream => downstream.Tls = DownstreamTls.Required);
+        var (rcpt, _) = await SendAsync(postfix, downstream => downstream with { Tls = DownstreamTls.Required });
 
         Assert.StartsWith("451 4.7.5", rcpt, StringComparison.Ordinal);
         Assert.DoesNotContain("from=<sender@remote.test>", postfix.Log, StringComparison.Ordinal);

@@ -26,11 +26,7 @@ public sealed class FaultTests
             Timeout = TimeSpan.FromMilliseconds(300),
         };
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Dns = dead;
-            options.Classifier.Enabled = false;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Dns = dead, Classifier = options.Classifier with { Enabled = false } });
 
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "dns is down"));
 
@@ -44,11 +40,11 @@ public sealed class FaultTests
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddTimeout("remote.test"); // SPF's TXT query never answered: the resolver's timeout decides
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Dns = dns.Options(TimeSpan.FromMilliseconds(500));
-            options.Classifier.Enabled = false;
-        }, dns: dns);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Dns = dns.Options(TimeSpan.FromMilliseconds(500)),
+                Classifier = options.Classifier with { Enabled = false },
+            }, dns: dns);
 
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "slow dns"));
 

@@ -17,7 +17,7 @@ public sealed class ModernHamTests
     public async Task Is_accepted_and_forwarded_unflagged(string fixture)
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip"), offline: true);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip") } }, offline: true);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
 

@@ -38,7 +38,7 @@ public sealed partial class ObservabilityTests
     {
         var port = FreePort.Next();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Metrics.Listen = $"127.0.0.1:{port}");
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Metrics = options.Metrics with { Listen = $"127.0.0.1:{port}" } });
         var before = await ScrapeAsync(port);
 
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "metrics"));
@@ -67,7 +67,7 @@ public sealed partial class ObservabilityTests
     {
         var port = FreePort.Next();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Metrics.Listen = $"127.0.0.1:{port}");
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Metrics = options.Metrics with { Listen = $"127.0.0.1:{port}" } });
         var before = await ScrapeAsync(port);
 
         await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
@@ -89,12 +89,11 @@ public sealed partial class ObservabilityTests
     {
         var port = FreePort.Next();
         var closed = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
-        await using var gateway = await TestGateway.StartAsync(closed, options =>
-        {
-            options.Metrics.Listen = $"127.0.0.1:{port}";
-            options.Metrics.ProbeInterval = TimeSpan.FromMilliseconds(100);
-            options.Classifier.Enabled = false;
-        });
+        await using var gateway = await TestGateway.StartAsync(closed, options => options with
+            {
+                Metrics = options.Metrics with { Listen = $"127.0.0.1:{port}", ProbeInterval = TimeSpan.FromMilliseconds(100) },
+                Classifier = options.Classifier with { Enabled = false },
+            });
 
         var health = await Http.GetAsync($"http://127.0.0.1:{port}/health");
         var ready = await Http.GetAsync($"http://127.0.0.1:{port}/ready");
@@ -109,12 +108,11 @@ public sealed partial class ObservabilityTests
     {
         var port = FreePort.Next();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Metrics.Listen = $"127.0.0.1:{port}";
-            options.Metrics.ProbeInterval = TimeSpan.FromMilliseconds(100);
-            options.Classifier.Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip");
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Metrics = options.Metrics with { Listen = $"127.0.0.1:{port}", ProbeInterval = TimeSpan.FromMilliseconds(100) },
+                Classifier = options.Classifier with { Model = Path.Combine(RepositoryRoot.Path, "models", "spam.zip") },
+            });
 
         HttpResponseMessage ready;
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -17,11 +17,7 @@ public sealed class PolicyGroupTests
                 score: 4.0
             """);
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Domains.Add("board.example.test");
-            options.Classifier.Enabled = false;
-        }, rulesFolder: rules);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Domains = [.. options.Domains, "board.example.test"], Classifier = options.Classifier with { Enabled = false } }, rulesFolder: rules);
         var message = TestMessages.Crlf("From: sender@remote.test\nSubject: our quarterly offer\n\nbody\n.\n");
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 

@@ -9,11 +9,11 @@ public sealed class QuarantineTests
     private static readonly Lazy<string> Rules = new(RulesHolding);
 
     private static Task<TestGateway> StartHoldingAsync(FakeDownstream downstream, string quarantine) =>
-        TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Quarantine.Directory = quarantine;
-            options.Classifier.Enabled = false;
-        }, rulesFolder: Rules.Value);
+        TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Quarantine = options.Quarantine with { Directory = quarantine },
+                Classifier = options.Classifier with { Enabled = false },
+            }, rulesFolder: Rules.Value);
 
     private static string RulesHolding()
     {
@@ -44,12 +44,12 @@ public sealed class QuarantineTests
         await using var redis = await RedisServer.StartAsync();
         var quarantine = Directory.CreateTempSubdirectory("quarantine-").FullName;
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Quarantine.Directory = quarantine;
-            options.Classifier.Enabled = false;
-            options.State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = redis.EndPoint };
-        }, rulesFolder: Rules.Value);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Quarantine = options.Quarantine with { Directory = quarantine },
+                Classifier = options.Classifier with { Enabled = false },
+                State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = redis.EndPoint },
+            }, rulesFolder: Rules.Value);
         var ids = new List<string>();
         foreach (var subject in new[] { "hold me: the invoice you asked for", "hold me: you won a prize" })
         {
@@ -176,11 +176,11 @@ public sealed class QuarantineTests
         var notAFolder = Path.Combine(Directory.CreateTempSubdirectory("quarantine-").FullName, "file");
         File.WriteAllText(notAFolder, "a file where the quarantine folder should be");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Quarantine.Directory = Path.Combine(notAFolder, "quarantine");
-            options.Classifier.Enabled = false;
-        }, rulesFolder: Rules.Value);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Quarantine = options.Quarantine with { Directory = Path.Combine(notAFolder, "quarantine") },
+                Classifier = options.Classifier with { Enabled = false },
+            }, rulesFolder: Rules.Value);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
 

@@ -45,7 +45,7 @@ public sealed class RecipientRefusalTests
     public async Task Refusals_beyond_max_refusals_without_a_delivery_end_the_session_with_421_4_7_0()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxRefusals = 3);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxRefusals = 3 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         // A delivered message starts the count over: three refusals, a delivery, three more are still fine.
@@ -70,11 +70,7 @@ public sealed class RecipientRefusalTests
         // A 452 asks for the rest in another transaction; counting it as a refusal would cut off a big
         // message at every retry, and it would never be delivered.
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Limits.MaxRecipients = 5;
-            options.Limits.MaxRefusals = 3;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxRecipients = 5, MaxRefusals = 3 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var replies = await client.EnvelopeAsync("sender@remote.test", [.. Enumerable.Range(0, 30).Select(i => $"user{i}@example.test")]);

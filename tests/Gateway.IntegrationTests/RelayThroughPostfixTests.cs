@@ -53,11 +53,11 @@ public sealed class RelayThroughPostfixTests
         await using var sink = await SmtpSink.StartAsync();
         // A generous downstream timeout: under CI's parallel test load, smtp-sink accepting and dumping
         // 100 transactions at once once took longer than the default test's 5 s for one command.
-        await using var gateway = await TestGateway.StartAsync(sink.EndPoint, options =>
-        {
-            options.Limits.MaxConnectionsPerIp = 200;
-            options.Downstream.Timeout = TimeSpan.FromSeconds(30);
-        });
+        await using var gateway = await TestGateway.StartAsync(sink.EndPoint, options => options with
+            {
+                Limits = options.Limits with { MaxConnectionsPerIp = 200 },
+                Downstream = options.Downstream with { Timeout = TimeSpan.FromSeconds(30) },
+            });
         var messages = Enumerable.Range(0, 100).Select(i => TestMessages.Create(subject: $"concurrent {i}")).ToList();
 
         var replies = await Task.WhenAll(messages.Select(message => TestMessages.SendAsync(gateway.EndPoint, message)));

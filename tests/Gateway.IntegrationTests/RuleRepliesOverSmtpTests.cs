@@ -16,7 +16,7 @@ public sealed class RuleRepliesOverSmtpTests
         var rules = GatewayCli.CopyRules();
         File.WriteAllText(Path.Combine(rules, "site.rules.yaml"), $"rules:\n  - name: SITE_REFUSAL\n    when: {{subject: {{contains: refuse-me}}}}\n    {action}\n");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, rulesFolder: rules);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");

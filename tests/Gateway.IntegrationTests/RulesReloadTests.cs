@@ -32,7 +32,7 @@ public sealed class RulesReloadTests
         var folder = GatewayCli.CopyRules();
         var ruleFile = Path.Combine(folder, "local.rules.yaml");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: folder);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, rulesFolder: folder);
         var sent = 0;
         Task<string> Probe() => FlagAsync(gateway, downstream, ++sent);
 

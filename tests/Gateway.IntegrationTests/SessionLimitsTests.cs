@@ -10,7 +10,7 @@ public sealed class SessionLimitsTests
     public async Task A_command_line_over_the_limit_gets_500_5_5_2_and_the_connection_closes()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxLineLength = 600);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxLineLength = 600 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         Assert.StartsWith("250", await client.CommandAsync("EHLO " + new string('a', 500) + ".test"), StringComparison.Ordinal);
 
@@ -25,7 +25,7 @@ public sealed class SessionLimitsTests
     public async Task Data_over_the_size_limit_is_dropped_while_streaming_and_answered_552_5_3_4()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxMessageSize = 10_000);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxMessageSize = 10_000 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test"); // no SIZE declared
 
@@ -47,11 +47,10 @@ public sealed class SessionLimitsTests
     public async Task Data_trickling_below_the_minimum_rate_gets_421_4_4_2()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Limits.MinDataRate = 1000;
-            options.Limits.MinDataRateGrace = TimeSpan.FromMilliseconds(500);
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Limits = options.Limits with { MinDataRate = 1000, MinDataRateGrace = TimeSpan.FromMilliseconds(500) },
+            });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
         Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
@@ -68,7 +67,7 @@ public sealed class SessionLimitsTests
     public async Task A_command_line_never_finished_gets_421_4_4_2_after_the_command_timeout()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.CommandTimeout = TimeSpan.FromSeconds(1));
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { CommandTimeout = TimeSpan.FromSeconds(1) } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         await client.SendRawAsync("EHLO slow"u8.ToArray());

@@ -65,13 +65,12 @@ public sealed class SharedStateTests
     {
         await using var redis = await RedisServer.StartAsync();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = redis.EndPoint, Timeout = TimeSpan.FromMilliseconds(300) };
-            options.Greylisting.Enabled = true;
-            options.Greylisting.Delay = TimeSpan.FromHours(1);
-            options.Classifier.Enabled = false;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = redis.EndPoint, Timeout = TimeSpan.FromMilliseconds(300) },
+                Greylisting = options.Greylisting with { Enabled = true, Delay = TimeSpan.FromHours(1) },
+                Classifier = options.Classifier with { Enabled = false },
+            });
         Assert.StartsWith("451 4.7.1 Greylisted", await RcptAsync(gateway.EndPoint), StringComparison.Ordinal);
         var errorsBefore = Gateway.Metrics.GatewayMetrics.StateErrors.Value;
 
@@ -88,11 +87,11 @@ public sealed class SharedStateTests
         await using var redis = await RedisServer.StartAsync();
         await redis.KillAsync();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = redis.EndPoint, Timeout = TimeSpan.FromMilliseconds(300), OnError = Gateway.Core.Configuration.StateFallback.TempFail };
-            options.Greylisting.Enabled = true;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = redis.EndPoint, Timeout = TimeSpan.FromMilliseconds(300), OnError = Gateway.Core.Configuration.StateFallback.TempFail },
+                Greylisting = options.Greylisting with { Enabled = true },
+            });
 
         Assert.StartsWith("451 4.3.0", await RcptAsync(gateway.EndPoint), StringComparison.Ordinal);
         Assert.Empty(downstream.Messages);

@@ -145,12 +145,12 @@ public sealed class SiteLearningTests
     {
         var nowhere = $"127.0.0.1:{FreePort.Next()}";
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = nowhere, Timeout = TimeSpan.FromMilliseconds(300) };
-            options.Learning.MinSpam = options.Learning.MinHam = 1;
-            options.Classifier.Enabled = false;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = nowhere, Timeout = TimeSpan.FromMilliseconds(300) },
+                Learning = options.Learning with { MinSpam = 1, MinHam = 1 },
+                Classifier = options.Classifier with { Enabled = false },
+            });
         var unavailableBefore = Gateway.Metrics.GatewayMetrics.SiteUnavailable.Value;
 
         var reply = await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "redis is not there"));
@@ -171,13 +171,12 @@ public sealed class SiteLearningTests
         var metrics = FreePort.Next();
         var config = Config($"metrics: {{listen: \"127.0.0.1:{metrics}\"}}");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Metrics.Listen = $"127.0.0.1:{metrics}";
-            options.Learning.SecretFile = Path.Combine(Path.GetDirectoryName(config)!, "data", "learning.secret");
-            options.Learning.MinSpam = options.Learning.MinHam = 5;
-            options.Classifier.Enabled = false;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Metrics = options.Metrics with { Listen = $"127.0.0.1:{metrics}" },
+                Learning = options.Learning with { SecretFile = Path.Combine(Path.GetDirectoryName(config)!, "data", "learning.secret"), MinSpam = 5, MinHam = 5 },
+                Classifier = options.Classifier with { Enabled = false },
+            });
         var learnedBefore = Gateway.Metrics.GatewayMetrics.Learned.WithLabels("spam", "cli", "learned").Value;
 
         var spam = await GatewayCli.RunAsync("learn", "spam", "--config", config, Folder(Spam, 5));

@@ -38,7 +38,7 @@ public sealed partial class SmtpFuzzTests
     public async Task Random_sessions_get_well_formed_replies_and_always_end()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } });
 
         await Sessions.SampleAsync(session => FuzzFindings.KeepAsync("smtp", ".txt", session, () => RunSessionAsync(gateway.EndPoint, session)), iter: Iterations, time: Seconds, threads: 4);
 
@@ -53,7 +53,7 @@ public sealed partial class SmtpFuzzTests
     public async Task Regression_corpus_sessions_get_well_formed_replies_and_end(string file)
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } });
 
         await RunSessionAsync(gateway.EndPoint, [.. File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests", "fuzz", "smtp", file)), .. "\r\n.\r\nQUIT\r\n"u8]);
     }

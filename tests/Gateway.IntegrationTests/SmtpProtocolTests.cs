@@ -11,7 +11,7 @@ public sealed class SmtpProtocolTests
     public async Task Ehlo_advertises_the_extensions_we_support()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxMessageSize = 12345);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxMessageSize = 12345 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var ehlo = await client.CommandAsync("EHLO client.example.test");
@@ -81,7 +81,7 @@ public sealed class SmtpProtocolTests
     public async Task Too_many_recipients_get_452_4_5_3_and_the_accepted_ones_deliver()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxRecipients = 2);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxRecipients = 2 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var replies = await client.EnvelopeAsync("sender@remote.test", "a@example.test", "b@example.test", "c@example.test");
@@ -96,7 +96,7 @@ public sealed class SmtpProtocolTests
     public async Task A_declared_size_over_the_limit_gets_552_5_3_4_at_mail()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxMessageSize = 1000);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxMessageSize = 1000 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.CommandAsync("EHLO client.example.test");
 
@@ -110,7 +110,7 @@ public sealed class SmtpProtocolTests
     public async Task Data_over_the_limit_gets_552_5_3_4_and_nothing_is_delivered()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxMessageSize = 1000);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxMessageSize = 1000 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
 
@@ -129,7 +129,7 @@ public sealed class SmtpProtocolTests
     public async Task Too_many_header_fields_get_552_5_3_4_and_nothing_is_delivered()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxHeaderCount = 5);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxHeaderCount = 5 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
         var headers = string.Concat(Enumerable.Range(0, 10).Select(i => $"X-Filler-{i}: value\r\n\tfolded\r\n"));
@@ -144,7 +144,7 @@ public sealed class SmtpProtocolTests
     public async Task A_client_that_keeps_erring_is_told_421_4_7_0_and_disconnected()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxErrors = 2);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxErrors = 2 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var first = await client.CommandAsync("BOGUS one");
@@ -161,7 +161,7 @@ public sealed class SmtpProtocolTests
     public async Task A_good_command_between_errors_starts_the_count_over()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxErrors = 2);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxErrors = 2 } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         for (var i = 0; i < 5; i++)
@@ -190,7 +190,7 @@ public sealed class SmtpProtocolTests
     {
         await using var downstream = await FakeDownstream.StartAsync();
         downstream.DataDelay = TimeSpan.FromSeconds(8);
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Downstream.Timeout = TimeSpan.FromMilliseconds(500));
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Downstream = options.Downstream with { Timeout = TimeSpan.FromMilliseconds(500) } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
 
@@ -258,7 +258,7 @@ public sealed class SmtpProtocolTests
     public async Task Connections_over_the_limit_are_told_421_4_7_0()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxConnections = 2);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxConnections = 2 } });
         await using var first = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await using var second = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
@@ -278,7 +278,7 @@ public sealed class SmtpProtocolTests
     public async Task Connections_over_the_per_address_limit_are_told_421_4_7_0()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxConnectionsPerIp = 1);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxConnectionsPerIp = 1 } });
         await using var first = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         await using var second = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
@@ -317,11 +317,7 @@ public sealed class SmtpProtocolTests
     public async Task A_proxy_protocol_v1_header_sets_the_client_address_only_when_trusted(bool trusted, string expected)
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.ProxyProtocol = trusted;
-            options.ProxyProtocolFrom = ["127.0.0.0/8"];
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { ProxyProtocol = trusted, ProxyProtocolFrom = ["127.0.0.0/8"] });
 
         // HAProxy sends its header first, before the greeting, and gets no reply of its own.
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint, Encoding.ASCII.GetBytes($"PROXY TCP4 203.0.113.9 127.0.0.1 40000 {gateway.EndPoint.Port}\r\n"));
@@ -335,11 +331,7 @@ public sealed class SmtpProtocolTests
     public async Task A_proxy_protocol_v2_header_names_an_ipv6_client()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.ProxyProtocol = true;
-            options.ProxyProtocolFrom = ["127.0.0.0/8"];
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { ProxyProtocol = true, ProxyProtocolFrom = ["127.0.0.0/8"] });
         byte[] header =
         [
             0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, // signature
@@ -360,11 +352,7 @@ public sealed class SmtpProtocolTests
     public async Task With_proxy_protocol_on_a_connection_without_the_header_is_closed_ungreeted()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.ProxyProtocol = true;
-            options.ProxyProtocolFrom = ["127.0.0.0/8"];
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { ProxyProtocol = true, ProxyProtocolFrom = ["127.0.0.0/8"] });
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(gateway.EndPoint);
         var stream = tcp.GetStream();

@@ -58,12 +58,11 @@ public sealed class StartTlsTests
         Assert.Equal("CN=first.example.test", await PresentedSubjectAsync(gateway.EndPoint));
     }
 
-    private static Task<TestGateway> StartWithCertificateAsync(FakeDownstream downstream, string certificate, string key, Action<Gateway.Core.Configuration.GatewayOptions>? configure = null) =>
+    private static Task<TestGateway> StartWithCertificateAsync(FakeDownstream downstream, string certificate, string key, Func<Gateway.Core.Configuration.GatewayOptions, Gateway.Core.Configuration.GatewayOptions>? configure = null) =>
         TestGateway.StartAsync(downstream.EndPoint, options =>
         {
-            options.Tls.Certificate = certificate;
-            options.Tls.Key = key;
-            configure?.Invoke(options);
+            var withCertificate = options with { Tls = options.Tls with { Certificate = certificate, Key = key } };
+            return configure?.Invoke(withCertificate) ?? withCertificate;
         });
 
     private static async Task<string?> PresentedSubjectAsync(IPEndPoint gateway)
@@ -98,11 +97,10 @@ public sealed class StartTlsTests
     {
         var (certificate, key) = WriteSelfSignedPem();
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await StartWithCertificateAsync(downstream, certificate, key, options =>
-        {
-            options.Limits.CommandTimeout = TimeSpan.FromSeconds(2);
-            options.Limits.SessionTimeout = TimeSpan.FromMinutes(30);
-        });
+        await using var gateway = await StartWithCertificateAsync(downstream, certificate, key, options => options with
+            {
+                Limits = options.Limits with { CommandTimeout = TimeSpan.FromSeconds(2), SessionTimeout = TimeSpan.FromMinutes(30) },
+            });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);

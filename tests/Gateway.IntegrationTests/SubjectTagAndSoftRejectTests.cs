@@ -29,7 +29,7 @@ public sealed class SubjectTagAndSoftRejectTests
     private static async Task<(string Reply, string? Delivered)> SendAsync(string rules, byte[] message)
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Classifier.Enabled = false, rulesFolder: rules);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Classifier = options.Classifier with { Enabled = false } }, rulesFolder: rules);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
         var reply = await client.DataAsync(message);

@@ -5,7 +5,7 @@ public sealed class VerdictTests
 {
     private static readonly byte[] Message = TestMessages.Crlf("From: sender@remote.test\nTo: user@example.test\nSubject: verdict\n\nbody\n.\n");
 
-    private static async Task<(string Reply, FakeDownstream Downstream)> SendAsync(IMessageCheckFactory check, Action<Gateway.Core.Configuration.GatewayOptions>? configure = null, string onCheckError = "accept")
+    private static async Task<(string Reply, FakeDownstream Downstream)> SendAsync(IMessageCheckFactory check, Func<Gateway.Core.Configuration.GatewayOptions, Gateway.Core.Configuration.GatewayOptions>? configure = null, string onCheckError = "accept")
     {
         var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, configure, SymbolCheck.RulesFolder(onCheckError), [check.Create()]);
@@ -41,7 +41,7 @@ public sealed class VerdictTests
     [Fact(Timeout = 30_000)]
     public async Task Shadow_mode_forwards_what_it_would_reject_and_says_so()
     {
-        var (reply, downstream) = await SendAsync(new IMessageCheckFactory("TEST_REJECT"), options => options.Mode = Gateway.Core.Configuration.GatewayMode.Shadow);
+        var (reply, downstream) = await SendAsync(new IMessageCheckFactory("TEST_REJECT"), options => options with { Mode = Gateway.Core.Configuration.GatewayMode.Shadow });
         await using var _ = downstream;
 
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
@@ -73,7 +73,7 @@ public sealed class VerdictTests
     {
         var downstream = await FakeDownstream.StartAsync();
         await using var _ = downstream;
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Downstream.ExchangeScl = true, SymbolCheck.RulesFolder(), [new SymbolCheck("TEST_TAG")]);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Downstream = options.Downstream with { ExchangeScl = true } }, SymbolCheck.RulesFolder(), [new SymbolCheck("TEST_TAG")]);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", "user@example.test");
 

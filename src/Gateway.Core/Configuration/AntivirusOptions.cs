@@ -19,34 +19,34 @@ public enum AntivirusFallback
 }
 
 /// <summary>Virus scanning through clamd, the ClamAV daemon (gateway.yaml <c>antivirus:</c>); off by default.</summary>
-public sealed class AntivirusOptions
+public sealed record AntivirusOptions
 {
-    public bool Enabled { get; set; }
+    public bool Enabled { get; init; }
 
     /// <summary>host:port of clamd's TCPSocket, or the path of its LocalSocket (/run/clamav/clamd.ctl).</summary>
-    public string Clamd { get; set; } = "127.0.0.1:3310";
+    public string Clamd { get; init; } = "127.0.0.1:3310";
 
     /// <summary>
     /// The budget for one message's whole scan (every part: connect, stream, answer). The antivirus check
     /// runs under it instead of limits.check_timeout; past it the message is on_error's.
     /// </summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Parts (or messages) larger than this are not sent (keep it at or under clamd's StreamMaxLength, 25 MB by default).</summary>
-    public long MaxSize { get; set; } = 25L * 1024 * 1024;
+    public long MaxSize { get; init; } = 25L * 1024 * 1024;
 
     /// <summary>
     /// Attachments scanned one by one in a message at most; a message with more is on_error's (451 by
     /// default), so no sender can make clamd unpack hundreds of archives for one message.
     /// </summary>
-    public int MaxParts { get; set; } = 100;
+    public int MaxParts { get; init; } = 100;
 
-    public AntivirusScope Scan { get; set; } = AntivirusScope.Attachments;
+    public AntivirusScope Scan { get; init; } = AntivirusScope.Attachments;
 
-    public AntivirusFallback OnError { get; set; } = AntivirusFallback.TempFail;
+    public AntivirusFallback OnError { get; init; } = AntivirusFallback.TempFail;
 
     /// <summary>Connections to clamd kept open between scans (clamd's IDSESSION).</summary>
-    public int PoolSize { get; set; } = 4;
+    public int PoolSize { get; init; } = 4;
 
     internal void Validate(ConfigErrors errors)
     {

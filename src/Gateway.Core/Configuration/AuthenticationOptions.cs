@@ -1,11 +1,11 @@
 namespace Gateway.Core.Configuration;
 
 /// <summary>What sender-authentication results may do to a message.</summary>
-public sealed class AuthenticationOptions
+public sealed record AuthenticationOptions
 {
-    public DmarcOptions Dmarc { get; set; } = new();
+    public DmarcOptions Dmarc { get; init; } = new();
 
-    public ArcOptions Arc { get; set; } = new();
+    public ArcOptions Arc { get; init; } = new();
 
     internal void Validate(ConfigErrors errors)
     {
@@ -21,25 +21,25 @@ public sealed class AuthenticationOptions
     }
 }
 
-public sealed class DmarcOptions
+public sealed record DmarcOptions
 {
     /// <summary>Carry out DMARC policies: p=reject is refused with 550 5.7.1, p=quarantine is tagged.</summary>
-    public bool Enforce { get; set; } = true;
+    public bool Enforce { get; init; } = true;
 
     /// <summary>Author domains whose policy we score but never carry out (a local override, e.g. a partner with a broken setup).</summary>
-    public List<string> IgnorePolicyDomains { get; set; } = [];
+    public List<string> IgnorePolicyDomains { get; init; } = [];
 
     public bool IsIgnored(string? domain) =>
         domain is not null && IgnorePolicyDomains.Any(ignored => string.Equals(ignored.TrimEnd('.'), domain, StringComparison.OrdinalIgnoreCase));
 }
 
-public sealed class ArcOptions
+public sealed record ArcOptions
 {
     /// <summary>
     /// Forwarders and mailing lists (ARC-Seal d=) whose word we take: when the chain passes and their sealed
     /// results say dmarc=pass, a DMARC failure here (broken by the forwarding) is not enforced.
     /// </summary>
-    public List<string> TrustedSealers { get; set; } = [];
+    public List<string> TrustedSealers { get; init; } = [];
 
     public bool IsTrusted(string? sealer) =>
         sealer is not null && TrustedSealers.Any(trusted => string.Equals(trusted.TrimEnd('.'), sealer, StringComparison.OrdinalIgnoreCase));

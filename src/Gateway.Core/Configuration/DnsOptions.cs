@@ -1,14 +1,14 @@
 namespace Gateway.Core.Configuration;
 
 /// <summary>The resolvers every DNS-based check uses. With servers set, the system resolver is never asked.</summary>
-public sealed class DnsOptions
+public sealed record DnsOptions
 {
-    public List<string> Servers { get; set; } = [];
+    public List<string> Servers { get; init; } = [];
 
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Answers kept (each for its TTL, at most an hour); 0 turns caching off.</summary>
-    public int CacheSize { get; set; } = 100_000;
+    public int CacheSize { get; init; } = 100_000;
 
     public IReadOnlyList<IPEndPoint> ServerEndPoints =>
         [.. Servers.Select(server => ListenAddress.TryParse(server, 53, out var endPoint) ? endPoint! : throw new InvalidOperationException("validated")) ];

@@ -5,46 +5,46 @@ namespace Gateway.Core.Configuration;
 /// (<see cref="Routes"/>), or, for a trial run, a directory. The single form is the one-route case of
 /// routes: <see cref="EffectiveRoutes"/> gives every caller the same shape.
 /// </summary>
-public sealed class DownstreamOptions
+public sealed record DownstreamOptions
 {
-    public string? Host { get; set; }
+    public string? Host { get; init; }
 
-    public int Port { get; set; } = 25;
+    public int Port { get; init; } = 25;
 
     /// <summary>TLS to the downstream; a server in <see cref="Routes"/> without its own setting takes this one.</summary>
-    public DownstreamTls Tls { get; set; } = DownstreamTls.Opportunistic;
+    public DownstreamTls Tls { get; init; } = DownstreamTls.Opportunistic;
 
     /// <summary>
     /// PEM file of the CA(s) that sign the downstream's certificate (tls: required). Only these anchor the
     /// chain, not the system store: an internal CA pinned. Relative to the config file.
     /// </summary>
-    public string? TlsCaFile { get; set; }
+    public string? TlsCaFile { get; init; }
 
     /// <summary>SHA-256 of the downstream certificate (hex, colons allowed), accepted whatever signed it (tls: required).</summary>
-    public string? TlsFingerprint { get; set; }
+    public string? TlsFingerprint { get; init; }
 
     /// <summary>Per SMTP command; DATA's final reply gets four times as long, as RFC 5321 4.5.3.2 allows more there.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Idle connections kept open for reuse, per server; 0 turns pooling off.</summary>
-    public int PoolSize { get; set; } = 8;
+    public int PoolSize { get; init; } = 8;
 
     /// <summary>A server that refused a connection, failed TLS or greeted with 4xx is skipped this long (shared by all sessions).</summary>
-    public TimeSpan Backoff { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Backoff { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Send with BDAT (RFC 3030 CHUNKING) when the server offers it: no dot-stuffing pass, one round trip less.</summary>
-    public bool Chunking { get; set; } = true;
+    public bool Chunking { get; init; } = true;
 
     /// <summary>Per recipient domain, the servers to deliver to (instead of host/port).</summary>
-    public List<DownstreamRouteOptions> Routes { get; set; } = [];
+    public List<DownstreamRouteOptions> Routes { get; init; } = [];
 
-    public string? Directory { get; set; }
+    public string? Directory { get; init; }
 
     /// <summary>
     /// Stamp X-MS-Exchange-Organization-SCL from the verdict (accept 0, tag 6, would-reject in shadow mode 9),
     /// so an Exchange downstream files tagged mail into Junk itself (README: Exchange setup).
     /// </summary>
-    public bool ExchangeScl { get; set; }
+    public bool ExchangeScl { get; init; }
 
     public bool IsDirectory => Host is null && Routes.Count == 0;
 
@@ -121,12 +121,12 @@ public sealed class DownstreamOptions
 }
 
 /// <summary>One route: recipients of these domains go to these servers.</summary>
-public sealed class DownstreamRouteOptions
+public sealed record DownstreamRouteOptions
 {
     /// <summary>example.com (exactly), .example.com (its subdomains, not itself), * (every domain no other route names).</summary>
-    public List<string> Domains { get; set; } = [];
+    public List<string> Domains { get; init; } = [];
 
-    public List<DownstreamServerOptions> Servers { get; set; } = [];
+    public List<DownstreamServerOptions> Servers { get; init; } = [];
 
     internal static bool IsDomainPattern(string domain)
     {
@@ -136,20 +136,20 @@ public sealed class DownstreamRouteOptions
 }
 
 /// <summary>One server of a route, as in gateway.yaml; unset TLS settings come from the downstream section.</summary>
-public sealed class DownstreamServerOptions
+public sealed record DownstreamServerOptions
 {
-    public string Host { get; set; } = string.Empty;
+    public string Host { get; init; } = string.Empty;
 
-    public int Port { get; set; } = 25;
+    public int Port { get; init; } = 25;
 
     /// <summary>Lower first, like MX preference; servers of equal priority share the load in random order.</summary>
-    public int Priority { get; set; } = 10;
+    public int Priority { get; init; } = 10;
 
-    public DownstreamTls? Tls { get; set; }
+    public DownstreamTls? Tls { get; init; }
 
-    public string? TlsCaFile { get; set; }
+    public string? TlsCaFile { get; init; }
 
-    public string? TlsFingerprint { get; set; }
+    public string? TlsFingerprint { get; init; }
 }
 
 /// <summary>A downstream server with every setting resolved: what a connection to it needs.</summary>

@@ -1,80 +1,80 @@
 namespace Gateway.Core.Configuration;
 
 /// <summary>The process configuration, bound from gateway.yaml (snake_case keys). Read once at start.</summary>
-public sealed class GatewayOptions
+public sealed record GatewayOptions
 {
     /// <summary>Our name in the greeting, EHLO, Received headers and (by default) Authentication-Results.</summary>
-    public string Hostname { get; set; } = "gateway.localdomain";
+    public string Hostname { get; init; } = "gateway.localdomain";
 
-    public List<string> Listen { get; set; } = ["127.0.0.1:2525"];
+    public List<string> Listen { get; init; } = ["127.0.0.1:2525"];
 
     /// <summary>
     /// Trust a PROXY protocol v1 line (HAProxy, cloud load balancers) for the client address. Off by
     /// default: then a PROXY line from a client changes nothing, so nobody can claim another address.
     /// </summary>
-    public bool ProxyProtocol { get; set; }
+    public bool ProxyProtocol { get; init; }
 
     /// <summary>
     /// The load balancers' networks (CIDR) whose PROXY header is believed; required with proxy_protocol.
     /// A connection from anywhere else is taken as a direct client: its TCP address is the client's, so
     /// nobody outside these networks can claim another address with a PROXY line of their own.
     /// </summary>
-    public List<string> ProxyProtocolFrom { get; set; } = [];
+    public List<string> ProxyProtocolFrom { get; init; } = [];
 
     [YamlDotNet.Serialization.YamlIgnore]
     public IReadOnlyList<IPNetwork> ProxyProtocolNetworks => [.. ProxyProtocolFrom.Select(text => IPNetwork.Parse(text))];
 
     /// <summary>Recipient domains we accept mail for; every other recipient is relay-denied.</summary>
-    public List<string> Domains { get; set; } = [];
+    public List<string> Domains { get; init; } = [];
 
     /// <summary>
     /// Our domains whose recipients may carry routing in the local part ('%', '!', a quoted '@'), for a
     /// downstream that really routes such mail on purpose. Empty by default: such recipients get 550 5.7.1,
     /// as with Postfix's allow_untrusted_routing = no, since a downstream that trusts us would relay them.
     /// </summary>
-    public List<string> AllowUntrustedRouting { get; set; } = [];
+    public List<string> AllowUntrustedRouting { get; init; } = [];
 
-    public string? AuthservId { get; set; }
+    public string? AuthservId { get; init; }
 
-    public GatewayMode Mode { get; set; } = GatewayMode.Enforce;
+    public GatewayMode Mode { get; init; } = GatewayMode.Enforce;
 
-    public DownstreamOptions Downstream { get; set; } = new();
+    public DownstreamOptions Downstream { get; init; } = new();
 
-    public LimitsOptions Limits { get; set; } = new();
+    public LimitsOptions Limits { get; init; } = new();
 
-    public DnsOptions Dns { get; set; } = new();
+    public DnsOptions Dns { get; init; } = new();
 
     /// <summary>The policy folder (actions.yaml, symbols.yaml, rules); relative to the config file.</summary>
-    public string Rules { get; set; } = "rules";
+    public string Rules { get; init; } = "rules";
 
-    public MetricsOptions Metrics { get; set; } = new();
+    public MetricsOptions Metrics { get; init; } = new();
 
-    public TlsOptions Tls { get; set; } = new();
+    public TlsOptions Tls { get; init; } = new();
 
-    public AuthenticationOptions Authentication { get; set; } = new();
+    public AuthenticationOptions Authentication { get; init; } = new();
 
-    public ClassifierOptions Classifier { get; set; } = new();
+    public ClassifierOptions Classifier { get; init; } = new();
 
-    public LoggingOptions Logging { get; set; } = new();
+    public LoggingOptions Logging { get; init; } = new();
 
-    public StateOptions State { get; set; } = new();
+    public StateOptions State { get; init; } = new();
 
-    public QuarantineOptions Quarantine { get; set; } = new();
+    public QuarantineOptions Quarantine { get; init; } = new();
 
-    public GreylistingOptions Greylisting { get; set; } = new();
+    public GreylistingOptions Greylisting { get; init; } = new();
 
-    public List<RateLimitOptions> RateLimits { get; set; } = [];
+    public List<RateLimitOptions> RateLimits { get; init; } = [];
 
-    public LearningOptions Learning { get; set; } = new();
+    public LearningOptions Learning { get; init; } = new();
 
-    public AntivirusOptions Antivirus { get; set; } = new();
+    public AntivirusOptions Antivirus { get; init; } = new();
 
     /// <summary>Whether anything needs the state store at all.</summary>
     public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled;
 
     /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
-    public string BaseFolder { get; set; } = Environment.CurrentDirectory;
+    public string BaseFolder { get; private set; } = Environment.CurrentDirectory;
 
     public string EffectiveAuthservId => AuthservId ?? Hostname;
 

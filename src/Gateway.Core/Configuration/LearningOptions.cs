@@ -5,33 +5,33 @@ namespace Gateway.Core.Configuration;
 /// labels and kept in the state store (memory for one gateway, Redis for all), scored as SITE_SPAM /
 /// SITE_HAM beside the shipped classifier. Contributes nothing until enough of both classes is learned.
 /// </summary>
-public sealed class LearningOptions
+public sealed record LearningOptions
 {
-    public bool Enabled { get; set; } = true;
+    public bool Enabled { get; init; } = true;
 
     /// <summary>Learned spam messages needed before site evidence counts (SpamAssassin's bayes_min_spam_num is 200).</summary>
-    public int MinSpam { get; set; } = 50;
+    public int MinSpam { get; init; } = 50;
 
     /// <summary>Learned ham messages needed before site evidence counts.</summary>
-    public int MinHam { get; set; } = 50;
+    public int MinHam { get; init; } = 50;
 
     /// <summary>Tokens kept at most; beyond it the least recently learned go.</summary>
-    public long MaxTokens { get; set; } = 2_000_000;
+    public long MaxTokens { get; init; } = 2_000_000;
 
     /// <summary>A token (and what a message taught) not learned again within this long is forgotten.</summary>
-    public TimeSpan TokenTtl { get; set; } = TimeSpan.FromDays(180);
+    public TimeSpan TokenTtl { get; init; } = TimeSpan.FromDays(180);
 
     /// <summary>Messages one authenticated sender domain may teach per class and day (0 = no cap): one sender cannot flood the model.</summary>
-    public int MaxPerSenderDomainPerDay { get; set; } = 20;
+    public int MaxPerSenderDomainPerDay { get; init; } = 20;
 
     /// <summary>Messages one source (a mailbox, the CLI, the quarantine, autolearn) may teach per day (0 = no cap).</summary>
-    public int MaxPerSourcePerDay { get; set; } = 500;
+    public int MaxPerSourcePerDay { get; init; } = 500;
 
     /// <summary>
     /// With Redis, token counts fetched are reused for this long (0 = always ask): what another instance
     /// learns shows here within it; what this one learns, at once.
     /// </summary>
-    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan CacheTtl { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Site probabilities between ham_cutoff and spam_cutoff are "unsure" (SITE_UNSURE) and score nothing (SpamBayes'
@@ -40,31 +40,31 @@ public sealed class LearningOptions
     /// lands it there. Above spam_cutoff SITE_SPAM rises from 0 to its full weight at p = 1; below
     /// ham_cutoff SITE_HAM does the same towards p = 0.
     /// </summary>
-    public double SpamCutoff { get; set; } = 0.9;
+    public double SpamCutoff { get; init; } = 0.9;
 
     /// <summary>See <see cref="SpamCutoff"/>.</summary>
-    public double HamCutoff { get; set; } = 0.2;
+    public double HamCutoff { get; init; } = 0.2;
 
     /// <summary>
     /// SITE_SENDER_HAM: a From domain DMARC proved (<see cref="Learning.SenderIdentity.AlignedOf(Pipeline.MessageContext)"/>)
     /// learned as ham at least this many times and never as spam: the site's own suppliers and newsletters.
     /// Forged senders never get it, nor a bulk provider's unaligned DKIM signature.
     /// </summary>
-    public int SenderMinHam { get; set; } = 3;
+    public int SenderMinHam { get; init; } = 3;
 
     /// <summary>
     /// The site's secret (relative to the config file; created, mode 0600, on first start; the same file
     /// for every instance): `gateway learn` proves itself to /learn with a key derived from it, and the
     /// Authentication-Results we stamp are sealed with another, so learning trusts only results we wrote.
     /// </summary>
-    public string SecretFile { get; set; } = "data/learning.secret";
+    public string SecretFile { get; init; } = "data/learning.secret";
 
     public string SecretPath(string baseFolder) => Path.GetFullPath(SecretFile, baseFolder);
 
-    public AutolearnOptions Autolearn { get; set; } = new();
+    public AutolearnOptions Autolearn { get; init; } = new();
 
     /// <summary>Mailboxes <c>gateway learn --imap</c> collects users' labels from (Junk = spam, read inbox mail = ham).</summary>
-    public List<ImapMailboxOptions> Imap { get; set; } = [];
+    public List<ImapMailboxOptions> Imap { get; init; } = [];
 
     internal void Validate(ConfigErrors errors)
     {
@@ -95,29 +95,29 @@ public sealed class LearningOptions
 /// and a DNS allow list vouches for the client, spam when rules or DNS lists (not the classifiers)
 /// rejected it. Off by default: a site's users are better teachers than its own verdicts.
 /// </summary>
-public sealed class AutolearnOptions
+public sealed record AutolearnOptions
 {
-    public bool Enabled { get; set; }
+    public bool Enabled { get; init; }
 
     /// <summary>Messages learned this way per hour at most, per class.</summary>
-    public int MaxPerHour { get; set; } = 100;
+    public int MaxPerHour { get; init; } = 100;
 }
 
 /// <summary>One mailbox whose users' labels <c>gateway learn --imap</c> collects.</summary>
-public sealed class ImapMailboxOptions
+public sealed record ImapMailboxOptions
 {
     /// <summary>imaps://HOST[:PORT], or imap:// for STARTTLS.</summary>
-    public string Server { get; set; } = string.Empty;
+    public string Server { get; init; } = string.Empty;
 
-    public string User { get; set; } = string.Empty;
+    public string User { get; init; } = string.Empty;
 
     /// <summary>A file holding only the password (relative to the config file).</summary>
-    public string PasswordFile { get; set; } = string.Empty;
+    public string PasswordFile { get; init; } = string.Empty;
 
-    public string Junk { get; set; } = "Junk";
+    public string Junk { get; init; } = "Junk";
 
-    public string Inbox { get; set; } = "INBOX";
+    public string Inbox { get; init; } = "INBOX";
 
     /// <summary>Only mail delivered within this many days is read (null: all).</summary>
-    public int? SinceDays { get; set; } = 30;
+    public int? SinceDays { get; init; } = 30;
 }

@@ -1,29 +1,29 @@
 namespace Gateway.Core.Configuration;
 
-public sealed class LimitsOptions
+public sealed record LimitsOptions
 {
     /// <summary>Bytes; advertised in EHLO SIZE and enforced on the declared SIZE and the received data.</summary>
-    public int MaxMessageSize { get; set; } = 25 * 1024 * 1024;
+    public int MaxMessageSize { get; init; } = 25 * 1024 * 1024;
 
-    public int MaxRecipients { get; set; } = 100;
+    public int MaxRecipients { get; init; } = 100;
 
     /// <summary>Bytes of the header section; more gets 552 5.3.4 (a header bomb costs every parser downstream).</summary>
-    public int MaxHeaderSize { get; set; } = 256 * 1024;
+    public int MaxHeaderSize { get; init; } = 256 * 1024;
 
     /// <summary>Header fields per message; more gets 552 5.3.4.</summary>
-    public int MaxHeaderCount { get; set; } = 1000;
+    public int MaxHeaderCount { get; init; } = 1000;
 
     /// <summary>Multipart nesting the parser follows; deeper parts are kept whole, unparsed.</summary>
-    public int MaxMimeDepth { get; set; } = 32;
+    public int MaxMimeDepth { get; init; } = 32;
 
     /// <summary>MIME parts in one message (multiparts and attachments counted); more gets 552 5.3.4 before it is parsed.</summary>
-    public int MaxMimeParts { get; set; } = 1000;
+    public int MaxMimeParts { get; init; } = 1000;
 
     /// <summary>Parameters (RFC 2231 segments each count) in one Content-Type or Content-Disposition field; more gets 552 5.3.4.</summary>
-    public int MaxMimeParameters { get; set; } = 100;
+    public int MaxMimeParameters { get; init; } = 100;
 
     /// <summary>Protocol errors (unknown command, bad syntax, wrong order) in a row; the one that reaches it gets its reply, then 421 4.7.0 and the connection closes.</summary>
-    public int MaxErrors { get; set; } = 5;
+    public int MaxErrors { get; init; } = 5;
 
     /// <summary>
     /// Permanent (5xx) MAIL and RCPT refusals (relay denied, unknown user, bad syntax) one session may collect
@@ -32,36 +32,36 @@ public sealed class LimitsOptions
     /// Our own 4xx (452 for recipients over max_recipients or of another route or group, greylisting, rate
     /// limits) do not count: they ask the client to come back, and a big message must not be cut off for them.
     /// </summary>
-    public int MaxRefusals { get; set; } = 20;
+    public int MaxRefusals { get; init; } = 20;
 
-    public int MaxConnections { get; set; } = 500;
+    public int MaxConnections { get; init; } = 500;
 
     /// <summary>Concurrent sessions from one client address; one host cannot take all the slots.</summary>
-    public int MaxConnectionsPerIp { get; set; } = 50;
+    public int MaxConnectionsPerIp { get; init; } = 50;
 
     /// <summary>Bytes in one command line (RFC 5321 allows 512; SMTPUTF8 and extensions need more); longer gets 500 5.5.2 and the connection closes.</summary>
-    public int MaxLineLength { get; set; } = 2048;
+    public int MaxLineLength { get; init; } = 2048;
 
     /// <summary>
     /// Bytes per second DATA must average after <see cref="MinDataRateGrace"/> (Postfix's smtpd_min_data_rate);
     /// slower gets 421 4.4.2: a slowloris client cannot hold a session for hours. 0 turns it off.
     /// </summary>
-    public int MinDataRate { get; set; } = 500;
+    public int MinDataRate { get; init; } = 500;
 
     /// <summary>Time DATA gets before the minimum rate counts.</summary>
-    public TimeSpan MinDataRateGrace { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MinDataRateGrace { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the gateway waits for the client's next command (also: one command line must be finished within it).</summary>
-    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The longest one SMTP session may last, DATA included.</summary>
-    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>On shutdown, how long messages already in DATA processing may take to finish.</summary>
-    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The longest one check may run before it counts as CHECK_ERROR.</summary>
-    public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     internal void Validate(ConfigErrors errors)
     {

@@ -9,7 +9,7 @@ public enum LogFormat
     Json,
 }
 
-public sealed class LoggingOptions
+public sealed record LoggingOptions
 {
-    public LogFormat Format { get; set; } = LogFormat.Text;
+    public LogFormat Format { get; init; } = LogFormat.Text;
 }

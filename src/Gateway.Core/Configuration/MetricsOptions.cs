@@ -1,12 +1,12 @@
 namespace Gateway.Core.Configuration;
 
-public sealed class MetricsOptions
+public sealed record MetricsOptions
 {
     /// <summary>Where /metrics is served; loopback by default so nothing is exposed unasked. Empty turns it off.</summary>
-    public string? Listen { get; set; } = "127.0.0.1:9464";
+    public string? Listen { get; init; } = "127.0.0.1:9464";
 
     /// <summary>How often /ready checks that the downstream can be reached.</summary>
-    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     internal void Validate(ConfigErrors errors)
     {

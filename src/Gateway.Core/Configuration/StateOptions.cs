@@ -19,26 +19,26 @@ public enum StateFallback
 }
 
 /// <summary>Where greylisting and rate limits keep their state (gateway.yaml <c>state:</c>).</summary>
-public sealed class StateOptions
+public sealed record StateOptions
 {
-    public StateBackend Backend { get; set; } = StateBackend.Memory;
+    public StateBackend Backend { get; init; } = StateBackend.Memory;
 
     /// <summary>host:port of the Redis server (StackExchange.Redis configuration string: more options may follow, comma-separated).</summary>
-    public string Redis { get; set; } = "127.0.0.1:6379";
+    public string Redis { get; init; } = "127.0.0.1:6379";
 
     /// <summary>Prefix of every key, so several gateways (or other users) can share one Redis.</summary>
-    public string KeyPrefix { get; set; } = "gateway:";
+    public string KeyPrefix { get; init; } = "gateway:";
 
     /// <summary>How long one store operation may take before it counts as unavailable.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    public StateFallback OnError { get; set; } = StateFallback.Accept;
+    public StateFallback OnError { get; init; } = StateFallback.Accept;
 
     /// <summary>
     /// backend: memory: keys kept at most (greylisting triplets, rate-limit windows; ~300 bytes each); at
     /// the bound the expired go first, then the oldest written, counted in gateway_state_evictions_total.
     /// </summary>
-    public int MemoryMaxKeys { get; set; } = 200_000;
+    public int MemoryMaxKeys { get; init; } = 200_000;
 
     internal void Validate(ConfigErrors errors)
     {
@@ -49,38 +49,38 @@ public sealed class StateOptions
 }
 
 /// <summary>Greylisting (gateway.yaml <c>greylisting:</c>), off by default.</summary>
-public sealed class GreylistingOptions
+public sealed record GreylistingOptions
 {
-    public bool Enabled { get; set; }
+    public bool Enabled { get; init; }
 
     /// <summary>How long a new (network, sender, recipient) triplet must wait before a retry passes.</summary>
-    public TimeSpan Delay { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Delay { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long a first attempt is remembered; a retry after that starts over.</summary>
-    public TimeSpan RetryWindow { get; set; } = TimeSpan.FromHours(24);
+    public TimeSpan RetryWindow { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>How long a triplet that passed (and an auto-allowed network) stays allowed.</summary>
-    public TimeSpan PassTtl { get; set; } = TimeSpan.FromDays(36);
+    public TimeSpan PassTtl { get; init; } = TimeSpan.FromDays(36);
 
     /// <summary>Passed messages from one client network after which the whole network skips greylisting; 0 = never.</summary>
-    public int AutoAllowAfter { get; set; } = 5;
+    public int AutoAllowAfter { get; init; } = 5;
 
-    public int Ipv4Prefix { get; set; } = 24;
+    public int Ipv4Prefix { get; init; } = 24;
 
-    public int Ipv6Prefix { get; set; } = 64;
+    public int Ipv6Prefix { get; init; } = 64;
 
     /// <summary>Client networks never greylisted (CIDR), e.g. partners and your own relays.</summary>
-    public List<string> SkipNetworks { get; set; } = [];
+    public List<string> SkipNetworks { get; init; } = [];
 
     /// <summary>Skip clients an enabled DNS allow list (an ip list answer with a negative score, e.g. DNSWL) vouches for.</summary>
-    public bool SkipDnswl { get; set; } = true;
+    public bool SkipDnswl { get; init; } = true;
 
     /// <summary>
     /// New triplets one client network may open per hour; beyond it the client is deferred without a
     /// triplet being kept, so one client pipelining thousands of RCPTs cannot fill the store (or push
     /// other senders' first attempts out of it). 0 = no cap.
     /// </summary>
-    public int MaxNewPerNetworkPerHour { get; set; } = 1000;
+    public int MaxNewPerNetworkPerHour { get; init; } = 1000;
 
     internal void Validate(ConfigErrors errors)
     {
@@ -127,22 +127,22 @@ public enum RateLimitAction
 }
 
 /// <summary>One rate limit (gateway.yaml <c>rate_limits:</c>), over a sliding window.</summary>
-public sealed class RateLimitOptions
+public sealed record RateLimitOptions
 {
-    public string Name { get; set; } = string.Empty;
+    public string Name { get; init; } = string.Empty;
 
-    public RateLimitKey Key { get; set; } = RateLimitKey.ClientIp;
+    public RateLimitKey Key { get; init; } = RateLimitKey.ClientIp;
 
-    public RateLimitCount Count { get; set; } = RateLimitCount.Messages;
+    public RateLimitCount Count { get; init; } = RateLimitCount.Messages;
 
-    public long Limit { get; set; }
+    public long Limit { get; init; }
 
-    public TimeSpan Window { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan Window { get; init; } = TimeSpan.FromHours(1);
 
-    public RateLimitAction Action { get; set; } = RateLimitAction.TempFail;
+    public RateLimitAction Action { get; init; } = RateLimitAction.TempFail;
 
     /// <summary>The symbol a message gets when over this limit (any action); default RATELIMIT_NAME.</summary>
-    public string? Symbol { get; set; }
+    public string? Symbol { get; init; }
 
     public string EffectiveSymbol => Symbol ?? "RATELIMIT_" + Name.ToUpperInvariant();
 

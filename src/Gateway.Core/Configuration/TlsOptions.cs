@@ -3,13 +3,13 @@ using System.Security.Cryptography.X509Certificates;
 namespace Gateway.Core.Configuration;
 
 /// <summary>Inbound STARTTLS. Off until a certificate is configured; then EHLO offers STARTTLS (TLS 1.2 and 1.3).</summary>
-public sealed class TlsOptions
+public sealed record TlsOptions
 {
     /// <summary>PEM certificate (chain) file.</summary>
-    public string? Certificate { get; set; }
+    public string? Certificate { get; init; }
 
     /// <summary>PEM private key file; may be omitted when the key is in the certificate file.</summary>
-    public string? Key { get; set; }
+    public string? Key { get; init; }
 
     public bool IsEnabled => !string.IsNullOrEmpty(Certificate);
 

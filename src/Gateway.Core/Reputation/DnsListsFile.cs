@@ -14,7 +14,7 @@ public enum DnsListKind
 /// <summary>rules/lists.yaml: DNS block and allow lists with what each answer means. Policy, hot-reloaded.</summary>
 public sealed class DnsListsFile
 {
-    public List<DnsListDefinition> Lists { get; set; } = [];
+    public List<DnsListDefinition> Lists { get; init; } = [];
 
     internal void Validate(ConfigErrors errors)
     {
@@ -53,41 +53,41 @@ public enum DnsListRejectAt
 
 public sealed class DnsListDefinition
 {
-    public string Name { get; set; } = string.Empty;
+    public string Name { get; init; } = string.Empty;
 
-    public string Zone { get; set; } = string.Empty;
+    public string Zone { get; init; } = string.Empty;
 
-    public DnsListKind Kind { get; set; } = DnsListKind.Ip;
+    public DnsListKind Kind { get; init; } = DnsListKind.Ip;
 
     /// <summary>Lists are off until an operator turns them on: a fresh install queries nothing it was not told to.</summary>
-    public bool Enabled { get; set; }
+    public bool Enabled { get; init; }
 
     /// <summary>Exact answers (127.0.0.2) and what they mean.</summary>
-    public Dictionary<string, DnsListMeaning> Codes { get; set; } = [];
+    public Dictionary<string, DnsListMeaning> Codes { get; init; } = [];
 
     /// <summary>Lists that add bits in the last octet (SURBL style): bit value and meaning.</summary>
-    public Dictionary<int, DnsListMeaning> Bitmask { get; set; } = [];
+    public Dictionary<int, DnsListMeaning> Bitmask { get; init; } = [];
 
     /// <summary>
     /// For ip lists: <c>connect</c> refuses a listed client instead of greeting it, <c>rcpt</c> at its first
     /// RCPT, both with 554 5.7.1 (postscreen-style, before any content is read); <c>none</c> only scores at
     /// DATA. Errors and allow lists never refuse.
     /// </summary>
-    public DnsListRejectAt RejectAt { get; set; } = DnsListRejectAt.None;
+    public DnsListRejectAt RejectAt { get; init; } = DnsListRejectAt.None;
 
     /// <summary>The refusal text; {ip} and {zone} are filled in.</summary>
-    public string Message { get; set; } = "Service unavailable; client [{ip}] blocked using {zone}";
+    public string Message { get; init; } = "Service unavailable; client [{ip}] blocked using {zone}";
 
     /// <summary>Any other 127.0.0.x answer; without it such an answer is {NAME}_LISTED with weight 0.</summary>
-    public DnsListMeaning? Listed { get; set; }
+    public DnsListMeaning? Listed { get; init; }
 
     public IEnumerable<DnsListMeaning> Meanings => Codes.Values.Concat(Bitmask.Values).Append(Listed ?? new DnsListMeaning { Symbol = Name + "_LISTED" });
 }
 
 public sealed class DnsListMeaning
 {
-    public string Symbol { get; set; } = string.Empty;
+    public string Symbol { get; init; } = string.Empty;
 
     /// <summary>Negative for allow lists (DNSWL).</summary>
-    public double Score { get; set; }
+    public double Score { get; init; }
 }

@@ -6,23 +6,23 @@ namespace Gateway.Core.Scoring;
 /// <summary>rules/actions.yaml: the score thresholds and what happens when a check fails.</summary>
 public sealed class ActionsFile
 {
-    public ActionThresholds Actions { get; set; } = new();
+    public ActionThresholds Actions { get; init; } = new();
 
     /// <summary>
     /// Policy groups: recipients (domains or addresses) with thresholds of their own. A transaction carries
     /// one group's recipients only (the others are asked to come back in another), so each gets its own verdict.
     /// </summary>
-    public List<PolicyGroup> Groups { get; set; } = [];
+    public List<PolicyGroup> Groups { get; init; } = [];
 
     /// <summary>What a CHECK_ERROR (a check that threw or timed out) does: score as usual, or tempfail the message.</summary>
-    public CheckErrorFallback OnCheckError { get; set; } = CheckErrorFallback.Accept;
+    public CheckErrorFallback OnCheckError { get; init; } = CheckErrorFallback.Accept;
 
     /// <summary>
     /// Optional: put in front of the Subject of mail forwarded as spam ("[SPAM]", rspamd's rewrite_subject), for
     /// mail clients that cannot filter on X-Spam-Flag. It changes a signed header: DKIM signatures covering the
     /// Subject no longer verify after us (our own Authentication-Results records that they did).
     /// </summary>
-    public string? SubjectTag { get; set; }
+    public string? SubjectTag { get; init; }
 
     internal void Validate(ConfigErrors errors)
     {
@@ -44,19 +44,19 @@ public sealed class ActionsFile
 
 public sealed class ActionThresholds
 {
-    public double Tag { get; set; } = 6.0;
+    public double Tag { get; init; } = 6.0;
 
-    public double Reject { get; set; } = 15.0;
+    public double Reject { get; init; } = 15.0;
 
     /// <summary>Optional: from this score up to the reject threshold, hold the message in quarantine instead of tagging it.</summary>
-    public double? Quarantine { get; set; }
+    public double? Quarantine { get; init; }
 
     /// <summary>
     /// Optional: from this score, answer 451 4.7.1 (rspamd's soft reject): a real mail server retries and gets the
     /// same answer until its queue gives up and tells the sender, while much spamware never retries. With both
     /// this and quarantine set, each holds the band from its threshold up to the next one above it.
     /// </summary>
-    public double? SoftReject { get; set; }
+    public double? SoftReject { get; init; }
 
     /// <summary>The action a score earns: the highest threshold it reaches (accept below tag).</summary>
     public VerdictAction ActionFor(double score) =>
@@ -73,18 +73,18 @@ public sealed class PolicyGroup
 {
     public const string Default = Pipeline.Envelope.DefaultPolicyGroup;
 
-    public string Name { get; set; } = string.Empty;
+    public string Name { get; init; } = string.Empty;
 
     /// <summary>Recipient domains (example.test) and addresses (ceo@example.test); an address beats its domain.</summary>
-    public List<string> Recipients { get; set; } = [];
+    public List<string> Recipients { get; init; } = [];
 
-    public double? Tag { get; set; }
+    public double? Tag { get; init; }
 
-    public double? Quarantine { get; set; }
+    public double? Quarantine { get; init; }
 
-    public double? SoftReject { get; set; }
+    public double? SoftReject { get; init; }
 
-    public double? Reject { get; set; }
+    public double? Reject { get; init; }
 
     public ActionThresholds Over(ActionThresholds defaults) => new()
     {

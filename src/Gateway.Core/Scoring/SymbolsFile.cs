@@ -5,9 +5,9 @@ namespace Gateway.Core.Scoring;
 /// <summary>rules/symbols.yaml: what each symbol weighs, and group caps.</summary>
 public sealed class SymbolsFile
 {
-    public Dictionary<string, SymbolGroup> Groups { get; set; } = [];
+    public Dictionary<string, SymbolGroup> Groups { get; init; } = [];
 
-    public Dictionary<string, SymbolDefinition> Symbols { get; set; } = [];
+    public Dictionary<string, SymbolDefinition> Symbols { get; init; } = [];
 
     internal void Validate(ConfigErrors errors)
     {

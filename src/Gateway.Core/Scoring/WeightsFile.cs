@@ -11,12 +11,12 @@ namespace Gateway.Core.Scoring;
 public sealed class WeightsFile
 {
     /// <summary>Where the weights came from (command, date, sources, figures): kept for people, not read.</summary>
-    public Dictionary<string, string> Fitted { get; set; } = [];
+    public Dictionary<string, string> Fitted { get; init; } = [];
 
-    public Dictionary<string, double> Weights { get; set; } = [];
+    public Dictionary<string, double> Weights { get; init; } = [];
 
     /// <summary>Points (p, score), p from 0 to 1 ascending, scores never falling; linear between them.</summary>
-    public List<ClassifierMapPoint> ClassifierMap { get; set; } = [];
+    public List<ClassifierMapPoint> ClassifierMap { get; init; } = [];
 
     internal void Validate(ConfigErrors errors, Func<string, bool> knownSymbol)
     {
@@ -50,7 +50,7 @@ public sealed class WeightsFile
 /// <summary>One point of the classifier map.</summary>
 public sealed class ClassifierMapPoint
 {
-    public double P { get; set; }
+    public double P { get; init; }
 
-    public double Score { get; set; }
+    public double Score { get; init; }
 }

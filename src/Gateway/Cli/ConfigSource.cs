@@ -25,7 +25,7 @@ internal sealed record ConfigSource(GatewayOptions Options, string RulesFolder, 
             var options = GatewayOptions.Load(BuiltInName, BuiltInText(), here);
             var installed = AppContext.BaseDirectory;
             var model = Path.GetFullPath(options.Classifier.Model, here);
-            options.Classifier.Model = File.Exists(model) ? model : Path.GetFullPath(options.Classifier.Model, installed);
+            options = options with { Classifier = options.Classifier with { Model = File.Exists(model) ? model : Path.GetFullPath(options.Classifier.Model, installed) } };
             var rules = Path.GetFullPath(options.Rules, here);
             return new ConfigSource(options, Directory.Exists(rules) ? rules : Path.GetFullPath(options.Rules, installed), BuiltInName);
         }

@@ -51,7 +51,7 @@ public sealed class AutolearnTests
     {
         var state = new MemoryStateStore(TimeProvider.System);
         var store = new MemorySiteTokenStore();
-        var options = new Core.Configuration.LearningOptions { Autolearn = { Enabled = true, MaxPerHour = 2 } };
+        var options = new Core.Configuration.LearningOptions { Autolearn = new() { Enabled = true, MaxPerHour = 2 } };
         var autolearn = new Autolearn(new SiteLearner(store, options, TimeProvider.System), state, options.Autolearn, TimeProvider.System);
         var outcomes = new List<LearnOutcome?>();
         for (var i = 0; i < 3; i++)

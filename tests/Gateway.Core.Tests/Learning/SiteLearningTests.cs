@@ -21,12 +21,8 @@ public sealed class SiteLearningTests
         return Encoding.UTF8.GetBytes(results + seal + $"From: {from}\r\nTo: user@example.test\r\nSubject: {subject}\r\nMessage-ID: {messageId}\r\n\r\n{body}\r\n");
     }
 
-    private static SiteLearner Learner(ISiteTokenStore store, Action<LearningOptions>? configure = null)
-    {
-        var options = new LearningOptions();
-        configure?.Invoke(options);
-        return new SiteLearner(store, options, new ManualClock());
-    }
+    private static SiteLearner Learner(ISiteTokenStore store, LearningOptions? options = null) =>
+        new(store, options ?? new LearningOptions(), new ManualClock());
 
     private static async Task<SiteVerdict> JudgeAsync(ISiteTokenStore store, byte[] raw)
     {
@@ -89,7 +85,7 @@ public sealed class SiteLearningTests
     public async Task A_forged_from_teaches_under_its_own_unauthenticated_bucket_and_cannot_use_up_the_real_domains_cap()
     {
         var store = new MemorySiteTokenStore();
-        var learner = Learner(store, options => options.MaxPerSenderDomainPerDay = 3);
+        var learner = Learner(store, new LearningOptions { MaxPerSenderDomainPerDay = 3 });
         const string Ours = "gw.test";
         var outcomes = new List<LearnOutcome>();
         for (var i = 0; i < 5; i++)
@@ -111,7 +107,7 @@ public sealed class SiteLearningTests
     public async Task One_source_is_capped_per_day()
     {
         var store = new MemorySiteTokenStore();
-        var learner = Learner(store, options => options.MaxPerSourcePerDay = 2);
+        var learner = Learner(store, new LearningOptions { MaxPerSourcePerDay = 2 });
         var outcomes = new List<LearnOutcome>();
         for (var i = 0; i < 3; i++)
         {
@@ -146,7 +142,7 @@ public sealed class SiteLearningTests
     public async Task Beyond_max_tokens_the_least_recently_learned_go()
     {
         var store = new MemorySiteTokenStore();
-        var learner = Learner(store, options => options.MaxTokens = 1000);
+        var learner = Learner(store, new LearningOptions { MaxTokens = 1000 });
         for (var i = 0; i < 60; i++)
         {
             var words = string.Join(' ', Enumerable.Range(0, 20).Select(j => $"w{i}x{j}"));

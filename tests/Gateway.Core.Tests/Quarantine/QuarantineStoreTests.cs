@@ -60,7 +60,7 @@ public sealed class QuarantineStoreTests
     [Fact]
     public void A_score_between_the_quarantine_and_reject_thresholds_is_held()
     {
-        var policy = new ScoringPolicy(new ActionsFile { Actions = { Tag = 5, Quarantine = 8, Reject = 12 } }, new SymbolsFile { Symbols = { ["X"] = new SymbolDefinition { Weight = 1 } } });
+        var policy = new ScoringPolicy(new ActionsFile { Actions = new() { Tag = 5, Quarantine = 8, Reject = 12 } }, new SymbolsFile { Symbols = { ["X"] = new SymbolDefinition { Weight = 1 } } });
 
         VerdictAction Action(double factor) => ScoreCalculator.Decide([new SymbolHit("X", factor)], policy).Action;
 

@@ -94,7 +94,7 @@ public sealed class AuthenticationOverSmtpTests
         dns.AddTimeout("slow.test");
         dns.AddTimeout("_dmarc.slow.test");
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Dns.Timeout = TimeSpan.FromMilliseconds(300), dns: dns);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Dns = options.Dns with { Timeout = TimeSpan.FromMilliseconds(300) } }, dns: dns);
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         await client.EnvelopeAsync("a@slow.test", "user@example.test");

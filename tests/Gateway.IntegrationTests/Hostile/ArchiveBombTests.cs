@@ -42,11 +42,11 @@ public sealed class ArchiveBombTests
         }
 
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.Classifier.Enabled = false;
-            options.Limits.MaxMessageSize = 50 * 1024 * 1024;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                Classifier = options.Classifier with { Enabled = false },
+                Limits = options.Limits with { MaxMessageSize = 50 * 1024 * 1024 },
+            });
         var replies = new List<string>();
         foreach (var zip in new[] { bomb, nested })
         {

@@ -33,10 +33,10 @@ public sealed class DownstreamRefusalTests
         await using var downstream = ScriptedDownstream.Start(offersPipelining: true);
         downstream.SlowFinalReplies = 1;
         downstream.FinalReplyDelay = TimeSpan.FromSeconds(6);
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
         {
-            options.Classifier.Enabled = false;
-            options.Downstream.Timeout = TimeSpan.FromSeconds(1); // the final reply is waited for four times this
+            Classifier = options.Classifier with { Enabled = false },
+            Downstream = options.Downstream with { Timeout = TimeSpan.FromSeconds(1) }, // the final reply is waited for four times this
         });
 
         string first;

@@ -32,7 +32,7 @@ public sealed class EnvelopeTests
     {
         await using var sink = await SmtpSink.StartAsync();
         await using var postfix = await PostfixServer.StartAsync(sink.EndPoint);
-        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options.Downstream.Timeout = TimeSpan.FromSeconds(30));
+        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options with { Downstream = options.Downstream with { Timeout = TimeSpan.FromSeconds(30) } });
 
         // The control: straight to Postfix from a trusted address, the percent hack relays to evil.test.
         await using (var direct = await RawSmtpClient.ConnectAsync(postfix.EndPoint))
@@ -63,7 +63,7 @@ public sealed class EnvelopeTests
     {
         await using var sink = await SmtpSink.StartAsync();
         await using var postfix = await PostfixServer.StartAsync(sink.EndPoint);
-        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options.Downstream.Timeout = TimeSpan.FromSeconds(30));
+        await using var gateway = await TestGateway.StartAsync(postfix.EndPoint, options => options with { Downstream = options.Downstream with { Timeout = TimeSpan.FromSeconds(30) } });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         await client.EnvelopeAsync("\"ceo@example.test> ENVID=x\"@attacker.test", "user@example.test");
@@ -81,7 +81,7 @@ public sealed class EnvelopeTests
     public async Task An_operator_can_allow_routing_for_a_domain_whose_server_routes_on_purpose()
     {
         await using var sink = await SmtpSink.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(sink.EndPoint, options => options.AllowUntrustedRouting = ["example.test"]);
+        await using var gateway = await TestGateway.StartAsync(sink.EndPoint, options => options with { AllowUntrustedRouting = ["example.test"] });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         var replies = await client.EnvelopeAsync("sender@remote.test", "user%sub@example.test");
@@ -93,7 +93,7 @@ public sealed class EnvelopeTests
     public async Task Quoted_addresses_reach_the_downstream_quoted_so_no_client_byte_becomes_a_parameter_or_an_address()
     {
         await using var downstream = ScriptedDownstream.Start(offersPipelining: false);
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.AllowUntrustedRouting = ["example.test"]);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { AllowUntrustedRouting = ["example.test"] });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
 
         // The sender's quotes hide "> ENVID=x"; the recipient's hide a second address and a closing bracket.

@@ -26,7 +26,7 @@ public sealed class HeaderForgeryTests
     public async Task A_field_hidden_behind_a_bare_CR_is_stripped_like_any_other(string forged)
     {
         await using var downstream = ScriptedDownstream.Start(offersPipelining: false);
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Downstream.ExchangeScl = true);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Downstream = options.Downstream with { ExchangeScl = true } });
 
         var lines = await RelayAsync(downstream, gateway, $"From: a@remote.test\r\nX-Note: a\r{forged}\r\nSubject: cr\r\n\r\nbody");
 

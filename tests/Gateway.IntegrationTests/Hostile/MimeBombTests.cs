@@ -21,7 +21,7 @@ public sealed class MimeBombTests
     public async Task A_message_of_more_parts_than_max_mime_parts_is_refused_unparsed()
     {
         await using var downstream = ScriptedDownstream.Start(offersPipelining: false);
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options.Limits.MaxMimeParts = 200);
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { Limits = options.Limits with { MaxMimeParts = 200 } });
 
         Assert.StartsWith("552 5.3.4", await SendAsync(gateway, Multipart(5000)), StringComparison.Ordinal);
         Assert.StartsWith("250", await SendAsync(gateway, Multipart(150)), StringComparison.Ordinal);

@@ -22,11 +22,14 @@ public sealed class PipelinedDataTests
     public async Task Content_pipelined_before_the_354_is_taken_as_content_and_the_guard_ends_in_command_mode()
     {
         await using var downstream = ScriptedDownstream.Start(offersPipelining: false);
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
         {
-            options.Limits.MaxLineLength = 1000;
-            options.Limits.MinDataRate = 1_000_000; // an idle client judged as in DATA would hear "too slowly"
-            options.Limits.CommandTimeout = TimeSpan.FromSeconds(30);
+            Limits = options.Limits with
+            {
+                MaxLineLength = 1000,
+                MinDataRate = 1_000_000, // an idle client judged as in DATA would hear "too slowly"
+                CommandTimeout = TimeSpan.FromSeconds(30),
+            },
         });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);

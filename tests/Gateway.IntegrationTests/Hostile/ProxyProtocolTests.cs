@@ -14,11 +14,7 @@ public sealed class ProxyProtocolTests
     public async Task A_peer_outside_proxy_protocol_from_is_a_direct_client_and_cannot_claim_another_address()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.ProxyProtocol = true;
-            options.ProxyProtocolFrom = ["10.99.0.0/16"];
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with { ProxyProtocol = true, ProxyProtocolFrom = ["10.99.0.0/16"] });
 
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         Assert.StartsWith("220", client.Greeting, StringComparison.Ordinal);
@@ -35,12 +31,12 @@ public sealed class ProxyProtocolTests
     public async Task Connections_still_owing_their_proxy_header_count_against_max_connections()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options =>
-        {
-            options.ProxyProtocol = true;
-            options.ProxyProtocolFrom = ["127.0.0.0/8"];
-            options.Limits.MaxConnections = 3;
-        });
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+            {
+                ProxyProtocol = true,
+                ProxyProtocolFrom = ["127.0.0.0/8"],
+                Limits = options.Limits with { MaxConnections = 3 },
+            });
         var silent = new List<TcpClient>();
         try
         {

@@ -38,7 +38,7 @@ internal sealed class TestGateway : IAsyncDisposable
     /// </summary>
     public static async Task<TestGateway> StartAsync(
         IPEndPoint? downstream,
-        Action<GatewayOptions>? configure = null,
+        Func<GatewayOptions, GatewayOptions>? configure = null,
         string? rulesFolder = null,
         IReadOnlyList<IMessageCheck>? checks = null,
         LoopbackDnsServer? dns = null,
@@ -46,9 +46,8 @@ internal sealed class TestGateway : IAsyncDisposable
         Gateway.Smtp.Phases.IRecipientCheck? recipientCheck = null)
     {
         var ownDns = dns is null ? await LoopbackDnsServer.StartAsync() : null;
-        var options = DefaultOptions(downstream);
-        options.Dns = (dns ?? ownDns!).Options();
-        configure?.Invoke(options);
+        var options = DefaultOptions(downstream) with { Dns = (dns ?? ownDns!).Options() };
+        options = configure?.Invoke(options) ?? options;
         var host = await GatewayHost.StartAsync(options, rulesFolder ?? RepositoryRoot.Rules, NullLoggerFactory.Instance, CancellationToken.None, checks, offline, recipientCheck);
         return new TestGateway(host, options, ownDns);
     }
