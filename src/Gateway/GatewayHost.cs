@@ -7,6 +7,7 @@ using Gateway.Core.Delivery.Directory;
 using Gateway.Core.Delivery.Smtp;
 using Gateway.Core.Dns;
 using Gateway.Core.Pipeline;
+using Gateway.Core.History;
 using Gateway.Core.Quarantine;
 using Gateway.Core.Scanning;
 using Gateway.Core.Scoring;
@@ -114,7 +115,8 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        services.Add(new GatewayMailboxFilter(_downstream, dialogue, loggerFactory.CreateLogger<GatewayMailboxFilter>()));
+        History = options.History.Enabled ? new HistoryJournal(options.History.FullPath(options.BaseFolder), options.History.Size, HistoryInstance(options)) : null;
+        services.Add(new GatewayMailboxFilter(_downstream, dialogue, loggerFactory.CreateLogger<GatewayMailboxFilter>(), History));
         Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
         // Every minute the gauges follow the folder (a message held here, a release by the CLI in another
         // process); once an hour expired entries go.
@@ -122,7 +124,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled
             ? new Core.Learning.Autolearn(site.Learner, state, options.Learning.Autolearn, TimeProvider.System)
             : null;
-        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine, site?.Seal), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn));
+        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine, site?.Seal), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn, History));
         _drainTimeout = options.Limits.DrainTimeout;
 
         var builder = new SmtpServerOptionsBuilder()
@@ -204,6 +206,13 @@ public sealed class GatewayHost : IAsyncDisposable
 
     /// <summary>Where the quarantine action holds messages (quarantine.directory).</summary>
     public QuarantineStore Quarantine { get; }
+
+    /// <summary>This instance's message history; null with history.enabled: false.</summary>
+    public HistoryJournal? History { get; }
+
+    /// <summary>The journal's name: host and first listening port, stable across restarts and apart from other instances on the same host.</summary>
+    private static string HistoryInstance(GatewayOptions options) =>
+        $"{new string([.. Environment.MachineName.Where(char.IsAsciiLetterOrDigit)])}-{options.ListenEndPoints[0].Port}";
 
     /// <summary>Expired entries go (quarantine.retention) once an hour; the gauges follow what is left every minute.</summary>
     private void SweepQuarantine(TimeSpan retention, ILoggerFactory loggerFactory)
@@ -311,6 +320,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         await _quarantineSweep.DisposeAsync();
+        History?.Dispose();
         if (_siteGauges is not null)
         {
             await _siteGauges.DisposeAsync();

@@ -69,6 +69,8 @@ public static class Program
                     return await LearnCommand.RunAsync(args.Skip(1), output, error, cancellationToken);
                 case "quarantine":
                     return await QuarantineCommand.RunAsync(args.Skip(1), output, cancellationToken);
+                case "history":
+                    return await HistoryCommand.RunAsync(args.Skip(1), output, TimeProvider.System);
                 case "help" when args.Length > 1:
                     await output.WriteLineAsync(Help.Of(args[1]) ?? throw new UsageException($"no command '{args[1]}' (try 'gateway help')"));
                     return 0;

@@ -69,6 +69,8 @@ public sealed record GatewayOptions
 
     public AntivirusOptions Antivirus { get; init; } = new();
 
+    public HistoryOptions History { get; init; } = new();
+
     /// <summary>Whether anything needs the state store at all.</summary>
     public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled;
 
@@ -133,6 +135,7 @@ public sealed record GatewayOptions
         Greylisting.Validate(errors);
         Learning.Validate(errors);
         Antivirus.Validate(errors);
+        History.Validate(errors);
         Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {

@@ -73,6 +73,13 @@ internal static class Help
               learns it as spam, digest mails each recipient what was held for them.
             example: gateway quarantine release 20261202T101500Z-3f2a
             """,
+        ["history"] = """
+            gateway history [--from ADDR] [--to ADDR] [--message-id ID] [--since 2h|TIME] [--until TIME] [--limit N] [--json] [--config FILE]
+              Where is my mail: every verdict and every refused sender or recipient, newest first, from the
+              journals in history.directory (all instances' on a shared volume). Addresses match by their text,
+              so --to example.com finds a whole domain.
+            example: gateway history --to alice@example.com --since 1d
+            """,
     };
 
     public static string Overview => """
@@ -86,6 +93,7 @@ internal static class Help
           train        train the spam classifier
           learn        site learning: teach it spam and ham, stats, forget
           quarantine   list, show, release, delete held messages
+          history      where is my mail: verdicts and refusals, searchable
           --version    print the version
 
         Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).

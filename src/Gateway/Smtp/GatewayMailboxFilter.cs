@@ -16,7 +16,7 @@ namespace Gateway.Smtp;
 /// client in-session, per recipient.
 /// </summary>
 /// <remarks>Every refusal is logged, one line per refused sender or recipient (a DATA verdict logs its own line).</remarks>
-internal sealed partial class GatewayMailboxFilter(IDownstream downstream, DialogueChecks checks, Microsoft.Extensions.Logging.ILogger? logger = null) : IMailboxFilter
+internal sealed partial class GatewayMailboxFilter(IDownstream downstream, DialogueChecks checks, Microsoft.Extensions.Logging.ILogger? logger = null, Core.History.HistoryJournal? history = null) : IMailboxFilter
 {
     private readonly DeferralLogThrottle _deferrals = new(TimeSpan.FromMinutes(1), TimeProvider.System);
 
@@ -26,9 +26,15 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
         {
             return await CheckSenderAsync(context, from, size, cancellationToken);
         }
-        catch (SmtpResponseException refused) when (logger is not null)
+        catch (SmtpResponseException refused) when (logger is not null || history is not null)
         {
             var state = SessionState.Of(context);
+            Remember(state, "mail", $"{from.User}@{from.Host}", [], refused);
+            if (logger is null)
+            {
+                throw;
+            }
+
             Log.SenderRefused(logger, context.SessionId, state.ClientAddress, Printable($"{from.User}@{from.Host}"), refused.Response.ReplyCode.ToString("D"), Printable(refused.Response.Message));
             throw;
         }
@@ -40,9 +46,15 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
         {
             return await CheckRecipientAsync(context, to, cancellationToken);
         }
-        catch (SmtpResponseException refused) when (logger is not null)
+        catch (SmtpResponseException refused) when (logger is not null || history is not null)
         {
             var state = SessionState.Of(context);
+            Remember(state, "rcpt", state.Transaction?.MailFrom ?? string.Empty, [$"{to.User}@{to.Host}"], refused);
+            if (logger is null)
+            {
+                throw;
+            }
+
             var deferred = (int)refused.Response.ReplyCode is >= 400 and < 500;
             var suppressed = 0;
             if (!deferred || _deferrals.ShouldLog(state.ClientAddress, out suppressed))
@@ -58,6 +70,11 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
             throw;
         }
     }
+
+    /// <summary>A refused sender or recipient in the history (every one: the history is bounded, unlike the log's patience).</summary>
+    private void Remember(SessionState state, string stage, string from, IReadOnlyList<string> recipients, SmtpResponseException refused) =>
+        history?.Add(new Core.History.HistoryEntry(DateTimeOffset.UtcNow, stage, "refused", state.ClientAddress.ToString(), Printable(state.HeloName), Printable(from), [.. recipients.Select(Printable)],
+            $"{(int)refused.Response.ReplyCode} {Printable(refused.Response.Message)}"));
 
     /// <summary>Addresses and replies come from the network: bounded here, escaped by the log format (<see cref="Cli.EscapingTextFormatter"/>).</summary>
     private static string Printable(string text) => text.Length <= 300 ? text : text[..300];

@@ -23,7 +23,7 @@ namespace Gateway.Smtp;
 /// session's token, so a message in flight when SIGTERM arrives is still scanned, relayed and answered.
 /// </param>
 /// <param name="autolearn">Learning from strong verdicts (learning.autolearn); null when off.</param>
-internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null) : IMessageStore
+internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null, Core.History.HistoryJournal? history = null) : IMessageStore
 {
     /// <summary>Messages up to this size are scanned on the thread that read them (see <see cref="ProcessAsync"/>).</summary>
     private const int InlineScanLimit = 64 * 1024;
@@ -118,6 +118,8 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         }
 
         var scan = await scanner.ScanAsync(context.SessionId.ToString("N"), envelope, raw, cancellationToken);
+        // Read before the relay, which lets go of the parse while the downstream answers.
+        var (messageId, subject) = (scan.Context.Message.MessageId, scan.Context.Message.Subject);
         var learning = autolearn?.Prepare(scan, cancellationToken);
         var reply = await relay.CarryOutAsync(scan, transaction.Downstream, queueId, cancellationToken);
         if (learning is not null && (reply.IsPositive || scan.Verdict.Action == VerdictAction.Reject))
@@ -135,6 +137,14 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         {
             GatewayMetrics.ShadowWould.WithLabels(scan.Verdict.Action.ToString().ToLowerInvariant()).Inc();
         }
+        history?.Add(new Core.History.HistoryEntry(DateTimeOffset.UtcNow, "data", scan.Verdict.Action.ToString().ToLowerInvariant(), envelope.ClientAddress.ToString(), envelope.HeloName, envelope.From ?? string.Empty, envelope.Recipients, reply.ToString())
+        {
+            QueueId = queueId,
+            MessageId = messageId,
+            Subject = subject,
+            Score = Math.Round(scan.Verdict.Score, 2),
+            Symbols = [.. scan.Verdict.Symbols.Where(symbol => symbol.Score != 0).OrderByDescending(symbol => Math.Abs(symbol.Score)).Select(symbol => FormattableString.Invariant($"{symbol.Name}({symbol.Score:0.00})"))],
+        });
         Log.Message(
             logger,
             context.SessionId,

@@ -30,6 +30,7 @@ internal sealed class TestGateway : IAsyncDisposable
             ? new DownstreamOptions { Directory = Directory.CreateTempSubdirectory("delivered-").FullName }
             : new DownstreamOptions { Host = downstream.Address.ToString(), Port = downstream.Port, Tls = DownstreamTls.None, Timeout = TimeSpan.FromSeconds(5) },
         Metrics = new MetricsOptions { Listen = string.Empty },
+        History = new HistoryOptions { Enabled = false }, // on, every test's gateway would write into the test's working folder
     };
 
     /// <summary>
