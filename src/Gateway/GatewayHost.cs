@@ -207,6 +207,9 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>Where the quarantine action holds messages (quarantine.directory).</summary>
     public QuarantineStore Quarantine { get; }
 
+    /// <summary>The web console; null unless web.listen is set.</summary>
+    public Gateway.Web.WebConsole? Web { get; private set; }
+
     /// <summary>This instance's message history; null with history.enabled: false.</summary>
     public HistoryJournal? History { get; }
 
@@ -278,6 +281,11 @@ public sealed class GatewayHost : IAsyncDisposable
             host._metricsEndpoint = await MetricsEndpoint.StartAsync(metricsAt, host._readiness, host._site is null ? null : new LearnEndpoint(host._site.Learner, host._site.Seal, host._site.Secret.LearnToken), options.Limits.MaxMessageSize);
         }
 
+        if (options.Web.IsEnabled)
+        {
+            host.Web = await Gateway.Web.WebConsole.StartAsync(options, host.Quarantine, host._downstream, () => host._policy.Current, loggerFactory);
+        }
+
         host._running = host._server.StartAsync(host._stopping.Token);
         var expected = options.Listen.Count;
         while (host.EndPoints.Count < expected)
@@ -331,6 +339,11 @@ public sealed class GatewayHost : IAsyncDisposable
         if (_metricsEndpoint is not null)
         {
             await _metricsEndpoint.DisposeAsync();
+        }
+
+        if (Web is not null)
+        {
+            await Web.DisposeAsync();
         }
 
         await _readiness.DisposeAsync();

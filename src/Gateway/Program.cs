@@ -38,7 +38,8 @@ public static class Program
     }
 
     /// <summary>The whole CLI; tests call it in-process. Errors are one line on stderr and a non-zero exit.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <param name="input">What commands read from stdin (a password for `web user add`); the console's own by default.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, TextReader? input = null)
     {
         try
         {
@@ -71,6 +72,8 @@ public static class Program
                     return await QuarantineCommand.RunAsync(args.Skip(1), output, cancellationToken);
                 case "history":
                     return await HistoryCommand.RunAsync(args.Skip(1), output, TimeProvider.System);
+                case "web":
+                    return await WebCommand.RunAsync(args.Skip(1), input ?? Console.In, output);
                 case "help" when args.Length > 1:
                     await output.WriteLineAsync(Help.Of(args[1]) ?? throw new UsageException($"no command '{args[1]}' (try 'gateway help')"));
                     return 0;

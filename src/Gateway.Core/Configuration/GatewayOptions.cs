@@ -71,6 +71,8 @@ public sealed record GatewayOptions
 
     public HistoryOptions History { get; init; } = new();
 
+    public WebOptions Web { get; init; } = new();
+
     /// <summary>Whether anything needs the state store at all.</summary>
     public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled;
 
@@ -136,6 +138,7 @@ public sealed record GatewayOptions
         Learning.Validate(errors);
         Antivirus.Validate(errors);
         History.Validate(errors);
+        Web.Validate(errors, BaseFolder);
         Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {

@@ -113,6 +113,10 @@ public sealed class ScoringPolicy
     /// <summary>The group a symbol's score counts in: symbols.yaml's, else its rule's (group: in the rule), else none.</summary>
     public string? GroupOfSymbol(string symbol) => Weights.GroupOf(symbol);
 
+    /// <summary>What a symbol means, in words: symbols.yaml's description, else its rule's; null when neither says.</summary>
+    public string? DescriptionOf(string symbol) =>
+        Symbols.Symbols.TryGetValue(symbol, out var definition) && definition.Description is { } declared ? declared : Rules.DescriptionOf(symbol);
+
     private static T LoadFile<T>(string folder, string name, Action<T, ConfigErrors> validate)
         where T : new()
     {

@@ -108,7 +108,7 @@ internal static class CheckCommand
         text.Append("   score  symbol                          description\n");
         foreach (var symbol in verdict.Symbols.OrderByDescending(symbol => Math.Abs(symbol.Score)))
         {
-            var description = scan.Policy.Symbols.Symbols.TryGetValue(symbol.Name, out var definition) && definition.Description is { } declared ? declared : scan.Policy.Rules.DescriptionOf(symbol.Name) ?? string.Empty;
+            var description = scan.Policy.DescriptionOf(symbol.Name) ?? string.Empty;
             text.Append(CultureInfo.InvariantCulture, $"  {symbol.Score,6:0.00}  {symbol.Name,-30}  {description}\n");
             if (symbol.Detail is { Length: > 0 } detail && detail != description)
             {

@@ -80,6 +80,12 @@ internal static class Help
               so --to example.com finds a whole domain.
             example: gateway history --to alice@example.com --since 1d
             """,
+        ["web"] = """
+            gateway web user add NAME [--config FILE]
+              Adds a web console administrator (or sets a new password), read from stdin: one line, at least
+              12 characters. Stored as a salted PBKDF2 hash in web.users_file.
+            example: echo 'correct horse battery staple' | gateway web user add admin --config /etc/gateway/gateway.yaml
+            """,
     };
 
     public static string Overview => """
@@ -94,6 +100,7 @@ internal static class Help
           learn        site learning: teach it spam and ham, stats, forget
           quarantine   list, show, release, delete held messages
           history      where is my mail: verdicts and refusals, searchable
+          web          web console accounts
           --version    print the version
 
         Without --config the built-in default gateway.yaml is used (delivery into ./data/delivered).

@@ -11,6 +11,15 @@ internal static class GatewayCli
         return (exitCode, output.ToString(), error.ToString());
     }
 
+    /// <summary>The same, with <paramref name="input"/> as stdin.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunWithInputAsync(string input, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await Program.RunAsync(args, output, error, CancellationToken.None, new StringReader(input));
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
     /// <summary>A private copy of the shipped rules folder (or of the named files only), to change in a test.</summary>
     public static string CopyRules(params string[] only)
     {

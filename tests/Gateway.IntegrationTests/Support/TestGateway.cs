@@ -21,6 +21,9 @@ internal sealed class TestGateway : IAsyncDisposable
 
     public IPEndPoint EndPoint => _host.EndPoints[0];
 
+    /// <summary>The web console's address; only with web.listen set.</summary>
+    public IPEndPoint WebEndPoint => _host.Web?.EndPoint ?? throw new InvalidOperationException("the web console is off (web.listen)");
+
     public static GatewayOptions DefaultOptions(IPEndPoint? downstream) => new()
     {
         Hostname = "gateway.example.test",

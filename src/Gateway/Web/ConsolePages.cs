@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using Gateway.Core.History;
+using Gateway.Core.Quarantine;
+
+namespace Gateway.Web;
+
+/// <summary>
+/// The console's pages, rendered on the server as plain HTML: no script at all (the CSP forbids it), forms with
+/// their antiforgery token, and every value from mail HTML-encoded. A message's body is shown as text only (an
+/// HTML part as the text a reader sees), so nothing a sender wrote can be active in the console's origin.
+/// </summary>
+internal static class ConsolePages
+{
+    public const string Css = """
+        body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1b1f24; }
+        header { background: #1b1f24; color: #fff; padding: .6em 1em; display: flex; gap: 1.5em; align-items: center; }
+        header a { color: #fff; } header form { margin-left: auto; }
+        main { padding: 1em; } table { border-collapse: collapse; width: 100%; }
+        th, td { text-align: left; padding: .3em .5em; border-bottom: 1px solid #ddd; vertical-align: top; }
+        pre { white-space: pre-wrap; background: #f6f8fa; padding: .8em; max-height: 40em; overflow: auto; }
+        .error { color: #b00020; } .actions form { display: inline; } input, button { font: inherit; }
+        """;
+
+    private static string E(string? text) => HtmlEncoder.Default.Encode(text ?? string.Empty);
+
+    private static string Token(string token) => $"""<input type="hidden" name="__token" value="{E(token)}">""";
+
+    public static string Layout(string title, string body, string? user, string token) => $"""
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>{E(title)} - Gateway</title><link rel="stylesheet" href="/console.css"></head>
+        <body><header><strong>Gateway</strong>{(user is null ? string.Empty : $"""
+        <a href="/quarantine">Quarantine</a><a href="/history">History</a>
+        <form method="post" action="/logout">{Token(token)}<span>{E(user)}</span> <button>Sign out</button></form>
+        """)}</header><main><h1>{E(title)}</h1>{body}</main></body></html>
+        """;
+
+    public static string Login(string token, string? error) => $"""
+        {(error is null ? string.Empty : $"<p class=\"error\">{E(error)}</p>")}
+        <form method="post" action="/login">{Token(token)}
+        <p><label>User <input name="user" autocomplete="username" required></label></p>
+        <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
+        <p><button>Sign in</button></p></form>
+        """;
+
+    public static string QuarantineList(IReadOnlyList<QuarantineEntry> entries, string? filter)
+    {
+        var rows = new StringBuilder();
+        foreach (var entry in entries)
+        {
+            rows.Append(CultureInfo.InvariantCulture, $"""
+                <tr><td>{entry.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm}</td><td>{E(entry.MailFrom)}</td><td>{E(string.Join(", ", entry.Recipients))}</td>
+                <td><a href="/quarantine/{Uri.EscapeDataString(entry.Id)}">{E(string.IsNullOrEmpty(entry.Subject) ? "(no subject)" : entry.Subject)}</a></td><td>{entry.Score:0.00}</td></tr>
+                """);
+        }
+
+        return $"""
+            <form method="get" action="/quarantine"><input name="q" value="{E(filter)}" placeholder="sender, recipient or subject"> <button>Filter</button></form>
+            <p>{entries.Count} held</p>
+            <table><tr><th>Received (UTC)</th><th>Sender</th><th>Recipients</th><th>Subject</th><th>Score</th></tr>{rows}</table>
+            """;
+    }
+
+    public static string QuarantineMessage(QuarantineEntry entry, IReadOnlyList<(string Name, string Value)> headers, string bodyText, Func<string, string?> describe, string token)
+    {
+        var symbols = string.Join(string.Empty, entry.Symbols.OrderByDescending(symbol => Math.Abs(symbol.Score)).Select(symbol => FormattableString.Invariant($"<tr><td>{E(symbol.Name)}</td><td>{symbol.Score:0.00}</td><td>{E(describe(symbol.Name))}</td></tr>")));
+        var headerRows = string.Join(string.Empty, headers.Select(header => $"<tr><th>{E(header.Name)}</th><td>{E(header.Value)}</td></tr>"));
+        var id = Uri.EscapeDataString(entry.Id);
+        return $"""
+            <p class="actions">
+            <form method="post" action="/quarantine/{id}/release">{Token(token)}<button>Release</button></form>
+            <form method="post" action="/quarantine/{id}/delete">{Token(token)}<button>Delete</button></form></p>
+            <table><tr><th>Score</th><td>{entry.Score.ToString("0.00", CultureInfo.InvariantCulture)} ({E(entry.Reason)})</td></tr>
+            <tr><th>Envelope</th><td>{E(entry.MailFrom)} &rarr; {E(string.Join(", ", entry.Recipients))}, client {E(entry.ClientAddress)} ({E(entry.Helo)})</td></tr>{headerRows}</table>
+            <h2>Symbols</h2><table>{symbols}</table>
+            <h2>Text</h2><pre>{E(bodyText)}</pre>
+            """;
+    }
+
+    public static string Notice(string text, string? back = null) =>
+        $"<p>{E(text)}</p>" + (back is null ? string.Empty : $"""<p><a href="{E(back)}">Back</a></p>""");
+
+    public static string History(IReadOnlyList<HistoryEntry> entries, HistoryQuery query)
+    {
+        var rows = new StringBuilder();
+        foreach (var entry in entries)
+        {
+            rows.Append(CultureInfo.InvariantCulture, $"""
+                <tr><td>{entry.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}</td><td>{E(entry.Client)}</td><td>{E(entry.From)}</td><td>{E(string.Join(", ", entry.Recipients))}</td>
+                <td>{E(entry.Subject)}<br><small>{E(entry.MessageId)}</small></td><td>{E(entry.Stage == "data" ? entry.Action : $"refused at {entry.Stage.ToUpperInvariant()}")} {entry.Score:0.00}</td><td>{E(entry.Reply)}</td></tr>
+                """);
+        }
+
+        return $"""
+            <form method="get" action="/history">
+            <input name="from" value="{E(query.From)}" placeholder="sender"> <input name="to" value="{E(query.To)}" placeholder="recipient">
+            <input name="message_id" value="{E(query.MessageId)}" placeholder="Message-ID"> <button>Search</button></form>
+            <table><tr><th>Time (UTC)</th><th>Client</th><th>Sender</th><th>Recipients</th><th>Subject / Message-ID</th><th>Verdict</th><th>Told</th></tr>{rows}</table>
+            """;
+    }
+}

@@ -1,0 +1,290 @@
+using System.Security.Claims;
+using Gateway.Core.Configuration;
+using Gateway.Core.Delivery;
+using Gateway.Core.History;
+using Gateway.Core.Quarantine;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+
+namespace Gateway.Web;
+
+/// <summary>
+/// The web console (issue 35, first part): administrators sign in, search the quarantine and the history,
+/// open a held message (its text only) and release or delete it — the release goes through the downstream
+/// like `gateway quarantine release`, and every action is logged with who did it. Its own Kestrel listener
+/// (web.listen), off by default. Every POST carries an antiforgery token, cookies are HttpOnly and
+/// SameSite=Strict (Secure over HTTPS), the CSP allows no script and no remote content, and the pages may not
+/// be framed. Forwarded headers count only from web.trusted_proxies.
+/// </summary>
+public sealed partial class WebConsole : IAsyncDisposable
+{
+    private const string ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    private readonly WebApplication _app;
+
+    private WebConsole(WebApplication app, System.Net.IPEndPoint endPoint)
+    {
+        _app = app;
+        EndPoint = endPoint;
+    }
+
+    /// <summary>Where it listens (the port chosen when web.listen asked for port 0).</summary>
+    public System.Net.IPEndPoint EndPoint { get; }
+
+    internal static async Task<WebConsole> StartAsync(GatewayOptions options, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, ILoggerFactory loggerFactory)
+    {
+        var web = options.Web;
+        var endPoint = ListenAddress.TryParse(web.Listen, 443, out var at) && at is not null ? at : throw new InvalidOperationException("validated");
+        var certificate = web.Certificate is null ? null : web.Tls.LoadCertificate(options.BaseFolder);
+        var secure = certificate is not null || web.PublicUrl?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) == true ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+
+        // The empty builder: no configuration files or environment variables; only what is added here.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(endPoint, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
+            kestrel.Limits.MaxConcurrentConnections = 256;
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        builder.Services.AddLogging(logging => logging.ClearProviders());
+        builder.Services.AddRouting();
+        builder.Services.AddDataProtection()
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(web.KeysDirectory, options.BaseFolder)))
+            .SetApplicationName("gateway-web");
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.FormFieldName = "__token";
+            antiforgery.Cookie.Name = "gateway-antiforgery";
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = secure;
+        });
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+        {
+            cookie.Cookie.Name = "gateway-session";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.Cookie.SecurePolicy = secure;
+            cookie.ExpireTimeSpan = web.SessionTimeout;
+            cookie.SlidingExpiration = true;
+            cookie.LoginPath = "/login";
+            cookie.ReturnUrlParameter = "return";
+        });
+        builder.Services.AddAuthorization();
+        if (web.TrustedProxies.Count > 0)
+        {
+            builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
+            {
+                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                forwarded.KnownIPNetworks.Clear();
+                forwarded.KnownProxies.Clear();
+                foreach (var network in web.TrustedProxies)
+                {
+                    forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+                }
+            });
+        }
+
+        var app = builder.Build();
+        if (web.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        app.Use(static (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "no-store";
+            return next(context);
+        });
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
+        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), quarantine, downstream, policy, historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
+
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException exception)
+        {
+            await app.DisposeAsync();
+            throw new IOException($"web.listen {endPoint}: {exception.Message.TrimEnd('.')}", exception);
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new WebConsole(app, new System.Net.IPEndPoint(endPoint.Address, new Uri(address).Port));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(soon.Token);
+        await _app.DisposeAsync();
+    }
+
+    private sealed partial class Endpoints(WebUsers users, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, string? historyFolder, ILogger logger)
+    {
+        public void Map(WebApplication app)
+        {
+            app.MapGet("/console.css", () => Results.Text(ConsolePages.Css, "text/css"));
+            app.MapGet("/login", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Sign in", token => ConsolePages.Login(token, null)));
+            app.MapPost("/login", SignInAsync);
+            app.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery) =>
+            {
+                if (!await ValidAsync(context, antiforgery))
+                {
+                    return Results.BadRequest();
+                }
+
+                await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                return Results.Redirect("/login");
+            });
+
+            var signedIn = app.MapGroup(string.Empty).RequireAuthorization();
+            signedIn.MapGet("/", () => Results.Redirect("/quarantine"));
+            signedIn.MapGet("/quarantine", (HttpContext context, IAntiforgery antiforgery, string? q) =>
+                Page(context, antiforgery, "Quarantine", _ => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Matches(entry, q)).OrderByDescending(entry => entry.ReceivedAt)], q)));
+            signedIn.MapGet("/quarantine/{id}", (HttpContext context, IAntiforgery antiforgery, string id) =>
+                quarantine.Find(id) is { } entry && quarantine.ReadMessage(id) is { } raw
+                    ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, Headers(raw, out var text), text, policy().DescriptionOf, token))
+                    : Page(context, antiforgery, "Not found", _ => ConsolePages.Notice($"No held message '{id}' (released or deleted?)", "/quarantine"), StatusCodes.Status404NotFound));
+            signedIn.MapPost("/quarantine/{id}/release", ReleaseAsync);
+            signedIn.MapPost("/quarantine/{id}/delete", async (HttpContext context, IAntiforgery antiforgery, string id) =>
+            {
+                if (!await ValidAsync(context, antiforgery))
+                {
+                    return Results.BadRequest();
+                }
+
+                var deleted = quarantine.Delete(id);
+                Log.Action(logger, Name(context), "deleted", id, deleted ? "done" : "not found");
+                return Page(context, antiforgery, "Delete", _ => ConsolePages.Notice(deleted ? $"{id}: deleted" : $"No held message '{id}'", "/quarantine"));
+            });
+            signedIn.MapGet("/history", (HttpContext context, IAntiforgery antiforgery, string? from, string? to, string? message_id) =>
+            {
+                var query = new HistoryQuery(Blank(from), Blank(to), Blank(message_id), Limit: 200);
+                return historyFolder is null
+                    ? Page(context, antiforgery, "History", _ => ConsolePages.Notice("The history is off (history.enabled: false)."))
+                    : Page(context, antiforgery, "History", _ => ConsolePages.History(HistorySearch.Find(historyFolder, query), query));
+            });
+        }
+
+        private async Task<IResult> SignInAsync(HttpContext context, IAntiforgery antiforgery)
+        {
+            if (!await ValidAsync(context, antiforgery))
+            {
+                return Results.BadRequest();
+            }
+
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var name = form["user"].ToString().Trim();
+            var outcome = users.Check(name, form["password"].ToString());
+            Log.SignIn(logger, name.Length <= 64 ? name : name[..64], context.Connection.RemoteIpAddress?.ToString() ?? "?", outcome.ToString().ToLowerInvariant());
+            if (outcome != WebUsers.SignIn.Accepted)
+            {
+                var error = outcome == WebUsers.SignIn.Locked ? "Too many failed sign-ins for this user; try again later." : "Wrong user or password.";
+                return Page(context, antiforgery, "Sign in", token => ConsolePages.Login(token, error), StatusCodes.Status401Unauthorized);
+            }
+
+            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], CookieAuthenticationDefaults.AuthenticationScheme)));
+            var back = context.Request.Query["return"].ToString();
+            return Results.Redirect(IsLocal(back) ? back : "/quarantine");
+        }
+
+        private async Task<IResult> ReleaseAsync(HttpContext context, IAntiforgery antiforgery, string id)
+        {
+            if (!await ValidAsync(context, antiforgery))
+            {
+                return Results.BadRequest();
+            }
+
+            var outcome = await quarantine.ReleaseAsync(id, downstream, context.RequestAborted);
+            var said = outcome.Result switch
+            {
+                ReleaseResult.Released => $"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty),
+                ReleaseResult.NotFound => $"No held message '{id}' (already released or deleted?)",
+                _ => $"{id}: not released, kept in quarantine; the downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}",
+            };
+            Log.Action(logger, Name(context), "released", id, said);
+            return Page(context, antiforgery, "Release", _ => ConsolePages.Notice(said, "/quarantine"), outcome.Result == ReleaseResult.Released ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
+        }
+
+        private static IResult Page(HttpContext context, IAntiforgery antiforgery, string title, Func<string, string> body, int status = StatusCodes.Status200OK)
+        {
+            var token = antiforgery.GetAndStoreTokens(context).RequestToken ?? string.Empty;
+            return Results.Content(ConsolePages.Layout(title, body(token), context.User.Identity?.IsAuthenticated == true ? Name(context) : null, token), "text/html; charset=utf-8", statusCode: status);
+        }
+
+        private static async Task<bool> ValidAsync(HttpContext context, IAntiforgery antiforgery)
+        {
+            try
+            {
+                await antiforgery.ValidateRequestAsync(context);
+                return true;
+            }
+            catch (AntiforgeryValidationException)
+            {
+                return false;
+            }
+        }
+
+        private static string Name(HttpContext context) => context.User.Identity?.Name ?? "?";
+
+        private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+        /// <summary>Only a path on this site: "//evil.example" and "/\evil.example" are other sites to a browser.</summary>
+        private static bool IsLocal(string url) =>
+            url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
+
+        private static bool Matches(QuarantineEntry entry, string? filter) =>
+            string.IsNullOrWhiteSpace(filter)
+            || (entry.MailFrom ?? string.Empty).Contains(filter, StringComparison.OrdinalIgnoreCase)
+            || entry.Recipients.Any(recipient => recipient.Contains(filter, StringComparison.OrdinalIgnoreCase))
+            || (entry.Subject ?? string.Empty).Contains(filter, StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>The headers a reader looks at, and the text: a plain part as written, an HTML part as the text it shows.</summary>
+        private static IReadOnlyList<(string Name, string Value)> Headers(byte[] raw, out string text)
+        {
+            var message = MimeMessage.Load(new MemoryStream(raw));
+            var part = message.BodyParts.OfType<TextPart>().FirstOrDefault(part => !part.IsAttachment && part.IsPlain)
+                ?? message.BodyParts.OfType<TextPart>().FirstOrDefault(part => !part.IsAttachment);
+            text = part is null ? string.Empty : part.IsHtml ? Core.Content.PartContent.Of(part).Visible : Core.Content.PartContent.Of(part).Decoded;
+            string[] shown = ["From", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID"];
+            return [.. shown.SelectMany(name => message.Headers.Where(header => header.Field.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(header => (header.Field, header.Value)))];
+        }
+
+        private static partial class Log
+        {
+            [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "web: sign-in as {User} from {Client}: {Outcome}")]
+            public static partial void SignIn(ILogger logger, string user, string client, string outcome);
+
+            [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "web: {User} {Action} {Id}: {Outcome}")]
+            public static partial void Action(ILogger logger, string user, string action, string id, string outcome);
+        }
+    }
+}

