@@ -53,6 +53,7 @@ internal static class CheckCatalog
             checks.Add(new ArcCheck(new ArcVerification(dns)));
             checks.Add(new DmarcCheck(new DmarcEvaluator(dns), options.Authentication));
             checks.Add(new DnsListCheck(dns, dnsLists));
+            checks.Add(new Core.SenderLists.SenderAllowCheck(new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), authenticates: true));
         }
 
         // Rules run last: they may test every other check's results and symbols.

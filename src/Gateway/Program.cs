@@ -72,6 +72,8 @@ public static class Program
                     return await QuarantineCommand.RunAsync(args.Skip(1), output, cancellationToken);
                 case "history":
                     return await HistoryCommand.RunAsync(args.Skip(1), output, TimeProvider.System);
+                case "lists":
+                    return await ListsCommand.RunAsync(args.Skip(1), output);
                 case "web":
                     return await WebCommand.RunAsync(args.Skip(1), input ?? Console.In, output);
                 case "help" when args.Length > 1:

@@ -73,6 +73,8 @@ public sealed record GatewayOptions
 
     public WebOptions Web { get; init; } = new();
 
+    public SenderListsOptions SenderLists { get; init; } = new();
+
     /// <summary>Whether anything needs the state store at all.</summary>
     public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled;
 
@@ -139,6 +141,7 @@ public sealed record GatewayOptions
         Antivirus.Validate(errors);
         History.Validate(errors);
         Web.Validate(errors, BaseFolder);
+        SenderLists.Validate(errors);
         Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {

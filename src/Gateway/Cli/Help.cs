@@ -80,6 +80,13 @@ internal static class Help
               so --to example.com finds a whole domain.
             example: gateway history --to alice@example.com --since 1d
             """,
+        ["lists"] = """
+            gateway lists allow|block SENDER [--for RECIPIENT|DOMAIN|*] | remove SENDER [--for ...] | show [--for RECIPIENT]   [--config FILE]
+              Sender allow and block lists (sender_lists.file), for everyone (*, the default), one of our domains or
+              one recipient. A block refuses that recipient at RCPT (550 5.7.1); an allow takes 20 points off when
+              DMARC proves the author (or SPF the envelope sender, for an address), never past a forced reject.
+            example: gateway lists allow billing@supplier.example --for alice@example.com
+            """,
         ["web"] = """
             gateway web user add NAME [--config FILE]
               Adds a web console administrator (or sets a new password), read from stdin: one line, at least
@@ -100,6 +107,7 @@ internal static class Help
           learn        site learning: teach it spam and ham, stats, forget
           quarantine   list, show, release, delete held messages
           history      where is my mail: verdicts and refusals, searchable
+          lists        sender allow and block lists
           web          web console accounts
           --version    print the version
 

@@ -141,7 +141,7 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
             throw Refuse("rcpt", reply);
         }
 
-        transaction.Accept(recipient, step.PolicyGroup, step.Route);
+        transaction.Accept(recipient, step.PolicyGroup, step.Route, step.AllowedSenders);
         GatewayMetrics.Replies.WithLabels("rcpt", "2xx").Inc();
         return true;
     }

@@ -42,12 +42,16 @@ internal sealed class TransactionState(string? mailFrom, IReadOnlyDictionary<str
     public IDownstreamTransaction? Downstream { get; set; }
 
     /// <summary>A recipient every check and the downstream accepted, with what the checks learned about it.</summary>
-    public void Accept(string recipient, string? policyGroup, string? route)
+    public void Accept(string recipient, string? policyGroup, string? route, string allowedSenders = "")
     {
         _recipients.Add(recipient);
         PolicyGroup = policyGroup;
         Route = route;
+        AllowedSenders = allowedSenders;
     }
+
+    /// <summary>The accepted recipients' allowed senders (fixed by the first one; see Phases.SenderListCheck).</summary>
+    public string AllowedSenders { get; private set; } = string.Empty;
 
     /// <summary>
     /// Starts SPF for this transaction. It runs while the dialogue goes on, so it must not outlive it: it

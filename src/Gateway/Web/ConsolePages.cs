@@ -31,7 +31,7 @@ internal static class ConsolePages
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>{E(title)} - Gateway</title><link rel="stylesheet" href="/console.css"></head>
         <body><header><strong>Gateway</strong>{(user is null ? string.Empty : $"""
-        <a href="/quarantine">Quarantine</a><a href="/history">History</a>
+        <a href="/quarantine">Quarantine</a><a href="/history">History</a><a href="/lists">Sender lists</a>
         <form method="post" action="/logout">{Token(token)}<span>{E(user)}</span> <button>Sign out</button></form>
         """)}</header><main><h1>{E(title)}</h1>{body}</main></body></html>
         """;
@@ -70,11 +70,28 @@ internal static class ConsolePages
         return $"""
             <p class="actions">
             <form method="post" action="/quarantine/{id}/release">{Token(token)}<button>Release</button></form>
+            <form method="post" action="/quarantine/{id}/release?allow=1">{Token(token)}<button>Release and allow the sender</button></form>
             <form method="post" action="/quarantine/{id}/delete">{Token(token)}<button>Delete</button></form></p>
             <table><tr><th>Score</th><td>{entry.Score.ToString("0.00", CultureInfo.InvariantCulture)} ({E(entry.Reason)})</td></tr>
             <tr><th>Envelope</th><td>{E(entry.MailFrom)} &rarr; {E(string.Join(", ", entry.Recipients))}, client {E(entry.ClientAddress)} ({E(entry.Helo)})</td></tr>{headerRows}</table>
             <h2>Symbols</h2><table>{symbols}</table>
             <h2>Text</h2><pre>{E(bodyText)}</pre>
+            """;
+    }
+
+    public static string Lists(IReadOnlyList<Core.SenderLists.SenderListEntry> entries, string token)
+    {
+        var rows = string.Join(string.Empty, entries.Select(entry => $"""
+            <tr><td>{E(entry.Kind.ToString().ToLowerInvariant())}</td><td>{E(entry.Sender)}</td><td>{E(entry.For == Core.SenderLists.SenderListEntry.Everyone ? "everyone" : entry.For)}</td>
+            <td><form method="post" action="/lists/remove">{Token(token)}<input type="hidden" name="for" value="{E(entry.For)}"><input type="hidden" name="sender" value="{E(entry.Sender)}"><button>Remove</button></form></td></tr>
+            """));
+        return $"""
+            <form method="post" action="/lists/add">{Token(token)}
+            <select name="kind"><option value="allow">allow</option><option value="block">block</option></select>
+            <input name="sender" placeholder="sender address or domain" required> for
+            <input name="for" placeholder="recipient, domain of ours, or *" value="*" required> <button>Add</button></form>
+            <p>A block refuses that recipient at RCPT; an allow takes 20 points off when DMARC proves the author (or SPF the envelope sender, for an address), never past a virus or a forced reject.</p>
+            <table><tr><th>Kind</th><th>Sender</th><th>For</th><th></th></tr>{rows}</table>
             """;
     }
 

@@ -124,7 +124,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
-        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), quarantine, downstream, policy, historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
+        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), quarantine, downstream, policy, new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
 
         try
         {
@@ -147,7 +147,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed partial class Endpoints(WebUsers users, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, string? historyFolder, ILogger logger)
+    private sealed partial class Endpoints(WebUsers users, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.SenderLists.SenderListFile lists, string? historyFolder, ILogger logger)
     {
         public void Map(WebApplication app)
         {
@@ -185,6 +185,8 @@ public sealed partial class WebConsole : IAsyncDisposable
                 Log.Action(logger, Name(context), "deleted", id, deleted ? "done" : "not found");
                 return Page(context, antiforgery, "Delete", _ => ConsolePages.Notice(deleted ? $"{id}: deleted" : $"No held message '{id}'", "/quarantine"));
             });
+            signedIn.MapGet("/lists", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Sender lists", token => ConsolePages.Lists(lists.Entries, token)));
+            signedIn.MapPost("/lists/{change}", ChangeListsAsync);
             signedIn.MapGet("/history", (HttpContext context, IAntiforgery antiforgery, string? from, string? to, string? message_id) =>
             {
                 var query = new HistoryQuery(Blank(from), Blank(to), Blank(message_id), Limit: 200);
@@ -223,6 +225,23 @@ public sealed partial class WebConsole : IAsyncDisposable
                 return Results.BadRequest();
             }
 
+            var allowed = string.Empty;
+            if (context.Request.Query["allow"] == "1" && quarantine.Find(id) is { } held)
+            {
+                // The author the recipients saw (From), else the envelope sender: what the allow check proves.
+                var sender = MailboxAddress.TryParse(held.From ?? string.Empty, out var author) && author.Address.Contains('@') ? author.Address : held.MailFrom;
+                if (sender is not null)
+                {
+                    foreach (var recipient in held.Recipients)
+                    {
+                        lists.Add(Core.SenderLists.SenderListEntry.Create(recipient, sender, Core.SenderLists.SenderListKind.Allow));
+                    }
+
+                    allowed = $"; {sender} allowed for {string.Join(", ", held.Recipients)}";
+                    Log.Action(logger, Name(context), "allowed", id, allowed[2..]);
+                }
+            }
+
             var outcome = await quarantine.ReleaseAsync(id, downstream, context.RequestAborted);
             var said = outcome.Result switch
             {
@@ -231,7 +250,36 @@ public sealed partial class WebConsole : IAsyncDisposable
                 _ => $"{id}: not released, kept in quarantine; the downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}",
             };
             Log.Action(logger, Name(context), "released", id, said);
-            return Page(context, antiforgery, "Release", _ => ConsolePages.Notice(said, "/quarantine"), outcome.Result == ReleaseResult.Released ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
+            return Page(context, antiforgery, "Release", _ => ConsolePages.Notice(said + allowed, "/quarantine"), outcome.Result == ReleaseResult.Released ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
+        }
+
+        private async Task<IResult> ChangeListsAsync(HttpContext context, IAntiforgery antiforgery, string change)
+        {
+            if (!await ValidAsync(context, antiforgery))
+            {
+                return Results.BadRequest();
+            }
+
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            string said;
+            try
+            {
+                var kind = form["kind"] == "block" ? Core.SenderLists.SenderListKind.Block : Core.SenderLists.SenderListKind.Allow;
+                var entry = Core.SenderLists.SenderListEntry.Create(form["for"].ToString(), form["sender"].ToString(), kind);
+                said = change switch
+                {
+                    "add" => lists.Add(entry) ? $"{entry.Sender}: {(kind == Core.SenderLists.SenderListKind.Allow ? "allowed" : "blocked")} for {entry.For}" : $"{entry.Sender} is already there",
+                    "remove" => lists.Remove(entry.For, entry.Sender) ? $"{entry.Sender}: removed for {entry.For}" : $"no entry for {entry.Sender}",
+                    _ => throw new ArgumentException($"no such change '{change}'"),
+                };
+            }
+            catch (ArgumentException exception)
+            {
+                return Page(context, antiforgery, "Sender lists", _ => ConsolePages.Notice(exception.Message, "/lists"), StatusCodes.Status400BadRequest);
+            }
+
+            Log.Action(logger, Name(context), "changed the sender lists", change, said);
+            return Page(context, antiforgery, "Sender lists", token => ConsolePages.Notice(said) + ConsolePages.Lists(lists.Entries, token));
         }
 
         private static IResult Page(HttpContext context, IAntiforgery antiforgery, string title, Func<string, string> body, int status = StatusCodes.Status200OK)

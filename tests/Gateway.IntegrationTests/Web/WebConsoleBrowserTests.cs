@@ -71,6 +71,39 @@ public sealed class WebConsoleBrowserTests
         Assert.Empty(elsewhere);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Release_and_allow_adds_the_sender_to_the_recipients_list_and_a_block_added_on_the_page_refuses_at_rcpt()
+    {
+        await using var console = await WebConsoleFixture.StartAsync();
+        Assert.Contains("held for review", await console.SendAsync("hold me: our newsletter", "news", messageId: "<n1@remote.test>"), StringComparison.Ordinal);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(console.Url, "login").ToString());
+        await page.FillAsync("input[name=user]", WebConsoleFixture.Admin);
+        await page.FillAsync("input[name=password]", WebConsoleFixture.Password);
+        await page.ClickAsync("button:has-text('Sign in')");
+
+        await page.ClickAsync("a:has-text('hold me: our newsletter')");
+        await page.ClickAsync("button:has-text('Release and allow the sender')");
+        Assert.Contains("sender@remote.test allowed for user@example.test", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        Assert.Single(console.Downstream.Messages);
+
+        await page.ClickAsync("a:has-text('Sender lists')");
+        Assert.Contains("sender@remote.test", await page.InnerTextAsync("table"), StringComparison.Ordinal);
+        await page.SelectOptionAsync("select[name=kind]", "block");
+        await page.FillAsync("input[name=sender]", "pushy@remote.test");
+        await page.FillAsync("input[name=for]", "user@example.test");
+        await page.ClickAsync("button:has-text('Add')");
+        Assert.Contains("pushy@remote.test: blocked for user@example.test", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await ShotAsync(page, "lists");
+
+        await using var client = await RawSmtpClient.ConnectAsync(console.Gateway.EndPoint);
+        var replies = await client.EnvelopeAsync("pushy@remote.test", "user@example.test", "other@example.test");
+        Assert.StartsWith("550 5.7.1", replies[0], StringComparison.Ordinal);
+        Assert.StartsWith("250", replies[1], StringComparison.Ordinal);
+    }
+
     /// <summary>GATEWAY_SCREENSHOTS=DIR saves the pages (docs/console-*.png come from this test).</summary>
     private static async Task ShotAsync(IPage page, string name)
     {

@@ -41,6 +41,7 @@ internal sealed class WebConsoleFixture : IAsyncDisposable
             Quarantine = options.Quarantine with { Directory = Path.Combine(folder, "quarantine") },
             History = new HistoryOptions { Directory = Path.Combine(folder, "history") },
             Web = new WebOptions { Listen = "127.0.0.1:0", UsersFile = users, KeysDirectory = Path.Combine(folder, "keys") },
+            SenderLists = new SenderListsOptions { File = Path.Combine(folder, "sender-lists.json") },
         }, rulesFolder: rules);
         return new WebConsoleFixture(downstream, gateway, folder);
     }

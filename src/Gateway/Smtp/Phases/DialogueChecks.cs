@@ -59,6 +59,7 @@ internal sealed class DialogueChecks
             new RecipientAddressCheck(),
             new RecipientLimitCheck(options.Limits),
             new PolicyGroupCheck(policy),
+            new SenderListCheck(new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder))),
             new DownstreamRouteCheck(downstream),
         ];
         if (dns is not null)

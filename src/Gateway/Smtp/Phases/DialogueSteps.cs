@@ -40,4 +40,7 @@ internal sealed class RecipientStep(SessionState session, TransactionState trans
     public string? PolicyGroup { get; set; }
 
     public string? Route { get; set; }
+
+    /// <summary>The recipient's allowed senders, as one comparable text (empty: none).</summary>
+    public string AllowedSenders { get; set; } = string.Empty;
 }

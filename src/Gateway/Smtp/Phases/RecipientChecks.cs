@@ -75,6 +75,32 @@ internal sealed class PolicyGroupCheck(Func<ScoringPolicy> policy) : IRecipientC
     }
 }
 
+/// <summary>
+/// The recipients' sender lists (<c>gateway lists</c>, the web console): a block of the envelope sender refuses
+/// this recipient only, 550 5.7.1, and the others of the message still get it. Recipients whose allow entries
+/// differ are split the way policy groups are (452 4.5.3 for the later ones), so one DATA verdict fits them all.
+/// </summary>
+internal sealed class SenderListCheck(Core.SenderLists.SenderListFile lists) : IRecipientCheck
+{
+    public string Name => "sender-lists";
+
+    public IReadOnlyList<string> DependsOn => [RecipientAddressCheck.CheckName];
+
+    public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
+    {
+        var entries = lists.For(step.Recipient!);
+        if (entries.Any(entry => entry.Kind == Core.SenderLists.SenderListKind.Block && entry.Names(step.Transaction.MailFrom)))
+        {
+            return ValueTask.FromResult(DialogueOutcome.Refuse(new SmtpReply(550, "5.7.1", $"<{step.Recipient}>: the recipient does not accept mail from this sender")));
+        }
+
+        step.AllowedSenders = string.Join(' ', entries.Where(entry => entry.Kind == Core.SenderLists.SenderListKind.Allow).Select(entry => entry.Sender).Order(StringComparer.Ordinal));
+        return ValueTask.FromResult(step.Transaction.Recipients.Count > 0 && step.Transaction.AllowedSenders != step.AllowedSenders
+            ? DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", "Recipients with other sender lists: please send to them in a separate transaction"))
+            : DialogueOutcome.Continue);
+    }
+}
+
 /// <summary>One downstream route per transaction too (its downstream transaction is on one server); no route at all: 451 4.3.5.</summary>
 internal sealed class DownstreamRouteCheck(IDownstream downstream) : IRecipientCheck
 {
