@@ -27,6 +27,9 @@ public sealed record WebOptions
     /// <summary>Keys that protect sign-in cookies and form tokens; instances behind one name must share the folder.</summary>
     public string KeysDirectory { get; init; } = "data/web-keys";
 
+    /// <summary>How long the link in a recipient's digest opens their own held mail.</summary>
+    public TimeSpan LinkLifetime { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>A session idle this long signs out.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
@@ -62,5 +65,6 @@ public sealed record WebOptions
         errors.Require(!string.IsNullOrWhiteSpace(UsersFile), "web.users_file", "must name a file");
         errors.Require(!string.IsNullOrWhiteSpace(KeysDirectory), "web.keys_directory", "must name a folder");
         errors.Require(SessionTimeout > TimeSpan.Zero, "web.session_timeout", "must be more than 0");
+        errors.Require(LinkLifetime > TimeSpan.Zero && LinkLifetime <= TimeSpan.FromDays(90), "web.link_lifetime", "must be more than 0 and at most 90 days");
     }
 }

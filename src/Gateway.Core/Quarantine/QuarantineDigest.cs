@@ -10,7 +10,8 @@ namespace Gateway.Core.Quarantine;
 /// message listing them (date, sender, subject, score, id) and how to get one released, relayed through
 /// the downstream like any other mail. Run daily (cron, a systemd timer or a Kubernetes CronJob).
 /// </summary>
-public sealed class QuarantineDigest(QuarantineStore store, string sender, string hostname)
+/// <param name="reviewLink">The recipient's own signed link to the console (web.listen set), or null: then the digest says to ask the administrator.</param>
+public sealed class QuarantineDigest(QuarantineStore store, string sender, string hostname, Func<string, string?>? reviewLink = null)
 {
     /// <summary>Recipient → what the digest says to them, for entries received at or after <paramref name="since"/>.</summary>
     public IReadOnlyDictionary<string, MimeMessage> Build(DateTimeOffset since)
@@ -24,7 +25,9 @@ public sealed class QuarantineDigest(QuarantineStore store, string sender, strin
         {
             var text = new StringBuilder();
             text.Append(CultureInfo.InvariantCulture, $"{group.Count()} message(s) addressed to you were held for review by {hostname} since {since:yyyy-MM-dd HH:mm} UTC.\n");
-            text.Append("They were not delivered. If one is mail you want, ask your mail administrator to release it, quoting its id.\n\n");
+            text.Append(reviewLink?.Invoke(group.Key) is { } link
+                ? $"They were not delivered. Review them, and release what you want, here (the link is yours alone; do not forward it):\n{link}\n\n"
+                : "They were not delivered. If one is mail you want, ask your mail administrator to release it, quoting its id.\n\n");
             foreach (var (_, entry) in group.OrderBy(item => item.Entry.ReceivedAt))
             {
                 text.Append(CultureInfo.InvariantCulture, $"{entry.ReceivedAt:yyyy-MM-dd HH:mm}  from {entry.From ?? entry.MailFrom ?? "(none)"}\n    subject: {entry.Subject ?? "(none)"}\n    score {entry.Score:0.0}, id {entry.Id}\n\n");

@@ -145,7 +145,9 @@ internal static class QuarantineCommand
             ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : throw new UsageException($"--since-hours: '{text}' is not a number")
             : 24;
         var options = config.Options;
-        var digest = new QuarantineDigest(store, options.Quarantine.DigestFrom ?? $"postmaster@{options.Hostname}", options.Hostname);
+        // With the console on, each digest carries its recipient's own signed link to their held mail.
+        var links = options.Web.IsEnabled ? Web.RecipientLinks.For(options) : null;
+        var digest = new QuarantineDigest(store, options.Quarantine.DigestFrom ?? $"postmaster@{options.Hostname}", options.Hostname, links is null ? null : links.LinkFor);
         using var loggerFactory = Logging.Create();
         await using var downstream = DownstreamFactory.Create(options, loggerFactory);
         var sent = await digest.SendAsync(downstream, DateTimeOffset.UtcNow.AddHours(-hours), cancellationToken);

@@ -27,11 +27,12 @@ internal static class ConsolePages
 
     private static string Token(string token) => $"""<input type="hidden" name="__token" value="{E(token)}">""";
 
-    public static string Layout(string title, string body, string? user, string token) => $"""
+    /// <param name="admin">An administrator's navigation; otherwise a recipient's (their own held mail only).</param>
+    public static string Layout(string title, string body, string? user, bool admin, string token) => $"""
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>{E(title)} - Gateway</title><link rel="stylesheet" href="/console.css"></head>
         <body><header><strong>Gateway</strong>{(user is null ? string.Empty : $"""
-        <a href="/quarantine">Quarantine</a><a href="/history">History</a><a href="/lists">Sender lists</a>
+        {(admin ? """<a href="/quarantine">Quarantine</a><a href="/history">History</a><a href="/lists">Sender lists</a>""" : """<a href="/mine">My held mail</a>""")}
         <form method="post" action="/logout">{Token(token)}<span>{E(user)}</span> <button>Sign out</button></form>
         """)}</header><main><h1>{E(title)}</h1>{body}</main></body></html>
         """;
@@ -44,34 +45,42 @@ internal static class ConsolePages
         <p><button>Sign in</button></p></form>
         """;
 
-    public static string QuarantineList(IReadOnlyList<QuarantineEntry> entries, string? filter)
+    /// <param name="basePath">/quarantine for administrators, /mine for a recipient.</param>
+    public static string QuarantineList(IReadOnlyList<QuarantineEntry> entries, string? filter, string basePath = "/quarantine")
     {
         var rows = new StringBuilder();
         foreach (var entry in entries)
         {
             rows.Append(CultureInfo.InvariantCulture, $"""
                 <tr><td>{entry.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm}</td><td>{E(entry.MailFrom)}</td><td>{E(string.Join(", ", entry.Recipients))}</td>
-                <td><a href="/quarantine/{Uri.EscapeDataString(entry.Id)}">{E(string.IsNullOrEmpty(entry.Subject) ? "(no subject)" : entry.Subject)}</a></td><td>{entry.Score:0.00}</td></tr>
+                <td><a href="{basePath}/{Uri.EscapeDataString(entry.Id)}">{E(string.IsNullOrEmpty(entry.Subject) ? "(no subject)" : entry.Subject)}</a></td><td>{entry.Score:0.00}</td></tr>
                 """);
         }
 
         return $"""
-            <form method="get" action="/quarantine"><input name="q" value="{E(filter)}" placeholder="sender, recipient or subject"> <button>Filter</button></form>
+            <form method="get" action="{basePath}"><input name="q" value="{E(filter)}" placeholder="sender, recipient or subject"> <button>Filter</button></form>
             <p>{entries.Count} held</p>
             <table><tr><th>Received (UTC)</th><th>Sender</th><th>Recipients</th><th>Subject</th><th>Score</th></tr>{rows}</table>
             """;
     }
 
-    public static string QuarantineMessage(QuarantineEntry entry, IReadOnlyList<(string Name, string Value)> headers, string bodyText, Func<string, string?> describe, string token)
+    /// <param name="basePath">/quarantine for administrators, /mine for a recipient.</param>
+    /// <param name="canAct">Whether this user may release or delete it (a recipient only what was held for them alone).</param>
+    public static string QuarantineMessage(QuarantineEntry entry, IReadOnlyList<(string Name, string Value)> headers, string bodyText, Func<string, string?> describe, string token, string basePath = "/quarantine", bool canAct = true)
     {
         var symbols = string.Join(string.Empty, entry.Symbols.OrderByDescending(symbol => Math.Abs(symbol.Score)).Select(symbol => FormattableString.Invariant($"<tr><td>{E(symbol.Name)}</td><td>{symbol.Score:0.00}</td><td>{E(describe(symbol.Name))}</td></tr>")));
         var headerRows = string.Join(string.Empty, headers.Select(header => $"<tr><th>{E(header.Name)}</th><td>{E(header.Value)}</td></tr>"));
         var id = Uri.EscapeDataString(entry.Id);
-        return $"""
+        var actions = canAct
+            ? $"""
             <p class="actions">
-            <form method="post" action="/quarantine/{id}/release">{Token(token)}<button>Release</button></form>
-            <form method="post" action="/quarantine/{id}/release?allow=1">{Token(token)}<button>Release and allow the sender</button></form>
-            <form method="post" action="/quarantine/{id}/delete">{Token(token)}<button>Delete</button></form></p>
+            <form method="post" action="{basePath}/{id}/release">{Token(token)}<button>Release</button></form>
+            <form method="post" action="{basePath}/{id}/release?allow=1">{Token(token)}<button>Release and allow the sender</button></form>
+            <form method="post" action="{basePath}/{id}/delete">{Token(token)}<button>Delete</button></form></p>
+            """
+            : "<p>Held for several recipients: ask your mail administrator to release it.</p>";
+        return $"""
+            {actions}
             <table><tr><th>Score</th><td>{entry.Score.ToString("0.00", CultureInfo.InvariantCulture)} ({E(entry.Reason)})</td></tr>
             <tr><th>Envelope</th><td>{E(entry.MailFrom)} &rarr; {E(string.Join(", ", entry.Recipients))}, client {E(entry.ClientAddress)} ({E(entry.Helo)})</td></tr>{headerRows}</table>
             <h2>Symbols</h2><table>{symbols}</table>

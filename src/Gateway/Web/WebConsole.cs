@@ -30,6 +30,9 @@ namespace Gateway.Web;
 /// </summary>
 public sealed partial class WebConsole : IAsyncDisposable
 {
+    internal const string ApplicationName = "gateway-web";
+    private const string AdminRole = "admin";
+    private const string RecipientRole = "recipient";
     private const string ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     private readonly WebApplication _app;
 
@@ -70,7 +73,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         builder.Services.AddRouting();
         builder.Services.AddDataProtection()
             .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(web.KeysDirectory, options.BaseFolder)))
-            .SetApplicationName("gateway-web");
+            .SetApplicationName(ApplicationName);
         builder.Services.AddAntiforgery(antiforgery =>
         {
             antiforgery.FormFieldName = "__token";
@@ -87,9 +90,14 @@ public sealed partial class WebConsole : IAsyncDisposable
             cookie.ExpireTimeSpan = web.SessionTimeout;
             cookie.SlidingExpiration = true;
             cookie.LoginPath = "/login";
+            cookie.AccessDeniedPath = "/denied";
             cookie.ReturnUrlParameter = "return";
         });
-        builder.Services.AddAuthorization();
+        builder.Services.AddAuthorization(authorization =>
+        {
+            authorization.AddPolicy(AdminRole, policy => policy.RequireRole(AdminRole));
+            authorization.AddPolicy(RecipientRole, policy => policy.RequireRole(RecipientRole));
+        });
         if (web.TrustedProxies.Count > 0)
         {
             builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
@@ -124,7 +132,8 @@ public sealed partial class WebConsole : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
-        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), quarantine, downstream, policy, new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
+        var links = new RecipientLinks(app.Services.GetRequiredService<IDataProtectionProvider>(), RecipientLinks.BaseUrl(web), web.LinkLifetime);
+        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
 
         try
         {
@@ -147,7 +156,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed partial class Endpoints(WebUsers users, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.SenderLists.SenderListFile lists, string? historyFolder, ILogger logger)
+    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.SenderLists.SenderListFile lists, string? historyFolder, ILogger logger)
     {
         public void Map(WebApplication app)
         {
@@ -165,26 +174,40 @@ public sealed partial class WebConsole : IAsyncDisposable
                 return Results.Redirect("/login");
             });
 
-            var signedIn = app.MapGroup(string.Empty).RequireAuthorization();
-            signedIn.MapGet("/", () => Results.Redirect("/quarantine"));
-            signedIn.MapGet("/quarantine", (HttpContext context, IAntiforgery antiforgery, string? q) =>
-                Page(context, antiforgery, "Quarantine", _ => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Matches(entry, q)).OrderByDescending(entry => entry.ReceivedAt)], q)));
-            signedIn.MapGet("/quarantine/{id}", (HttpContext context, IAntiforgery antiforgery, string id) =>
-                quarantine.Find(id) is { } entry && quarantine.ReadMessage(id) is { } raw
-                    ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, Headers(raw, out var text), text, policy().DescriptionOf, token))
-                    : Page(context, antiforgery, "Not found", _ => ConsolePages.Notice($"No held message '{id}' (released or deleted?)", "/quarantine"), StatusCodes.Status404NotFound));
-            signedIn.MapPost("/quarantine/{id}/release", ReleaseAsync);
-            signedIn.MapPost("/quarantine/{id}/delete", async (HttpContext context, IAntiforgery antiforgery, string id) =>
-            {
-                if (!await ValidAsync(context, antiforgery))
-                {
-                    return Results.BadRequest();
-                }
+            app.MapGet("/r/{token}", FollowLinkAsync);
+            app.MapGet("/denied", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Not yours", _ => ConsolePages.Notice("This page is for administrators."), StatusCodes.Status403Forbidden));
+            app.MapGet("/", (HttpContext context) => Results.Redirect(context.User.IsInRole(RecipientRole) ? "/mine" : "/quarantine"));
 
-                var deleted = quarantine.Delete(id);
-                Log.Action(logger, Name(context), "deleted", id, deleted ? "done" : "not found");
-                return Page(context, antiforgery, "Delete", _ => ConsolePages.Notice(deleted ? $"{id}: deleted" : $"No held message '{id}'", "/quarantine"));
-            });
+            // The same pages twice: an administrator's over the whole quarantine, a recipient's over their own mail.
+            foreach (var (role, basePath, title) in new[] { (AdminRole, "/quarantine", "Quarantine"), (RecipientRole, "/mine", "My held mail") })
+            {
+                var group = app.MapGroup(basePath).RequireAuthorization(role);
+                group.MapGet(string.Empty, (HttpContext context, IAntiforgery antiforgery, string? q) =>
+                    Page(context, antiforgery, title, _ => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Sees(context, entry) && Matches(entry, q)).OrderByDescending(entry => entry.ReceivedAt)], q, basePath)));
+                group.MapGet("/{id}", (HttpContext context, IAntiforgery antiforgery, string id) =>
+                    quarantine.Find(id) is { } entry && Sees(context, entry) && quarantine.ReadMessage(id) is { } raw
+                        ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, Headers(raw, out var text), text, policy().DescriptionOf, token, basePath, MayAct(context, entry)))
+                        : NotFound(context, antiforgery, id, basePath));
+                group.MapPost("/{id}/release", (HttpContext context, IAntiforgery antiforgery, string id) => ReleaseAsync(context, antiforgery, id, basePath));
+                group.MapPost("/{id}/delete", async (HttpContext context, IAntiforgery antiforgery, string id) =>
+                {
+                    if (!await ValidAsync(context, antiforgery))
+                    {
+                        return Results.BadRequest();
+                    }
+
+                    if (quarantine.Find(id) is not { } entry || !MayAct(context, entry))
+                    {
+                        return NotFound(context, antiforgery, id, basePath);
+                    }
+
+                    var deleted = quarantine.Delete(id);
+                    Log.Action(logger, Name(context), "deleted", id, deleted ? "done" : "not found");
+                    return Page(context, antiforgery, "Delete", _ => ConsolePages.Notice(deleted ? $"{id}: deleted" : $"No held message '{id}'", basePath));
+                });
+            }
+
+            var signedIn = app.MapGroup(string.Empty).RequireAuthorization(AdminRole);
             signedIn.MapGet("/lists", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Sender lists", token => ConsolePages.Lists(lists.Entries, token)));
             signedIn.MapPost("/lists/{change}", ChangeListsAsync);
             signedIn.MapGet("/history", (HttpContext context, IAntiforgery antiforgery, string? from, string? to, string? message_id) =>
@@ -213,16 +236,49 @@ public sealed partial class WebConsole : IAsyncDisposable
                 return Page(context, antiforgery, "Sign in", token => ConsolePages.Login(token, error), StatusCodes.Status401Unauthorized);
             }
 
-            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], CookieAuthenticationDefaults.AuthenticationScheme)));
+            await SignInAsAsync(context, name, AdminRole);
             var back = context.Request.Query["return"].ToString();
             return Results.Redirect(IsLocal(back) ? back : "/quarantine");
         }
 
-        private async Task<IResult> ReleaseAsync(HttpContext context, IAntiforgery antiforgery, string id)
+        /// <summary>A digest's link: signs the recipient in to their own held mail, or says the link is no good.</summary>
+        private async Task<IResult> FollowLinkAsync(HttpContext context, IAntiforgery antiforgery, string token)
+        {
+            if (links.RecipientOf(token) is not { } recipient)
+            {
+                Log.SignIn(logger, "(link)", context.Connection.RemoteIpAddress?.ToString() ?? "?", "refused: altered or expired");
+                return Page(context, antiforgery, "Link not valid", _ => ConsolePages.Notice("This link is not valid or has expired. Your next digest brings a new one."), StatusCodes.Status403Forbidden);
+            }
+
+            await SignInAsAsync(context, recipient, RecipientRole);
+            Log.SignIn(logger, recipient, context.Connection.RemoteIpAddress?.ToString() ?? "?", "link");
+            return Results.Redirect("/mine");
+        }
+
+        private static Task SignInAsAsync(HttpContext context, string name, string role) =>
+            context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], CookieAuthenticationDefaults.AuthenticationScheme)));
+
+        /// <summary>An administrator sees every held message; a recipient those held for them.</summary>
+        private static bool Sees(HttpContext context, QuarantineEntry entry) =>
+            context.User.IsInRole(AdminRole) || (context.User.IsInRole(RecipientRole) && entry.Recipients.Any(recipient => string.Equals(recipient, Name(context), StringComparison.OrdinalIgnoreCase)));
+
+        /// <summary>A recipient acts only on what was held for them alone: a release or delete would reach the other recipients too.</summary>
+        private static bool MayAct(HttpContext context, QuarantineEntry entry) =>
+            context.User.IsInRole(AdminRole) || (context.User.IsInRole(RecipientRole) && entry.Recipients is [var only] && string.Equals(only, Name(context), StringComparison.OrdinalIgnoreCase));
+
+        private static IResult NotFound(HttpContext context, IAntiforgery antiforgery, string id, string basePath) =>
+            Page(context, antiforgery, "Not found", _ => ConsolePages.Notice($"No held message '{id}' (released or deleted?)", basePath), StatusCodes.Status404NotFound);
+
+        private async Task<IResult> ReleaseAsync(HttpContext context, IAntiforgery antiforgery, string id, string basePath)
         {
             if (!await ValidAsync(context, antiforgery))
             {
                 return Results.BadRequest();
+            }
+
+            if (quarantine.Find(id) is not { } found || !MayAct(context, found))
+            {
+                return NotFound(context, antiforgery, id, basePath);
             }
 
             var allowed = string.Empty;
@@ -250,7 +306,7 @@ public sealed partial class WebConsole : IAsyncDisposable
                 _ => $"{id}: not released, kept in quarantine; the downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}",
             };
             Log.Action(logger, Name(context), "released", id, said);
-            return Page(context, antiforgery, "Release", _ => ConsolePages.Notice(said + allowed, "/quarantine"), outcome.Result == ReleaseResult.Released ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
+            return Page(context, antiforgery, "Release", _ => ConsolePages.Notice(said + allowed, basePath), outcome.Result == ReleaseResult.Released ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
         }
 
         private async Task<IResult> ChangeListsAsync(HttpContext context, IAntiforgery antiforgery, string change)
@@ -285,7 +341,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         private static IResult Page(HttpContext context, IAntiforgery antiforgery, string title, Func<string, string> body, int status = StatusCodes.Status200OK)
         {
             var token = antiforgery.GetAndStoreTokens(context).RequestToken ?? string.Empty;
-            return Results.Content(ConsolePages.Layout(title, body(token), context.User.Identity?.IsAuthenticated == true ? Name(context) : null, token), "text/html; charset=utf-8", statusCode: status);
+            return Results.Content(ConsolePages.Layout(title, body(token), context.User.Identity?.IsAuthenticated == true ? Name(context) : null, context.User.IsInRole(AdminRole), token), "text/html; charset=utf-8", statusCode: status);
         }
 
         private static async Task<bool> ValidAsync(HttpContext context, IAntiforgery antiforgery)

@@ -55,11 +55,11 @@ internal sealed class WebConsoleFixture : IAsyncDisposable
     }
 
     /// <summary>Sends a message over SMTP; returns the final reply (a held one ends with its quarantine id).</summary>
-    public async Task<string> SendAsync(string subject, string body, string contentType = "text/plain", string messageId = "<m1@remote.test>")
+    public async Task<string> SendAsync(string subject, string body, string contentType = "text/plain", string messageId = "<m1@remote.test>", string to = "user@example.test", string? also = null)
     {
         await using var client = await RawSmtpClient.ConnectAsync(Gateway.EndPoint);
-        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
-        return await client.DataAsync(TestMessages.Crlf($"From: Sender <sender@remote.test>\nTo: user@example.test\nSubject: {subject}\nMessage-ID: {messageId}\nDate: Mon, 07 Dec 2026 10:00:00 +0000\nContent-Type: {contentType}; charset=utf-8\n\n{body}\n.\n"));
+        await client.EnvelopeAsync("sender@remote.test", also is null ? [to] : [to, also]);
+        return await client.DataAsync(TestMessages.Crlf($"From: Sender <sender@remote.test>\nTo: {to}\nSubject: {subject}\nMessage-ID: {messageId}\nDate: Mon, 07 Dec 2026 10:00:00 +0000\nContent-Type: {contentType}; charset=utf-8\n\n{body}\n.\n"));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Gateway.Web;
+
+namespace Gateway.IntegrationTests.Web;
+
+/// <summary>
+/// A recipient's own way in (issue 35): the digest carries a signed, expiring link; it opens that recipient's
+/// held mail and nothing else — not another recipient's message, not the administrators' pages — and an
+/// altered or expired link opens nothing.
+/// </summary>
+public sealed partial class RecipientLinkTests
+{
+    [Fact(Timeout = 60_000)]
+    public async Task The_digest_link_opens_only_the_recipients_own_mail_and_a_forged_or_expired_one_nothing()
+    {
+        await using var console = await WebConsoleFixture.StartAsync();
+        var mine = (await console.SendAsync("hold me: for alice", "alice's", messageId: "<a1@remote.test>", to: "alice@example.test")).Split(' ')[^1];
+        var theirs = (await console.SendAsync("hold me: for bob", "bob's", messageId: "<b1@remote.test>", to: "bob@example.test")).Split(' ')[^1];
+        var shared = (await console.SendAsync("hold me: for both", "both", messageId: "<s1@remote.test>", to: "alice@example.test", also: "bob@example.test")).Split(' ')[^1];
+
+        var config = Path.Combine(console.Folder, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $"hostname: gateway.example.test\ndomains: [example.test]\ndownstream: {{host: \"{console.Downstream.EndPoint.Address}\", port: {console.Downstream.EndPoint.Port}, tls: none}}\nquarantine: {{directory: {Path.Combine(console.Folder, "quarantine")}}}\nweb: {{listen: \"{console.Gateway.WebEndPoint}\", keys_directory: {Path.Combine(console.Folder, "keys")}}}\n");
+        var digest = await GatewayCli.RunAsync("quarantine", "digest", "--config", config);
+        Assert.Equal(0, digest.ExitCode);
+        var toAlice = console.Downstream.Messages.Single(message => message.To.SequenceEqual(["alice@example.test"]));
+        var link = new Uri(LinkLine().Match(System.Text.Encoding.UTF8.GetString(toAlice.Raw)).Value);
+
+        using var alice = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = console.Url };
+        var followed = await alice.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Redirect, followed.StatusCode);
+        Assert.Equal("/mine", followed.Headers.Location!.OriginalString);
+
+        var list = await alice.GetStringAsync("/mine");
+        Assert.Contains("hold me: for alice", list, StringComparison.Ordinal);
+        Assert.Contains("hold me: for both", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("hold me: for bob", list, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/mine/{theirs}")).StatusCode);
+        Assert.DoesNotContain("Release", await alice.GetStringAsync($"/mine/{shared}"), StringComparison.Ordinal); // held for Bob too: hers to see, not to release
+        var admin = await alice.GetAsync("/quarantine");
+        Assert.Equal(HttpStatusCode.Redirect, admin.StatusCode);
+        Assert.Contains("/denied", admin.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await alice.GetAsync("/history")).StatusCode);
+
+        var page = await alice.GetStringAsync($"/mine/{mine}");
+        var token = TokenField().Match(page).Groups[1].Value;
+        var stolen = await alice.PostAsync($"/mine/{theirs}/release", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token }));
+        Assert.Equal(HttpStatusCode.NotFound, stolen.StatusCode);
+        var released = await alice.PostAsync($"/mine/{mine}/release", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token }));
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        Assert.Contains(console.Downstream.Messages, message => System.Text.Encoding.UTF8.GetString(message.Raw).Contains("hold me: for alice", StringComparison.Ordinal));
+
+        using var stranger = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = console.Url };
+        var path = link.AbsolutePath;
+        var altered = path[..^2] + (path[^2] == 'A' ? 'B' : 'A') + path[^1];
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.GetAsync(altered)).StatusCode);
+        var options = console.Gateway.Options;
+        var expired = RecipientLinks.For(options with { Web = options.Web with { KeysDirectory = Path.Combine(console.Folder, "keys") } }).LinkFor("alice@example.test", DateTimeOffset.UtcNow.AddMinutes(-1));
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.GetAsync(new Uri(expired).AbsolutePath)).StatusCode);
+        var fresh = RecipientLinks.For(options with { Web = options.Web with { KeysDirectory = Path.Combine(console.Folder, "keys") } }).LinkFor("bob@example.test");
+        Assert.Equal(HttpStatusCode.Redirect, (await stranger.GetAsync(new Uri(fresh).AbsolutePath)).StatusCode); // the same keys make a good one
+    }
+
+    [GeneratedRegex(@"http://\S+/r/\S+")]
+    private static partial Regex LinkLine();
+
+    [GeneratedRegex("name=\"__token\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenField();
+}
