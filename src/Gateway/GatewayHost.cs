@@ -283,7 +283,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         if (options.Web.IsEnabled)
         {
-            host.Web = await Gateway.Web.WebConsole.StartAsync(options, host.Quarantine, host._downstream, () => host._policy.Current, loggerFactory);
+            host.Web = await Gateway.Web.WebConsole.StartAsync(options, host.Quarantine, host._downstream, () => host._policy.Current, host.Scanner, host._site, loggerFactory);
         }
 
         host._running = host._server.StartAsync(host._stopping.Token);

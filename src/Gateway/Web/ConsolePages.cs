@@ -32,7 +32,7 @@ internal static class ConsolePages
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>{E(title)} - Gateway</title><link rel="stylesheet" href="/console.css"></head>
         <body><header><strong>Gateway</strong>{(user is null ? string.Empty : $"""
-        {(admin ? """<a href="/quarantine">Quarantine</a><a href="/history">History</a><a href="/lists">Sender lists</a>""" : """<a href="/mine">My held mail</a>""")}
+        {(admin ? """<a href="/quarantine">Quarantine</a><a href="/history">History</a><a href="/lists">Sender lists</a><a href="/scan">Scan</a>""" : """<a href="/mine">My held mail</a>""")}
         <form method="post" action="/logout">{Token(token)}<span>{E(user)}</span> <button>Sign out</button></form>
         """)}</header><main><h1>{E(title)}</h1>{body}</main></body></html>
         """;
@@ -76,7 +76,8 @@ internal static class ConsolePages
             <p class="actions">
             <form method="post" action="{basePath}/{id}/release">{Token(token)}<button>Release</button></form>
             <form method="post" action="{basePath}/{id}/release?allow=1">{Token(token)}<button>Release and allow the sender</button></form>
-            <form method="post" action="{basePath}/{id}/delete">{Token(token)}<button>Delete</button></form></p>
+            <form method="post" action="{basePath}/{id}/delete">{Token(token)}<button>Delete</button></form>
+            <form method="post" action="{basePath}/{id}/delete?spam=1">{Token(token)}<button>Delete as spam</button></form></p>
             """
             : "<p>Held for several recipients: ask your mail administrator to release it.</p>";
         return $"""
@@ -101,6 +102,23 @@ internal static class ConsolePages
             <input name="for" placeholder="recipient, domain of ours, or *" value="*" required> <button>Add</button></form>
             <p>A block refuses that recipient at RCPT; an allow takes 20 points off when DMARC proves the author (or SPF the envelope sender, for an address), never past a virus or a forced reject.</p>
             <table><tr><th>Kind</th><th>Sender</th><th>For</th><th></th></tr>{rows}</table>
+            """;
+    }
+
+    public static string ScanForm(string token) => $"""
+        <form method="post" action="/scan" enctype="multipart/form-data">{Token(token)}
+        <p><label>Message (.eml) <input type="file" name="message" required></label></p>
+        <p><label>As if for <input name="rcpt" placeholder="recipient (for its policy group)"></label> <button>Scan</button></p></form>
+        """;
+
+    public static string ScanResult(string file, Core.Scoring.Verdict verdict, Func<string, string?> describe, double? spamProbability)
+    {
+        var rows = string.Join(string.Empty, verdict.Symbols.Where(symbol => symbol.Score != 0).OrderByDescending(symbol => Math.Abs(symbol.Score))
+            .Select(symbol => FormattableString.Invariant($"<tr><td>{E(symbol.Name)}</td><td>{symbol.Score:0.00}</td><td>{E(describe(symbol.Name))}</td><td>{E(symbol.Detail)}</td></tr>")));
+        var probability = spamProbability is { } p ? FormattableString.Invariant($"; the classifier's spam probability {p:0.000}") : string.Empty;
+        return $"""
+            <p><strong>{E(file)}</strong>: {E(verdict.Action.ToString().ToLowerInvariant())}, score {verdict.Score.ToString("0.00", CultureInfo.InvariantCulture)}{E(verdict.Reason is null ? string.Empty : $" ({verdict.Reason})")}{E(probability)}</p>
+            <table><tr><th>Symbol</th><th>Score</th><th>Meaning</th><th>Detail</th></tr>{rows}</table>
             """;
     }
 

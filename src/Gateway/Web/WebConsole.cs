@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Gateway.Core.Classification;
 using Gateway.Core.Configuration;
 using Gateway.Core.Delivery;
 using Gateway.Core.History;
@@ -45,7 +46,7 @@ public sealed partial class WebConsole : IAsyncDisposable
     /// <summary>Where it listens (the port chosen when web.listen asked for port 0).</summary>
     public System.Net.IPEndPoint EndPoint { get; }
 
-    internal static async Task<WebConsole> StartAsync(GatewayOptions options, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, ILoggerFactory loggerFactory)
+    internal static async Task<WebConsole> StartAsync(GatewayOptions options, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, ILoggerFactory loggerFactory)
     {
         var web = options.Web;
         var endPoint = ListenAddress.TryParse(web.Listen, 443, out var at) && at is not null ? at : throw new InvalidOperationException("validated");
@@ -133,7 +134,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         app.UseAuthorization();
         var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
         var links = new RecipientLinks(app.Services.GetRequiredService<IDataProtectionProvider>(), RecipientLinks.BaseUrl(web), web.LinkLifetime);
-        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
+        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
 
         try
         {
@@ -156,7 +157,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.SenderLists.SenderListFile lists, string? historyFolder, ILogger logger)
+    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, int maxMessageSize, Core.SenderLists.SenderListFile lists, string? historyFolder, ILogger logger)
     {
         public void Map(WebApplication app)
         {
@@ -201,13 +202,18 @@ public sealed partial class WebConsole : IAsyncDisposable
                         return NotFound(context, antiforgery, id, basePath);
                     }
 
+                    // "Delete as spam" teaches the site model first (as `gateway quarantine delete --spam`).
+                    var learned = context.Request.Query["spam"] == "1" && quarantine.ReadMessage(id) is { } raw ? await LearnAsync(raw, isSpam: true) : null;
                     var deleted = quarantine.Delete(id);
-                    Log.Action(logger, Name(context), "deleted", id, deleted ? "done" : "not found");
-                    return Page(context, antiforgery, "Delete", _ => ConsolePages.Notice(deleted ? $"{id}: deleted" : $"No held message '{id}'", basePath));
+                    var said = (deleted ? $"{id}: deleted" : $"No held message '{id}'") + (learned is null ? string.Empty : $"; learned as spam: {learned}");
+                    Log.Action(logger, Name(context), "deleted", id, said);
+                    return Page(context, antiforgery, "Delete", _ => ConsolePages.Notice(said, basePath));
                 });
             }
 
             var signedIn = app.MapGroup(string.Empty).RequireAuthorization(AdminRole);
+            signedIn.MapGet("/scan", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Scan", ConsolePages.ScanForm));
+            signedIn.MapPost("/scan", ScanAsync);
             signedIn.MapGet("/lists", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Sender lists", token => ConsolePages.Lists(lists.Entries, token)));
             signedIn.MapPost("/lists/{change}", ChangeListsAsync);
             signedIn.MapGet("/history", (HttpContext context, IAntiforgery antiforgery, string? from, string? to, string? message_id) =>
@@ -255,6 +261,54 @@ public sealed partial class WebConsole : IAsyncDisposable
             return Results.Redirect("/mine");
         }
 
+        /// <summary>Teaches the site model (site learning on); the outcome in words, or null when learning is off or failed.</summary>
+        private async Task<string?> LearnAsync(byte[] raw, bool isSpam)
+        {
+            if (site is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                var outcome = await site.Learner.LearnRawAsync(raw, isSpam, "console", site.Seal, CancellationToken.None);
+                var word = Core.Learning.LearnOutcomes.Word(outcome);
+                Metrics.GatewayMetrics.Learned.WithLabels(isSpam ? "spam" : "ham", "quarantine", word).Inc();
+                return word;
+            }
+            catch (Exception exception) when (exception is IOException or TimeoutException or InvalidOperationException or StackExchange.Redis.RedisException)
+            {
+                return null; // the release or delete happened; learning is a bonus
+            }
+        }
+
+        /// <summary>An uploaded message through the full pipeline, as `gateway check --explain` would judge it.</summary>
+        private async Task<IResult> ScanAsync(HttpContext context, IAntiforgery antiforgery)
+        {
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = maxMessageSize + 64 * 1024;
+            }
+
+            if (!await ValidAsync(context, antiforgery))
+            {
+                return Results.BadRequest();
+            }
+
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            if (form.Files.GetFile("message") is not { Length: > 0 } file)
+            {
+                return Page(context, antiforgery, "Scan", token => ConsolePages.Notice("Choose a message file (.eml) to scan.") + ConsolePages.ScanForm(token), StatusCodes.Status400BadRequest);
+            }
+
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, context.RequestAborted);
+            var envelope = Core.Pipeline.Envelope.Offline with { Recipients = [form["rcpt"].ToString() is { Length: > 0 } rcpt ? rcpt : "postmaster@localhost"] };
+            var scan = await scanner.ScanAsync($"web-{Guid.NewGuid():N}", envelope, Core.Headers.LineEndings.Normalize(buffer.ToArray()), context.RequestAborted);
+            Log.Action(logger, Name(context), "scanned", file.FileName, $"{scan.Verdict.Action} {scan.Verdict.Score:0.00}");
+            return Page(context, antiforgery, "Scan", token => ConsolePages.ScanResult(file.FileName, scan.Verdict, policy().DescriptionOf, scan.Context.Classification?.SpamProbability) + ConsolePages.ScanForm(token));
+        }
+
         private static Task SignInAsAsync(HttpContext context, string name, string role) =>
             context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], CookieAuthenticationDefaults.AuthenticationScheme)));
 
@@ -298,7 +352,13 @@ public sealed partial class WebConsole : IAsyncDisposable
                 }
             }
 
+            var message = quarantine.ReadMessage(id);
             var outcome = await quarantine.ReleaseAsync(id, downstream, context.RequestAborted);
+            if (outcome.Result == ReleaseResult.Released && message is not null && await LearnAsync(message, isSpam: false) is { } learned)
+            {
+                allowed += $"; learned as ham: {learned}"; // a release says "this was wanted", as the CLI's does
+            }
+
             var said = outcome.Result switch
             {
                 ReleaseResult.Released => $"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty),

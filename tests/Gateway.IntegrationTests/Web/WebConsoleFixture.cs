@@ -26,7 +26,8 @@ internal sealed class WebConsoleFixture : IAsyncDisposable
 
     public Uri Url => new($"http://{Gateway.WebEndPoint}/");
 
-    public static async Task<WebConsoleFixture> StartAsync()
+    /// <param name="learning">Site learning on (memory store): the console's releases and deletes as spam teach it.</param>
+    public static async Task<WebConsoleFixture> StartAsync(bool learning = false)
     {
         var folder = Directory.CreateTempSubdirectory("web-console-").FullName;
         var users = Path.Combine(folder, "web-users.json");
@@ -42,6 +43,7 @@ internal sealed class WebConsoleFixture : IAsyncDisposable
             History = new HistoryOptions { Directory = Path.Combine(folder, "history") },
             Web = new WebOptions { Listen = "127.0.0.1:0", UsersFile = users, KeysDirectory = Path.Combine(folder, "keys") },
             SenderLists = new SenderListsOptions { File = Path.Combine(folder, "sender-lists.json") },
+            Learning = options.Learning with { Enabled = learning, SecretFile = Path.Combine(folder, "learning.secret") },
         }, rulesFolder: rules);
         return new WebConsoleFixture(downstream, gateway, folder);
     }

@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Gateway.IntegrationTests.Web;
+
+/// <summary>The console's other actions over HTTP: scanning an uploaded message, and deleting a held one as spam, which teaches the site model.</summary>
+public sealed partial class WebConsoleActionsTests
+{
+    private static async Task<(HttpClient Client, string Token)> SignInAsync(WebConsoleFixture console)
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = console.Url };
+        var token = TokenField().Match(await client.GetStringAsync("/login")).Groups[1].Value;
+        var signedIn = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token, ["user"] = WebConsoleFixture.Admin, ["password"] = WebConsoleFixture.Password }));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        return (client, TokenField().Match(await client.GetStringAsync("/scan")).Groups[1].Value);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_uploaded_message_is_judged_by_the_full_pipeline_with_each_symbol_explained()
+    {
+        await using var console = await WebConsoleFixture.StartAsync();
+        var (client, token) = await SignInAsync(console);
+        using (client)
+        {
+            var upload = new MultipartFormDataContent
+            {
+                { new StringContent(token), "__token" },
+                { new ByteArrayContent(Encoding.ASCII.GetBytes("From: a@remote.test\r\nSubject: hold me please\r\n\r\nbody\r\n")) { Headers = { ContentType = new MediaTypeHeaderValue("message/rfc822") } }, "message", "sample.eml" },
+            };
+            var scanned = await client.PostAsync("/scan", upload);
+            var page = await scanned.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, scanned.StatusCode);
+            Assert.Contains("<strong>sample.eml</strong>: quarantine", page, StringComparison.Ordinal);
+            Assert.Contains("<td>HOLD_FOR_REVIEW</td><td>1.00</td><td>test rule</td>", page, StringComparison.Ordinal);
+            Assert.Empty(console.Downstream.Messages); // scanning delivers nothing
+            var withoutToken = await client.PostAsync("/scan", new MultipartFormDataContent { { new StringContent("x"), "message", "x.eml" } });
+            Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Delete_as_spam_teaches_the_site_model_and_removes_the_message()
+    {
+        await using var console = await WebConsoleFixture.StartAsync(learning: true);
+        var id = (await console.SendAsync("hold me: cheap watches", "replica watches, cheap")).Split(' ')[^1];
+        var (client, token) = await SignInAsync(console);
+        using (client)
+        {
+            var deleted = await client.PostAsync($"/quarantine/{id}/delete?spam=1", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token }));
+            var page = await deleted.Content.ReadAsStringAsync();
+
+            Assert.Contains($"{id}: deleted; learned as spam: learned", page, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/quarantine/{id}")).StatusCode);
+        }
+    }
+
+    [GeneratedRegex("name=\"__token\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenField();
+}
