@@ -48,10 +48,11 @@ public sealed class QuarantineDigest(QuarantineStore store, string sender, strin
     }
 
     /// <summary>Sends each digest through the downstream; the recipients whose digest it took.</summary>
-    public async Task<IReadOnlyList<string>> SendAsync(IDownstream downstream, DateTimeOffset since, CancellationToken cancellationToken)
+    /// <param name="onlyFor">One recipient's digest only (a fresh link asked for on the console); null: everyone's.</param>
+    public async Task<IReadOnlyList<string>> SendAsync(IDownstream downstream, DateTimeOffset since, CancellationToken cancellationToken, string? onlyFor = null)
     {
         var sent = new List<string>();
-        foreach (var (recipient, message) in Build(since))
+        foreach (var (recipient, message) in Build(since).Where(digest => onlyFor is null || string.Equals(digest.Key, onlyFor, StringComparison.OrdinalIgnoreCase)))
         {
             // The recipient goes with MAIL, so the downstream route is the recipient's.
             var opened = await downstream.BeginAsync(sender, new Dictionary<string, string>(), cancellationToken, recipient);

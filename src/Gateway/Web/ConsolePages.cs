@@ -37,12 +37,18 @@ internal static class ConsolePages
         """)}</header><main><h1>{E(title)}</h1>{body}</main></body></html>
         """;
 
+    public static string LinkForm(string token) => $"""
+        <p>Mail held for you is listed in the digest you receive. To get a link now, give your address: if mail is held for it, the link goes there.</p>
+        <form method="post" action="/link">{Token(token)}<p><label>Your address <input name="address" type="email" required></label> <button>Send me a link</button></p></form>
+        """;
+
     public static string Login(string token, string? error) => $"""
         {(error is null ? string.Empty : $"<p class=\"error\">{E(error)}</p>")}
         <form method="post" action="/login">{Token(token)}
         <p><label>User <input name="user" autocomplete="username" required></label></p>
         <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
         <p><button>Sign in</button></p></form>
+        <p><a href="/link">Not an administrator? Get a link to your own held mail.</a></p>
         """;
 
     /// <param name="basePath">/quarantine for administrators, /mine for a recipient.</param>

@@ -134,7 +134,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         app.UseAuthorization();
         var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
         var links = new RecipientLinks(app.Services.GetRequiredService<IDataProtectionProvider>(), RecipientLinks.BaseUrl(web), web.LinkLifetime);
-        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
+        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new LinkRequests(options, quarantine, downstream, links, TimeProvider.System), new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
 
         try
         {
@@ -157,7 +157,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, int maxMessageSize, Core.SenderLists.SenderListFile lists, string? historyFolder, ILogger logger)
+    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, int maxMessageSize, LinkRequests linkRequests, Core.SenderLists.SenderListFile lists, string? historyFolder, ILogger logger)
     {
         public void Map(WebApplication app)
         {
@@ -176,6 +176,19 @@ public sealed partial class WebConsole : IAsyncDisposable
             });
 
             app.MapGet("/r/{token}", FollowLinkAsync);
+            app.MapGet("/link", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "A link to your held mail", ConsolePages.LinkForm));
+            app.MapPost("/link", async (HttpContext context, IAntiforgery antiforgery) =>
+            {
+                if (!await ValidAsync(context, antiforgery))
+                {
+                    return Results.BadRequest();
+                }
+
+                var form = await context.Request.ReadFormAsync(context.RequestAborted);
+                linkRequests.Ask(form["address"].ToString(), context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None);
+                // The same answer whatever the address, sent or not: the page tells nobody who has mail held.
+                return Page(context, antiforgery, "A link to your held mail", _ => ConsolePages.Notice("If mail is held for that address, a message with a link to it is on its way there."));
+            });
             app.MapGet("/denied", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Not yours", _ => ConsolePages.Notice("This page is for administrators."), StatusCodes.Status403Forbidden));
             app.MapGet("/", (HttpContext context) => Results.Redirect(context.User.IsInRole(RecipientRole) ? "/mine" : "/quarantine"));
 

@@ -61,6 +61,41 @@ public sealed partial class RecipientLinkTests
         Assert.Equal(HttpStatusCode.Redirect, (await stranger.GetAsync(new Uri(fresh).AbsolutePath)).StatusCode); // the same keys make a good one
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_fresh_link_goes_only_to_the_address_asked_for_and_the_answer_never_says_whether_mail_is_held()
+    {
+        await using var console = await WebConsoleFixture.StartAsync();
+        await console.SendAsync("hold me: for alice", "alice's", to: "alice@example.test");
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = console.Url };
+
+        async Task<string> AskAsync(string address)
+        {
+            var token = TokenField().Match(await client.GetStringAsync("/link")).Groups[1].Value;
+            var answer = await client.PostAsync("/link", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token, ["address"] = address }));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            return MainText().Match(await answer.Content.ReadAsStringAsync()).Value;
+        }
+
+        var forAlice = await AskAsync("alice@example.test");
+        Assert.Equal(forAlice, await AskAsync("nobody@example.test")); // no mail held: the same words
+        Assert.Equal(forAlice, await AskAsync("someone@elsewhere.test")); // not ours: the same words
+        Assert.Equal(forAlice, await AskAsync("alice@example.test")); // again within ten minutes: nothing more is sent
+        for (var wait = 0; wait < 100 && console.Downstream.Messages.Count == 0; wait++)
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(300);
+        var sent = Assert.Single(console.Downstream.Messages);
+        Assert.Equal(["alice@example.test"], sent.To);
+        Assert.Matches(LinkLine(), System.Text.Encoding.UTF8.GetString(sent.Raw));
+        var withoutToken = await client.PostAsync("/link", new FormUrlEncodedContent(new Dictionary<string, string> { ["address"] = "alice@example.test" }));
+        Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
+    }
+
+    [GeneratedRegex("<main>.*</main>", RegexOptions.Singleline)]
+    private static partial Regex MainText();
+
     [GeneratedRegex(@"http://\S+/r/\S+")]
     private static partial Regex LinkLine();
 
