@@ -34,6 +34,7 @@ public sealed partial class WebConsole : IAsyncDisposable
     internal const string ApplicationName = "gateway-web";
     private const string AdminRole = "admin";
     private const string RecipientRole = "recipient";
+    private const string Anonymous = "anonymous";
     private const string ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     private readonly WebApplication _app;
 
@@ -94,6 +95,14 @@ public sealed partial class WebConsole : IAsyncDisposable
             cookie.AccessDeniedPath = "/denied";
             cookie.ReturnUrlParameter = "return";
         });
+        // Sign-ins and link requests per client address: 20 in 10 minutes (the per-name lockout is WebUsers').
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(Anonymous, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "?",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 20, Window = TimeSpan.FromMinutes(10) }));
+        });
         builder.Services.AddAuthorization(authorization =>
         {
             authorization.AddPolicy(AdminRole, policy => policy.RequireRole(AdminRole));
@@ -130,6 +139,7 @@ public sealed partial class WebConsole : IAsyncDisposable
             return next(context);
         });
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
@@ -163,7 +173,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         {
             app.MapGet("/console.css", () => Results.Text(ConsolePages.Css, "text/css"));
             app.MapGet("/login", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Sign in", token => ConsolePages.Login(token, null)));
-            app.MapPost("/login", SignInAsync);
+            app.MapPost("/login", SignInAsync).RequireRateLimiting(Anonymous);
             app.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery) =>
             {
                 if (!await ValidAsync(context, antiforgery))
@@ -175,7 +185,7 @@ public sealed partial class WebConsole : IAsyncDisposable
                 return Results.Redirect("/login");
             });
 
-            app.MapGet("/r/{token}", FollowLinkAsync);
+            app.MapGet("/r/{token}", FollowLinkAsync).RequireRateLimiting(Anonymous);
             app.MapGet("/link", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "A link to your held mail", ConsolePages.LinkForm));
             app.MapPost("/link", async (HttpContext context, IAntiforgery antiforgery) =>
             {
@@ -188,7 +198,7 @@ public sealed partial class WebConsole : IAsyncDisposable
                 linkRequests.Ask(form["address"].ToString(), context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None);
                 // The same answer whatever the address, sent or not: the page tells nobody who has mail held.
                 return Page(context, antiforgery, "A link to your held mail", _ => ConsolePages.Notice("If mail is held for that address, a message with a link to it is on its way there."));
-            });
+            }).RequireRateLimiting(Anonymous);
             app.MapGet("/denied", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Not yours", _ => ConsolePages.Notice("This page is for administrators."), StatusCodes.Status403Forbidden));
             app.MapGet("/", (HttpContext context) => Results.Redirect(context.User.IsInRole(RecipientRole) ? "/mine" : "/quarantine"));
 

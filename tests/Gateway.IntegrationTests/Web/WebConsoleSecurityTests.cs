@@ -72,6 +72,14 @@ public sealed partial class WebConsoleSecurityTests
         Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
         Assert.Contains("Too many failed sign-ins", await locked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+        for (var attempt = 7; attempt <= 20; attempt++)
+        {
+            await SignInAsync(client, "not the password");
+        }
+
+        var tooMany = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["user"] = "someone-else", ["password"] = "x" }));
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooMany.StatusCode); // 20 tries from one client in 10 minutes, whatever the name
+
         await using var other = await WebConsoleFixture.StartAsync();
         using var fresh = Client(other.Url);
         var token = await TokenAsync(fresh, "/login");
