@@ -20,6 +20,7 @@ internal static class ConsolePages
         main { padding: 1em; } table { border-collapse: collapse; width: 100%; }
         th, td { text-align: left; padding: .3em .5em; border-bottom: 1px solid #ddd; vertical-align: top; }
         pre { white-space: pre-wrap; background: #f6f8fa; padding: .8em; max-height: 40em; overflow: auto; }
+        iframe { width: 100%; height: 30em; border: 1px solid #ddd; }
         .error { color: #b00020; } .actions form { display: inline; } input, button { font: inherit; }
         """;
 
@@ -72,7 +73,8 @@ internal static class ConsolePages
 
     /// <param name="basePath">/quarantine for administrators, /mine for a recipient.</param>
     /// <param name="canAct">Whether this user may release or delete it (a recipient only what was held for them alone).</param>
-    public static string QuarantineMessage(QuarantineEntry entry, IReadOnlyList<(string Name, string Value)> headers, string bodyText, Func<string, string?> describe, string token, string basePath = "/quarantine", bool canAct = true)
+    /// <param name="hasHtml">The message has an HTML part: shown sanitised in a sandboxed frame (no script, nothing remote) below the text.</param>
+    public static string QuarantineMessage(QuarantineEntry entry, IReadOnlyList<(string Name, string Value)> headers, string bodyText, Func<string, string?> describe, string token, string basePath = "/quarantine", bool canAct = true, bool hasHtml = false)
     {
         var symbols = string.Join(string.Empty, entry.Symbols.OrderByDescending(symbol => Math.Abs(symbol.Score)).Select(symbol => FormattableString.Invariant($"<tr><td>{E(symbol.Name)}</td><td>{symbol.Score:0.00}</td><td>{E(describe(symbol.Name))}</td></tr>")));
         var headerRows = string.Join(string.Empty, headers.Select(header => $"<tr><th>{E(header.Name)}</th><td>{E(header.Value)}</td></tr>"));
@@ -92,6 +94,7 @@ internal static class ConsolePages
             <tr><th>Envelope</th><td>{E(entry.MailFrom)} &rarr; {E(string.Join(", ", entry.Recipients))}, client {E(entry.ClientAddress)} ({E(entry.Helo)})</td></tr>{headerRows}</table>
             <h2>Symbols</h2><table>{symbols}</table>
             <h2>Text</h2><pre>{E(bodyText)}</pre>
+            {(hasHtml ? $"""<h2>As sent (HTML: sanitised, no script, nothing remote)</h2><iframe sandbox src="{basePath}/{id}/html" title="the message as sent"></iframe>""" : string.Empty)}
             """;
     }
 

@@ -35,7 +35,14 @@ public sealed partial class WebConsole : IAsyncDisposable
     private const string AdminRole = "admin";
     private const string RecipientRole = "recipient";
     private const string Anonymous = "anonymous";
-    private const string ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    private const string ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    /// <summary>
+    /// A held message's HTML, shown in a sandboxed frame: sanitised first, and then whatever is left can run no
+    /// script (sandbox without allow-scripts), load nothing from anywhere (default-src 'none'; images only
+    /// inline), and be framed only by the console itself.
+    /// </summary>
+    private const string BodyContentSecurityPolicy = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'";
     private readonly WebApplication _app;
 
     private WebConsole(WebApplication app, System.Net.IPEndPoint endPoint)
@@ -210,8 +217,19 @@ public sealed partial class WebConsole : IAsyncDisposable
                     Page(context, antiforgery, title, _ => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Sees(context, entry) && Matches(entry, q)).OrderByDescending(entry => entry.ReceivedAt)], q, basePath)));
                 group.MapGet("/{id}", (HttpContext context, IAntiforgery antiforgery, string id) =>
                     quarantine.Find(id) is { } entry && Sees(context, entry) && quarantine.ReadMessage(id) is { } raw
-                        ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, Headers(raw, out var text), text, policy().DescriptionOf, token, basePath, MayAct(context, entry)))
+                        ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, Headers(raw, out var text), text, policy().DescriptionOf, token, basePath, MayAct(context, entry), hasHtml: HtmlOf(raw) is not null))
                         : NotFound(context, antiforgery, id, basePath));
+                group.MapGet("/{id}/html", (HttpContext context, string id) =>
+                {
+                    if (quarantine.Find(id) is not { } entry || !Sees(context, entry) || quarantine.ReadMessage(id) is not { } raw || HtmlOf(raw) is not { } html)
+                    {
+                        return Results.NotFound();
+                    }
+
+                    context.Response.Headers.ContentSecurityPolicy = BodyContentSecurityPolicy;
+                    context.Response.Headers.XFrameOptions = "SAMEORIGIN";
+                    return Results.Content(Sanitiser.Sanitize(html), "text/html; charset=utf-8");
+                });
                 group.MapPost("/{id}/release", (HttpContext context, IAntiforgery antiforgery, string id) => ReleaseAsync(context, antiforgery, id, basePath));
                 group.MapPost("/{id}/delete", async (HttpContext context, IAntiforgery antiforgery, string id) =>
                 {
@@ -453,6 +471,32 @@ public sealed partial class WebConsole : IAsyncDisposable
             || (entry.MailFrom ?? string.Empty).Contains(filter, StringComparison.OrdinalIgnoreCase)
             || entry.Recipients.Any(recipient => recipient.Contains(filter, StringComparison.OrdinalIgnoreCase))
             || (entry.Subject ?? string.Empty).Contains(filter, StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// HtmlSanitizer's defaults (no script, no event handlers, no javascript: URLs), no forms or frames at all, and
+        /// no URL but data: — a remote image is a read receipt for the sender (and the frame's CSP would refuse it
+        /// anyway; a browser still reports the attempt), a link is not to be followed from here.
+        /// </summary>
+        private static readonly Ganss.Xss.HtmlSanitizer Sanitiser = CreateSanitiser();
+
+        private static Ganss.Xss.HtmlSanitizer CreateSanitiser()
+        {
+            var sanitiser = new Ganss.Xss.HtmlSanitizer();
+            sanitiser.AllowedSchemes.Clear();
+            sanitiser.AllowedSchemes.Add("data");
+            foreach (var tag in new[] { "form", "input", "button", "select", "textarea", "iframe", "frame", "object", "embed" })
+            {
+                sanitiser.AllowedTags.Remove(tag);
+            }
+
+            return sanitiser;
+        }
+
+        /// <summary>The message's first HTML part (not an attachment), decoded; null when it has none.</summary>
+        private static string? HtmlOf(byte[] raw) =>
+            MimeMessage.Load(new MemoryStream(raw)).BodyParts.OfType<TextPart>().FirstOrDefault(part => part.IsHtml && !part.IsAttachment) is { } html
+                ? Core.Content.PartContent.Of(html).Decoded
+                : null;
 
         /// <summary>The headers a reader looks at, and the text: a plain part as written, an HTML part as the text it shows.</summary>
         private static IReadOnlyList<(string Name, string Value)> Headers(byte[] raw, out string text)

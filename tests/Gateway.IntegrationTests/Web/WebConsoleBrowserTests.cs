@@ -56,6 +56,10 @@ public sealed class WebConsoleBrowserTests
         Assert.Contains("Your invoice", await page.InnerTextAsync("pre"), StringComparison.Ordinal);
         Assert.Contains("HOLD_FOR_REVIEW", await page.ContentAsync(), StringComparison.Ordinal);
         Assert.NotEqual("pwned", await page.TitleAsync());
+        Assert.Contains("Your invoice", await page.FrameLocator("iframe").Locator("body").InnerTextAsync(), StringComparison.Ordinal); // the HTML as sent, in its sandbox
+        var html = await page.Context.APIRequest.GetAsync(new Uri(console.Url, $"quarantine/{held.Split(' ')[^1]}/html").ToString());
+        Assert.StartsWith("sandbox;", html.Headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", await html.TextAsync(), StringComparison.OrdinalIgnoreCase); // sanitised too
         await ShotAsync(page, "message");
 
         await page.ClickAsync("button:has-text('Release')");
@@ -109,7 +113,10 @@ public sealed class WebConsoleBrowserTests
     {
         if (Environment.GetEnvironmentVariable("GATEWAY_SCREENSHOTS") is { Length: > 0 } folder)
         {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"console-{name}.png"), FullPage = true });
+            // A viewport as tall as the page, not FullPage: Chromium's full-page capture leaves a sandboxed frame blank.
+            var height = await page.EvaluateAsync<int>("document.documentElement.scrollHeight");
+            await page.SetViewportSizeAsync(1280, Math.Max(720, height));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"console-{name}.png") });
         }
     }
 }
