@@ -53,21 +53,27 @@ internal static class ConsolePages
         """;
 
     /// <param name="basePath">/quarantine for administrators, /mine for a recipient.</param>
-    public static string QuarantineList(IReadOnlyList<QuarantineEntry> entries, string? filter, string basePath = "/quarantine")
+    /// <param name="bulkToken">An administrator's antiforgery token: rows get check boxes and the list bulk actions; null for a recipient.</param>
+    public static string QuarantineList(IReadOnlyList<QuarantineEntry> entries, string? filter, string basePath = "/quarantine", string? bulkToken = null)
     {
         var rows = new StringBuilder();
         foreach (var entry in entries)
         {
+            var select = bulkToken is null ? string.Empty : $"""<td><input type="checkbox" name="id" value="{E(entry.Id)}" form="bulk" aria-label="select"></td>""";
             rows.Append(CultureInfo.InvariantCulture, $"""
-                <tr><td>{entry.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm}</td><td>{E(entry.MailFrom)}</td><td>{E(string.Join(", ", entry.Recipients))}</td>
+                <tr>{select}<td>{entry.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm}</td><td>{E(entry.MailFrom)}</td><td>{E(string.Join(", ", entry.Recipients))}</td>
                 <td><a href="{basePath}/{Uri.EscapeDataString(entry.Id)}">{E(string.IsNullOrEmpty(entry.Subject) ? "(no subject)" : entry.Subject)}</a></td><td>{entry.Score:0.00}</td></tr>
                 """);
         }
 
         return $"""
             <form method="get" action="{basePath}"><input name="q" value="{E(filter)}" placeholder="sender, recipient or subject"> <button>Filter</button></form>
-            <p>{entries.Count} held</p>
-            <table><tr><th>Received (UTC)</th><th>Sender</th><th>Recipients</th><th>Subject</th><th>Score</th></tr>{rows}</table>
+            <p>{entries.Count} held</p>{(bulkToken is null ? string.Empty : $"""
+            <form id="bulk" method="post" action="{basePath}/bulk" class="actions">{Token(bulkToken)}
+            <button name="action" value="release">Release selected</button> <button name="action" value="delete">Delete selected</button>
+            <button name="action" value="spam">Delete selected as spam</button></form>
+            """)}
+            <table><tr>{(bulkToken is null ? string.Empty : "<th></th>")}<th>Received (UTC)</th><th>Sender</th><th>Recipients</th><th>Subject</th><th>Score</th></tr>{rows}</table>
             """;
     }
 

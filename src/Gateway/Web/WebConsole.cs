@@ -214,7 +214,7 @@ public sealed partial class WebConsole : IAsyncDisposable
             {
                 var group = app.MapGroup(basePath).RequireAuthorization(role);
                 group.MapGet(string.Empty, (HttpContext context, IAntiforgery antiforgery, string? q) =>
-                    Page(context, antiforgery, title, _ => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Sees(context, entry) && Matches(entry, q)).OrderByDescending(entry => entry.ReceivedAt)], q, basePath)));
+                    Page(context, antiforgery, title, token => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Sees(context, entry) && Matches(entry, q)).OrderByDescending(entry => entry.ReceivedAt)], q, basePath, role == AdminRole ? token : null)));
                 group.MapGet("/{id}", (HttpContext context, IAntiforgery antiforgery, string id) =>
                     quarantine.Find(id) is { } entry && Sees(context, entry) && quarantine.ReadMessage(id) is { } raw
                         ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, Headers(raw, out var text), text, policy().DescriptionOf, token, basePath, MayAct(context, entry), hasHtml: HtmlOf(raw) is not null))
@@ -253,6 +253,7 @@ public sealed partial class WebConsole : IAsyncDisposable
             }
 
             var signedIn = app.MapGroup(string.Empty).RequireAuthorization(AdminRole);
+            signedIn.MapPost("/quarantine/bulk", BulkAsync);
             signedIn.MapGet("/scan", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Scan", ConsolePages.ScanForm));
             signedIn.MapPost("/scan", ScanAsync);
             signedIn.MapGet("/lists", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Sender lists", token => ConsolePages.Lists(lists.Entries, token)));
@@ -300,6 +301,47 @@ public sealed partial class WebConsole : IAsyncDisposable
             await SignInAsAsync(context, recipient, RecipientRole);
             Log.SignIn(logger, recipient, context.Connection.RemoteIpAddress?.ToString() ?? "?", "link");
             return Results.Redirect("/mine");
+        }
+
+        /// <summary>An administrator's bulk action on the selected held messages: release, delete, or delete as spam; one line per message.</summary>
+        private async Task<IResult> BulkAsync(HttpContext context, IAntiforgery antiforgery)
+        {
+            if (!await ValidAsync(context, antiforgery))
+            {
+                return Results.BadRequest();
+            }
+
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var action = form["action"].ToString();
+            var lines = new List<string>();
+            foreach (var id in form["id"].OfType<string>().Distinct(StringComparer.Ordinal).Take(500))
+            {
+                var raw = quarantine.ReadMessage(id);
+                string said;
+                switch (action)
+                {
+                    case "release":
+                        var outcome = await quarantine.ReleaseAsync(id, downstream, context.RequestAborted);
+                        said = outcome.Result switch
+                        {
+                            ReleaseResult.Released => $"{id}: released to {string.Join(", ", outcome.Delivered)}" + (raw is not null && await LearnAsync(raw, isSpam: false) is { } ham ? $"; learned as ham: {ham}" : string.Empty),
+                            ReleaseResult.NotFound => $"{id}: not found",
+                            _ => $"{id}: not released, kept; the downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}",
+                        };
+                        break;
+                    case "delete" or "spam":
+                        var learned = action == "spam" && raw is not null ? await LearnAsync(raw, isSpam: true) : null;
+                        said = (quarantine.Delete(id) ? $"{id}: deleted" : $"{id}: not found") + (learned is null ? string.Empty : $"; learned as spam: {learned}");
+                        break;
+                    default:
+                        return Results.BadRequest();
+                }
+
+                Log.Action(logger, Name(context), action, id, said);
+                lines.Add(said);
+            }
+
+            return Page(context, antiforgery, "Quarantine", _ => lines.Count == 0 ? ConsolePages.Notice("Nothing selected.", "/quarantine") : string.Join(string.Empty, lines.Select(line => ConsolePages.Notice(line))) + ConsolePages.Notice(string.Empty, "/quarantine"));
         }
 
         /// <summary>Teaches the site model (site learning on); the outcome in words, or null when learning is off or failed.</summary>

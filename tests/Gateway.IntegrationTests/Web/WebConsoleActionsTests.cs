@@ -57,6 +57,37 @@ public sealed partial class WebConsoleActionsTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task An_administrator_releases_and_deletes_several_held_messages_at_once()
+    {
+        await using var console = await WebConsoleFixture.StartAsync();
+        var ids = new List<string>();
+        foreach (var subject in new[] { "hold me: one", "hold me: two", "hold me: three" })
+        {
+            ids.Add((await console.SendAsync(subject, subject, messageId: $"<{subject.Length}-{ids.Count}@remote.test>")).Split(' ')[^1]);
+        }
+
+        var (client, token) = await SignInAsync(console);
+        using (client)
+        {
+            Assert.Contains("Release selected", await client.GetStringAsync("/quarantine"), StringComparison.Ordinal);
+            var released = await client.PostAsync("/quarantine/bulk", new FormUrlEncodedContent([new("__token", token), new("action", "release"), new("id", ids[0]), new("id", ids[1])]));
+            var page = await released.Content.ReadAsStringAsync();
+            Assert.Contains($"{ids[0]}: released to user@example.test", page, StringComparison.Ordinal);
+            Assert.Contains($"{ids[1]}: released to user@example.test", page, StringComparison.Ordinal);
+            Assert.Equal(2, console.Downstream.Messages.Count);
+
+            var deleted = await client.PostAsync("/quarantine/bulk", new FormUrlEncodedContent([new("__token", token), new("action", "delete"), new("id", ids[2]), new("id", "../../etc/passwd")]));
+            var said = await deleted.Content.ReadAsStringAsync();
+            Assert.Contains($"{ids[2]}: deleted", said, StringComparison.Ordinal);
+            Assert.Contains("../../etc/passwd: not found", said, StringComparison.Ordinal);
+            Assert.Empty(console.Gateway.Options.Quarantine.Directory is { } folder ? Directory.GetFiles(folder, "*.eml") : []);
+
+            var unknown = await client.PostAsync("/quarantine/bulk", new FormUrlEncodedContent([new("__token", token), new("action", "shred"), new("id", ids[0])]));
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        }
+    }
+
     [GeneratedRegex("name=\"__token\" value=\"([^\"]+)\"")]
     private static partial Regex TokenField();
 }
