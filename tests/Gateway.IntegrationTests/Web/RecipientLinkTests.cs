@@ -19,12 +19,7 @@ public sealed partial class RecipientLinkTests
         var theirs = (await console.SendAsync("hold me: for bob", "bob's", messageId: "<b1@remote.test>", to: "bob@example.test")).Split(' ')[^1];
         var shared = (await console.SendAsync("hold me: for both", "both", messageId: "<s1@remote.test>", to: "alice@example.test", also: "bob@example.test")).Split(' ')[^1];
 
-        var config = Path.Combine(console.Folder, "gateway.yaml");
-        await File.WriteAllTextAsync(config, $"hostname: gateway.example.test\ndomains: [example.test]\ndownstream: {{host: \"{console.Downstream.EndPoint.Address}\", port: {console.Downstream.EndPoint.Port}, tls: none}}\nquarantine: {{directory: {Path.Combine(console.Folder, "quarantine")}}}\nweb: {{listen: \"{console.Gateway.WebEndPoint}\", keys_directory: {Path.Combine(console.Folder, "keys")}}}\n");
-        var digest = await GatewayCli.RunAsync("quarantine", "digest", "--config", config);
-        Assert.Equal(0, digest.ExitCode);
-        var toAlice = console.Downstream.Messages.Single(message => message.To.SequenceEqual(["alice@example.test"]));
-        var link = new Uri(LinkLine().Match(System.Text.Encoding.UTF8.GetString(toAlice.Raw)).Value);
+        var link = await console.DigestLinkAsync("alice@example.test");
 
         using var alice = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = console.Url };
         var followed = await alice.GetAsync(link.PathAndQuery);

@@ -108,6 +108,38 @@ public sealed class WebConsoleBrowserTests
         Assert.StartsWith("250", replies[1], StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_recipient_releases_and_allows_from_the_digest_link_and_the_senders_next_message_is_delivered()
+    {
+        // remote.test's SPF passes from loopback and its DMARC policy exists, so DMARC passes (SPF aligned).
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        dns.AddTxt("remote.test", "v=spf1 ip4:127.0.0.0/8 -all");
+        dns.AddTxt("_dmarc.remote.test", "v=DMARC1; p=none");
+        await using var console = await WebConsoleFixture.StartAsync(dns: dns, rules: folder =>
+        {
+            File.WriteAllText(Path.Combine(folder, "actions.yaml"), "actions:\n  tag: 5.0\n  quarantine: 7.0\n  reject: 12.0\non_check_error: accept\n");
+            File.WriteAllText(Path.Combine(folder, "letter.rules.yaml"), "rules:\n  - name: WEEKLY_LETTER\n    description: test rule\n    when:\n      subject: {contains: \"weekly letter\"}\n    score: 8.0\n");
+        });
+        Assert.Contains("held for review", await console.SendAsync("our weekly letter", "this week", to: "alice@example.test", messageId: "<w1@remote.test>"), StringComparison.Ordinal);
+        var link = await console.DigestLinkAsync("alice@example.test");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(link.ToString());
+        Assert.EndsWith("/mine", page.Url, StringComparison.Ordinal);
+        await page.ClickAsync("a:has-text('our weekly letter')");
+        await page.ClickAsync("button:has-text('Release and allow the sender')");
+        Assert.Contains("sender@remote.test allowed for alice@example.test", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+
+        var next = await console.SendAsync("our weekly letter", "next week", to: "alice@example.test", messageId: "<w2@remote.test>");
+        Assert.StartsWith("250", next, StringComparison.Ordinal);
+        Assert.DoesNotContain("held", next, StringComparison.Ordinal);
+        var delivered = System.Text.Encoding.UTF8.GetString(console.Downstream.Messages.Last().Raw);
+        Assert.Contains("next week", delivered, StringComparison.Ordinal);
+        Assert.Contains("SENDER_ALLOWED", delivered, StringComparison.Ordinal);
+    }
+
     /// <summary>GATEWAY_SCREENSHOTS=DIR saves the pages (docs/console-*.png come from this test).</summary>
     private static async Task ShotAsync(IPage page, string name)
     {

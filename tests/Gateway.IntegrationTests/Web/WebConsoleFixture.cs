@@ -27,14 +27,17 @@ internal sealed class WebConsoleFixture : IAsyncDisposable
     public Uri Url => new($"http://{Gateway.WebEndPoint}/");
 
     /// <param name="learning">Site learning on (memory store): the console's releases and deletes as spam teach it.</param>
-    public static async Task<WebConsoleFixture> StartAsync(bool learning = false)
+    /// <param name="dns">A loopback DNS server with the test's zone (authentication on); null: an empty one.</param>
+    /// <param name="rules">Changes the private copy of the rules folder (after the hold rule is written).</param>
+    public static async Task<WebConsoleFixture> StartAsync(bool learning = false, LoopbackDnsServer? dns = null, Action<string>? rules = null)
     {
         var folder = Directory.CreateTempSubdirectory("web-console-").FullName;
         var users = Path.Combine(folder, "web-users.json");
         var added = await GatewayCli.RunWithInputAsync(Password + "\n", "web", "user", "add", Admin, "--config", await ConfigAsync(folder, users));
         Assert.Equal(0, added.ExitCode);
-        var rules = GatewayCli.CopyRules();
-        await File.WriteAllTextAsync(Path.Combine(rules, "hold.rules.yaml"), "rules:\n  - name: HOLD_FOR_REVIEW\n    description: test rule\n    when:\n      subject: {contains: \"hold me\"}\n    score: 1.0\n    action: quarantine\n");
+        var rulesFolder = GatewayCli.CopyRules();
+        await File.WriteAllTextAsync(Path.Combine(rulesFolder, "hold.rules.yaml"), "rules:\n  - name: HOLD_FOR_REVIEW\n    description: test rule\n    when:\n      subject: {contains: \"hold me\"}\n    score: 1.0\n    action: quarantine\n");
+        rules?.Invoke(rulesFolder);
         var downstream = await FakeDownstream.StartAsync();
         var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
         {
@@ -44,7 +47,7 @@ internal sealed class WebConsoleFixture : IAsyncDisposable
             Web = new WebOptions { Listen = "127.0.0.1:0", UsersFile = users, KeysDirectory = Path.Combine(folder, "keys") },
             SenderLists = new SenderListsOptions { File = Path.Combine(folder, "sender-lists.json") },
             Learning = options.Learning with { Enabled = learning, SecretFile = Path.Combine(folder, "learning.secret") },
-        }, rulesFolder: rules);
+        }, rulesFolder: rulesFolder, dns: dns);
         return new WebConsoleFixture(downstream, gateway, folder);
     }
 
@@ -62,6 +65,17 @@ internal sealed class WebConsoleFixture : IAsyncDisposable
         await using var client = await RawSmtpClient.ConnectAsync(Gateway.EndPoint);
         await client.EnvelopeAsync("sender@remote.test", also is null ? [to] : [to, also]);
         return await client.DataAsync(TestMessages.Crlf($"From: Sender <sender@remote.test>\nTo: {to}\nSubject: {subject}\nMessage-ID: {messageId}\nDate: Mon, 07 Dec 2026 10:00:00 +0000\nContent-Type: {contentType}; charset=utf-8\n\n{body}\n.\n"));
+    }
+
+    /// <summary>Runs `gateway quarantine digest` (through the fixture's downstream) and returns the link in <paramref name="recipient"/>'s digest.</summary>
+    public async Task<Uri> DigestLinkAsync(string recipient)
+    {
+        var config = Path.Combine(Folder, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $"hostname: gateway.example.test\ndomains: [example.test]\ndownstream: {{host: \"{Downstream.EndPoint.Address}\", port: {Downstream.EndPoint.Port}, tls: none}}\nquarantine: {{directory: {Path.Combine(Folder, "quarantine")}}}\nweb: {{listen: \"{Gateway.WebEndPoint}\", keys_directory: {Path.Combine(Folder, "keys")}}}\n");
+        var digest = await GatewayCli.RunAsync("quarantine", "digest", "--config", config);
+        Assert.Equal(0, digest.ExitCode);
+        var sent = Downstream.Messages.Last(message => message.To.SequenceEqual([recipient]));
+        return new Uri(System.Text.RegularExpressions.Regex.Match(System.Text.Encoding.UTF8.GetString(sent.Raw), @"http://\S+/r/\S+").Value);
     }
 
     public async ValueTask DisposeAsync()
