@@ -53,6 +53,11 @@ internal static class CheckCatalog
             checks.Add(new ArcCheck(new ArcVerification(dns)));
             checks.Add(new DmarcCheck(new DmarcEvaluator(dns), options.Authentication));
             checks.Add(new DnsListCheck(dns, dnsLists));
+            if (options.Pyzor.IsEnabled)
+            {
+                checks.Add(new Core.Pyzor.PyzorCheck([.. options.Pyzor.EndPoints().Select(server => new Core.Pyzor.PyzorClient(server, options.Pyzor.Timeout))]));
+            }
+
             checks.Add(new Core.SenderLists.SenderAllowCheck(new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), authenticates: true));
         }
 

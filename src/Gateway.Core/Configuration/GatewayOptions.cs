@@ -75,6 +75,8 @@ public sealed record GatewayOptions
 
     public SenderListsOptions SenderLists { get; init; } = new();
 
+    public PyzorOptions Pyzor { get; init; } = new();
+
     /// <summary>Whether anything needs the state store at all.</summary>
     public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled;
 
@@ -142,6 +144,7 @@ public sealed record GatewayOptions
         History.Validate(errors);
         Web.Validate(errors, BaseFolder);
         SenderLists.Validate(errors);
+        Pyzor.Validate(errors);
         Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {

@@ -28,7 +28,7 @@ internal static class LearnCommand
         switch (verb)
         {
             case "spam" or "ham":
-                return await LearnFilesAsync(site, verb == "spam", parsed, output, error, cancellationToken);
+                return await LearnFilesAsync(site, verb == "spam", parsed, output, error, cancellationToken, verb == "spam" && config.Options.Pyzor.IsEnabled ? [.. config.Options.Pyzor.EndPoints().Select(server => new Core.Pyzor.PyzorClient(server, config.Options.Pyzor.Timeout))] : []);
             case "imap":
                 return await CollectImapAsync(site, config, parsed, output, cancellationToken);
             case "stats":
@@ -42,7 +42,8 @@ internal static class LearnCommand
         }
     }
 
-    private static async Task<int> LearnFilesAsync(SiteLearningClient site, bool isSpam, Arguments parsed, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <param name="pyzor">Pyzor servers to report spam to (pyzor.servers set): the operator's spam protects other sites too.</param>
+    private static async Task<int> LearnFilesAsync(SiteLearningClient site, bool isSpam, Arguments parsed, TextWriter output, TextWriter error, CancellationToken cancellationToken, IReadOnlyList<Core.Pyzor.PyzorClient> pyzor)
     {
         var paths = parsed.Positional.Skip(1).ToList();
         if (paths.Count == 0)
@@ -57,6 +58,21 @@ internal static class LearnCommand
         {
             var outcome = LearnOutcomes.Word(await site.LearnAsync(item.Raw.ToArray(), isSpam, source, "cli", parsed.Has("--no-caps"), cancellationToken));
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+            if (pyzor.Count > 0 && Core.Pyzor.PyzorDigest.Of(MimeKit.MimeMessage.Load(new MemoryStream(item.Raw.ToArray()))) is { } digest)
+            {
+                foreach (var server in pyzor)
+                {
+                    try
+                    {
+                        var reported = await server.ReportAsync(digest, cancellationToken);
+                        outcomes[reported.IsOk ? "reported to pyzor" : "refused by pyzor"] = outcomes.GetValueOrDefault(reported.IsOk ? "reported to pyzor" : "refused by pyzor") + 1;
+                    }
+                    catch (Exception exception) when (exception is TimeoutException or System.Net.Sockets.SocketException)
+                    {
+                        outcomes["pyzor did not answer"] = outcomes.GetValueOrDefault("pyzor did not answer") + 1;
+                    }
+                }
+            }
             await progress.StepAsync();
         }
 

@@ -41,6 +41,7 @@ public sealed class GatewayOptionsTests
     [Theory]
     [InlineData("domains: [example.test]\nlimits:\n  max_recipients: 10\n  bogus: 1\n", "gateway.yaml:4:3: unknown key 'bogus'")]
     [InlineData("domains: [example.test]\nweb:\n  listen: 127.0.0.1:8080\n  trusted_proxies: [10.0.0.0/8, proxy.example]\n", "gateway.yaml:4: web.trusted_proxies.1: 'proxy.example' is not a CIDR network")]
+    [InlineData("domains: [example.test]\npyzor:\n  servers: [\"public.pyzor.org\"]\n", "gateway.yaml:3: pyzor.servers.0: 'public.pyzor.org' is not host:port")]
     [InlineData("domains: [example.test]\nhistory:\n  directory: /var/lib/gateway/history\n  size: 5\n", "gateway.yaml:4: history.size: 5 is not between 10 and 10000000")]
     [InlineData("domains: [example.test]\ndownstream:\n  port: 70000\n", "gateway.yaml:3: downstream.port: must be between 1 and 65535")]
     [InlineData("domains: [example.test]\nlisten:\n  - 127.0.0.1:25\n  - nonsense\n", "gateway.yaml:4: listen.1: 'nonsense' is not an IP address with optional port")]
