@@ -17,6 +17,7 @@ public sealed class HistoryTests
         {
             Classifier = options.Classifier with { Enabled = false },
             History = new Gateway.Core.Configuration.HistoryOptions { Directory = folder },
+            Limits = options.Limits with { MaxMessageSize = 4000 },
         }))
         {
             await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
@@ -24,6 +25,8 @@ public sealed class HistoryTests
             Assert.StartsWith("550 5.7.1", replies[1], StringComparison.Ordinal);
             var message = TestMessages.Crlf("From: sender@remote.test\nTo: user@example.test\nSubject: the quarterly figures\nMessage-ID: <figures-1@remote.test>\nDate: Mon, 07 Dec 2026 10:00:00 +0000\n\nSee attached.\n.\n");
             Assert.StartsWith("250", await client.DataAsync(message), StringComparison.Ordinal);
+            await client.EnvelopeAsync("big@remote.test", "user@example.test");
+            Assert.StartsWith("552", await client.DataAsync(TestMessages.Crlf($"From: big@remote.test\nSubject: too big\n\n{new string('x', 6000)}\n.\n")), StringComparison.Ordinal);
         }
 
         var config = Path.Combine(folder, "gateway.yaml");
@@ -42,6 +45,9 @@ public sealed class HistoryTests
         Assert.Equal("refused", entry.GetProperty("action").GetString());
         Assert.Equal("someone@elsewhere.test", entry.GetProperty("recipients")[0].GetString());
         Assert.StartsWith("550 ", entry.GetProperty("reply").GetString(), StringComparison.Ordinal);
+
+        var tooBig = await GatewayCli.RunAsync("history", "--config", config, "--from", "big@remote.test");
+        Assert.Contains("<big@remote.test> -> <user@example.test>: refused at DATA; told \"552", tooBig.Output, StringComparison.Ordinal); // refused before any scan, still in the history
 
         var nothing = await GatewayCli.RunAsync("history", "--config", config, "--from", "nobody@remote.test");
         Assert.Contains("nothing found in", nothing.Output, StringComparison.Ordinal);

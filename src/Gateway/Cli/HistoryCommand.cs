@@ -70,8 +70,8 @@ internal static class HistoryCommand
 
     private static string Line(HistoryEntry entry)
     {
-        var verdict = entry.Stage == "data" ? $"{entry.Action} {entry.Score?.ToString("0.00", CultureInfo.InvariantCulture)}" : $"refused at {entry.Stage.ToUpperInvariant()}";
-        var message = entry.Stage == "data" ? $" \"{entry.Subject}\"{(entry.MessageId is { } id ? $" <{id}>" : string.Empty)} id={entry.QueueId}" : string.Empty;
+        var verdict = entry.Action == "refused" ? $"refused at {entry.Stage.ToUpperInvariant()}" : $"{entry.Action} {entry.Score?.ToString("0.00", CultureInfo.InvariantCulture)}";
+        var message = entry.Stage == "data" && entry.Action != "refused" ? $" \"{entry.Subject}\"{(entry.MessageId is { } id ? $" <{id}>" : string.Empty)} id={entry.QueueId}" : string.Empty;
         return $"{entry.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z [{entry.Client}] <{entry.From}> -> {string.Join(',', entry.Recipients.Select(recipient => $"<{recipient}>"))}: {verdict}{message}; told \"{entry.Reply}\"";
     }
 }

@@ -63,7 +63,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         // Truncated: the stream guard dropped DATA over the limit instead of buffering it.
         if (buffer.Length > options.Limits.MaxMessageSize || Admission.ClientPipe.GuardOf(context)?.Truncated == true)
         {
-            return SmtpReplies.MessageTooBig(options.Limits.MaxMessageSize);
+            return Refused(state, queueId, SmtpReplies.MessageTooBig(options.Limits.MaxMessageSize));
         }
 
         // Our own copy: SmtpServer releases the pipe's memory when this method returns.
@@ -73,7 +73,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         // would read "\r\n\0.\r\n" as the end of DATA: what follows it would become commands there.
         if (raw.AsSpan().Contains((byte)0))
         {
-            return NulRefused;
+            return Refused(state, queueId, NulRefused);
         }
 
         // Every reader from here on (limits, stripping, checks, stamping, the downstream) sees the same lines.
@@ -92,12 +92,12 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         var (headerSize, headerFields) = HeaderLimits.Measure(raw);
         if (headerSize > options.Limits.MaxHeaderSize || headerFields > options.Limits.MaxHeaderCount)
         {
-            return new SmtpReply(552, "5.3.4", $"Message header too large (at most {options.Limits.MaxHeaderCount} fields, {options.Limits.MaxHeaderSize} bytes)");
+            return Refused(state, queueId, new SmtpReply(552, "5.3.4", $"Message header too large (at most {options.Limits.MaxHeaderCount} fields, {options.Limits.MaxHeaderSize} bytes)"));
         }
 
         if (Core.Content.MimeComplexity.Exceeds(raw, options.Limits.MaxMimeParts, options.Limits.MaxMimeParameters, cancellationToken) is { } tooComplex)
         {
-            return new SmtpReply(552, "5.3.4", $"Message too complex to accept: {tooComplex}");
+            return Refused(state, queueId, new SmtpReply(552, "5.3.4", $"Message too complex to accept: {tooComplex}"));
         }
 
         if (state.Transaction is not { Downstream: not null } transaction)
@@ -159,6 +159,16 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             string.Join(',', scan.Verdict.Symbols.Where(symbol => symbol.Score != 0).OrderByDescending(symbol => Math.Abs(symbol.Score)).Take(8).Select(symbol => symbol.Name)),
             (long)scan.Checks.Sum(check => check.Elapsed.TotalMilliseconds),
             reply.ToString());
+        return reply;
+    }
+
+    /// <summary>A message refused at DATA before it was scanned (size, NUL, header or MIME limits) goes into the history too.</summary>
+    private SmtpReply Refused(SessionState state, string queueId, SmtpReply reply)
+    {
+        history?.Add(new Core.History.HistoryEntry(DateTimeOffset.UtcNow, "data", "refused", state.ClientAddress.ToString(), state.HeloName, state.Transaction?.MailFrom ?? string.Empty, [.. state.Transaction?.Recipients ?? []], reply.ToString())
+        {
+            QueueId = queueId,
+        });
         return reply;
     }
 
