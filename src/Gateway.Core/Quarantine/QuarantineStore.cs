@@ -34,7 +34,16 @@ public enum ReleaseResult
 }
 
 /// <summary>What a release did; <see cref="Reply"/> is the downstream's word when it refused.</summary>
-public sealed record ReleaseOutcome(ReleaseResult Result, IReadOnlyList<string> Delivered, IReadOnlyList<string> RefusedRecipients, SmtpReply? Reply = null);
+public sealed record ReleaseOutcome(ReleaseResult Result, IReadOnlyList<string> Delivered, IReadOnlyList<string> RefusedRecipients, SmtpReply? Reply = null)
+{
+    /// <summary>What happened to held message <paramref name="id"/>, in words: one wording for `gateway quarantine release` and the web console.</summary>
+    public string Describe(string id) => Result switch
+    {
+        ReleaseResult.Released => $"{id}: released to {string.Join(", ", Delivered)}" + (RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", RefusedRecipients)}" : string.Empty),
+        ReleaseResult.NotFound => $"{id}: not found (already released or deleted?)",
+        _ => $"{id}: not released, kept in quarantine; downstream said: {Reply?.ToString() ?? "no recipient accepted"}",
+    };
+}
 
 /// <summary>
 /// The quarantine: one NAME.eml and one NAME.json per held message in a folder. The message is written

@@ -116,7 +116,7 @@ internal static class QuarantineCommand
             switch (outcome.Result)
             {
                 case ReleaseResult.Released:
-                    await output.WriteLineAsync(TerminalText.Escape($"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty)));
+                    await output.WriteLineAsync(TerminalText.Escape(outcome.Describe(id)));
                     if (learn && message is not null)
                     {
                         await LearnAsync(config, message, isSpam: false, id, output, cancellationToken);
@@ -127,7 +127,7 @@ internal static class QuarantineCommand
                     missing.Add(id);
                     break;
                 default:
-                    await output.WriteLineAsync($"{id}: not released, kept in quarantine; downstream said: {TerminalText.Escape(outcome.Reply?.ToString() ?? "no recipient accepted")}");
+                    await output.WriteLineAsync(TerminalText.Escape(outcome.Describe(id)));
                     exitCode = 1;
                     break;
             }

@@ -216,12 +216,12 @@ public sealed partial class WebConsole : IAsyncDisposable
                 group.MapGet(string.Empty, (HttpContext context, IAntiforgery antiforgery, string? q) =>
                     Page(context, antiforgery, title, token => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Sees(context, entry) && Matches(entry, q)).OrderByDescending(entry => entry.ReceivedAt)], q, basePath, role == AdminRole ? token : null)));
                 group.MapGet("/{id}", (HttpContext context, IAntiforgery antiforgery, string id) =>
-                    quarantine.Find(id) is { } entry && Sees(context, entry) && quarantine.ReadMessage(id) is { } raw
-                        ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, Headers(raw, out var text), text, policy().DescriptionOf, token, basePath, MayAct(context, entry), hasHtml: HtmlOf(raw) is not null))
+                    quarantine.Find(id) is { } entry && Sees(context, entry) && quarantine.ReadMessage(id) is { } raw && Read(raw) is var shown
+                        ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, shown.Headers, shown.Text, policy().DescriptionOf, token, basePath, MayAct(context, entry), hasHtml: shown.Html is not null))
                         : NotFound(context, antiforgery, id, basePath));
                 group.MapGet("/{id}/html", (HttpContext context, string id) =>
                 {
-                    if (quarantine.Find(id) is not { } entry || !Sees(context, entry) || quarantine.ReadMessage(id) is not { } raw || HtmlOf(raw) is not { } html)
+                    if (quarantine.Find(id) is not { } entry || !Sees(context, entry) || quarantine.ReadMessage(id) is not { } raw || Read(raw).Html is not { } html)
                     {
                         return Results.NotFound();
                     }
@@ -243,10 +243,7 @@ public sealed partial class WebConsole : IAsyncDisposable
                         return NotFound(context, antiforgery, id, basePath);
                     }
 
-                    // "Delete as spam" teaches the site model first (as `gateway quarantine delete --spam`).
-                    var learned = context.Request.Query["spam"] == "1" && quarantine.ReadMessage(id) is { } raw ? await LearnAsync(raw, isSpam: true) : null;
-                    var deleted = quarantine.Delete(id);
-                    var said = (deleted ? $"{id}: deleted" : $"No held message '{id}'") + (learned is null ? string.Empty : $"; learned as spam: {learned}");
+                    var said = await DeleteOneAsync(id, asSpam: context.Request.Query["spam"] == "1");
                     Log.Action(logger, Name(context), "deleted", id, said);
                     return Page(context, antiforgery, "Delete", _ => ConsolePages.Notice(said, basePath));
                 });
@@ -316,25 +313,15 @@ public sealed partial class WebConsole : IAsyncDisposable
             var lines = new List<string>();
             foreach (var id in form["id"].OfType<string>().Distinct(StringComparer.Ordinal).Take(500))
             {
-                var raw = quarantine.ReadMessage(id);
-                string said;
-                switch (action)
+                var said = action switch
                 {
-                    case "release":
-                        var outcome = await quarantine.ReleaseAsync(id, downstream, context.RequestAborted);
-                        said = outcome.Result switch
-                        {
-                            ReleaseResult.Released => $"{id}: released to {string.Join(", ", outcome.Delivered)}" + (raw is not null && await LearnAsync(raw, isSpam: false) is { } ham ? $"; learned as ham: {ham}" : string.Empty),
-                            ReleaseResult.NotFound => $"{id}: not found",
-                            _ => $"{id}: not released, kept; the downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}",
-                        };
-                        break;
-                    case "delete" or "spam":
-                        var learned = action == "spam" && raw is not null ? await LearnAsync(raw, isSpam: true) : null;
-                        said = (quarantine.Delete(id) ? $"{id}: deleted" : $"{id}: not found") + (learned is null ? string.Empty : $"; learned as spam: {learned}");
-                        break;
-                    default:
-                        return Results.BadRequest();
+                    "release" => (await ReleaseOneAsync(id, context.RequestAborted)).Said,
+                    "delete" or "spam" => await DeleteOneAsync(id, asSpam: action == "spam"),
+                    _ => null,
+                };
+                if (said is null)
+                {
+                    return Results.BadRequest();
                 }
 
                 Log.Action(logger, Name(context), action, id, said);
@@ -342,6 +329,27 @@ public sealed partial class WebConsole : IAsyncDisposable
             }
 
             return Page(context, antiforgery, "Quarantine", _ => lines.Count == 0 ? ConsolePages.Notice("Nothing selected.", "/quarantine") : string.Join(string.Empty, lines.Select(line => ConsolePages.Notice(line))) + ConsolePages.Notice(string.Empty, "/quarantine"));
+        }
+
+        /// <summary>Releases one held message through the downstream and, released, teaches it as ham (a release says "this was wanted", as the CLI's does).</summary>
+        private async Task<(ReleaseResult Result, string Said)> ReleaseOneAsync(string id, CancellationToken cancellationToken)
+        {
+            var raw = quarantine.ReadMessage(id);
+            var outcome = await quarantine.ReleaseAsync(id, downstream, cancellationToken);
+            var said = outcome.Describe(id);
+            if (outcome.Result == ReleaseResult.Released && raw is not null && await LearnAsync(raw, isSpam: false) is { } learned)
+            {
+                said += $"; learned as ham: {learned}";
+            }
+
+            return (outcome.Result, said);
+        }
+
+        /// <summary>Deletes one held message; as spam, teaches the site model first (as `gateway quarantine delete --spam`).</summary>
+        private async Task<string> DeleteOneAsync(string id, bool asSpam)
+        {
+            var learned = asSpam && quarantine.ReadMessage(id) is { } raw ? await LearnAsync(raw, isSpam: true) : null;
+            return (quarantine.Delete(id) ? $"{id}: deleted" : $"{id}: not found") + (learned is null ? string.Empty : $"; learned as spam: {learned}");
         }
 
         /// <summary>Teaches the site model (site learning on); the outcome in words, or null when learning is off or failed.</summary>
@@ -435,21 +443,9 @@ public sealed partial class WebConsole : IAsyncDisposable
                 }
             }
 
-            var message = quarantine.ReadMessage(id);
-            var outcome = await quarantine.ReleaseAsync(id, downstream, context.RequestAborted);
-            if (outcome.Result == ReleaseResult.Released && message is not null && await LearnAsync(message, isSpam: false) is { } learned)
-            {
-                allowed += $"; learned as ham: {learned}"; // a release says "this was wanted", as the CLI's does
-            }
-
-            var said = outcome.Result switch
-            {
-                ReleaseResult.Released => $"{id}: released to {string.Join(", ", outcome.Delivered)}" + (outcome.RefusedRecipients.Count > 0 ? $"; refused by the downstream: {string.Join(", ", outcome.RefusedRecipients)}" : string.Empty),
-                ReleaseResult.NotFound => $"No held message '{id}' (already released or deleted?)",
-                _ => $"{id}: not released, kept in quarantine; the downstream said: {outcome.Reply?.ToString() ?? "no recipient accepted"}",
-            };
+            var (result, said) = await ReleaseOneAsync(id, context.RequestAborted);
             Log.Action(logger, Name(context), "released", id, said);
-            return Page(context, antiforgery, "Release", _ => ConsolePages.Notice(said + allowed, basePath), outcome.Result == ReleaseResult.Released ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
+            return Page(context, antiforgery, "Release", _ => ConsolePages.Notice(said + allowed, basePath), result == ReleaseResult.Released ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
         }
 
         private async Task<IResult> ChangeListsAsync(HttpContext context, IAntiforgery antiforgery, string change)
@@ -534,21 +530,19 @@ public sealed partial class WebConsole : IAsyncDisposable
             return sanitiser;
         }
 
-        /// <summary>The message's first HTML part (not an attachment), decoded; null when it has none.</summary>
-        private static string? HtmlOf(byte[] raw) =>
-            MimeMessage.Load(new MemoryStream(raw)).BodyParts.OfType<TextPart>().FirstOrDefault(part => part.IsHtml && !part.IsAttachment) is { } html
-                ? Core.Content.PartContent.Of(html).Decoded
-                : null;
-
-        /// <summary>The headers a reader looks at, and the text: a plain part as written, an HTML part as the text it shows.</summary>
-        private static IReadOnlyList<(string Name, string Value)> Headers(byte[] raw, out string text)
+        /// <summary>
+        /// A held message as the console shows it, parsed once: the headers a reader looks at, the text (a plain part as
+        /// written, an HTML part as the text it shows) and the first HTML part (not an attachment) decoded, or null.
+        /// </summary>
+        private static (IReadOnlyList<(string Name, string Value)> Headers, string Text, string? Html) Read(byte[] raw)
         {
             var message = MimeMessage.Load(new MemoryStream(raw));
-            var part = message.BodyParts.OfType<TextPart>().FirstOrDefault(part => !part.IsAttachment && part.IsPlain)
-                ?? message.BodyParts.OfType<TextPart>().FirstOrDefault(part => !part.IsAttachment);
-            text = part is null ? string.Empty : part.IsHtml ? Core.Content.PartContent.Of(part).Visible : Core.Content.PartContent.Of(part).Decoded;
+            var parts = message.BodyParts.OfType<TextPart>().Where(part => !part.IsAttachment).ToList();
+            var part = parts.FirstOrDefault(part => part.IsPlain) ?? parts.FirstOrDefault();
+            var text = part is null ? string.Empty : part.IsHtml ? Core.Content.PartContent.Of(part).Visible : Core.Content.PartContent.Of(part).Decoded;
+            var html = parts.FirstOrDefault(part => part.IsHtml) is { } htmlPart ? Core.Content.PartContent.Of(htmlPart).Decoded : null;
             string[] shown = ["From", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID"];
-            return [.. shown.SelectMany(name => message.Headers.Where(header => header.Field.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(header => (header.Field, header.Value)))];
+            return ([.. shown.SelectMany(name => message.Headers.Where(header => header.Field.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(header => (header.Field, header.Value)))], text, html);
         }
 
         private static partial class Log
