@@ -26,7 +26,8 @@ internal static class CheckCatalog
     /// <param name="dnsLists">Hears DNS list outcomes (metrics, warnings); null for one-off CLI runs.</param>
     /// <param name="antivirus">The clamd check (antivirus.enabled); null leaves it out.</param>
     /// <param name="site">Site learning's token store; null leaves site evidence out (learning disabled, or a CLI run with the memory store, which only the running gateway holds).</param>
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null, Core.Attachments.AntivirusCheck? antivirus = null)
+    /// <param name="senderLists">The process's one reader of sender_lists.file (the running gateway's); null: a reader of its own (a CLI run).</param>
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null, Core.Attachments.AntivirusCheck? antivirus = null, Core.SenderLists.SenderListFile? senderLists = null)
     {
         var checks = new List<IMessageCheck>();
         if (models is not null)
@@ -55,10 +56,10 @@ internal static class CheckCatalog
             checks.Add(new DnsListCheck(dns, dnsLists));
             if (options.Pyzor.IsEnabled)
             {
-                checks.Add(new Core.Pyzor.PyzorCheck([.. options.Pyzor.EndPoints().Select(server => new Core.Pyzor.PyzorClient(server, options.Pyzor.Timeout))]));
+                checks.Add(new Core.Pyzor.PyzorCheck(Core.Pyzor.PyzorClient.For(options.Pyzor)));
             }
 
-            checks.Add(new Core.SenderLists.SenderAllowCheck(new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), authenticates: true));
+            checks.Add(new Core.SenderLists.SenderAllowCheck(senderLists ?? new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), authenticates: true));
         }
 
         // Rules run last: they may test every other check's results and symbols.

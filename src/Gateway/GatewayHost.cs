@@ -83,11 +83,13 @@ public sealed class GatewayHost : IAsyncDisposable
         _siteGauges = site is null ? null : new Timer(_ => _ = site.RefreshGaugesAsync(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         _clamd = options.Antivirus.Enabled ? new Core.Attachments.ClamdClient(options.Antivirus.Clamd, options.Antivirus.PoolSize) : null;
         var antivirus = _clamd is null ? null : Antivirus(options, _clamd, loggerFactory);
-        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check, antivirus: antivirus), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
+        // One reader of the sender lists for the whole process: RCPT's blocks, DATA's allows and the console's page share its cache.
+        SenderLists = new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder));
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check, antivirus: antivirus, senderLists: SenderLists), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
         _downstream = new InstrumentedDownstream(delivery);
 
         // The checks of the dialogue's phases (connect, MAIL, RCPT), in one registry: docs/architecture.md.
-        var dialogue = Smtp.Phases.DialogueChecks.Standard(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists,
+        var dialogue = Smtp.Phases.DialogueChecks.Standard(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists, SenderLists,
             state is null ? null : new Smtp.Phases.SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<Smtp.Phases.SharedStateChecks>()));
         if (extraRecipientCheck is not null)
         {
@@ -207,6 +209,9 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>Where the quarantine action holds messages (quarantine.directory).</summary>
     public QuarantineStore Quarantine { get; }
 
+    /// <summary>The sender allow and block lists (sender_lists.file), read again when the file changes.</summary>
+    public Core.SenderLists.SenderListFile SenderLists { get; }
+
     /// <summary>The web console; null unless web.listen is set.</summary>
     public Gateway.Web.WebConsole? Web { get; private set; }
 
@@ -283,7 +288,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         if (options.Web.IsEnabled)
         {
-            host.Web = await Gateway.Web.WebConsole.StartAsync(options, host.Quarantine, host._downstream, () => host._policy.Current, host.Scanner, host._site, loggerFactory);
+            host.Web = await Gateway.Web.WebConsole.StartAsync(options, host.Quarantine, host._downstream, () => host._policy.Current, host.Scanner, host._site, host.SenderLists, loggerFactory);
         }
 
         host._running = host._server.StartAsync(host._stopping.Token);

@@ -59,7 +59,7 @@ public sealed class DialoguePhaseTests
 
         var order = Assert.Throws<InvalidOperationException>(() => new DialogueChecks([], [], misordered));
         var absent = Assert.Throws<InvalidOperationException>(() => new DialogueChecks([], missing, []));
-        var standard = DialogueChecks.Standard(new Gateway.Core.Configuration.GatewayOptions(), null!, null, null, () => throw new InvalidOperationException("not asked"), null, null);
+        var standard = DialogueChecks.Standard(new Gateway.Core.Configuration.GatewayOptions(), null!, null, null, () => throw new InvalidOperationException("not asked"), null, new Gateway.Core.SenderLists.SenderListFile(Path.Combine(Path.GetTempPath(), "no-sender-lists.json")), null);
 
         Assert.Equal("RCPT check policy-group depends on recipient-address, which is registered after it: register recipient-address first", order.Message);
         Assert.Equal("MAIL check spf-start depends on sender-address, which is not registered: register sender-address first", absent.Message);

@@ -26,6 +26,10 @@ public sealed class PyzorClient(IPEndPoint server, TimeSpan timeout)
 
     public IPEndPoint Server => server;
 
+    /// <summary>A client per configured server, in the configured order; none when Pyzor is off.</summary>
+    public static IReadOnlyList<PyzorClient> For(Configuration.PyzorOptions options) =>
+        options.IsEnabled ? [.. options.EndPoints().Select(endPoint => new PyzorClient(endPoint, options.Timeout))] : [];
+
     public Task<PyzorAnswer> CheckAsync(string digest, CancellationToken cancellationToken) => AskAsync("check", digest, cancellationToken);
 
     /// <summary>Reports a digest as spam (what `gateway learn spam` does when Pyzor is configured).</summary>

@@ -103,10 +103,14 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
     }
 
     /// <summary>The organisation's label of the mailbox's domain (its registered domain without the public suffix), 3+ letters, inside its display name, ignoring case, spaces and punctuation.</summary>
-    internal static bool NameNamesDomain(MimeKit.MailboxAddress mailbox)
+    internal static bool NameNamesDomain(MimeKit.MailboxAddress mailbox) => NamesLabel(mailbox, OrganisationLabel(mailbox));
+
+    /// <summary>The From organisation's label: its registered domain without the public suffix (williams-sonoma).</summary>
+    private static string OrganisationLabel(MimeKit.MailboxAddress mailbox) =>
+        Dns.PublicSuffixList.Shipped.RegisteredDomain(mailbox.Domain.TrimEnd('.').ToLowerInvariant())?.Split('.')[0] ?? string.Empty;
+
+    private static bool NamesLabel(MimeKit.MailboxAddress mailbox, string label)
     {
-        var registered = Dns.PublicSuffixList.Shipped.RegisteredDomain(mailbox.Domain.TrimEnd('.').ToLowerInvariant());
-        var label = registered?.Split('.')[0] ?? string.Empty;
         var name = new string([.. (mailbox.Name ?? string.Empty).Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
         return label.Length >= 3 && name.Contains(label.Replace("-", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
@@ -118,13 +122,13 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
     /// </summary>
     internal static bool NameMatchesDomain(MimeKit.MailboxAddress mailbox)
     {
-        if (NameNamesDomain(mailbox))
+        var organisation = OrganisationLabel(mailbox);
+        if (NamesLabel(mailbox, organisation))
         {
             return true;
         }
 
-        var registered = Dns.PublicSuffixList.Shipped.RegisteredDomain(mailbox.Domain.TrimEnd('.').ToLowerInvariant());
-        var label = (registered?.Split('.')[0] ?? string.Empty).Replace("-", string.Empty, StringComparison.Ordinal);
+        var label = organisation.Replace("-", string.Empty, StringComparison.Ordinal);
         var displayName = (mailbox.Name ?? string.Empty).ToLowerInvariant();
         var name = new string([.. displayName.Where(char.IsLetterOrDigit)]);
         if (label.Length < 3 || name.Length < 3)

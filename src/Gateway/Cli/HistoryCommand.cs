@@ -53,14 +53,9 @@ internal static class HistoryCommand
     /// <summary>A duration back from now (30m, 2h, 7d) or a time (2026-12-07T10:00Z, 2026-12-07).</summary>
     private static DateTimeOffset When(string text, DateTimeOffset now, string option)
     {
-        if (text.Length > 1 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
+        if (Core.Configuration.DurationConverter.TryParse(text, out var back))
         {
-            switch (text[^1])
-            {
-                case 'm': return now - TimeSpan.FromMinutes(amount);
-                case 'h': return now - TimeSpan.FromHours(amount);
-                case 'd': return now - TimeSpan.FromDays(amount);
-            }
+            return now - back; // gateway.yaml's durations: 30m, 2h, 7d
         }
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)

@@ -28,7 +28,7 @@ internal static class LearnCommand
         switch (verb)
         {
             case "spam" or "ham":
-                return await LearnFilesAsync(site, verb == "spam", parsed, output, error, cancellationToken, verb == "spam" && config.Options.Pyzor.IsEnabled ? [.. config.Options.Pyzor.EndPoints().Select(server => new Core.Pyzor.PyzorClient(server, config.Options.Pyzor.Timeout))] : []);
+                return await LearnFilesAsync(site, verb == "spam", parsed, output, error, cancellationToken, verb == "spam" ? Core.Pyzor.PyzorClient.For(config.Options.Pyzor) : []);
             case "imap":
                 return await CollectImapAsync(site, config, parsed, output, cancellationToken);
             case "stats":
@@ -53,23 +53,22 @@ internal static class LearnCommand
 
         var source = parsed.Value("--source") ?? "cli";
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Count(string outcome) => outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
         var progress = new ProgressLine(error);
         foreach (var item in paths.SelectMany(MessageFiles.Enumerate))
         {
-            var outcome = LearnOutcomes.Word(await site.LearnAsync(item.Raw.ToArray(), isSpam, source, "cli", parsed.Has("--no-caps"), cancellationToken));
-            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+            Count(LearnOutcomes.Word(await site.LearnAsync(item.Raw.ToArray(), isSpam, source, "cli", parsed.Has("--no-caps"), cancellationToken)));
             if (pyzor.Count > 0 && Core.Pyzor.PyzorDigest.Of(MimeKit.MimeMessage.Load(new MemoryStream(item.Raw.ToArray()))) is { } digest)
             {
                 foreach (var server in pyzor)
                 {
                     try
                     {
-                        var reported = await server.ReportAsync(digest, cancellationToken);
-                        outcomes[reported.IsOk ? "reported to pyzor" : "refused by pyzor"] = outcomes.GetValueOrDefault(reported.IsOk ? "reported to pyzor" : "refused by pyzor") + 1;
+                        Count((await server.ReportAsync(digest, cancellationToken)).IsOk ? "reported to pyzor" : "refused by pyzor");
                     }
                     catch (Exception exception) when (exception is TimeoutException or System.Net.Sockets.SocketException)
                     {
-                        outcomes["pyzor did not answer"] = outcomes.GetValueOrDefault("pyzor did not answer") + 1;
+                        Count("pyzor did not answer");
                     }
                 }
             }

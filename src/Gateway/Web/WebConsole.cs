@@ -54,7 +54,7 @@ public sealed partial class WebConsole : IAsyncDisposable
     /// <summary>Where it listens (the port chosen when web.listen asked for port 0).</summary>
     public System.Net.IPEndPoint EndPoint { get; }
 
-    internal static async Task<WebConsole> StartAsync(GatewayOptions options, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, ILoggerFactory loggerFactory)
+    internal static async Task<WebConsole> StartAsync(GatewayOptions options, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, Core.SenderLists.SenderListFile senderLists, ILoggerFactory loggerFactory)
     {
         var web = options.Web;
         var endPoint = ListenAddress.TryParse(web.Listen, 443, out var at) && at is not null ? at : throw new InvalidOperationException("validated");
@@ -151,7 +151,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         app.UseAuthorization();
         var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
         var links = new RecipientLinks(app.Services.GetRequiredService<IDataProtectionProvider>(), RecipientLinks.BaseUrl(web), web.LinkLifetime);
-        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new LinkRequests(options, quarantine, downstream, links, TimeProvider.System), new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder)), historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
+        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new LinkRequests(options, quarantine, downstream, links, TimeProvider.System), senderLists, historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
 
         try
         {

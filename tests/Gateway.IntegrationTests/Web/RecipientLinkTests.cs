@@ -38,7 +38,7 @@ public sealed partial class RecipientLinkTests
         Assert.Equal(HttpStatusCode.Redirect, (await alice.GetAsync("/history")).StatusCode);
 
         var page = await alice.GetStringAsync($"/mine/{mine}");
-        var token = TokenField().Match(page).Groups[1].Value;
+        var token = WebConsoleFixture.TokenIn(page);
         var stolen = await alice.PostAsync($"/mine/{theirs}/release", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token }));
         Assert.Equal(HttpStatusCode.NotFound, stolen.StatusCode);
         var released = await alice.PostAsync($"/mine/{mine}/release", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token }));
@@ -65,7 +65,7 @@ public sealed partial class RecipientLinkTests
 
         async Task<string> AskAsync(string address)
         {
-            var token = TokenField().Match(await client.GetStringAsync("/link")).Groups[1].Value;
+            var token = WebConsoleFixture.TokenIn(await client.GetStringAsync("/link"));
             var answer = await client.PostAsync("/link", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token, ["address"] = address }));
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             return MainText().Match(await answer.Content.ReadAsStringAsync()).Value;
@@ -83,7 +83,7 @@ public sealed partial class RecipientLinkTests
         await Task.Delay(300);
         var sent = Assert.Single(console.Downstream.Messages);
         Assert.Equal(["alice@example.test"], sent.To);
-        Assert.Matches(LinkLine(), System.Text.Encoding.UTF8.GetString(sent.Raw));
+        Assert.Matches(WebConsoleFixture.LinkLine(), System.Text.Encoding.UTF8.GetString(sent.Raw));
         var withoutToken = await client.PostAsync("/link", new FormUrlEncodedContent(new Dictionary<string, string> { ["address"] = "alice@example.test" }));
         Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
     }
@@ -91,9 +91,4 @@ public sealed partial class RecipientLinkTests
     [GeneratedRegex("<main>.*</main>", RegexOptions.Singleline)]
     private static partial Regex MainText();
 
-    [GeneratedRegex(@"http://\S+/r/\S+")]
-    private static partial Regex LinkLine();
-
-    [GeneratedRegex("name=\"__token\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenField();
 }

@@ -1,20 +1,19 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Gateway.IntegrationTests.Web;
 
 /// <summary>The console's other actions over HTTP: scanning an uploaded message, and deleting a held one as spam, which teaches the site model.</summary>
-public sealed partial class WebConsoleActionsTests
+public sealed class WebConsoleActionsTests
 {
     private static async Task<(HttpClient Client, string Token)> SignInAsync(WebConsoleFixture console)
     {
         var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = console.Url };
-        var token = TokenField().Match(await client.GetStringAsync("/login")).Groups[1].Value;
+        var token = WebConsoleFixture.TokenIn(await client.GetStringAsync("/login"));
         var signedIn = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["__token"] = token, ["user"] = WebConsoleFixture.Admin, ["password"] = WebConsoleFixture.Password }));
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        return (client, TokenField().Match(await client.GetStringAsync("/scan")).Groups[1].Value);
+        return (client, WebConsoleFixture.TokenIn(await client.GetStringAsync("/scan")));
     }
 
     [Fact(Timeout = 60_000)]
@@ -87,7 +86,4 @@ public sealed partial class WebConsoleActionsTests
             Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         }
     }
-
-    [GeneratedRegex("name=\"__token\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenField();
 }

@@ -6,7 +6,7 @@ namespace Gateway.IntegrationTests.Web;
 /// A gateway with the web console on a loopback port, one administrator, a quarantine and a history of its
 /// own, and a rule that holds every message whose subject says "hold me".
 /// </summary>
-internal sealed class WebConsoleFixture : IAsyncDisposable
+internal sealed partial class WebConsoleFixture : IAsyncDisposable
 {
     public const string Admin = "admin";
     public const string Password = "correct horse battery staple";
@@ -75,8 +75,18 @@ internal sealed class WebConsoleFixture : IAsyncDisposable
         var digest = await GatewayCli.RunAsync("quarantine", "digest", "--config", config);
         Assert.Equal(0, digest.ExitCode);
         var sent = Downstream.Messages.Last(message => message.To.SequenceEqual([recipient]));
-        return new Uri(System.Text.RegularExpressions.Regex.Match(System.Text.Encoding.UTF8.GetString(sent.Raw), @"http://\S+/r/\S+").Value);
+        return new Uri(LinkLine().Match(System.Text.Encoding.UTF8.GetString(sent.Raw)).Value);
     }
+
+    /// <summary>The antiforgery token a console page carries in its forms.</summary>
+    public static string TokenIn(string page) => TokenField().Match(page).Groups[1].Value;
+
+    /// <summary>A recipient's link in a digest.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"http://\S+/r/\S+")]
+    public static partial System.Text.RegularExpressions.Regex LinkLine();
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__token\" value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex TokenField();
 
     public async ValueTask DisposeAsync()
     {

@@ -43,7 +43,7 @@ internal sealed class DialogueChecks
         }
     }
 
-    public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, SharedStateChecks? sharedState)
+    public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, Core.SenderLists.SenderListFile senderLists, SharedStateChecks? sharedState)
     {
         List<IConnectCheck> atConnect = [];
         if (dns is not null)
@@ -59,7 +59,7 @@ internal sealed class DialogueChecks
             new RecipientAddressCheck(),
             new RecipientLimitCheck(options.Limits),
             new PolicyGroupCheck(policy),
-            new SenderListCheck(new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder))),
+            new SenderListCheck(senderLists),
             new DownstreamRouteCheck(downstream),
         ];
         if (dns is not null)
