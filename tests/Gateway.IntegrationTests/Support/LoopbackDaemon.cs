@@ -19,7 +19,8 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
     public int Port { get; }
 
     /// <param name="missing">What to tell when the program is not there (which Debian package has it).</param>
-    public static async Task<LoopbackDaemon> StartAsync(string program, IEnumerable<string> arguments, int port, TimeSpan startup, string missing)
+    /// <param name="ready">For a server that does not listen on TCP (pyzord: UDP): asked until it says yes; null: the port listening is ready.</param>
+    public static async Task<LoopbackDaemon> StartAsync(string program, IEnumerable<string> arguments, int port, TimeSpan startup, string missing, Func<Task<bool>>? ready = null)
     {
         var start = new ProcessStartInfo(program, arguments)
         {
@@ -35,7 +36,21 @@ internal sealed class LoopbackDaemon : IAsyncDisposable
         var daemon = new LoopbackDaemon(process, port);
         try
         {
-            await FreePort.WaitUntilListeningAsync(port, startup, () => process.HasExited);
+            if (ready is null)
+            {
+                await FreePort.WaitUntilListeningAsync(port, startup, () => process.HasExited);
+            }
+            else
+            {
+                var deadline = DateTime.UtcNow + startup;
+                while (!await ready())
+                {
+                    if (process.HasExited || DateTime.UtcNow > deadline)
+                    {
+                        throw new InvalidOperationException($"{program} did not become ready on port {port} within {startup.TotalSeconds:0} s ({missing})");
+                    }
+                }
+            }
         }
         catch
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Core.Pyzor;
 
 namespace Gateway.IntegrationTests.Support;
@@ -6,17 +5,16 @@ namespace Gateway.IntegrationTests.Support;
 /// <summary>A real pyzord (Debian's pyzor package, gdbm store) on a free loopback UDP port, ready once it answers a check.</summary>
 internal sealed class PyzordServer : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly LoopbackDaemon _daemon;
     private readonly string _home;
 
-    private PyzordServer(Process process, string home, IPEndPoint endPoint)
+    private PyzordServer(LoopbackDaemon daemon, string home)
     {
-        _process = process;
+        _daemon = daemon;
         _home = home;
-        EndPoint = endPoint;
     }
 
-    public IPEndPoint EndPoint { get; }
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, _daemon.Port);
 
     public PyzorClient Client(TimeSpan? timeout = null) => new(EndPoint, timeout ?? TimeSpan.FromSeconds(3));
 
@@ -24,46 +22,30 @@ internal sealed class PyzordServer : IAsyncDisposable
     {
         var home = Directory.CreateTempSubdirectory("pyzord-").FullName;
         var port = FreePort.NextUdp();
-        var start = new ProcessStartInfo("/usr/bin/pyzord", ["--homedir", home, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-e", "gdbm", "--dsn", Path.Combine(home, "digests.db")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("pyzord did not start (Debian's pyzor and python3-gdbm)");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new PyzordServer(process, home, new IPEndPoint(IPAddress.Loopback, port));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            try
+        var daemon = await LoopbackDaemon.StartAsync(
+            "/usr/bin/pyzord",
+            ["--homedir", home, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-e", "gdbm", "--dsn", Path.Combine(home, "digests.db")],
+            port,
+            TimeSpan.FromSeconds(15),
+            "Debian's pyzor and python3-gdbm",
+            ready: async () =>
             {
-                await server.Client(TimeSpan.FromMilliseconds(300)).CheckAsync(new string('0', 40), CancellationToken.None);
-                return server;
-            }
-            catch (TimeoutException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-            }
-            catch (Exception)
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        }
+                try
+                {
+                    await new PyzorClient(new IPEndPoint(IPAddress.Loopback, port), TimeSpan.FromMilliseconds(300)).CheckAsync(new string('0', 40), CancellationToken.None);
+                    return true;
+                }
+                catch (TimeoutException)
+                {
+                    return false;
+                }
+            });
+        return new PyzordServer(daemon, home);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
+        await _daemon.DisposeAsync();
         Directory.Delete(_home, recursive: true);
     }
 }
