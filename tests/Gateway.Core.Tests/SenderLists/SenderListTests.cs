@@ -61,6 +61,19 @@ public sealed class SenderListTests
         Assert.Empty(reader.Entries);
     }
 
+    [Fact]
+    public void A_file_damaged_while_running_keeps_the_last_good_lists()
+    {
+        var lists = Lists(SenderListEntry.Create("alice@example.test", "pushy.test", SenderListKind.Block));
+        var reader = new SenderListFile(lists.Path);
+        Assert.Single(reader.Entries);
+
+        File.WriteAllText(lists.Path, "[{\"for\": \"alice@example.test\", \"sender\": "); // an editor's half-saved file
+
+        Assert.Equal("pushy.test", Assert.Single(reader.For("alice@example.test")).Sender);
+        Assert.Empty(new SenderListFile(lists.Path).Entries); // a reader that never saw a good file has none
+    }
+
     private static async Task<IReadOnlyList<string>> AllowedAsync(SenderListFile lists, string envelopeFrom, AuthResult dmarc, SpfResult spf, string from = "News <news@shop.test>")
     {
         var raw = Encoding.ASCII.GetBytes($"From: {from}\r\nSubject: offers\r\n\r\nbody\r\n");
