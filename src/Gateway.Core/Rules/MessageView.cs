@@ -27,6 +27,27 @@ public sealed class MessageView(MessageContext context, Brands.BrandCatalog? bra
 
     public string BodyText => _bodyText.Value;
 
+    /// <summary>
+    /// The text's first line is the subject again (spacing and case aside; subjects of 10 characters or more):
+    /// the snowshoe template's opening (subject, bare links, then filler text to sway a word-based classifier).
+    /// </summary>
+    public bool OpensWithSubject
+    {
+        get
+        {
+            var subject = Collapse(Context.Message.Subject ?? string.Empty);
+            if (subject.Length < 10)
+            {
+                return false;
+            }
+
+            var firstLine = BodyText.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.Length > 0) ?? string.Empty;
+            return string.Equals(Collapse(firstLine), subject, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    private static string Collapse(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
     /// <summary>The message's brand claims and whether sender and links bear them out, computed once.</summary>
     public Brands.BrandFacts Brands => _brandFacts ??= Gateway.Core.Rules.Brands.BrandFacts.Of(Context, brands ?? Gateway.Core.Rules.Brands.BrandCatalog.Empty);
 

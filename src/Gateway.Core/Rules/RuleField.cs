@@ -44,6 +44,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         ["reply_to.domain"] = new("reply_to.domain", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Domain)),
         ["subject"] = new("subject", FieldKind.Text, view => [view.Context.Message.Subject ?? string.Empty]),
         ["body.text"] = new("body.text", FieldKind.Text, view => [view.BodyText]),
+        ["body.opens_with_subject"] = new("body.opens_with_subject", FieldKind.Boolean, view => [view.OpensWithSubject ? "true" : "false"]),
         ["body.html"] = new("body.html", FieldKind.Text, view => view.Html.Length == 0 ? [] : [view.Html]),
         ["url.domain"] = new("url.domain", FieldKind.Text, view => view.UrlDomains),
         ["link.deceptive"] = new("link.deceptive", FieldKind.Boolean, view => [view.DeceptiveLink is null ? "false" : "true"]),
