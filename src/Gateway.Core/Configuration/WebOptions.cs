@@ -33,6 +33,9 @@ public sealed record WebOptions
     /// <summary>A session idle this long signs out.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>Administrators sign in at the site's OpenID Connect provider too (beside local accounts); none: local accounts only.</summary>
+    public OidcOptions? Oidc { get; init; }
+
     public bool IsEnabled => Listen.Length > 0;
 
     public TlsOptions Tls => new() { Certificate = Certificate, Key = Key };
@@ -65,6 +68,7 @@ public sealed record WebOptions
         errors.Require(!string.IsNullOrWhiteSpace(UsersFile), "web.users_file", "must name a file");
         errors.Require(!string.IsNullOrWhiteSpace(KeysDirectory), "web.keys_directory", "must name a folder");
         errors.Require(SessionTimeout > TimeSpan.Zero, "web.session_timeout", "must be more than 0");
+        Oidc?.Validate(errors);
         errors.Require(LinkLifetime > TimeSpan.Zero && LinkLifetime <= TimeSpan.FromDays(90), "web.link_lifetime", "must be more than 0 and at most 90 days");
     }
 }

@@ -43,8 +43,10 @@ internal static class ConsolePages
         <form method="post" action="/link">{Token(token)}<p><label>Your address <input name="address" type="email" required></label> <button>Send me a link</button></p></form>
         """;
 
-    public static string Login(string token, string? error) => $"""
+    /// <param name="singleSignOn">The provider's name when web.oidc is on: a "Sign in with ..." link above the form.</param>
+    public static string Login(string token, string? error, string? singleSignOn = null) => $"""
         {(error is null ? string.Empty : $"<p class=\"error\">{E(error)}</p>")}
+        {(singleSignOn is null ? string.Empty : $"<p><a class=\"button\" href=\"/login/sso\">Sign in with {E(singleSignOn)}</a></p>")}
         <form method="post" action="/login">{Token(token)}
         <p><label>User <input name="user" autocomplete="username" required></label></p>
         <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>

@@ -90,7 +90,7 @@ public sealed partial class WebConsole : IAsyncDisposable
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
             antiforgery.Cookie.SecurePolicy = secure;
         });
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+        var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {
             cookie.Cookie.Name = "gateway-session";
             cookie.Cookie.HttpOnly = true;
@@ -102,6 +102,11 @@ public sealed partial class WebConsole : IAsyncDisposable
             cookie.AccessDeniedPath = "/denied";
             cookie.ReturnUrlParameter = "return";
         });
+        if (web.Oidc is { } oidc)
+        {
+            SingleSignOn.Add(authentication, oidc, secure, loggerFactory.CreateLogger<WebConsole>(), AdminRole);
+        }
+
         // Sign-ins and link requests per client address: 20 in 10 minutes (the per-name lockout is WebUsers').
         builder.Services.AddRateLimiter(limiter =>
         {
@@ -151,7 +156,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         app.UseAuthorization();
         var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
         var links = new RecipientLinks(app.Services.GetRequiredService<IDataProtectionProvider>(), RecipientLinks.BaseUrl(web), web.LinkLifetime);
-        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new LinkRequests(options, quarantine, downstream, links, TimeProvider.System), senderLists, historyFolder, loggerFactory.CreateLogger<WebConsole>()).Map(app);
+        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new LinkRequests(options, quarantine, downstream, links, TimeProvider.System), senderLists, historyFolder, web.Oidc?.DisplayName, loggerFactory.CreateLogger<WebConsole>()).Map(app);
 
         try
         {
@@ -174,12 +179,18 @@ public sealed partial class WebConsole : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, int maxMessageSize, LinkRequests linkRequests, Core.SenderLists.SenderListFile lists, string? historyFolder, ILogger logger)
+    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, int maxMessageSize, LinkRequests linkRequests, Core.SenderLists.SenderListFile lists, string? historyFolder, string? singleSignOn, ILogger logger)
     {
         public void Map(WebApplication app)
         {
             app.MapGet("/console.css", () => Results.Text(ConsolePages.Css, "text/css"));
-            app.MapGet("/login", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Sign in", token => ConsolePages.Login(token, null)));
+            app.MapGet("/login", (HttpContext context, IAntiforgery antiforgery, string? sso) => Page(context, antiforgery, "Sign in", token => ConsolePages.Login(token,
+                sso == "failed" ? $"Signing in with {singleSignOn} did not complete; try again (the gateway's log says why)." : null, singleSignOn)));
+            if (singleSignOn is not null)
+            {
+                SingleSignOn.Map(app);
+            }
+
             app.MapPost("/login", SignInAsync).RequireRateLimiting(Anonymous);
             app.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery) =>
             {
@@ -278,7 +289,7 @@ public sealed partial class WebConsole : IAsyncDisposable
             if (outcome != WebUsers.SignIn.Accepted)
             {
                 var error = outcome == WebUsers.SignIn.Locked ? "Too many failed sign-ins for this user; try again later." : "Wrong user or password.";
-                return Page(context, antiforgery, "Sign in", token => ConsolePages.Login(token, error), StatusCodes.Status401Unauthorized);
+                return Page(context, antiforgery, "Sign in", token => ConsolePages.Login(token, error, singleSignOn), StatusCodes.Status401Unauthorized);
             }
 
             await SignInAsAsync(context, name, AdminRole);

@@ -29,7 +29,8 @@ internal sealed partial class WebConsoleFixture : IAsyncDisposable
     /// <param name="learning">Site learning on (memory store): the console's releases and deletes as spam teach it.</param>
     /// <param name="dns">A loopback DNS server with the test's zone (authentication on); null: an empty one.</param>
     /// <param name="rules">Changes the private copy of the rules folder (after the hold rule is written).</param>
-    public static async Task<WebConsoleFixture> StartAsync(bool learning = false, LoopbackDnsServer? dns = null, Action<string>? rules = null)
+    /// <param name="oidc">Administrators' single sign-on (web.oidc), e.g. against a <see cref="TestOidcProvider"/>.</param>
+    public static async Task<WebConsoleFixture> StartAsync(bool learning = false, LoopbackDnsServer? dns = null, Action<string>? rules = null, OidcOptions? oidc = null)
     {
         var folder = Directory.CreateTempSubdirectory("web-console-").FullName;
         var users = Path.Combine(folder, "web-users.json");
@@ -44,7 +45,7 @@ internal sealed partial class WebConsoleFixture : IAsyncDisposable
             Classifier = options.Classifier with { Enabled = false },
             Quarantine = options.Quarantine with { Directory = Path.Combine(folder, "quarantine") },
             History = new HistoryOptions { Directory = Path.Combine(folder, "history") },
-            Web = new WebOptions { Listen = "127.0.0.1:0", UsersFile = users, KeysDirectory = Path.Combine(folder, "keys") },
+            Web = new WebOptions { Listen = "127.0.0.1:0", UsersFile = users, KeysDirectory = Path.Combine(folder, "keys"), Oidc = oidc },
             SenderLists = new SenderListsOptions { File = Path.Combine(folder, "sender-lists.json") },
             Learning = options.Learning with { Enabled = learning, SecretFile = Path.Combine(folder, "learning.secret") },
         }, rulesFolder: rulesFolder, dns: dns);
