@@ -27,7 +27,7 @@ internal static class CheckCatalog
     /// <param name="antivirus">The clamd check (antivirus.enabled); null leaves it out.</param>
     /// <param name="site">Site learning's token store; null leaves site evidence out (learning disabled, or a CLI run with the memory store, which only the running gateway holds).</param>
     /// <param name="senderLists">The process's one reader of sender_lists.file (the running gateway's); null: a reader of its own (a CLI run).</param>
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null, Core.Attachments.AntivirusCheck? antivirus = null, Core.SenderLists.SenderListFile? senderLists = null)
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null, Core.Attachments.AntivirusCheck? antivirus = null, Core.SenderLists.ISenderLists? senderLists = null)
     {
         var checks = new List<IMessageCheck>();
         if (models is not null)

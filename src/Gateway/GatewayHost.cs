@@ -50,7 +50,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly List<IPEndPoint> _endPoints = [];
     private Task _running = Task.CompletedTask;
 
-    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline, IStateStore? state, Smtp.Phases.IRecipientCheck? extraRecipientCheck)
+    private GatewayHost(GatewayOptions options, string rulesFolder, IReadOnlyList<IMessageCheck>? checks, ILoggerFactory loggerFactory, bool offline, IStateStore? state, Core.SenderLists.ISenderLists senderLists, Smtp.Phases.IRecipientCheck? extraRecipientCheck)
     {
         _state = state;
         _policy = new PolicySource(rulesFolder, loggerFactory.CreateLogger<PolicySource>());
@@ -83,8 +83,8 @@ public sealed class GatewayHost : IAsyncDisposable
         _siteGauges = site is null ? null : new Timer(_ => _ = site.RefreshGaugesAsync(), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         _clamd = options.Antivirus.Enabled ? new Core.Attachments.ClamdClient(options.Antivirus.Clamd, options.Antivirus.PoolSize) : null;
         var antivirus = _clamd is null ? null : Antivirus(options, _clamd, loggerFactory);
-        // One reader of the sender lists for the whole process: RCPT's blocks, DATA's allows and the console's page share its cache.
-        SenderLists = new Core.SenderLists.SenderListFile(options.SenderLists.FullPath(options.BaseFolder));
+        // One reader of the sender lists for the whole process: RCPT's blocks, DATA's allows and the console's page share its snapshot.
+        SenderLists = senderLists;
         Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check, antivirus: antivirus, senderLists: SenderLists), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
         _downstream = new InstrumentedDownstream(delivery);
 
@@ -117,7 +117,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
-        History = options.History.Enabled ? new HistoryJournal(options.History.FullPath(options.BaseFolder), options.History.Size, HistoryInstance(options)) : null;
+        History = HistoryStores.Open(options, state, HistoryInstance(options));
         services.Add(new GatewayMailboxFilter(_downstream, dialogue, loggerFactory.CreateLogger<GatewayMailboxFilter>(), History));
         Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
         // Every minute the gauges follow the folder (a message held here, a release by the CLI in another
@@ -209,14 +209,14 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>Where the quarantine action holds messages (quarantine.directory).</summary>
     public QuarantineStore Quarantine { get; }
 
-    /// <summary>The sender allow and block lists (sender_lists.file), read again when the file changes.</summary>
-    public Core.SenderLists.SenderListFile SenderLists { get; }
+    /// <summary>The sender allow and block lists (sender_lists: a file read again when it changes, or Redis).</summary>
+    public Core.SenderLists.ISenderLists SenderLists { get; }
 
     /// <summary>The web console; null unless web.listen is set.</summary>
     public Gateway.Web.WebConsole? Web { get; private set; }
 
-    /// <summary>This instance's message history; null with history.enabled: false.</summary>
-    public HistoryJournal? History { get; }
+    /// <summary>The message history (this instance's journal, or Redis's list); null with history.enabled: false.</summary>
+    public IHistory? History { get; }
 
     /// <summary>The journal's name: host and first listening port, stable across restarts and apart from other instances on the same host.</summary>
     private static string HistoryInstance(GatewayOptions options) =>
@@ -280,7 +280,8 @@ public sealed class GatewayHost : IAsyncDisposable
             memory.Evicted += () => GatewayMetrics.StateEvictions.WithLabels("state").Inc();
         }
 
-        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline, state, extraRecipientCheck);
+        var senderLists = await Core.SenderLists.SenderListStores.OpenAsync(options, state, refresh: true, cancellationToken);
+        var host = new GatewayHost(options, rulesFolder, checks, loggerFactory, offline, state, senderLists, extraRecipientCheck);
         if (host._metricsEndPoint is { } metricsAt)
         {
             host._metricsEndpoint = await MetricsEndpoint.StartAsync(metricsAt, host._readiness, host._site is null ? null : new LearnEndpoint(host._site.Learner, host._site.Seal, host._site.Secret.LearnToken), options.Limits.MaxMessageSize);
@@ -288,7 +289,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         if (options.Web.IsEnabled)
         {
-            host.Web = await Gateway.Web.WebConsole.StartAsync(options, host.Quarantine, host._downstream, () => host._policy.Current, host.Scanner, host._site, host.SenderLists, loggerFactory);
+            host.Web = await Gateway.Web.WebConsole.StartAsync(options, host.Quarantine, host._downstream, () => host._policy.Current, host.Scanner, host._site, host.SenderLists, host.History, loggerFactory);
         }
 
         host._running = host._server.StartAsync(host._stopping.Token);
@@ -333,7 +334,12 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         await _quarantineSweep.DisposeAsync();
-        History?.Dispose();
+        (History as IDisposable)?.Dispose();
+        if (SenderLists is IAsyncDisposable lists)
+        {
+            await lists.DisposeAsync();
+        }
+
         if (_siteGauges is not null)
         {
             await _siteGauges.DisposeAsync();

@@ -101,6 +101,11 @@ public static class Program
             await error.WriteLineAsync($"gateway: {exception.Message}");
             return 2;
         }
+        catch (Core.State.StateUnavailableException exception)
+        {
+            await error.WriteLineAsync($"gateway: {exception.Message} (state.redis in the config)");
+            return 1;
+        }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"gateway: {exception.Message}");

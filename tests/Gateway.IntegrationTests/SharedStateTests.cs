@@ -96,4 +96,72 @@ public sealed class SharedStateTests
         Assert.StartsWith("451 4.3.0", await RcptAsync(gateway.EndPoint), StringComparison.Ordinal);
         Assert.Empty(downstream.Messages);
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Sender_lists_and_history_in_redis_are_shared_by_instances_without_a_shared_volume()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var dns = await LoopbackDnsServer.StartAsync();
+        await using var downstream = await FakeDownstream.StartAsync();
+        var yaml = $"{RedisState(redis)}\nsender_lists: {{store: redis}}\nhistory: {{store: redis}}";
+        await using var first = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint, extraYaml: yaml);
+        await using var second = await GatewayProcess.StartAsync(downstream.EndPoint, dns.EndPoint, extraYaml: yaml);
+        string Config(GatewayProcess gateway) => Path.Combine(gateway.Folder, "gateway.yaml");
+
+        // A block added with the first's config (its own folder: nothing on disk is shared) refuses at RCPT on the second.
+        var blocked = await GatewayCli.RunAsync("lists", "block", "pest@remote.test", "--for", "user@example.test", "--config", Config(first));
+        Assert.True(blocked.ExitCode == 0, blocked.Error);
+        var reply = string.Empty;
+        for (var attempt = 0; attempt < 50 && !reply.StartsWith("550", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(attempt == 0 ? 0 : 200); // the second's snapshot follows Redis every 2 seconds
+            await using var client = await RawSmtpClient.ConnectAsync(second.EndPoint);
+            reply = (await client.EnvelopeAsync("pest@remote.test", "user@example.test"))[0];
+        }
+
+        Assert.StartsWith("550 5.7.1", reply, StringComparison.Ordinal);
+        var shown = await GatewayCli.RunAsync("lists", "show", "--config", Config(second));
+        Assert.Contains("block pest@remote.test for user@example.test", shown.Output, StringComparison.Ordinal);
+
+        // A message relayed by the first, and the refusal on the second, are both in the history either one reads.
+        var message = TestMessages.Create(subject: "recorded once");
+        message.MessageId = "shared-history@remote.test";
+        await TestMessages.SendAsync(first.EndPoint, message);
+        Assert.Single(downstream.Messages);
+        var relayed = await GatewayCli.RunAsync("history", "--message-id", "shared-history@remote.test", "--config", Config(second));
+        var refused = await GatewayCli.RunAsync("history", "--from", "pest@remote.test", "--config", Config(first));
+        Assert.Contains("recorded once", relayed.Output, StringComparison.Ordinal);
+        Assert.Contains("refused", refused.Output, StringComparison.Ordinal);
+
+        var removed = await GatewayCli.RunAsync("lists", "remove", "pest@remote.test", "--for", "user@example.test", "--config", Config(second));
+        Assert.True(removed.ExitCode == 0, removed.Error);
+        Assert.Contains("no entries in redis gateway:sender-lists", (await GatewayCli.RunAsync("lists", "show", "--config", Config(first))).Output, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Sender_lists_in_redis_keep_their_last_snapshot_while_redis_is_down_and_the_cli_says_why()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var options = new Gateway.Core.Configuration.GatewayOptions
+        {
+            State = new Gateway.Core.Configuration.StateOptions { Backend = Gateway.Core.Configuration.StateBackend.Redis, Redis = redis.EndPoint, Timeout = TimeSpan.FromMilliseconds(300) },
+            SenderLists = new Gateway.Core.Configuration.SenderListsOptions { Store = Gateway.Core.Configuration.SharedStore.Redis },
+        };
+        await using var state = await Gateway.Core.State.StateStores.CreateAsync(options.State, TimeProvider.System);
+        var lists = Assert.IsType<Gateway.Core.SenderLists.RedisSenderLists>(await Gateway.Core.SenderLists.SenderListStores.OpenAsync(options, state, refresh: false, CancellationToken.None));
+        Assert.True(await lists.AddAsync(Gateway.Core.SenderLists.SenderListEntry.Create("*", "pest.test", Gateway.Core.SenderLists.SenderListKind.Block), CancellationToken.None));
+        Assert.False(await lists.AddAsync(Gateway.Core.SenderLists.SenderListEntry.Create("*", "pest.test", Gateway.Core.SenderLists.SenderListKind.Block), CancellationToken.None));
+
+        await redis.KillAsync();
+
+        await Assert.ThrowsAsync<Gateway.Core.State.StateUnavailableException>(() => lists.RefreshAsync(CancellationToken.None));
+        Assert.Equal("pest.test", Assert.Single(lists.Entries).Sender); // RCPT goes on refusing what it refused
+        var folder = Directory.CreateTempSubdirectory("lists-redis-down-").FullName;
+        var config = Path.Combine(folder, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $"domains: [example.test]\n{RedisState(redis)}\nsender_lists: {{store: redis}}\n");
+        var shown = await GatewayCli.RunAsync("lists", "show", "--config", config);
+        Assert.Equal(1, shown.ExitCode);
+        Assert.StartsWith("gateway: Redis:", shown.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", shown.Error, StringComparison.Ordinal);
+    }
 }

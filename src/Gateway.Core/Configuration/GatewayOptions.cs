@@ -78,7 +78,7 @@ public sealed record GatewayOptions
     public PyzorOptions Pyzor { get; init; } = new();
 
     /// <summary>Whether anything needs the state store at all.</summary>
-    public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled;
+    public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled || SenderLists.Store == SharedStore.Redis || (History.Enabled && History.Store == SharedStore.Redis);
 
     /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
@@ -141,9 +141,9 @@ public sealed record GatewayOptions
         Greylisting.Validate(errors);
         Learning.Validate(errors);
         Antivirus.Validate(errors);
-        History.Validate(errors);
+        History.Validate(errors, State);
         Web.Validate(errors, BaseFolder);
-        SenderLists.Validate(errors);
+        SenderLists.Validate(errors, State);
         Pyzor.Validate(errors);
         Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)

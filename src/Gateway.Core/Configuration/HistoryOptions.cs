@@ -10,6 +10,9 @@ public sealed record HistoryOptions
 {
     public bool Enabled { get; init; } = true;
 
+    /// <summary>file: a journal per instance in <see cref="Directory"/>; redis: one list in state:'s Redis, <see cref="Size"/> entries for all instances together.</summary>
+    public SharedStore Store { get; init; } = SharedStore.File;
+
     /// <summary>Relative to the config file, like the quarantine's.</summary>
     public string Directory { get; init; } = "data/history";
 
@@ -18,8 +21,9 @@ public sealed record HistoryOptions
 
     public string FullPath(string baseFolder) => Path.GetFullPath(Directory, baseFolder);
 
-    internal void Validate(ConfigErrors errors)
+    internal void Validate(ConfigErrors errors, StateOptions state)
     {
+        errors.Require(!Enabled || Store != SharedStore.Redis || state.Backend == StateBackend.Redis, "history.store", "redis needs state.backend: redis (its server and key prefix are used)");
         errors.Require(!Enabled || !string.IsNullOrWhiteSpace(Directory), "history.directory", "must name a folder");
         errors.Require(Size is >= 10 and <= 10_000_000, "history.size", $"{Size} is not between 10 and 10000000");
     }

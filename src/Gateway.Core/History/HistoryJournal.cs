@@ -8,7 +8,7 @@ namespace Gateway.Core.History;
 /// always finds at least the last half. Never fails a message: a write that fails (disk full, permissions)
 /// is counted and the entry dropped; the mail goes on.
 /// </summary>
-public sealed class HistoryJournal : IDisposable
+public sealed class HistoryJournal : IHistory, IDisposable
 {
     /// <summary>How entries are written (snake_case, nulls left out), for readers of the journal.</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -19,6 +19,7 @@ public sealed class HistoryJournal : IDisposable
     };
 
     private readonly Lock _gate = new();
+    private readonly string _folder;
     private readonly string _current;
     private readonly string _previous;
     private readonly int _perFile;
@@ -30,6 +31,7 @@ public sealed class HistoryJournal : IDisposable
     public HistoryJournal(string folder, int size, string instance)
     {
         Directory.CreateDirectory(folder);
+        _folder = folder;
         _current = Path.Combine(folder, $"{instance}.jsonl");
         _previous = Path.Combine(folder, $"{instance}.1.jsonl");
         _perFile = Math.Max(1, size / 2);
@@ -67,6 +69,9 @@ public sealed class HistoryJournal : IDisposable
             }
         }
     }
+
+    /// <summary>Every instance's journal in the folder (instances on a shared volume), not only this one's.</summary>
+    public Task<IReadOnlyList<HistoryEntry>> FindAsync(HistoryQuery query, CancellationToken cancellationToken) => Task.FromResult(HistorySearch.Find(_folder, query));
 
     public void Dispose()
     {

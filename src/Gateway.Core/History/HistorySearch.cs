@@ -15,16 +15,34 @@ public static class HistorySearch
             return [];
         }
 
+        return [.. Matching(Directory.EnumerateFiles(folder, "*.jsonl").SelectMany(Read), query)];
+    }
+
+    /// <summary>The entries the query asks for, newest first, at most its limit (the folder's and Redis's search alike).</summary>
+    public static IEnumerable<HistoryEntry> Matching(IEnumerable<HistoryEntry> entries, HistoryQuery query)
+    {
         var messageId = query.MessageId?.Trim().Trim('<', '>');
-        return [.. Directory.EnumerateFiles(folder, "*.jsonl")
-            .SelectMany(Read)
+        return entries
             .Where(entry => Contains(entry.From, query.From)
                 && (query.To is null || entry.Recipients.Any(recipient => Contains(recipient, query.To)))
                 && (messageId is null || string.Equals(entry.MessageId?.Trim('<', '>'), messageId, StringComparison.OrdinalIgnoreCase))
                 && (query.Since is null || entry.Time >= query.Since)
                 && (query.Until is null || entry.Time <= query.Until))
             .OrderByDescending(entry => entry.Time)
-            .Take(query.Limit)];
+            .Take(query.Limit);
+    }
+
+    /// <summary>One recorded line as an entry; null for a damaged or half-written line.</summary>
+    public static HistoryEntry? Parse(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<HistoryEntry>(line, HistoryJournal.Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static bool Contains(string value, string? wanted) =>
@@ -47,16 +65,7 @@ public static class HistorySearch
 
         foreach (var line in lines)
         {
-            HistoryEntry? entry = null;
-            try
-            {
-                entry = JsonSerializer.Deserialize<HistoryEntry>(line, HistoryJournal.Json);
-            }
-            catch (JsonException)
-            {
-            }
-
-            if (entry is not null)
+            if (Parse(line) is { } entry)
             {
                 yield return entry;
             }

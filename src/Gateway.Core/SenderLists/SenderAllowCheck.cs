@@ -11,7 +11,7 @@ namespace Gateway.Core.SenderLists;
 /// actions (a virus, DMARC's p=reject, a rule's reject) still win. The transaction's recipients share their
 /// allow entries (the dialogue splits recipients whose lists differ), so the first recipient's speak for all.
 /// </summary>
-public sealed class SenderAllowCheck(SenderListFile lists, bool authenticates) : IMessageCheck
+public sealed class SenderAllowCheck(ISenderLists lists, bool authenticates) : IMessageCheck
 {
     public const string Symbol = "SENDER_ALLOWED";
 

@@ -65,13 +65,15 @@ public sealed record SenderListEntry(string For, string Sender, SenderListKind K
 /// The lists as one file (JSON: an array of entries). Readers get a snapshot, read again when the file's time or
 /// size changes; writers replace the file whole (a temporary file renamed over it), so no reader sees half.
 /// </summary>
-public sealed class SenderListFile(string path)
+public sealed class SenderListFile(string path) : ISenderLists
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
     private readonly Lock _gate = new();
     private (DateTime Written, long Size, IReadOnlyList<SenderListEntry> Entries) _cached = (DateTime.MinValue, -1, []);
 
     public string Path => path;
+
+    public string Where => path;
 
     /// <summary>The entries as the file holds them now; none when there is no file. A damaged file keeps the last good snapshot.</summary>
     public IReadOnlyList<SenderListEntry> Entries
@@ -105,8 +107,11 @@ public sealed class SenderListFile(string path)
         }
     }
 
-    /// <summary>Entries that apply to one recipient (everyone's, its domain's, its own).</summary>
     public IReadOnlyList<SenderListEntry> For(string recipient) => [.. Entries.Where(entry => entry.AppliesTo(recipient))];
+
+    public Task<bool> AddAsync(SenderListEntry entry, CancellationToken cancellationToken) => Task.FromResult(Add(entry));
+
+    public Task<bool> RemoveAsync(string forWhom, string sender, CancellationToken cancellationToken) => Task.FromResult(Remove(forWhom, sender));
 
     /// <summary>Adds an entry (an entry for the same recipient and sender of the other kind is replaced); false when it was there.</summary>
     public bool Add(SenderListEntry entry) => Change(entries =>

@@ -6,7 +6,7 @@ namespace Gateway.Cli;
 
 /// <summary>
 /// <c>gateway history [--from ADDR] [--to ADDR] [--message-id ID] [--since 2h|TIME] [--until TIME] [--limit N] [--json]</c>:
-/// "where is my mail?" from the journals in history.directory (every instance's, on a shared volume), newest first.
+/// "where is my mail?" from the journals in history.directory (every instance's, on a shared volume) or Redis's list (history.store: redis), newest first.
 /// </summary>
 internal static class HistoryCommand
 {
@@ -35,8 +35,11 @@ internal static class HistoryCommand
             parsed.Value("--since") is { } since ? When(since, now, "--since") : null,
             parsed.Value("--until") is { } until ? When(until, now, "--until") : null,
             parsed.Value("--limit") is { } limit ? (int.TryParse(limit, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : throw new UsageException($"--limit '{limit}' is not a positive number")) : 50);
-        var folder = config.Options.History.FullPath(config.Options.BaseFolder);
-        var entries = HistorySearch.Find(folder, query);
+        var options = config.Options;
+        await using var state = options.History.Store == Core.Configuration.SharedStore.Redis ? await Core.State.StateStores.CreateAsync(options.State, TimeProvider.System) : null;
+        var (entries, where) = state is Core.State.RedisStateStore redis
+            ? (await new RedisHistory(redis.Connection, options.State.KeyPrefix, options.History.Size).FindAsync(query, CancellationToken.None), $"redis {options.State.KeyPrefix}history")
+            : (HistorySearch.Find(options.History.FullPath(options.BaseFolder), query), options.History.FullPath(options.BaseFolder));
         foreach (var entry in entries)
         {
             await output.WriteLineAsync(parsed.Has("--json") ? TerminalText.EscapeJson(JsonSerializer.Serialize(entry, HistoryJournal.Json)) : TerminalText.Escape(Line(entry)));
@@ -44,7 +47,7 @@ internal static class HistoryCommand
 
         if (entries.Count == 0 && !parsed.Has("--json"))
         {
-            await output.WriteLineAsync($"nothing found in {folder} ({config.DisplayName})");
+            await output.WriteLineAsync($"nothing found in {where} ({config.DisplayName})");
         }
 
         return 0;

@@ -4,8 +4,8 @@ namespace Gateway.Cli;
 
 /// <summary>
 /// <c>gateway lists allow|block SENDER [--for WHO] | remove SENDER [--for WHO] | show [--for RECIPIENT]</c>: the
-/// sender lists in sender_lists.file. WHO is a recipient address, one of our domains, or * (everyone, the default).
-/// A running gateway reads the file again when it changes.
+/// sender lists (sender_lists.file, or Redis with sender_lists.store: redis). WHO is a recipient address, one of our domains, or * (everyone, the default).
+/// A running gateway reads the file again when it changes (Redis: within seconds).
 /// </summary>
 internal static class ListsCommand
 {
@@ -17,7 +17,13 @@ internal static class ListsCommand
     {
         var parsed = Arguments.Parse(args, ValueOptions, NoFlags);
         var config = ConfigSource.Load(parsed.Value("--config"));
-        var lists = new SenderListFile(config.Options.SenderLists.FullPath(config.Options.BaseFolder));
+        await using var state = config.Options.SenderLists.Store == Core.Configuration.SharedStore.Redis ? await Core.State.StateStores.CreateAsync(config.Options.State, TimeProvider.System) : null;
+        var lists = await SenderListStores.OpenAsync(config.Options, state, refresh: false, CancellationToken.None);
+        if (lists is RedisSenderLists redis)
+        {
+            await redis.RefreshAsync(CancellationToken.None); // Redis down: say so, not "no entries"
+        }
+
         var forWhom = parsed.Value("--for") ?? SenderListEntry.Everyone;
         try
         {
@@ -25,12 +31,12 @@ internal static class ListsCommand
             {
                 case [("allow" or "block") and var verb, var sender]:
                     var entry = SenderListEntry.Create(forWhom, sender, verb == "allow" ? SenderListKind.Allow : SenderListKind.Block);
-                    var added = lists.Add(entry);
+                    var added = await lists.AddAsync(entry, CancellationToken.None);
                     await output.WriteLineAsync($"{entry.Sender}: {(entry.Kind == SenderListKind.Allow ? "allowed" : "blocked")} for {Who(entry.For)}{(added ? string.Empty : " (already)")}");
                     return 0;
                 case ["remove", var sender]:
                     var removing = SenderListEntry.Create(forWhom, sender, SenderListKind.Allow);
-                    if (!lists.Remove(removing.For, removing.Sender))
+                    if (!await lists.RemoveAsync(removing.For, removing.Sender, CancellationToken.None))
                     {
                         throw new UsageException($"no entry for {removing.Sender} for {Who(removing.For)}");
                     }
@@ -46,7 +52,7 @@ internal static class ListsCommand
 
                     if (shown.Count == 0)
                     {
-                        await output.WriteLineAsync($"no entries in {lists.Path}");
+                        await output.WriteLineAsync($"no entries in {lists.Where}");
                     }
 
                     return 0;

@@ -16,7 +16,7 @@ namespace Gateway.Smtp;
 /// client in-session, per recipient.
 /// </summary>
 /// <remarks>Every refusal is logged, one line per refused sender or recipient (a DATA verdict logs its own line).</remarks>
-internal sealed partial class GatewayMailboxFilter(IDownstream downstream, DialogueChecks checks, Microsoft.Extensions.Logging.ILogger? logger = null, Core.History.HistoryJournal? history = null) : IMailboxFilter
+internal sealed partial class GatewayMailboxFilter(IDownstream downstream, DialogueChecks checks, Microsoft.Extensions.Logging.ILogger? logger = null, Core.History.IHistory? history = null) : IMailboxFilter
 {
     private readonly DeferralLogThrottle _deferrals = new(TimeSpan.FromMinutes(1), TimeProvider.System);
 

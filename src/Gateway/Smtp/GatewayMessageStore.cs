@@ -23,7 +23,7 @@ namespace Gateway.Smtp;
 /// session's token, so a message in flight when SIGTERM arrives is still scanned, relayed and answered.
 /// </param>
 /// <param name="autolearn">Learning from strong verdicts (learning.autolearn); null when off.</param>
-internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null, Core.History.HistoryJournal? history = null) : IMessageStore
+internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null, Core.History.IHistory? history = null) : IMessageStore
 {
     /// <summary>Messages up to this size are scanned on the thread that read them (see <see cref="ProcessAsync"/>).</summary>
     private const int InlineScanLimit = 64 * 1024;

@@ -54,7 +54,7 @@ public sealed partial class WebConsole : IAsyncDisposable
     /// <summary>Where it listens (the port chosen when web.listen asked for port 0).</summary>
     public System.Net.IPEndPoint EndPoint { get; }
 
-    internal static async Task<WebConsole> StartAsync(GatewayOptions options, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, Core.SenderLists.SenderListFile senderLists, ILoggerFactory loggerFactory)
+    internal static async Task<WebConsole> StartAsync(GatewayOptions options, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, Core.SenderLists.ISenderLists senderLists, IHistory? history, ILoggerFactory loggerFactory)
     {
         var web = options.Web;
         var endPoint = ListenAddress.TryParse(web.Listen, 443, out var at) && at is not null ? at : throw new InvalidOperationException("validated");
@@ -154,9 +154,8 @@ public sealed partial class WebConsole : IAsyncDisposable
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
-        var historyFolder = options.History.Enabled ? options.History.FullPath(options.BaseFolder) : null;
         var links = new RecipientLinks(app.Services.GetRequiredService<IDataProtectionProvider>(), RecipientLinks.BaseUrl(web), web.LinkLifetime);
-        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new LinkRequests(options, quarantine, downstream, links, TimeProvider.System), senderLists, historyFolder, web.Oidc?.DisplayName, loggerFactory.CreateLogger<WebConsole>()).Map(app);
+        new Endpoints(new WebUsers(Path.GetFullPath(web.UsersFile, options.BaseFolder), TimeProvider.System), links, quarantine, downstream, policy, scanner, site, options.Limits.MaxMessageSize, new LinkRequests(options, quarantine, downstream, links, TimeProvider.System), senderLists, history, web.Oidc?.DisplayName, loggerFactory.CreateLogger<WebConsole>()).Map(app);
 
         try
         {
@@ -179,7 +178,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, int maxMessageSize, LinkRequests linkRequests, Core.SenderLists.SenderListFile lists, string? historyFolder, string? singleSignOn, ILogger logger)
+    private sealed partial class Endpoints(WebUsers users, RecipientLinks links, QuarantineStore quarantine, IDownstream downstream, Func<Core.Scoring.ScoringPolicy> policy, Core.Scanning.MessageScanner scanner, Learning.SiteLearning? site, int maxMessageSize, LinkRequests linkRequests, Core.SenderLists.ISenderLists lists, IHistory? history, string? singleSignOn, ILogger logger)
     {
         public void Map(WebApplication app)
         {
@@ -266,12 +265,23 @@ public sealed partial class WebConsole : IAsyncDisposable
             signedIn.MapPost("/scan", ScanAsync);
             signedIn.MapGet("/lists", (HttpContext context, IAntiforgery antiforgery) => Page(context, antiforgery, "Sender lists", token => ConsolePages.Lists(lists.Entries, token)));
             signedIn.MapPost("/lists/{change}", ChangeListsAsync);
-            signedIn.MapGet("/history", (HttpContext context, IAntiforgery antiforgery, string? from, string? to, string? message_id) =>
+            signedIn.MapGet("/history", async (HttpContext context, IAntiforgery antiforgery, string? from, string? to, string? message_id) =>
             {
                 var query = new HistoryQuery(Blank(from), Blank(to), Blank(message_id), Limit: 200);
-                return historyFolder is null
-                    ? Page(context, antiforgery, "History", _ => ConsolePages.Notice("The history is off (history.enabled: false)."))
-                    : Page(context, antiforgery, "History", _ => ConsolePages.History(HistorySearch.Find(historyFolder, query), query));
+                if (history is null)
+                {
+                    return Page(context, antiforgery, "History", _ => ConsolePages.Notice("The history is off (history.enabled: false)."));
+                }
+
+                try
+                {
+                    var found = await history.FindAsync(query, context.RequestAborted);
+                    return Page(context, antiforgery, "History", _ => ConsolePages.History(found, query));
+                }
+                catch (Core.State.StateUnavailableException exception)
+                {
+                    return Page(context, antiforgery, "History", _ => ConsolePages.Notice($"The history cannot be read now ({exception.Message})."), StatusCodes.Status503ServiceUnavailable);
+                }
             });
         }
 
@@ -444,12 +454,20 @@ public sealed partial class WebConsole : IAsyncDisposable
                 var sender = MailboxAddress.TryParse(held.From ?? string.Empty, out var author) && author.Address.Contains('@') ? author.Address : held.MailFrom;
                 if (sender is not null)
                 {
-                    foreach (var recipient in held.Recipients)
+                    try
                     {
-                        lists.Add(Core.SenderLists.SenderListEntry.Create(recipient, sender, Core.SenderLists.SenderListKind.Allow));
+                        foreach (var recipient in held.Recipients)
+                        {
+                            await lists.AddAsync(Core.SenderLists.SenderListEntry.Create(recipient, sender, Core.SenderLists.SenderListKind.Allow), context.RequestAborted);
+                        }
+
+                        allowed = $"; {sender} allowed for {string.Join(", ", held.Recipients)}";
+                    }
+                    catch (Core.State.StateUnavailableException exception)
+                    {
+                        allowed = $"; {sender} could not be allowed ({exception.Message})"; // the release still goes ahead: it is what was asked first
                     }
 
-                    allowed = $"; {sender} allowed for {string.Join(", ", held.Recipients)}";
                     Log.Action(logger, Name(context), "allowed", id, allowed[2..]);
                 }
             }
@@ -474,14 +492,18 @@ public sealed partial class WebConsole : IAsyncDisposable
                 var entry = Core.SenderLists.SenderListEntry.Create(form["for"].ToString(), form["sender"].ToString(), kind);
                 said = change switch
                 {
-                    "add" => lists.Add(entry) ? $"{entry.Sender}: {(kind == Core.SenderLists.SenderListKind.Allow ? "allowed" : "blocked")} for {entry.For}" : $"{entry.Sender} is already there",
-                    "remove" => lists.Remove(entry.For, entry.Sender) ? $"{entry.Sender}: removed for {entry.For}" : $"no entry for {entry.Sender}",
+                    "add" => await lists.AddAsync(entry, context.RequestAborted) ? $"{entry.Sender}: {(kind == Core.SenderLists.SenderListKind.Allow ? "allowed" : "blocked")} for {entry.For}" : $"{entry.Sender} is already there",
+                    "remove" => await lists.RemoveAsync(entry.For, entry.Sender, context.RequestAborted) ? $"{entry.Sender}: removed for {entry.For}" : $"no entry for {entry.Sender}",
                     _ => throw new ArgumentException($"no such change '{change}'"),
                 };
             }
             catch (ArgumentException exception)
             {
                 return Page(context, antiforgery, "Sender lists", _ => ConsolePages.Notice(exception.Message, "/lists"), StatusCodes.Status400BadRequest);
+            }
+            catch (Core.State.StateUnavailableException exception)
+            {
+                return Page(context, antiforgery, "Sender lists", _ => ConsolePages.Notice($"The lists could not be changed ({exception.Message}); nothing was changed, try again.", "/lists"), StatusCodes.Status503ServiceUnavailable);
             }
 
             Log.Action(logger, Name(context), "changed the sender lists", change, said);

@@ -43,7 +43,7 @@ internal sealed class DialogueChecks
         }
     }
 
-    public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, Core.SenderLists.SenderListFile senderLists, SharedStateChecks? sharedState)
+    public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, Core.SenderLists.ISenderLists senderLists, SharedStateChecks? sharedState)
     {
         List<IConnectCheck> atConnect = [];
         if (dns is not null)

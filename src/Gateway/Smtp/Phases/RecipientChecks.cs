@@ -80,7 +80,7 @@ internal sealed class PolicyGroupCheck(Func<ScoringPolicy> policy) : IRecipientC
 /// this recipient only, 550 5.7.1, and the others of the message still get it. Recipients whose allow entries
 /// differ are split the way policy groups are (452 4.5.3 for the later ones), so one DATA verdict fits them all.
 /// </summary>
-internal sealed class SenderListCheck(Core.SenderLists.SenderListFile lists) : IRecipientCheck
+internal sealed class SenderListCheck(Core.SenderLists.ISenderLists lists) : IRecipientCheck
 {
     public string Name => "sender-lists";
 
