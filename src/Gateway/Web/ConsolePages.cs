@@ -56,7 +56,7 @@ internal static class ConsolePages
 
     /// <param name="basePath">/quarantine for administrators, /mine for a recipient.</param>
     /// <param name="bulkToken">An administrator's antiforgery token: rows get check boxes and the list bulk actions; null for a recipient.</param>
-    public static string QuarantineList(IReadOnlyList<QuarantineEntry> entries, string? filter, string basePath = "/quarantine", string? bulkToken = null)
+    public static string QuarantineList(IReadOnlyList<QuarantineEntry> entries, QuarantineFilter filter, string basePath = "/quarantine", string? bulkToken = null)
     {
         var rows = new StringBuilder();
         foreach (var entry in entries)
@@ -69,7 +69,9 @@ internal static class ConsolePages
         }
 
         return $"""
-            <form method="get" action="{basePath}"><input name="q" value="{E(filter)}" placeholder="sender, recipient or subject"> <button>Filter</button></form>
+            <form method="get" action="{basePath}"><input name="q" value="{E(filter.Text)}" placeholder="sender, recipient or subject" aria-label="sender, recipient or subject">
+            <label>from <input type="date" name="since" value="{filter.SinceText}"></label> <label>to <input type="date" name="until" value="{filter.UntilText}"></label>
+            <label>score at least <input type="number" step="0.1" name="min_score" value="{filter.MinScoreText}" size="5"></label> <button>Filter</button></form>
             <p>{entries.Count} held</p>{(bulkToken is null ? string.Empty : $"""
             <form id="bulk" method="post" action="{basePath}/bulk" class="actions">{Token(bulkToken)}
             <button name="action" value="release">Release selected</button> <button name="action" value="delete">Delete selected</button>
@@ -82,8 +84,13 @@ internal static class ConsolePages
     /// <param name="basePath">/quarantine for administrators, /mine for a recipient.</param>
     /// <param name="canAct">Whether this user may release or delete it (a recipient only what was held for them alone).</param>
     /// <param name="hasHtml">The message has an HTML part: shown sanitised in a sandboxed frame (no script, nothing remote) below the text.</param>
-    public static string QuarantineMessage(QuarantineEntry entry, IReadOnlyList<(string Name, string Value)> headers, string bodyText, Func<string, string?> describe, string token, string basePath = "/quarantine", bool canAct = true, bool hasHtml = false)
+    /// <param name="attachments">Attached files (and those inside archives): name, declared type, what the bytes are, size.</param>
+    public static string QuarantineMessage(QuarantineEntry entry, IReadOnlyList<(string Name, string Value)> headers, string bodyText, Func<string, string?> describe, string token, string basePath = "/quarantine", bool canAct = true, bool hasHtml = false, IReadOnlyList<Core.Rules.AttachmentFile>? attachments = null)
     {
+        var files = attachments is { Count: > 0 }
+            ? "<h2>Attachments</h2><table><tr><th>Name</th><th>Declared type</th><th>What the bytes are</th><th>Size</th></tr>" + string.Join(string.Empty, attachments.Select(file =>
+                FormattableString.Invariant($"<tr><td>{E(file.Name.Length == 0 ? "(no name)" : file.Name)}</td><td>{E(file.ContentType)}</td><td>{E(file.Facts.Type)}{(file.TypeMismatch ? " <strong>(not what it claims)</strong>" : string.Empty)}</td><td>{file.Size:N0} bytes</td></tr>"))) + "</table>"
+            : string.Empty;
         var symbols = string.Join(string.Empty, entry.Symbols.OrderByDescending(symbol => Math.Abs(symbol.Score)).Select(symbol => FormattableString.Invariant($"<tr><td>{E(symbol.Name)}</td><td>{symbol.Score:0.00}</td><td>{E(describe(symbol.Name))}</td></tr>")));
         var headerRows = string.Join(string.Empty, headers.Select(header => $"<tr><th>{E(header.Name)}</th><td>{E(header.Value)}</td></tr>"));
         var id = Uri.EscapeDataString(entry.Id);
@@ -100,7 +107,7 @@ internal static class ConsolePages
             {actions}
             <table><tr><th>Score</th><td>{entry.Score.ToString("0.00", CultureInfo.InvariantCulture)} ({E(entry.Reason)})</td></tr>
             <tr><th>Envelope</th><td>{E(entry.MailFrom)} &rarr; {E(string.Join(", ", entry.Recipients))}, client {E(entry.ClientAddress)} ({E(entry.Helo)})</td></tr>{headerRows}</table>
-            <h2>Symbols</h2><table>{symbols}</table>
+            <h2>Symbols</h2><table>{symbols}</table>{files}
             <h2>Text</h2><pre>{E(bodyText)}</pre>
             {(hasHtml ? $"""<h2>As sent (HTML: sanitised, no script, nothing remote)</h2><iframe sandbox src="{basePath}/{id}/html" title="the message as sent"></iframe>""" : string.Empty)}
             """;

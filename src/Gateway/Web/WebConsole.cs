@@ -223,11 +223,14 @@ public sealed partial class WebConsole : IAsyncDisposable
             foreach (var (role, basePath, title) in new[] { (AdminRole, "/quarantine", "Quarantine"), (RecipientRole, "/mine", "My held mail") })
             {
                 var group = app.MapGroup(basePath).RequireAuthorization(role);
-                group.MapGet(string.Empty, (HttpContext context, IAntiforgery antiforgery, string? q) =>
-                    Page(context, antiforgery, title, token => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Sees(context, entry) && Matches(entry, q)).OrderByDescending(entry => entry.ReceivedAt)], q, basePath, role == AdminRole ? token : null)));
+                group.MapGet(string.Empty, (HttpContext context, IAntiforgery antiforgery, string? q, string? since, string? until, string? min_score) =>
+                {
+                    var filter = QuarantineFilter.From(q, since, until, min_score);
+                    return Page(context, antiforgery, title, token => ConsolePages.QuarantineList([.. quarantine.List().Where(entry => Sees(context, entry) && filter.Matches(entry)).OrderByDescending(entry => entry.ReceivedAt)], filter, basePath, role == AdminRole ? token : null));
+                });
                 group.MapGet("/{id}", (HttpContext context, IAntiforgery antiforgery, string id) =>
                     quarantine.Find(id) is { } entry && Sees(context, entry) && quarantine.ReadMessage(id) is { } raw && Read(raw) is var shown
-                        ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, shown.Headers, shown.Text, policy().DescriptionOf, token, basePath, MayAct(context, entry), hasHtml: shown.Html is not null))
+                        ? Page(context, antiforgery, entry.Subject is { Length: > 0 } subject ? subject : "(no subject)", token => ConsolePages.QuarantineMessage(entry, shown.Headers, shown.Text, policy().DescriptionOf, token, basePath, MayAct(context, entry), hasHtml: shown.Html is not null, shown.Attachments))
                         : NotFound(context, antiforgery, id, basePath));
                 group.MapGet("/{id}/html", (HttpContext context, string id) =>
                 {
@@ -537,11 +540,6 @@ public sealed partial class WebConsole : IAsyncDisposable
         private static bool IsLocal(string url) =>
             url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
 
-        private static bool Matches(QuarantineEntry entry, string? filter) =>
-            string.IsNullOrWhiteSpace(filter)
-            || (entry.MailFrom ?? string.Empty).Contains(filter, StringComparison.OrdinalIgnoreCase)
-            || entry.Recipients.Any(recipient => recipient.Contains(filter, StringComparison.OrdinalIgnoreCase))
-            || (entry.Subject ?? string.Empty).Contains(filter, StringComparison.OrdinalIgnoreCase);
 
         /// <summary>
         /// HtmlSanitizer's defaults (no script, no event handlers, no javascript: URLs), no forms or frames at all, and
@@ -567,7 +565,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         /// A held message as the console shows it, parsed once: the headers a reader looks at, the text (a plain part as
         /// written, an HTML part as the text it shows) and the first HTML part (not an attachment) decoded, or null.
         /// </summary>
-        private static (IReadOnlyList<(string Name, string Value)> Headers, string Text, string? Html) Read(byte[] raw)
+        private static (IReadOnlyList<(string Name, string Value)> Headers, string Text, string? Html, IReadOnlyList<Core.Rules.AttachmentFile> Attachments) Read(byte[] raw)
         {
             var message = MimeMessage.Load(new MemoryStream(raw));
             var parts = message.BodyParts.OfType<TextPart>().Where(part => !part.IsAttachment).ToList();
@@ -575,7 +573,9 @@ public sealed partial class WebConsole : IAsyncDisposable
             var text = part is null ? string.Empty : part.IsHtml ? Core.Content.PartContent.Of(part).Visible : Core.Content.PartContent.Of(part).Decoded;
             var html = parts.FirstOrDefault(part => part.IsHtml) is { } htmlPart ? Core.Content.PartContent.Of(htmlPart).Decoded : null;
             string[] shown = ["From", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID"];
-            return ([.. shown.SelectMany(name => message.Headers.Where(header => header.Field.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(header => (header.Field, header.Value)))], text, html);
+            // Attachments by name and by what their bytes are (and the files inside archives), as the rules see them.
+            var attachments = Core.Rules.AttachmentFile.Of(Core.Attachments.DecodedAttachment.Of(message));
+            return ([.. shown.SelectMany(name => message.Headers.Where(header => header.Field.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(header => (header.Field, header.Value)))], text, html, attachments);
         }
 
         private static partial class Log

@@ -86,4 +86,35 @@ public sealed class WebConsoleActionsTests
             Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         }
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_list_filters_by_text_day_and_score_and_a_message_shows_its_attachments_by_what_their_bytes_are()
+    {
+        await using var console = await WebConsoleFixture.StartAsync();
+        using var zip = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var writer = new StreamWriter(archive.CreateEntry("notes.txt").Open());
+            writer.Write("a zip, not a PDF");
+        }
+
+        var notPdf = Convert.ToBase64String(zip.ToArray());
+        var id = (await console.SendAsync("hold me: invoice attached", $"--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/pdf; name=\"invoice.pdf\"\nContent-Disposition: attachment; filename=\"invoice.pdf\"\nContent-Transfer-Encoding: base64\n\n{notPdf}\n--b--", "multipart/mixed; boundary=\"b\"")).Split(' ')[^1];
+        await console.SendAsync("hold me: weekly report", "numbers", messageId: "<m2@remote.test>");
+        var (client, _) = await SignInAsync(console);
+        using (client)
+        {
+            var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Contains("<p>2 held</p>", await client.GetStringAsync($"/quarantine?since={today}&until={today}"), StringComparison.Ordinal);
+            Assert.Contains("<p>1 held</p>", await client.GetStringAsync("/quarantine?q=weekly"), StringComparison.Ordinal);
+            Assert.Contains("<p>0 held</p>", await client.GetStringAsync($"/quarantine?since={tomorrow}"), StringComparison.Ordinal);
+            Assert.Contains("<p>0 held</p>", await client.GetStringAsync("/quarantine?min_score=100"), StringComparison.Ordinal);
+            Assert.Contains("<p>2 held</p>", await client.GetStringAsync("/quarantine?min_score=0.5&since=not-a-day"), StringComparison.Ordinal);
+
+            var page = await client.GetStringAsync($"/quarantine/{id}");
+            Assert.Contains("<td>notes.txt</td>", page, StringComparison.Ordinal); // and what is inside the archive
+            Assert.Contains("<td>invoice.pdf</td><td>application/pdf</td><td>zip <strong>(not what it claims)</strong></td>", page, StringComparison.Ordinal);
+        }
+    }
 }
