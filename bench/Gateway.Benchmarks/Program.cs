@@ -2,6 +2,9 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Gateway.Benchmarks -- --filter '*'
 // dotnet run -c Release --project bench/Gateway.Benchmarks -- site-learning [--validate[=FOLD]] [REPO_ROOT]   (bench/RESULTS.md, "Site learning")
+// dotnet run -c Release --project bench/Gateway.Benchmarks -- fuzzy [REPO_ROOT]   (bench/RESULTS.md, "Fuzzy hashes")
+if (args is ["fuzzy", .. var fuzzyArgs]) { return await Gateway.Benchmarks.FuzzySimulation.RunAsync(fuzzyArgs.FirstOrDefault() ?? Directory.GetCurrentDirectory()); }
+if (args is ["fuzzy-redis-probe", var fuzzyEndPoint]) { return await Gateway.Benchmarks.RedisProbe.FuzzyAsync(fuzzyEndPoint); }
 if (args is ["redis-probe", var endPoint]) { return await Gateway.Benchmarks.RedisProbe.RunAsync(endPoint); }
 if (args is ["site-learning", .. var rest])
 {

@@ -256,7 +256,7 @@ internal static class SiteLearningSimulation
         }
     }
 
-    private static List<Mail> Load(string shared)
+    internal static List<Mail> Load(string shared)
     {
         var mail = new List<Mail>();
         foreach (var (corpus, era) in new[] { ("corpus", "2002"), ("corpus-modern", "2019-2026") })

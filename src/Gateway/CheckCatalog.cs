@@ -26,8 +26,9 @@ internal static class CheckCatalog
     /// <param name="dnsLists">Hears DNS list outcomes (metrics, warnings); null for one-off CLI runs.</param>
     /// <param name="antivirus">The clamd check (antivirus.enabled); null leaves it out.</param>
     /// <param name="site">Site learning's token store; null leaves site evidence out (learning disabled, or a CLI run with the memory store, which only the running gateway holds).</param>
+    /// <param name="fuzzy">Near-duplicates of learned mail (fuzzy.enabled, on site learning's state store); null leaves them out.</param>
     /// <param name="senderLists">The process's one reader of sender_lists.file (the running gateway's); null: a reader of its own (a CLI run).</param>
-    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null, Core.Attachments.AntivirusCheck? antivirus = null, Core.SenderLists.ISenderLists? senderLists = null)
+    public static IReadOnlyList<IMessageCheck> Create(GatewayOptions options, IDnsResolver? dns, ModelSource? models, ClassifierExplain? explain = null, IDnsListMonitor? dnsLists = null, SiteEvidenceCheck? site = null, Core.Attachments.AntivirusCheck? antivirus = null, Core.SenderLists.ISenderLists? senderLists = null, Core.Fuzzy.FuzzyCheck? fuzzy = null)
     {
         var checks = new List<IMessageCheck>();
         if (models is not null)
@@ -45,6 +46,11 @@ internal static class CheckCatalog
         if (antivirus is not null)
         {
             checks.Add(antivirus);
+        }
+
+        if (fuzzy is not null)
+        {
+            checks.Add(fuzzy);
         }
 
         if (dns is not null)

@@ -85,7 +85,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var antivirus = _clamd is null ? null : Antivirus(options, _clamd, loggerFactory);
         // One reader of the sender lists for the whole process: RCPT's blocks, DATA's allows and the console's page share its snapshot.
         SenderLists = senderLists;
-        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check, antivirus: antivirus, senderLists: SenderLists), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
+        Scanner = new MessageScanner(new PipelineRunner(checks ?? CheckCatalog.Create(options, Dns, _models, dnsLists: dnsLists, site: site?.Check, antivirus: antivirus, senderLists: SenderLists, fuzzy: site?.Fuzzy), options.Limits.CheckTimeout), () => _policy.Current, options.Limits.MaxMimeDepth);
         _downstream = new InstrumentedDownstream(delivery);
 
         // The checks of the dialogue's phases (connect, MAIL, RCPT), in one registry: docs/architecture.md.

@@ -77,6 +77,8 @@ public sealed record GatewayOptions
 
     public PyzorOptions Pyzor { get; init; } = new();
 
+    public FuzzyOptions Fuzzy { get; init; } = new();
+
     /// <summary>Whether anything needs the state store at all.</summary>
     public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled || SenderLists.Store == SharedStore.Redis || (History.Enabled && History.Store == SharedStore.Redis);
 
@@ -145,6 +147,7 @@ public sealed record GatewayOptions
         Web.Validate(errors, BaseFolder);
         SenderLists.Validate(errors, State);
         Pyzor.Validate(errors);
+        Fuzzy.Validate(errors, Learning);
         Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {

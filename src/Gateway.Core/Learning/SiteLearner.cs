@@ -10,7 +10,8 @@ namespace Gateway.Core.Learning;
 /// in the store (<see cref="ISiteTokenStore.LearnAsync"/>). Every way of learning — the CLI, the IMAP
 /// collector, the quarantine, autolearn, the admin endpoint — comes through here.
 /// </summary>
-public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, TimeProvider time)
+/// <param name="fuzzy">The fuzzy store (fuzzy.enabled): what is learned here, past the guards, is learned there too.</param>
+public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, TimeProvider time, Fuzzy.IFuzzyStore? fuzzy = null, int fuzzyMinWords = 12)
 {
     public ISiteTokenStore Store => store;
 
@@ -19,10 +20,18 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     /// <param name="senderDomain">From <see cref="SenderIdentity"/>: the live scan's, or the one our stamped Authentication-Results prove.</param>
     /// <param name="alignedSender">The From organisation DMARC proved, or null (<see cref="SenderIdentity.AlignedOf(MimeMessage, ResultsSeal)"/>): the sender reputation is kept for it only.</param>
     /// <param name="unlimited">No per-day caps: an operator's own bulk import (<c>gateway learn --no-caps</c>).</param>
-    public Task<LearnOutcome> LearnAsync(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, string? alignedSender, CancellationToken cancellationToken, bool unlimited = false)
+    public async Task<LearnOutcome> LearnAsync(MimeMessage message, ReadOnlyMemory<byte> raw, bool isSpam, string source, string senderDomain, string? alignedSender, CancellationToken cancellationToken, bool unlimited = false)
     {
         var learned = Describe(message, raw, isSpam, source, senderDomain, alignedSender, cancellationToken);
-        return store.LearnAsync(learned, unlimited ? Limits with { PerSenderDomainPerDay = 0, PerSourcePerDay = 0 } : Limits, time.GetUtcNow(), cancellationToken);
+        var outcome = await store.LearnAsync(learned, unlimited ? Limits with { PerSenderDomainPerDay = 0, PerSourcePerDay = 0 } : Limits, time.GetUtcNow(), cancellationToken);
+        if (outcome is LearnOutcome.Learned or LearnOutcome.Conflict && fuzzy is not null && Fuzzy.FuzzyFingerprint.Of(message, fuzzyMinWords) is { IsEmpty: false } fingerprint)
+        {
+            // Only what passed the guards (caps, duplicates): the same poisoning limits hold for both. A conflict is a
+            // correction (a message learned as spam now released as ham): its earlier learning is taken back here too.
+            await (outcome == LearnOutcome.Learned ? fuzzy.LearnAsync(fingerprint, isSpam, cancellationToken) : fuzzy.ForgetAsync(fingerprint, !isSpam, cancellationToken));
+        }
+
+        return outcome;
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ internal abstract class SiteLearningClient : IAsyncDisposable
         {
             var redis = await RedisStateStore.ConnectAsync(options.State.Redis, options.State.KeyPrefix, options.State.Timeout);
             var seal = new Core.Headers.ResultsSeal(options.EffectiveAuthservId, secret.SealKey);
-            return new Direct(redis, new SiteLearner(SiteTokenStores.For(redis, options.State), options.Learning, TimeProvider.System), seal, options.State.Redis);
+            return new Direct(redis, new SiteLearner(SiteTokenStores.For(redis, options.State), options.Learning, TimeProvider.System, Core.Fuzzy.FuzzyStores.For(options, redis), options.Fuzzy.MinWords), seal, options.State.Redis);
         }
 
         if (!ListenAddress.TryParse(options.Metrics.Listen, 0, out var endPoint) || endPoint is null)

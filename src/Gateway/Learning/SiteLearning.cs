@@ -9,8 +9,9 @@ namespace Gateway.Learning;
 /// <summary>Site learning as the running gateway holds it: the store, the learner and the pipeline check, wired to metrics.</summary>
 internal sealed class SiteLearning
 {
-    private SiteLearning(SiteLearner learner, SiteEvidenceCheck check, SiteSecret secret, Core.Headers.ResultsSeal seal)
+    private SiteLearning(SiteLearner learner, SiteEvidenceCheck check, SiteSecret secret, Core.Headers.ResultsSeal seal, Core.Fuzzy.FuzzyCheck? fuzzy)
     {
+        Fuzzy = fuzzy;
         Learner = learner;
         Check = check;
         Secret = secret;
@@ -26,6 +27,9 @@ internal sealed class SiteLearning
     public Core.Headers.ResultsSeal Seal { get; }
 
     public SiteEvidenceCheck Check { get; }
+
+    /// <summary>Near-duplicates of learned mail (fuzzy.enabled), fed by <see cref="Learner"/>; null when fuzzy is off.</summary>
+    public Core.Fuzzy.FuzzyCheck? Fuzzy { get; }
 
     /// <summary>Null when learning is off (or no state store was made).</summary>
     /// <param name="authenticates">Whether SPF, DKIM and DMARC run (DNS on): then site evidence waits for them.</param>
@@ -55,7 +59,28 @@ internal sealed class SiteLearning
                 logger.LogWarning("Site evidence left out: the state store did not answer ({Reason}); mail flows on the shipped model and rules", reason);
             }
         };
-        return new SiteLearning(new SiteLearner(store, options.Learning, TimeProvider.System), check, secret, new Core.Headers.ResultsSeal(options.EffectiveAuthservId, secret.SealKey));
+        var fuzzyStore = Core.Fuzzy.FuzzyStores.For(options, state);
+        if (fuzzyStore is Core.Fuzzy.MemoryFuzzyStore fuzzyMemory)
+        {
+            fuzzyMemory.Evicted += count => GatewayMetrics.StateEvictions.WithLabels("fuzzy").Inc(count);
+        }
+
+        var fuzzy = fuzzyStore is null ? null : new Core.Fuzzy.FuzzyCheck(fuzzyStore, options.Fuzzy);
+        if (fuzzy is not null)
+        {
+            fuzzy.Looked += found => GatewayMetrics.FuzzyLookups.WithLabels(found).Inc();
+            fuzzy.Unavailable += reason =>
+            {
+                GatewayMetrics.FuzzyLookups.WithLabels("unavailable").Inc();
+                if (throttle.ShouldWarn("fuzzy"))
+                {
+                    logger.LogWarning("Fuzzy hashes left out: the state store did not answer ({Reason})", reason);
+                }
+            };
+        }
+
+        var learner = new SiteLearner(store, options.Learning, TimeProvider.System, fuzzyStore, options.Fuzzy.MinWords);
+        return new SiteLearning(learner, check, secret, new Core.Headers.ResultsSeal(options.EffectiveAuthservId, secret.SealKey), fuzzy);
     }
 
     /// <summary>The running gateway creates the file when it is missing (the CLI only reads it).</summary>

@@ -50,6 +50,9 @@ internal static class GatewayMetrics
         "gateway_site_probability", "The site model's spam probability per judged message (SITE_SPAM above 0.5, SITE_HAM below).",
         new HistogramConfiguration { Buckets = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99] });
 
+    public static readonly Counter FuzzyLookups = Prometheus.Metrics.CreateCounter(
+        "gateway_fuzzy_lookups_total", "Fuzzy hash lookups by what they found (spam, ham, both, bulk, none) or unavailable (the store did not answer).", "result");
+
     public static readonly Counter SiteUnavailable = Prometheus.Metrics.CreateCounter(
         "gateway_site_unavailable_total", "Messages scanned without site evidence because the state store could not be asked.");
 
