@@ -126,7 +126,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled
             ? new Core.Learning.Autolearn(site.Learner, state, options.Learning.Autolearn, TimeProvider.System)
             : null;
-        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine, site?.Seal), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn, History));
+        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine, site?.Seal), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn, History, site));
         _drainTimeout = options.Limits.DrainTimeout;
 
         var builder = new SmtpServerOptionsBuilder()

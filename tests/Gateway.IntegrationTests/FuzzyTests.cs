@@ -70,4 +70,36 @@ public sealed class FuzzyTests
         Assert.Contains("FUZZY_BULK", third, StringComparison.Ordinal);
         Assert.DoesNotContain("X-Spam-Flag: YES", third, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Mail_to_a_spam_trap_is_learned_and_refused_and_its_copies_to_people_are_fuzzy_spam()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+        {
+            Classifier = options.Classifier with { Enabled = false },
+            Learning = options.Learning with { Enabled = true, SecretFile = Path.Combine(Directory.CreateTempSubdirectory("fuzzy-trap-").FullName, "learning.secret") },
+            Fuzzy = new Gateway.Core.Configuration.FuzzyOptions { Enabled = true, Traps = ["harvest-me@example.test"] },
+        });
+
+        string trapped;
+        string mixed;
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            var accepted = await client.EnvelopeAsync("notice@parcel-track.example", ["harvest-me@example.test", "user@example.test"]);
+            mixed = accepted[1];
+            trapped = await client.DataAsync(TestMessages.Crlf(Copy("Anna", "PX-20391") + ".\r\n"));
+        }
+
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
+            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(Copy("Robert Jones", "QQ-77812") + ".\r\n")), StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("452 4.5.3", mixed, StringComparison.Ordinal); // a person and a trap never share a transaction
+        Assert.StartsWith("550 5.7.1", trapped, StringComparison.Ordinal);
+        var delivered = Assert.Single(downstream.Messages); // nothing of the trap's went downstream
+        Assert.Contains("FUZZY_SPAM", System.Text.Encoding.UTF8.GetString(delivered.Raw), StringComparison.Ordinal);
+    }
 }

@@ -23,14 +23,29 @@ public sealed record FuzzyOptions
 
     public TimeSpan BulkWindow { get; init; } = TimeSpan.FromHours(6);
 
+    /// <summary>
+    /// Spam traps: addresses of ours that no person uses (published where only harvesters look). Mail to them is
+    /// learned as spam (site learning and fuzzy hashes; per client network, under learning's per-source daily cap)
+    /// and refused, 550 5.7.1; nothing of it reaches the downstream. They take a transaction of their own.
+    /// </summary>
+    public List<string> Traps { get; init; } = [];
+
+    public bool IsTrap(string recipient) => Enabled && Traps.Any(trap => string.Equals(trap, recipient, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>state.backend memory: keys kept at most (about 100 bytes each); beyond, those expiring soonest go.</summary>
     public int MemoryMaxKeys { get; init; } = 1_000_000;
 
-    internal void Validate(ConfigErrors errors, LearningOptions learning)
+    internal void Validate(ConfigErrors errors, LearningOptions learning, Func<string, bool> ours)
     {
         if (!Enabled)
         {
             return;
+        }
+
+        for (var i = 0; i < Traps.Count; i++)
+        {
+            var at = Traps[i].LastIndexOf('@');
+            errors.Require(at > 0 && ours(Traps[i][(at + 1)..]), $"fuzzy.traps.{i}", $"'{Traps[i]}' is not an address in one of domains:");
         }
 
         errors.Require(learning.Enabled, "fuzzy.enabled", "needs learning.enabled: true (fuzzy hashes are fed by what the site learns)");

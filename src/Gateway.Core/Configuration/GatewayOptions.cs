@@ -147,7 +147,7 @@ public sealed record GatewayOptions
         Web.Validate(errors, BaseFolder);
         SenderLists.Validate(errors, State);
         Pyzor.Validate(errors);
-        Fuzzy.Validate(errors, Learning);
+        Fuzzy.Validate(errors, Learning, AcceptsDomain);
         Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {

@@ -124,6 +124,15 @@ internal sealed partial class GatewayMailboxFilter(IDownstream downstream, Dialo
         // Every check passed: the downstream has the last word. MAIL goes with the first recipient, in
         // one write where the downstream allows it.
         var recipient = step.Recipient!;
+        if (step.IsTrap)
+        {
+            // A spam trap has no mailbox downstream: accepted here, its DATA learned and refused (GatewayMessageStore).
+            transaction.IsTrap = true;
+            transaction.Accept(recipient, step.PolicyGroup, step.Route, step.AllowedSenders);
+            GatewayMetrics.Replies.WithLabels("rcpt", "2xx").Inc();
+            return true;
+        }
+
         SmtpReply reply;
         if (transaction.Downstream is null)
         {

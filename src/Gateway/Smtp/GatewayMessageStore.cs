@@ -23,10 +23,12 @@ namespace Gateway.Smtp;
 /// session's token, so a message in flight when SIGTERM arrives is still scanned, relayed and answered.
 /// </param>
 /// <param name="autolearn">Learning from strong verdicts (learning.autolearn); null when off.</param>
-internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null, Core.History.IHistory? history = null) : IMessageStore
+internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null, Core.History.IHistory? history = null, Learning.SiteLearning? site = null) : IMessageStore
 {
     /// <summary>Messages up to this size are scanned on the thread that read them (see <see cref="ProcessAsync"/>).</summary>
     private const int InlineScanLimit = 64 * 1024;
+
+    private static readonly SmtpReply TrapRefused = new(550, "5.7.1", "This address does not accept mail");
 
     private static readonly SmtpReply NulRefused = new(554, "5.6.0", "Message contains NUL characters, which SMTP does not carry");
 
@@ -78,6 +80,11 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
 
         // Every reader from here on (limits, stripping, checks, stamping, the downstream) sees the same lines.
         raw = LineEndings.Normalize(raw);
+
+        if (state.Transaction?.IsTrap == true)
+        {
+            return await TrapAsync(state, queueId, raw, cancellationToken);
+        }
 
         // With socket completions inline (Program), we may be on a socket event thread that other
         // connections' I/O waits for. A small message is scanned right here, as an event loop would (a
@@ -160,6 +167,40 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             (long)scan.Checks.Sum(check => check.Elapsed.TotalMilliseconds),
             reply.ToString());
         return reply;
+    }
+
+    /// <summary>
+    /// Mail to a spam trap (fuzzy.traps): learned as spam — site tokens and fuzzy hashes, the source being the client's
+    /// network, so learning's per-source daily cap bounds what one network can teach — and refused. Nothing goes
+    /// downstream. The store out of reach refuses all the same (the trap is not a mailbox either way).
+    /// </summary>
+    private async Task<SmtpReply> TrapAsync(SessionState state, string queueId, byte[] raw, CancellationToken cancellationToken)
+    {
+        if (site is not null)
+        {
+            string word;
+            try
+            {
+                word = Core.Learning.LearnOutcomes.Word(await site.Learner.LearnRawAsync(raw, isSpam: true, $"trap:{NetworkOf(state.ClientAddress)}", site.Seal, cancellationToken));
+            }
+            catch (Core.State.StateUnavailableException)
+            {
+                word = "unavailable";
+            }
+
+            GatewayMetrics.Learned.WithLabels("spam", "trap", word).Inc();
+        }
+
+        return Refused(state, queueId, TrapRefused);
+    }
+
+    /// <summary>The client's /24 (IPv4) or /64 (IPv6): one sender's addresses teach as one source.</summary>
+    private static string NetworkOf(System.Net.IPAddress address)
+    {
+        var bytes = address.IsIPv4MappedToIPv6 ? address.MapToIPv4().GetAddressBytes() : address.GetAddressBytes();
+        var keep = bytes.Length == 4 ? 3 : 8;
+        Array.Clear(bytes, keep, bytes.Length - keep);
+        return $"{new System.Net.IPAddress(bytes)}/{keep * 8}";
     }
 
     /// <summary>A message refused at DATA before it was scanned (size, NUL, header or MIME limits) goes into the history too.</summary>

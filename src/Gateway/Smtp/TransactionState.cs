@@ -50,6 +50,9 @@ internal sealed class TransactionState(string? mailFrom, IReadOnlyDictionary<str
         AllowedSenders = allowedSenders;
     }
 
+    /// <summary>The accepted recipients are spam traps (fuzzy.traps): nothing goes downstream; DATA is learned as spam and refused.</summary>
+    public bool IsTrap { get; set; }
+
     /// <summary>The accepted recipients' allowed senders (fixed by the first one; see Phases.SenderListCheck).</summary>
     public string AllowedSenders { get; private set; } = string.Empty;
 

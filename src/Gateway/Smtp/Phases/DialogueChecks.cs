@@ -59,6 +59,7 @@ internal sealed class DialogueChecks
             new RecipientAddressCheck(),
             new RecipientLimitCheck(options.Limits),
             new PolicyGroupCheck(policy),
+            new SpamTrapCheck(options.Fuzzy),
             new SenderListCheck(senderLists),
             new DownstreamRouteCheck(downstream),
         ];

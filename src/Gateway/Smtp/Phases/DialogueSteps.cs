@@ -43,4 +43,7 @@ internal sealed class RecipientStep(SessionState session, TransactionState trans
 
     /// <summary>The recipient's allowed senders, as one comparable text (empty: none).</summary>
     public string AllowedSenders { get; set; } = string.Empty;
+
+    /// <summary>A spam trap (fuzzy.traps): accepted without asking the downstream.</summary>
+    public bool IsTrap { get; set; }
 }

@@ -76,6 +76,25 @@ internal sealed class PolicyGroupCheck(Func<ScoringPolicy> policy) : IRecipientC
 }
 
 /// <summary>
+/// Spam traps (fuzzy.traps) take a transaction of their own, like a policy group: their mail is learned and
+/// refused, everyone else's delivered, and one DATA answer cannot do both.
+/// </summary>
+internal sealed class SpamTrapCheck(FuzzyOptions fuzzy) : IRecipientCheck
+{
+    public string Name => "spam-trap";
+
+    public IReadOnlyList<string> DependsOn => [RecipientAddressCheck.CheckName];
+
+    public ValueTask<DialogueOutcome> CheckAsync(RecipientStep step, CancellationToken cancellationToken)
+    {
+        step.IsTrap = fuzzy.IsTrap(step.Recipient!);
+        return ValueTask.FromResult(step.Transaction.Recipients.Count > 0 && step.Transaction.IsTrap != step.IsTrap
+            ? DialogueOutcome.Refuse(new SmtpReply(452, "4.5.3", "Please send to this recipient in a separate transaction"))
+            : DialogueOutcome.Continue);
+    }
+}
+
+/// <summary>
 /// The recipients' sender lists (<c>gateway lists</c>, the web console): a block of the envelope sender refuses
 /// this recipient only, 550 5.7.1, and the others of the message still get it. Recipients whose allow entries
 /// differ are split the way policy groups are (452 4.5.3 for the later ones), so one DATA verdict fits them all.
