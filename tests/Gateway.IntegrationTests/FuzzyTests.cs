@@ -102,4 +102,38 @@ public sealed class FuzzyTests
         var delivered = Assert.Single(downstream.Messages); // nothing of the trap's went downstream
         Assert.Contains("FUZZY_SPAM", System.Text.Encoding.UTF8.GetString(delivered.Raw), StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task With_learn_rejects_what_the_score_rejected_marks_its_copies_that_would_pass_otherwise()
+    {
+        var rules = GatewayCli.CopyRules();
+        await File.WriteAllTextAsync(Path.Combine(rules, "test.rules.yaml"), "rules:\n  - name: SCORES_A_REJECT\n    description: test rule\n    when:\n      subject: {contains: \"final notice\"}\n    score: 13.0\n");
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+        {
+            Classifier = options.Classifier with { Enabled = false },
+            Learning = options.Learning with { Enabled = true, SecretFile = Path.Combine(Directory.CreateTempSubdirectory("fuzzy-rejects-").FullName, "learning.secret") },
+            Fuzzy = new Gateway.Core.Configuration.FuzzyOptions { Enabled = true, LearnRejects = true },
+        }, rulesFolder: rules);
+
+        string refused;
+        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
+            refused = await client.DataAsync(TestMessages.Crlf(Copy("Anna", "PX-20391").Replace("Subject: Delivery notice", "Subject: FINAL NOTICE", StringComparison.Ordinal) + ".\r\n"));
+        }
+
+        string copy = string.Empty;
+        for (var attempt = 0; attempt < 50 && !copy.Contains("FUZZY_SPAM", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(attempt == 0 ? 0 : 100); // the reject is learned off the client's path, just after the reply
+            await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
+            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(Copy("Robert Jones", $"QQ-{attempt}") + ".\r\n")), StringComparison.Ordinal);
+            copy = System.Text.Encoding.UTF8.GetString(downstream.Messages.Last().Raw);
+        }
+
+        Assert.StartsWith("550", refused, StringComparison.Ordinal);
+        Assert.Contains("FUZZY_SPAM", copy, StringComparison.Ordinal);
+    }
 }

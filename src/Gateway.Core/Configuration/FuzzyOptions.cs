@@ -18,7 +18,7 @@ public sealed record FuzzyOptions
     /// <summary>How long a learned fingerprint is kept after it was last learned.</summary>
     public TimeSpan Ttl { get; init; } = TimeSpan.FromDays(90);
 
-    /// <summary>FUZZY_BULK: near-identical messages in at least this many transactions within <see cref="BulkWindow"/>.</summary>
+    /// <summary>FUZZY_BULK: near-identical messages in at least this many SMTP sessions within <see cref="BulkWindow"/>.</summary>
     public int BulkSessions { get; init; } = 20;
 
     public TimeSpan BulkWindow { get; init; } = TimeSpan.FromHours(6);
@@ -31,6 +31,13 @@ public sealed record FuzzyOptions
     public List<string> Traps { get; init; } = [];
 
     public bool IsTrap(string recipient) => Enabled && Traps.Any(trap => string.Equals(trap, recipient, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Learn as spam, fuzzy hashes only, what the score alone rejected (at or over the reject threshold, no forced
+    /// action: DMARC's p=reject refuses forgeries of real mail, whose text must not become "spam"). Off by default:
+    /// a phish that copies a real newsletter word for word would teach that newsletter's text as spam.
+    /// </summary>
+    public bool LearnRejects { get; init; }
 
     /// <summary>state.backend memory: keys kept at most (about 100 bytes each); beyond, those expiring soonest go.</summary>
     public int MemoryMaxKeys { get; init; } = 1_000_000;

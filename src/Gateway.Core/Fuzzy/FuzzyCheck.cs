@@ -7,7 +7,7 @@ namespace Gateway.Core.Fuzzy;
 /// <summary>
 /// FUZZY_SPAM and FUZZY_HAM when the message is a near-duplicate of mail the site learned (its share of the 32
 /// min-hashes that match, or 1 for an attachment or image learned byte for byte), and FUZZY_BULK when
-/// near-identical text came in fuzzy.bulk_sessions transactions or more within fuzzy.bulk_window, as DCC counts.
+/// near-identical text came in fuzzy.bulk_sessions SMTP sessions or more within fuzzy.bulk_window, as DCC counts.
 /// Bulk is not spam (newsletters are bulk too): FUZZY_BULK weighs too little to tag on its own. The store out of
 /// reach leaves the symbols out (<see cref="Unavailable"/> counts it); mail never waits for it.
 /// </summary>
@@ -58,9 +58,9 @@ public sealed class FuzzyCheck(IFuzzyStore store, FuzzyOptions options) : IMessa
             found = found == "spam" ? "both" : "ham";
         }
 
-        if (match.BulkTransactions >= options.BulkSessions)
+        if (match.BulkSessions >= options.BulkSessions)
         {
-            message.Add(new SymbolHit(Bulk, 1.0, $"near-identical text in {match.BulkTransactions} transactions within {options.BulkWindow}"));
+            message.Add(new SymbolHit(Bulk, 1.0, $"near-identical text in {match.BulkSessions} sessions within {options.BulkWindow}"));
             found = found == "none" ? "bulk" : found;
         }
 

@@ -5,8 +5,8 @@ namespace Gateway.Core.Fuzzy;
 /// <param name="HamShare">Share learned as ham.</param>
 /// <param name="AttachmentSpam">An attachment or image learned as spam, byte for byte.</param>
 /// <param name="AttachmentHam">An attachment or image learned as ham.</param>
-/// <param name="BulkTransactions">Transactions that carried a near-identical text within fuzzy.bulk_window, this one included.</param>
-public sealed record FuzzyMatch(double SpamShare, double HamShare, bool AttachmentSpam, bool AttachmentHam, long BulkTransactions)
+/// <param name="BulkSessions">SMTP sessions that carried a near-identical text within fuzzy.bulk_window, this one included.</param>
+public sealed record FuzzyMatch(double SpamShare, double HamShare, bool AttachmentSpam, bool AttachmentHam, long BulkSessions)
 {
     public static readonly FuzzyMatch None = new(0, 0, false, false, 0);
 }
@@ -18,8 +18,8 @@ public sealed record FuzzyMatch(double SpamShare, double HamShare, bool Attachme
 /// </summary>
 public interface IFuzzyStore
 {
-    /// <summary>Looks the fingerprint up and counts this transaction (<paramref name="transaction"/>) as a sighting for bulk.</summary>
-    Task<FuzzyMatch> LookupAsync(FuzzyFingerprint fingerprint, string transaction, CancellationToken cancellationToken);
+    /// <summary>Looks the fingerprint up and counts this SMTP session (<paramref name="session"/>) as a sighting for bulk.</summary>
+    Task<FuzzyMatch> LookupAsync(FuzzyFingerprint fingerprint, string session, CancellationToken cancellationToken);
 
     Task LearnAsync(FuzzyFingerprint fingerprint, bool isSpam, CancellationToken cancellationToken);
 

@@ -13,7 +13,7 @@ public sealed class MemoryFuzzyStore(TimeSpan ttl, TimeSpan bulkWindow, int maxK
     /// <summary>Keys dropped to stay within the bound (gateway_state_evictions_total{store="fuzzy"}).</summary>
     public event Action<int>? Evicted;
 
-    public Task<FuzzyMatch> LookupAsync(FuzzyFingerprint fingerprint, string transaction, CancellationToken cancellationToken)
+    public Task<FuzzyMatch> LookupAsync(FuzzyFingerprint fingerprint, string session, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         lock (_gate)
@@ -33,7 +33,7 @@ public sealed class MemoryFuzzyStore(TimeSpan ttl, TimeSpan bulkWindow, int maxK
                     seen.Remove(old);
                 }
 
-                seen[transaction] = now;
+                seen[session] = now;
                 bulk.Add(seen.Count);
             }
 

@@ -5,7 +5,7 @@ namespace Gateway.Core.Fuzzy;
 
 /// <summary>
 /// The fuzzy store shared by every instance (state.backend: redis): a hash of counts (s, h) per text min-hash and
-/// per attachment hash, refreshed to fuzzy.ttl when learned, and a HyperLogLog of transactions per bulk key that
+/// per attachment hash, refreshed to fuzzy.ttl when learned, and a HyperLogLog of sessions per bulk key that
 /// lives fuzzy.bulk_window. A lookup is one pipelined round trip: the counts of every key, and the sighting added
 /// and counted, sent together.
 /// </summary>
@@ -13,7 +13,7 @@ public sealed class RedisFuzzyStore(IConnectionMultiplexer redis, string prefix,
 {
     private static readonly RedisValue[] Fields = ["s", "h"];
 
-    public Task<FuzzyMatch> LookupAsync(FuzzyFingerprint fingerprint, string transaction, CancellationToken cancellationToken) =>
+    public Task<FuzzyMatch> LookupAsync(FuzzyFingerprint fingerprint, string session, CancellationToken cancellationToken) =>
         RedisCalls.RunAsync(redis, async database =>
         {
             var batch = database.CreateBatch();
@@ -22,7 +22,7 @@ public sealed class RedisFuzzyStore(IConnectionMultiplexer redis, string prefix,
             var bulk = new List<Task<long>>();
             foreach (var key in FuzzyKeys.Bulk(fingerprint))
             {
-                _ = batch.HyperLogLogAddAsync(prefix + key, transaction);
+                _ = batch.HyperLogLogAddAsync(prefix + key, session);
                 _ = batch.KeyExpireAsync(prefix + key, bulkWindow, ExpireWhen.HasNoExpiry);
                 bulk.Add(batch.HyperLogLogLengthAsync(prefix + key));
             }

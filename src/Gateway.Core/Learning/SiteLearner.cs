@@ -34,6 +34,15 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
         return outcome;
     }
 
+    /// <summary>The fuzzy hashes alone (fuzzy.learn_rejects): what the score rejected, not taught to the site's tokens.</summary>
+    public async Task LearnFuzzyAsync(MimeMessage message, bool isSpam, CancellationToken cancellationToken)
+    {
+        if (fuzzy is not null && Fuzzy.FuzzyFingerprint.Of(message, fuzzyMinWords) is { IsEmpty: false } fingerprint)
+        {
+            await fuzzy.LearnAsync(fingerprint, isSpam, cancellationToken);
+        }
+    }
+
     /// <summary>
     /// A stored message (a file, a mailbox, the quarantine): parsed here, its sender identity taken from
     /// the Authentication-Results our gateway stamped and sealed (<see cref="SenderIdentity.Of(MimeMessage, ResultsSeal)"/>);

@@ -128,7 +128,14 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         // Read before the relay, which lets go of the parse while the downstream answers.
         var (messageId, subject) = (scan.Context.Message.MessageId, scan.Context.Message.Subject);
         var learning = autolearn?.Prepare(scan, cancellationToken);
+        // Read before the relay too: the parse goes with it.
+        var rejected = options.Fuzzy.LearnRejects && site is not null && scan.Verdict is { Action: VerdictAction.Reject, ForcedBy: null } ? scan.Context.Message : null;
         var reply = await relay.CarryOutAsync(scan, transaction.Downstream, queueId, cancellationToken);
+        if (rejected is not null)
+        {
+            _ = LearnRejectedAsync(rejected);
+        }
+
         if (learning is not null && (reply.IsPositive || scan.Verdict.Action == VerdictAction.Reject))
         {
             // After the reply is settled, off the client's path: learning never delays or fails a message.
@@ -211,6 +218,20 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             QueueId = queueId,
         });
         return reply;
+    }
+
+    /// <summary>fuzzy.learn_rejects: off the client's path, never failing a message.</summary>
+    private async Task LearnRejectedAsync(MimeKit.MimeMessage message)
+    {
+        try
+        {
+            await site!.Learner.LearnFuzzyAsync(message, isSpam: true, CancellationToken.None);
+            GatewayMetrics.Learned.WithLabels("spam", "reject", "learned").Inc();
+        }
+        catch (Core.State.StateUnavailableException)
+        {
+            GatewayMetrics.Learned.WithLabels("spam", "reject", "unavailable").Inc();
+        }
     }
 
     private async Task AutolearnAsync(Core.Learning.LearnedMessage learning)

@@ -79,8 +79,8 @@ public sealed class FuzzyTests
 
         Assert.True(copy.SpamShare >= 0.75, $"{copy.SpamShare}");
         Assert.Equal(0, copy.HamShare);
-        Assert.Equal(3, third.BulkTransactions);
-        Assert.Equal(1, later.BulkTransactions); // the first three are older than the window
+        Assert.Equal(3, third.BulkSessions);
+        Assert.Equal(1, later.BulkSessions); // the first three are older than the window
         Assert.Equal(0, forgotten.SpamShare);
     }
 
