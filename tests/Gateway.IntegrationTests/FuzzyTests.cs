@@ -45,6 +45,17 @@ public sealed class FuzzyTests
         Assert.Contains("FUZZY_SPAM", copy, StringComparison.Ordinal);
         Assert.Contains("X-Spam-Flag: YES", copy, StringComparison.Ordinal); // FUZZY_SPAM at its full weight tags on its own
         Assert.DoesNotContain("FUZZY_", System.Text.Encoding.UTF8.GetString(downstream.Messages.ElementAt(1).Raw), StringComparison.Ordinal);
+
+        // Taken back: the next copy is judged without it.
+        var forgotten = await GatewayCli.RunAsync("learn", "forget", "--fuzzy", "spam", spam, "--config", Path.Combine(second.Folder, "gateway.yaml"));
+        Assert.Contains("1 messages taken back", forgotten.Output, StringComparison.Ordinal);
+        await using (var client = await RawSmtpClient.ConnectAsync(first.EndPoint))
+        {
+            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
+            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(Copy("Carol", "ZZ-1") + ".\r\n")), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("FUZZY_SPAM", System.Text.Encoding.UTF8.GetString(downstream.Messages.ElementAt(2).Raw), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60_000)]

@@ -34,6 +34,19 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
         return outcome;
     }
 
+    /// <summary>Takes back one fuzzy learning of a stored message as that class (gateway learn forget --fuzzy); false when fuzzy is off or the message has no fingerprint.</summary>
+    public async Task<bool> ForgetFuzzyAsync(byte[] raw, bool isSpam, CancellationToken cancellationToken)
+    {
+        var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
+        if (fuzzy is null || Fuzzy.FuzzyFingerprint.Of(message, fuzzyMinWords) is not { IsEmpty: false } fingerprint)
+        {
+            return false;
+        }
+
+        await fuzzy.ForgetAsync(fingerprint, isSpam, cancellationToken);
+        return true;
+    }
+
     /// <summary>The fuzzy hashes alone (fuzzy.learn_rejects): what the score rejected, not taught to the site's tokens.</summary>
     public async Task LearnFuzzyAsync(MimeMessage message, bool isSpam, CancellationToken cancellationToken)
     {

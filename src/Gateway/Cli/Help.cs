@@ -63,8 +63,10 @@ internal static class Help
             gateway learn imap [--config FILE]
             gateway learn --imap imaps://HOST --user U [--password-file F] [--junk Junk] [--inbox INBOX] [--since-days N] [--store DIR]
             gateway learn stats [--json] | gateway learn forget --source NAME | --domain NAME
+            gateway learn forget --fuzzy spam|ham PATH...
               Site learning (README: "Teach it your mail"): into Redis directly, or through the running
-              gateway's metrics listener with the memory store.
+              gateway's metrics listener with the memory store. With fuzzy: on, what is learned leaves fuzzy
+              hashes too; forget --fuzzy takes those of the given messages back.
             example: gateway learn spam --source postmaster ~/Maildir/.Junk/cur
             """,
         ["quarantine"] = """

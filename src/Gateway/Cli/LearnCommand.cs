@@ -16,7 +16,7 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class LearnCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["--config", "--source", "--domain", "--imap", "--user", "--password-file", "--junk", "--inbox", "--store", "--max-per-sender", "--since-days"];
+    private static readonly HashSet<string> ValueOptions = ["--config", "--source", "--domain", "--fuzzy", "--imap", "--user", "--password-file", "--junk", "--inbox", "--store", "--max-per-sender", "--since-days"];
     private static readonly HashSet<string> FlagOptions = ["--no-caps", "--json"];
 
     public static async Task<int> RunAsync(IEnumerable<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -33,6 +33,8 @@ internal static class LearnCommand
                 return await CollectImapAsync(site, config, parsed, output, cancellationToken);
             case "stats":
                 return await StatsAsync(site, parsed.Has("--json"), output, cancellationToken);
+            case "forget" when parsed.Value("--fuzzy") is { } fuzzyClass:
+                return await ForgetFuzzyAsync(site, fuzzyClass, parsed, output, cancellationToken);
             case "forget":
                 var (name, byDomain) = parsed.Value("--domain") is { } domain ? (domain, true) : (parsed.Value("--source") ?? throw new UsageException("learn forget needs --source NAME or --domain NAME"), false);
                 await output.WriteLineAsync($"{await site.ForgetAsync(name, byDomain, cancellationToken)} messages unlearned ({(byDomain ? "sender domain" : "source")} {name})");
@@ -40,6 +42,30 @@ internal static class LearnCommand
             default:
                 throw new UsageException("learn needs spam|ham PATH..., imap, stats or forget (try 'gateway --help')");
         }
+    }
+
+    /// <summary><c>gateway learn forget --fuzzy spam|ham PATH...</c>: each message's fuzzy hashes' learning as that class taken back.</summary>
+    private static async Task<int> ForgetFuzzyAsync(SiteLearningClient site, string fuzzyClass, Arguments parsed, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (fuzzyClass is not ("spam" or "ham"))
+        {
+            throw new UsageException($"learn forget --fuzzy takes spam or ham, not '{fuzzyClass}'");
+        }
+
+        var paths = parsed.Positional.Skip(1).ToList();
+        if (paths.Count == 0)
+        {
+            throw new UsageException("learn forget --fuzzy spam|ham needs files, directories or mbox files");
+        }
+
+        var (forgotten, skipped) = (0, 0);
+        foreach (var item in paths.SelectMany(MessageFiles.Enumerate))
+        {
+            _ = await site.ForgetFuzzyAsync(item.Raw.ToArray(), fuzzyClass == "spam", cancellationToken) ? forgotten++ : skipped++;
+        }
+
+        await output.WriteLineAsync($"fuzzy hashes learned as {fuzzyClass}: {forgotten} messages taken back, {skipped} without a fingerprint (or fuzzy off)");
+        return 0;
     }
 
     /// <param name="pyzor">Pyzor servers to report spam to (pyzor.servers set): the operator's spam protects other sites too.</param>

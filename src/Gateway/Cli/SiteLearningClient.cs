@@ -16,6 +16,9 @@ internal abstract class SiteLearningClient : IAsyncDisposable
 
     public abstract Task<long> ForgetAsync(string name, bool bySenderDomain, CancellationToken cancellationToken);
 
+    /// <summary>Takes back one fuzzy learning of the message as that class; false when fuzzy is off or it has no fingerprint.</summary>
+    public abstract Task<bool> ForgetFuzzyAsync(byte[] raw, bool isSpam, CancellationToken cancellationToken);
+
     public abstract Task<SiteStats> StatsAsync(CancellationToken cancellationToken);
 
     public abstract ValueTask DisposeAsync();
@@ -72,6 +75,9 @@ internal abstract class SiteLearningClient : IAsyncDisposable
 
         public override Task<SiteStats> StatsAsync(CancellationToken cancellationToken) => Guard(() => learner.Store.StatsAsync(cancellationToken));
 
+        public override Task<bool> ForgetFuzzyAsync(byte[] raw, bool isSpam, CancellationToken cancellationToken) =>
+            Guard(() => learner.ForgetFuzzyAsync(raw, isSpam, cancellationToken));
+
         public override ValueTask DisposeAsync() => redis.DisposeAsync();
 
         private async Task<T> Guard<T>(Func<Task<T>> operation)
@@ -100,6 +106,9 @@ internal abstract class SiteLearningClient : IAsyncDisposable
 
         public override async Task<long> ForgetAsync(string name, bool bySenderDomain, CancellationToken cancellationToken) =>
             long.Parse(await SendAsync(HttpMethod.Post, $"forget?{(bySenderDomain ? "domain" : "source")}={Uri.EscapeDataString(name)}", null, cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+
+        public override async Task<bool> ForgetFuzzyAsync(byte[] raw, bool isSpam, CancellationToken cancellationToken) =>
+            await SendAsync(HttpMethod.Post, $"forget-fuzzy?class={(isSpam ? "spam" : "ham")}", new ByteArrayContent(raw), cancellationToken) == "forgotten";
 
         public override async Task<SiteStats> StatsAsync(CancellationToken cancellationToken) =>
             System.Text.Json.JsonSerializer.Deserialize<SiteStats>(await SendAsync(HttpMethod.Get, "stats", null, cancellationToken))

@@ -15,7 +15,8 @@ namespace Gateway.Learning;
 /// site's secret (<see cref="SiteSecret.LearnToken"/>; `gateway learn` reads the same file), and come from
 /// loopback: a learn request from anyone else would be a way to poison the model, or to make it forget.
 /// POST /learn/spam|ham?source=NAME&amp;via=cli[&amp;no_caps=1] (the message as the body, at most
-/// limits.max_message_size, counted as it is read), POST /learn/forget?source=NAME|domain=NAME, GET /learn/stats (JSON).
+/// limits.max_message_size, counted as it is read), POST /learn/forget?source=NAME|domain=NAME, POST
+/// /learn/forget-fuzzy?class=spam|ham (the message as the body: its fuzzy hashes' learning taken back), GET /learn/stats (JSON).
 /// </summary>
 internal sealed class LearnEndpoint(SiteLearner learner, ResultsSeal seal, string token)
 {
@@ -46,6 +47,8 @@ internal sealed class LearnEndpoint(SiteLearner learner, ResultsSeal seal, strin
             {
                 case ("spam" or "ham", "POST"):
                     return await LearnAsync(context, action == "spam");
+                case ("forget-fuzzy", "POST"):
+                    return await ForgetFuzzyAsync(context, request.Query["class"] == "spam");
                 case ("forget", "POST"):
                     var (name, byDomain) = request.Query["domain"].ToString() is { Length: > 0 } domain ? (domain, true) : (request.Query["source"].ToString(), false);
                     if (name.Length == 0)
@@ -57,7 +60,7 @@ internal sealed class LearnEndpoint(SiteLearner learner, ResultsSeal seal, strin
                 case ("stats", "GET"):
                     return (200, JsonSerializer.Serialize(await learner.Store.StatsAsync(context.RequestAborted)) + "\n");
                 default:
-                    return (404, "try POST /learn/spam, /learn/ham, /learn/forget or GET /learn/stats\n");
+                    return (404, "try POST /learn/spam, /learn/ham, /learn/forget, /learn/forget-fuzzy or GET /learn/stats\n");
             }
         }
         catch (StateUnavailableException exception)
@@ -72,6 +75,21 @@ internal sealed class LearnEndpoint(SiteLearner learner, ResultsSeal seal, strin
         const string scheme = "Bearer ";
         return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
             && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(header[scheme.Length..].Trim()), _token);
+    }
+
+    private async Task<(int Status, string Body)> ForgetFuzzyAsync(HttpContext context, bool isSpam)
+    {
+        await _parsing.WaitAsync(context.RequestAborted);
+        try
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            return (200, (await learner.ForgetFuzzyAsync(body.ToArray(), isSpam, context.RequestAborted) ? "forgotten" : "not_fuzzy") + "\n");
+        }
+        finally
+        {
+            _parsing.Release();
+        }
     }
 
     private async Task<(int Status, string Body)> LearnAsync(HttpContext context, bool isSpam)
