@@ -176,6 +176,7 @@ public sealed class SiteLearningTests
                 Metrics = options.Metrics with { Listen = $"127.0.0.1:{metrics}" },
                 Learning = options.Learning with { SecretFile = Path.Combine(Path.GetDirectoryName(config)!, "data", "learning.secret"), MinSpam = 5, MinHam = 5 },
                 Classifier = options.Classifier with { Enabled = false },
+                Fuzzy = new Gateway.Core.Configuration.FuzzyOptions { Enabled = true, MinWords = 5 },
             });
         var learnedBefore = Gateway.Metrics.GatewayMetrics.Learned.WithLabels("spam", "cli", "learned").Value;
 
@@ -185,6 +186,7 @@ public sealed class SiteLearningTests
         var statsJson = await GatewayCli.RunAsync("learn", "stats", "--json", "--config", config);
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "replica watches again", body: "cheap replica watches casino bonus offer tonight"));
         var elsewhere = await GatewayCli.RunAsync("learn", "spam", "--config", Config($"metrics: {{listen: \"127.0.0.1:{FreePort.Next()}\"}}"), Folder(Spam, 1));
+        var fuzzyForgotten = await GatewayCli.RunAsync("learn", "forget", "--fuzzy", "spam", "--config", config, Folder(Spam, 5));
 
         Assert.True(spam.ExitCode == 0, spam.Error);
         Assert.Contains("spam from cli: 5 learned", spam.Output, StringComparison.Ordinal);
@@ -193,6 +195,8 @@ public sealed class SiteLearningTests
         Assert.Equal(5, System.Text.Json.JsonDocument.Parse(statsJson.Output).RootElement.GetProperty("spam_messages").GetInt32());
         Assert.Equal(learnedBefore + 5, Gateway.Metrics.GatewayMetrics.Learned.WithLabels("spam", "cli", "learned").Value);
         Assert.Contains("SITE_SPAM(", Received(downstream, "replica watches again"), StringComparison.Ordinal);
+        Assert.True(fuzzyForgotten.ExitCode == 0, fuzzyForgotten.Error);
+        Assert.Matches(@"fuzzy hashes learned as spam: [1-5] messages taken back", fuzzyForgotten.Output); // through the running gateway's /learn/forget-fuzzy
         Assert.Equal(1, elsewhere.ExitCode);
         Assert.Contains("site learning refused: no gateway answered at http://127.0.0.1:", elsewhere.Error, StringComparison.Ordinal);
     }
