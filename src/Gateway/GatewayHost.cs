@@ -40,6 +40,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly IStateStore? _state;
     private readonly Timer _quarantineSweep;
     private readonly Timer? _siteGauges;
+    private readonly Timer? _dmarcReportTimer;
     private readonly Core.Attachments.ClamdClient? _clamd;
     private readonly SiteLearning? _site;
     private DateTimeOffset _lastExpiry = DateTimeOffset.MinValue;
@@ -118,6 +119,9 @@ public sealed class GatewayHost : IAsyncDisposable
         services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
         History = HistoryStores.Open(options, state, HistoryInstance(options));
+        DmarcReports = DmarcReporterOf(options, state, Dns);
+        var reportLogger = loggerFactory.CreateLogger<Core.DmarcReports.DmarcReporter>();
+        _dmarcReportTimer = DmarcReports is null ? null : new Timer(_ => _ = SendDmarcReportsAsync(reportLogger), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10));
         services.Add(new GatewayMailboxFilter(_downstream, dialogue, loggerFactory.CreateLogger<GatewayMailboxFilter>(), History));
         Quarantine = new QuarantineStore(options.Quarantine.FullPath(options.BaseFolder), TimeProvider.System);
         // Every minute the gauges follow the folder (a message held here, a release by the CLI in another
@@ -126,7 +130,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var autolearn = site is not null && state is not null && options.Learning.Autolearn.Enabled
             ? new Core.Learning.Autolearn(site.Learner, state, options.Learning.Autolearn, TimeProvider.System)
             : null;
-        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine, site?.Seal), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn, History, site));
+        services.Add(new GatewayMessageStore(options, Scanner, new MessageRelay(options, TimeProvider.System, Quarantine, site?.Seal), loggerFactory.CreateLogger<GatewayMessageStore>(), _drainDeadline.Token, autolearn, History, site, DmarcReports));
         _drainTimeout = options.Limits.DrainTimeout;
 
         var builder = new SmtpServerOptionsBuilder()
@@ -211,6 +215,38 @@ public sealed class GatewayHost : IAsyncDisposable
 
     /// <summary>The sender allow and block lists (sender_lists: a file read again when it changes, or Redis).</summary>
     public Core.SenderLists.ISenderLists SenderLists { get; }
+
+    /// <summary>DMARC aggregate reports (dmarc_reports.enabled): counts every evaluation, sends each period's reports; null when off.</summary>
+    public Core.DmarcReports.DmarcReporter? DmarcReports { get; }
+
+    private static Core.DmarcReports.DmarcReporter? DmarcReporterOf(GatewayOptions options, IStateStore? state, IDnsResolver? dns)
+    {
+        if (!options.DmarcReports.Enabled || options.DmarcReports.RelayEndPoint is not { } relay)
+        {
+            return null;
+        }
+
+        Core.DmarcReports.IDmarcReportStore store = state is Core.State.RedisStateStore redis
+            ? new Core.DmarcReports.RedisDmarcReportStore(redis.Connection, options.State.KeyPrefix, options.DmarcReports.Interval * 3)
+            : new Core.DmarcReports.MemoryDmarcReportStore();
+        return new Core.DmarcReports.DmarcReporter(store, options.DmarcReports, options.Hostname, dns, TimeProvider.System, new Core.DmarcReports.RelayReportSender(relay, options.Hostname));
+    }
+
+    /// <summary>Every ten minutes: the reports of the period that ended, if no instance sent them yet. Never throws.</summary>
+    private async Task SendDmarcReportsAsync(ILogger logger)
+    {
+        try
+        {
+            foreach (var line in await DmarcReports!.SendDueAsync(_stopping.Token))
+            {
+                logger.LogInformation("DMARC aggregate report {Outcome}", line);
+            }
+        }
+        catch (Exception exception) when (exception is Core.State.StateUnavailableException or OperationCanceledException)
+        {
+            logger.LogWarning("DMARC aggregate reports not sent this round: {Reason}", exception.Message);
+        }
+    }
 
     /// <summary>The web console; null unless web.listen is set.</summary>
     public Gateway.Web.WebConsole? Web { get; private set; }
@@ -334,6 +370,11 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         await _quarantineSweep.DisposeAsync();
+        if (_dmarcReportTimer is not null)
+        {
+            await _dmarcReportTimer.DisposeAsync();
+        }
+
         (History as IDisposable)?.Dispose();
         if (SenderLists is IAsyncDisposable lists)
         {

@@ -79,8 +79,10 @@ public sealed record GatewayOptions
 
     public FuzzyOptions Fuzzy { get; init; } = new();
 
+    public DmarcReportsOptions DmarcReports { get; init; } = new();
+
     /// <summary>Whether anything needs the state store at all.</summary>
-    public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled || SenderLists.Store == SharedStore.Redis || (History.Enabled && History.Store == SharedStore.Redis);
+    public bool UsesState => Greylisting.Enabled || RateLimits.Count > 0 || Learning.Enabled || SenderLists.Store == SharedStore.Redis || (History.Enabled && History.Store == SharedStore.Redis) || DmarcReports.Enabled;
 
     /// <summary>The folder relative paths (tls files) are resolved against: the config file's folder.</summary>
     [YamlDotNet.Serialization.YamlIgnore]
@@ -148,6 +150,7 @@ public sealed record GatewayOptions
         SenderLists.Validate(errors, State);
         Pyzor.Validate(errors);
         Fuzzy.Validate(errors, Learning, AcceptsDomain);
+        DmarcReports.Validate(errors);
         Classifier.Validate(errors);
         for (var i = 0; i < RateLimits.Count; i++)
         {

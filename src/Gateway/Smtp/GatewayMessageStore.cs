@@ -23,7 +23,7 @@ namespace Gateway.Smtp;
 /// session's token, so a message in flight when SIGTERM arrives is still scanned, relayed and answered.
 /// </param>
 /// <param name="autolearn">Learning from strong verdicts (learning.autolearn); null when off.</param>
-internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null, Core.History.IHistory? history = null, Learning.SiteLearning? site = null) : IMessageStore
+internal sealed partial class GatewayMessageStore(GatewayOptions options, MessageScanner scanner, MessageRelay relay, ILogger<GatewayMessageStore> logger, CancellationToken drainToken, Core.Learning.Autolearn? autolearn = null, Core.History.IHistory? history = null, Learning.SiteLearning? site = null, Core.DmarcReports.DmarcReporter? dmarcReports = null) : IMessageStore
 {
     /// <summary>Messages up to this size are scanned on the thread that read them (see <see cref="ProcessAsync"/>).</summary>
     private const int InlineScanLimit = 64 * 1024;
@@ -128,6 +128,11 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         // Read before the relay, which lets go of the parse while the downstream answers.
         var (messageId, subject) = (scan.Context.Message.MessageId, scan.Context.Message.Subject);
         var learning = autolearn?.Prepare(scan, cancellationToken);
+        if (dmarcReports is not null && Core.DmarcReports.DmarcObservation.Of(scan.Context, scan.Verdict.Action, DateTimeOffset.UtcNow) is { } observation)
+        {
+            _ = RecordDmarcAsync(observation);
+        }
+
         // Read before the relay too: the parse goes with it.
         var rejected = options.Fuzzy.LearnRejects && site is not null && scan.Verdict is { Action: VerdictAction.Reject, ForcedBy: null } ? scan.Context.Message : null;
         var reply = await relay.CarryOutAsync(scan, transaction.Downstream, queueId, cancellationToken);
@@ -218,6 +223,19 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             QueueId = queueId,
         });
         return reply;
+    }
+
+    /// <summary>dmarc_reports: counted off the client's path; a store out of reach loses the count, never the message.</summary>
+    private async Task RecordDmarcAsync(Core.DmarcReports.DmarcObservation observation)
+    {
+        try
+        {
+            await dmarcReports!.RecordAsync(observation, CancellationToken.None);
+        }
+        catch (Core.State.StateUnavailableException)
+        {
+            GatewayMetrics.StateErrors.Inc();
+        }
     }
 
     /// <summary>fuzzy.learn_rejects: off the client's path, never failing a message.</summary>

@@ -44,6 +44,7 @@ public sealed class GatewayOptionsTests
     [InlineData("domains: [example.test]\nweb:\n  listen: 127.0.0.1:8080\n  oidc:\n    authority: https://login.example.test/realms/mail\n    client_id: gateway\n", "gateway.yaml:4: web.oidc.admin_value: must name the role or group that administers the console")]
     [InlineData("domains: [example.test]\nweb:\n  listen: 127.0.0.1:8080\n  oidc:\n    authority: http://login.example.test/realms/mail\n    client_id: gateway\n    admin_value: mail-admins\n", "gateway.yaml:5: web.oidc.authority: 'http://login.example.test/realms/mail' is not an https URL (http only on a loopback address)")]
     [InlineData("domains: [example.test]\nfuzzy:\n  enabled: true\n  traps: [trap@elsewhere.test]\n", "gateway.yaml:4: fuzzy.traps.0: 'trap@elsewhere.test' is not an address in one of domains:")]
+    [InlineData("domains: [example.test]\ndmarc_reports:\n  enabled: true\n  from: dmarc@example.test\n", "gateway.yaml:2: dmarc_reports.relay: must name the SMTP relay the reports go out through")]
     [InlineData("domains: [example.test]\nsender_lists:\n  store: redis\n", "gateway.yaml:3: sender_lists.store: redis needs state.backend: redis")]
     [InlineData("domains: [example.test]\npyzor:\n  servers: [\"public.pyzor.org\"]\n", "gateway.yaml:3: pyzor.servers.0: 'public.pyzor.org' is not host:port")]
     [InlineData("domains: [example.test]\nhistory:\n  directory: /var/lib/gateway/history\n  size: 5\n", "gateway.yaml:4: history.size: 5 is not between 10 and 10000000")]

@@ -98,7 +98,7 @@ public sealed class DmarcEvaluator(IDnsResolver dns)
             : record.NonexistentPolicy;
         var result = spfAligned || dkimAligned ? AuthResult.Pass : AuthResult.Fail;
         var reason = result == AuthResult.Pass ? null : "neither SPF nor DKIM passed aligned with the From domain";
-        return new DmarcOutcome(result, fromDomain, policy, record.Testing, found.Domain, spfAligned, dkimAligned, reason);
+        return new DmarcOutcome(result, fromDomain, policy, record.Testing, found.Domain, spfAligned, dkimAligned, reason, Record: record);
     }
 
     /// <summary>SPF counts for DMARC only for the MAIL FROM identity, and only when it passed.</summary>

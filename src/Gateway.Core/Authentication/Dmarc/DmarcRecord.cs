@@ -11,8 +11,14 @@ public enum DmarcPolicy
 
 /// <summary>
 /// A DMARC policy record, read per RFC 9989 (DMARCbis): p, sp, np, adkim, aspf, t and psd; RFC 7489's pct
-/// is read compatibly (pct=0 is testing, like t=y). Reporting tags are ignored here.
+/// is read compatibly (pct=0 is testing, like t=y). Of the reporting tags, rua= is kept for aggregate reports.
 /// </summary>
+/// <summary>One rua= destination: a mailbox and the largest report it takes (null: no limit).</summary>
+public sealed record DmarcReportAddress(string Address, long? MaxBytes)
+{
+    public string Domain => Address[(Address.LastIndexOf('@') + 1)..].ToLowerInvariant();
+}
+
 public sealed record DmarcRecord(
     DmarcPolicy Policy,
     DmarcPolicy SubdomainPolicy,
@@ -71,7 +77,52 @@ public sealed record DmarcRecord(
             tags.GetValueOrDefault("adkim")?.Equals("s", StringComparison.OrdinalIgnoreCase) == true,
             tags.GetValueOrDefault("aspf")?.Equals("s", StringComparison.OrdinalIgnoreCase) == true,
             testing,
-            psd);
+            psd)
+        {
+            AggregateReports = ReportAddresses(tags.GetValueOrDefault("rua")),
+        };
+    }
+
+    /// <summary>Where the domain wants aggregate reports (rua=): mailto: addresses, each with an optional size limit ("!10m").</summary>
+    public IReadOnlyList<DmarcReportAddress> AggregateReports { get; init; } = [];
+
+    /// <summary>rua's mailto: URIs (others, such as https:, are not ours to use); a malformed one is left out.</summary>
+    private static IReadOnlyList<DmarcReportAddress> ReportAddresses(string? rua)
+    {
+        var addresses = new List<DmarcReportAddress>();
+        foreach (var item in (rua ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!item.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var text = Uri.UnescapeDataString(item["mailto:".Length..]);
+            long? limit = null;
+            var bang = text.LastIndexOf('!');
+            if (bang > 0)
+            {
+                limit = SizeOf(text[(bang + 1)..]);
+                text = text[..bang];
+            }
+
+            var at = text.LastIndexOf('@');
+            if (at > 0 && at < text.Length - 1 && !text.Any(char.IsWhiteSpace))
+            {
+                addresses.Add(new DmarcReportAddress(text, limit));
+            }
+        }
+
+        return addresses;
+    }
+
+    /// <summary>"10m", "50k", "1g", "2048": bytes; null when it does not parse (no limit then).</summary>
+    private static long? SizeOf(string text)
+    {
+        var unit = text.Length > 0 ? char.ToLowerInvariant(text[^1]) : ' ';
+        var multiplier = unit switch { 'k' => 1L << 10, 'm' => 1L << 20, 'g' => 1L << 30, 't' => 1L << 40, _ => 1L };
+        var digits = multiplier == 1 ? text : text[..^1];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size * multiplier : null;
     }
 
     private static DmarcPolicy? PolicyOf(string? value) => value?.ToLowerInvariant() switch
