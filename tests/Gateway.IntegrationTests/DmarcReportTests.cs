@@ -139,6 +139,25 @@ public sealed class DmarcReportTests
         Assert.Equal(1, (long)row.Value);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_relay_that_cannot_be_reached_leaves_the_report_for_the_next_round()
+    {
+        await using var relay = await FakeDownstream.StartAsync();
+        var store = new MemoryDmarcReportStore();
+        var time = new ManualTime(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero));
+        var down = new DmarcReporter(store, Options, "gateway.example.test", null, time, new RelayReportSender(new IPEndPoint(IPAddress.Loopback, FreePort.Next()), "gateway.example.test"));
+        var up = new DmarcReporter(store, Options, "gateway.example.test", null, time, new RelayReportSender(relay.EndPoint, "gateway.example.test"));
+        await down.RecordAsync(Observation(time.Now, "192.0.2.10", "none", "dmarc@sender.test"), CancellationToken.None);
+        time.Now = time.Now.AddDays(1);
+
+        var failed = await down.SendDueAsync(CancellationToken.None);
+        var retried = await up.SendDueAsync(CancellationToken.None);
+
+        Assert.StartsWith("sender.test -> dmarc@sender.test: not sent, will try again", Assert.Single(failed), StringComparison.Ordinal);
+        Assert.StartsWith("sender.test -> dmarc@sender.test: sent", Assert.Single(retried), StringComparison.Ordinal);
+        Assert.Single(relay.Messages);
+    }
+
     [Fact]
     public void Rua_addresses_and_their_size_limits_are_read_from_the_record()
     {

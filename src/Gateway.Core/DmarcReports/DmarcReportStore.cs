@@ -21,6 +21,9 @@ public interface IDmarcReportStore
 
     /// <summary>True for exactly one caller per period and domain, across every instance sharing the store.</summary>
     Task<bool> ClaimAsync(long period, string domain, CancellationToken cancellationToken);
+
+    /// <summary>Gives a claim back (the relay could not be reached): the next round, on any instance, tries again.</summary>
+    Task ReleaseAsync(long period, string domain, CancellationToken cancellationToken);
 }
 
 internal static class DmarcReportJson
@@ -83,6 +86,19 @@ public sealed class MemoryDmarcReportStore : IDmarcReportStore
         }
     }
 
+    public Task ReleaseAsync(long period, string domain, CancellationToken cancellationToken)
+    {
+        if (_periods.TryGetValue((period, domain), out var slot))
+        {
+            lock (slot)
+            {
+                slot.Claimed = false;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     private sealed class Period
     {
         public DmarcPublished? Policy { get; set; }
@@ -132,6 +148,9 @@ public sealed class RedisDmarcReportStore(IConnectionMultiplexer redis, string p
 
     public Task<bool> ClaimAsync(long period, string domain, CancellationToken cancellationToken) =>
         RedisCalls.RunAsync(redis, database => database.StringSetAsync(Key(period, domain, "sent"), Environment.MachineName, keep, When.NotExists));
+
+    public Task ReleaseAsync(long period, string domain, CancellationToken cancellationToken) =>
+        RedisCalls.RunAsync(redis, database => database.KeyDeleteAsync(Key(period, domain, "sent")));
 
     private string Key(long period, string what) => $"{prefix}dmarc:{period}:{what}";
 

@@ -41,25 +41,35 @@ public sealed class DmarcReporter(IDmarcReportStore store, DmarcReportsOptions o
             var (begin, end) = RangeOf(period);
             var reportId = $"{period}.{domain}@{hostname}";
             var report = DmarcReportXml.Gzip(DmarcReportXml.Build(Identity, reportId, begin, end, data.Policy, data.Rows));
+            var unreachable = false;
             foreach (var address in data.Policy.Rua)
             {
-                said.Add($"{domain} -> {address.Address}: {await DeliverAsync(domain, address, report, reportId, begin, end, cancellationToken)}");
+                var (outcome, relayDown) = await DeliverAsync(domain, address, report, reportId, begin, end, cancellationToken);
+                unreachable |= relayDown;
+                said.Add($"{domain} -> {address.Address}: {outcome}");
+            }
+
+            if (unreachable)
+            {
+                // The relay did not take it: the next round (on any instance) tries the domain again.
+                await store.ReleaseAsync(period, domain, cancellationToken);
             }
         }
 
         return said;
     }
 
-    private async Task<string> DeliverAsync(string domain, Authentication.Dmarc.DmarcReportAddress address, byte[] report, string reportId, DateTimeOffset begin, DateTimeOffset end, CancellationToken cancellationToken)
+    /// <returns>What happened, and whether the relay could not be reached (worth another try).</returns>
+    private async Task<(string Outcome, bool RelayDown)> DeliverAsync(string domain, Authentication.Dmarc.DmarcReportAddress address, byte[] report, string reportId, DateTimeOffset begin, DateTimeOffset end, CancellationToken cancellationToken)
     {
         if (address.MaxBytes is { } limit && report.Length > limit)
         {
-            return $"not sent: {report.Length} bytes over its limit of {limit}";
+            return ($"not sent: {report.Length} bytes over its limit of {limit}", false);
         }
 
         if (!SameOrganisation(domain, address.Domain) && !await AuthorisedAsync(domain, address.Domain, cancellationToken))
         {
-            return $"not sent: {address.Domain} does not authorise reports for {domain} ({domain}._report._dmarc.{address.Domain})";
+            return ($"not sent: {address.Domain} does not authorise reports for {domain} ({domain}._report._dmarc.{address.Domain})", false);
         }
 
         var message = new MimeMessage();
@@ -73,11 +83,15 @@ public sealed class DmarcReporter(IDmarcReportStore store, DmarcReportsOptions o
         try
         {
             await sender.SendAsync(message, cancellationToken);
-            return $"sent ({report.Length} bytes)";
+            return ($"sent ({report.Length} bytes)", false);
         }
-        catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException or MailKit.CommandException or MailKit.ProtocolException)
+        catch (MailKit.CommandException exception)
         {
-            return $"not sent: {exception.Message}";
+            return ($"not sent: the relay refused it: {exception.Message}", false);
+        }
+        catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException or MailKit.ProtocolException or TimeoutException)
+        {
+            return ($"not sent, will try again: {exception.Message}", true);
         }
     }
 

@@ -22,13 +22,6 @@ internal static partial class SingleSignOn
     public const string Scheme = "oidc";
     private const string NotAdministrator = "not an administrator";
 
-    /// <summary>
-    /// Where the provider's answer lands after the sign-in: a page of ours that moves on to the quarantine by itself.
-    /// The session cookie is SameSite=Strict, and a browser does not send it on a chain of redirects that began at
-    /// the provider's site; one hop started by our own page does.
-    /// </summary>
-    public const string DonePath = "/login/sso-done";
-
     public static void Add(AuthenticationBuilder authentication, OidcOptions oidc, CookieSecurePolicy secure, ILogger logger, string adminRole)
     {
         authentication.AddOpenIdConnect(Scheme, options =>
@@ -93,10 +86,7 @@ internal static partial class SingleSignOn
     public static void Map(WebApplication app)
     {
         app.MapGet("/login/sso", (HttpContext context) =>
-            Results.Challenge(new AuthenticationProperties { RedirectUri = DonePath }, [Scheme]));
-        app.MapGet(DonePath, () => Results.Content(
-            "<!doctype html><html><head><meta http-equiv=\"refresh\" content=\"0; url=/quarantine\"><title>Signed in</title></head>" +
-            "<body><p><a href=\"/quarantine\">Continue to the quarantine</a></p></body></html>", "text/html; charset=utf-8"));
+            Results.Challenge(new AuthenticationProperties { RedirectUri = "/quarantine" }, [Scheme]));
     }
 
     private static string Client(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "?";

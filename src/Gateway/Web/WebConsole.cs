@@ -26,7 +26,7 @@ namespace Gateway.Web;
 /// open a held message (its text only) and release or delete it — the release goes through the downstream
 /// like `gateway quarantine release`, and every action is logged with who did it. Its own Kestrel listener
 /// (web.listen), off by default. Every POST carries an antiforgery token, cookies are HttpOnly and
-/// SameSite=Strict (Secure over HTTPS), the CSP allows no script and no remote content, and the pages may not
+/// SameSite=Lax (the antiforgery cookie Strict; Secure over HTTPS), the CSP allows no script and no remote content, and the pages may not
 /// be framed. Forwarded headers count only from web.trusted_proxies.
 /// </summary>
 public sealed partial class WebConsole : IAsyncDisposable
@@ -94,7 +94,11 @@ public sealed partial class WebConsole : IAsyncDisposable
         {
             cookie.Cookie.Name = "gateway-session";
             cookie.Cookie.HttpOnly = true;
-            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            // Lax, not Strict: a digest link clicked in webmail and the way back from an OpenID Connect provider are
+            // redirect chains begun on another site, and Chromium sends no Strict cookie on them — the recipient or
+            // administrator landed on the sign-in page (WebConsoleBrowserTests, SingleSignOnTests). Lax still keeps
+            // the cookie off every cross-site POST, and every POST also needs the antiforgery token (Strict).
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.SecurePolicy = secure;
             cookie.ExpireTimeSpan = web.SessionTimeout;
             cookie.SlidingExpiration = true;

@@ -10,8 +10,6 @@ namespace Gateway.IntegrationTests.Web;
 /// </summary>
 public sealed class SingleSignOnTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact(Timeout = 120_000)]
     public async Task The_providers_administrator_signs_in_and_sees_the_quarantine()
     {
@@ -19,7 +17,7 @@ public sealed class SingleSignOnTests
         await using var console = await WebConsoleFixture.StartAsync(oidc: Oidc(provider));
         Assert.Contains("held for review", await console.SendAsync("hold me: quarterly report", "numbers"), StringComparison.Ordinal);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync(new Uri(console.Url, "quarantine").ToString());
@@ -39,7 +37,7 @@ public sealed class SingleSignOnTests
         provider.NextUser = ("bob@example.test", ["staff"]);
         await using var console = await WebConsoleFixture.StartAsync(oidc: Oidc(provider));
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync(new Uri(console.Url, "login").ToString());
@@ -76,15 +74,4 @@ public sealed class SingleSignOnTests
         AdminClaim = "roles",
         AdminValue = "gateway-admin",
     };
-
-    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
-    {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing (apt-get install chromium; tests/run installs it)");
-        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
-    }
 }

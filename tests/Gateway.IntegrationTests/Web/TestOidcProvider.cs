@@ -65,6 +65,8 @@ internal sealed class TestOidcProvider : IAsyncDisposable
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
             ["code_challenge_methods_supported"] = new[] { "S256" },
         }));
+        // A page of another site linking somewhere (webmail showing a digest): GET /page?link=URL.
+        app.MapGet("/page", (string link) => Results.Content($"<!doctype html><title>Webmail</title><a href=\"{System.Net.WebUtility.HtmlEncode(link)}\">Your held mail</a>", "text/html"));
         app.MapGet("/jwks", () =>
         {
             var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_key.ExportParameters(false)) { KeyId = "test-key" });

