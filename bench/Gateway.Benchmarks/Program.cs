@@ -4,6 +4,8 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project bench/Gateway.Benchmarks -- site-learning [--validate[=FOLD]] [REPO_ROOT]   (bench/RESULTS.md, "Site learning")
 // dotnet run -c Release --project bench/Gateway.Benchmarks -- fuzzy [REPO_ROOT]   (bench/RESULTS.md, "Fuzzy hashes")
 if (args is ["fuzzy", .. var fuzzyArgs]) { return await Gateway.Benchmarks.FuzzySimulation.RunAsync(fuzzyArgs.FirstOrDefault() ?? Directory.GetCurrentDirectory()); }
+// dotnet run -c Release --project bench/Gateway.Benchmarks -- tls-handshake [N]   (bench/RESULTS.md, "TLS handshake: RSA against ECDSA")
+if (args is ["tls-handshake", .. var tlsArgs]) { return await Gateway.Benchmarks.TlsHandshakeCost.RunAsync(tlsArgs.Length > 0 ? int.Parse(tlsArgs[0], System.Globalization.CultureInfo.InvariantCulture) : 2000); }
 if (args is ["fuzzy-redis-probe", var fuzzyEndPoint]) { return await Gateway.Benchmarks.RedisProbe.FuzzyAsync(fuzzyEndPoint); }
 if (args is ["redis-probe", var endPoint]) { return await Gateway.Benchmarks.RedisProbe.RunAsync(endPoint); }
 if (args is ["site-learning", .. var rest])

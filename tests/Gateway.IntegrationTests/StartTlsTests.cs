@@ -25,6 +25,23 @@ public sealed class StartTlsTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task An_ecdsa_p256_certificate_is_served_and_mail_flows()
+    {
+        var pem = TestCertificates.SelfSignedEcdsa();
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartWithCertificateAsync(downstream, pem.CertificateFile, pem.KeyFile);
+        string? keyAlgorithm = null;
+
+        using var client = new SmtpClient { Timeout = 20_000, ServerCertificateValidationCallback = (_, certificate, _, _) => { keyAlgorithm = certificate?.GetKeyAlgorithm(); return true; } };
+        await client.ConnectAsync("127.0.0.1", gateway.EndPoint.Port, SecureSocketOptions.StartTls);
+        await client.SendAsync(TestMessages.Create(subject: "over ecdsa"));
+        await client.DisconnectAsync(quit: true);
+
+        Assert.Equal("1.2.840.10045.2.1", keyAlgorithm); // id-ecPublicKey
+        Assert.Single(downstream.Messages);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_renewed_certificate_is_used_from_the_next_handshake_without_a_restart()
     {
         var (certificate, key) = WriteSelfSignedPem("CN=first.example.test");
