@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Gateway.Core.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -56,14 +55,13 @@ internal static partial class SingleSignOn
                 var name = token.FindFirst(oidc.NameClaim)?.Value ?? token.FindFirst("sub")?.Value ?? "?";
                 if (!token.FindAll(oidc.AdminClaim).Any(claim => string.Equals(claim.Value, oidc.AdminValue, StringComparison.Ordinal)))
                 {
-                    Log.SignIn(logger, name, Client(context.HttpContext), $"refused: {NotAdministrator} ({oidc.AdminClaim} has no '{oidc.AdminValue}')");
+                    Log.SignIn(logger, name, WebConsole.ClientOf(context.HttpContext), $"refused: {NotAdministrator} ({oidc.AdminClaim} has no '{oidc.AdminValue}')");
                     context.Fail(NotAdministrator);
                     return Task.CompletedTask;
                 }
 
-                Log.SignIn(logger, name, Client(context.HttpContext), $"accepted ({oidc.DisplayName})");
-                context.Principal = new ClaimsPrincipal(new ClaimsIdentity(
-                    [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, adminRole)], CookieAuthenticationDefaults.AuthenticationScheme));
+                Log.SignIn(logger, name, WebConsole.ClientOf(context.HttpContext), $"accepted ({oidc.DisplayName})");
+                context.Principal = WebConsole.SessionOf(name, adminRole);
                 return Task.CompletedTask;
             };
             // Whatever went wrong (refused, cancelled at the provider, a forged or replayed answer), the browser gets one
@@ -73,7 +71,7 @@ internal static partial class SingleSignOn
                 var refused = context.Failure?.Message == NotAdministrator;
                 if (!refused)
                 {
-                    Log.SignIn(logger, "(single sign-on)", Client(context.HttpContext), $"failed: {context.Failure?.Message}");
+                    Log.SignIn(logger, "(single sign-on)", WebConsole.ClientOf(context.HttpContext), $"failed: {context.Failure?.Message}");
                 }
 
                 context.Response.Redirect(refused ? "/denied" : "/login?sso=failed");
@@ -88,8 +86,6 @@ internal static partial class SingleSignOn
         app.MapGet("/login/sso", (HttpContext context) =>
             Results.Challenge(new AuthenticationProperties { RedirectUri = "/quarantine" }, [Scheme]));
     }
-
-    private static string Client(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "?";
 
     private static partial class Log
     {

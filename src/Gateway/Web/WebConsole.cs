@@ -116,7 +116,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.AddPolicy(Anonymous, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "?",
+                ClientOf(context),
                 _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 20, Window = TimeSpan.FromMinutes(10) }));
         });
         builder.Services.AddAuthorization(authorization =>
@@ -174,6 +174,13 @@ public sealed partial class WebConsole : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new WebConsole(app, new System.Net.IPEndPoint(endPoint.Address, new Uri(address).Port));
     }
+
+    /// <summary>A console session's identity: a name and one role. Local accounts, digest links and single sign-on all sign in with it.</summary>
+    internal static ClaimsPrincipal SessionOf(string name, string role) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], CookieAuthenticationDefaults.AuthenticationScheme));
+
+    /// <summary>The client's address for the log, "?" when the server does not know it.</summary>
+    internal static string ClientOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "?";
 
     public async ValueTask DisposeAsync()
     {
@@ -302,7 +309,7 @@ public sealed partial class WebConsole : IAsyncDisposable
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
             var name = form["user"].ToString().Trim();
             var outcome = users.Check(name, form["password"].ToString());
-            Log.SignIn(logger, name.Length <= 64 ? name : name[..64], context.Connection.RemoteIpAddress?.ToString() ?? "?", outcome.ToString().ToLowerInvariant());
+            Log.SignIn(logger, name.Length <= 64 ? name : name[..64], ClientOf(context), outcome.ToString().ToLowerInvariant());
             if (outcome != WebUsers.SignIn.Accepted)
             {
                 var error = outcome == WebUsers.SignIn.Locked ? "Too many failed sign-ins for this user; try again later." : "Wrong user or password.";
@@ -319,12 +326,12 @@ public sealed partial class WebConsole : IAsyncDisposable
         {
             if (links.RecipientOf(token) is not { } recipient)
             {
-                Log.SignIn(logger, "(link)", context.Connection.RemoteIpAddress?.ToString() ?? "?", "refused: altered or expired");
+                Log.SignIn(logger, "(link)", ClientOf(context), "refused: altered or expired");
                 return Page(context, antiforgery, "Link not valid", _ => ConsolePages.Notice("This link is not valid or has expired. Your next digest brings a new one."), StatusCodes.Status403Forbidden);
             }
 
             await SignInAsAsync(context, recipient, RecipientRole);
-            Log.SignIn(logger, recipient, context.Connection.RemoteIpAddress?.ToString() ?? "?", "link");
+            Log.SignIn(logger, recipient, ClientOf(context), "link");
             return Results.Redirect("/mine");
         }
 
@@ -429,7 +436,7 @@ public sealed partial class WebConsole : IAsyncDisposable
         }
 
         private static Task SignInAsAsync(HttpContext context, string name, string role) =>
-            context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], CookieAuthenticationDefaults.AuthenticationScheme)));
+            context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, SessionOf(name, role));
 
         /// <summary>An administrator sees every held message; a recipient those held for them.</summary>
         private static bool Sees(HttpContext context, QuarantineEntry entry) =>
