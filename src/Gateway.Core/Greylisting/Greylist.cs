@@ -78,17 +78,7 @@ public sealed class Greylist(IStateStore store, GreylistingOptions options, Time
     }
 
     /// <summary>The client's network: /24 for IPv4 and /64 for IPv6 by default, as senders retry from pools.</summary>
-    public string NetworkOf(IPAddress client)
-    {
-        var bytes = client.GetAddressBytes();
-        var prefix = bytes.Length == 4 ? options.Ipv4Prefix : options.Ipv6Prefix;
-        for (var bit = prefix; bit < bytes.Length * 8; bit++)
-        {
-            bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
-        }
-
-        return $"{new IPAddress(bytes)}/{prefix}";
-    }
+    public string NetworkOf(IPAddress client) => Network.ClientNetwork.Of(client, options.Ipv4Prefix, options.Ipv6Prefix);
 
     private async Task CountPassAsync(string network, CancellationToken cancellationToken)
     {

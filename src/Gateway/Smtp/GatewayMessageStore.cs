@@ -183,8 +183,9 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
 
     /// <summary>
     /// Mail to a spam trap (fuzzy.traps): learned as spam — site tokens and fuzzy hashes, the source being the client's
-    /// network, so learning's per-source daily cap bounds what one network can teach — and refused. Nothing goes
-    /// downstream. The store out of reach refuses all the same (the trap is not a mailbox either way).
+    /// /24 or /64 (the session's address is plain IPv4 already), so learning's per-source daily cap bounds what one
+    /// network can teach — and refused. Nothing goes downstream. The store out of reach refuses all the same (the trap
+    /// is not a mailbox either way).
     /// </summary>
     private async Task<SmtpReply> TrapAsync(SessionState state, string queueId, byte[] raw, CancellationToken cancellationToken)
     {
@@ -193,7 +194,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
             string word;
             try
             {
-                word = Core.Learning.LearnOutcomes.Word(await site.Learner.LearnRawAsync(raw, isSpam: true, $"trap:{NetworkOf(state.ClientAddress)}", site.Seal, cancellationToken));
+                word = Core.Learning.LearnOutcomes.Word(await site.Learner.LearnRawAsync(raw, isSpam: true, $"trap:{Core.Network.ClientNetwork.Of(state.ClientAddress, 24, 64)}", site.Seal, cancellationToken));
             }
             catch (Core.State.StateUnavailableException)
             {
@@ -204,15 +205,6 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         }
 
         return Refused(state, queueId, TrapRefused);
-    }
-
-    /// <summary>The client's /24 (IPv4) or /64 (IPv6): one sender's addresses teach as one source.</summary>
-    private static string NetworkOf(System.Net.IPAddress address)
-    {
-        var bytes = address.IsIPv4MappedToIPv6 ? address.MapToIPv4().GetAddressBytes() : address.GetAddressBytes();
-        var keep = bytes.Length == 4 ? 3 : 8;
-        Array.Clear(bytes, keep, bytes.Length - keep);
-        return $"{new System.Net.IPAddress(bytes)}/{keep * 8}";
     }
 
     /// <summary>A message refused at DATA before it was scanned (size, NUL, header or MIME limits) goes into the history too.</summary>
