@@ -24,11 +24,11 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     {
         var learned = Describe(message, raw, isSpam, source, senderDomain, alignedSender, cancellationToken);
         var outcome = await store.LearnAsync(learned, unlimited ? Limits with { PerSenderDomainPerDay = 0, PerSourcePerDay = 0 } : Limits, time.GetUtcNow(), cancellationToken);
-        if (outcome is LearnOutcome.Learned or LearnOutcome.Conflict && fuzzy is not null && Fuzzy.FuzzyFingerprint.Of(message, fuzzyMinWords) is { IsEmpty: false } fingerprint)
+        if (outcome is LearnOutcome.Learned or LearnOutcome.Conflict && FingerprintOf(message) is { } fingerprint)
         {
             // Only what passed the guards (caps, duplicates): the same poisoning limits hold for both. A conflict is a
             // correction (a message learned as spam now released as ham): its earlier learning is taken back here too.
-            await (outcome == LearnOutcome.Learned ? fuzzy.LearnAsync(fingerprint, isSpam, cancellationToken) : fuzzy.ForgetAsync(fingerprint, !isSpam, cancellationToken));
+            await (outcome == LearnOutcome.Learned ? fuzzy!.LearnAsync(fingerprint, isSpam, cancellationToken) : fuzzy!.ForgetAsync(fingerprint, !isSpam, cancellationToken));
         }
 
         return outcome;
@@ -37,8 +37,7 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     /// <summary>Takes back one fuzzy learning of a stored message as that class (gateway learn forget --fuzzy); false when fuzzy is off or the message has no fingerprint.</summary>
     public async Task<bool> ForgetFuzzyAsync(byte[] raw, bool isSpam, CancellationToken cancellationToken)
     {
-        var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
-        if (fuzzy is null || Fuzzy.FuzzyFingerprint.Of(message, fuzzyMinWords) is not { IsEmpty: false } fingerprint)
+        if (fuzzy is null || FingerprintOf(await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken)) is not { } fingerprint)
         {
             return false;
         }
@@ -50,11 +49,15 @@ public sealed class SiteLearner(ISiteTokenStore store, LearningOptions options, 
     /// <summary>The fuzzy hashes alone (fuzzy.learn_rejects): what the score rejected, not taught to the site's tokens.</summary>
     public async Task LearnFuzzyAsync(MimeMessage message, bool isSpam, CancellationToken cancellationToken)
     {
-        if (fuzzy is not null && Fuzzy.FuzzyFingerprint.Of(message, fuzzyMinWords) is { IsEmpty: false } fingerprint)
+        if (FingerprintOf(message) is { } fingerprint)
         {
-            await fuzzy.LearnAsync(fingerprint, isSpam, cancellationToken);
+            await fuzzy!.LearnAsync(fingerprint, isSpam, cancellationToken);
         }
     }
+
+    /// <summary>The message's fuzzy fingerprint; null when fuzzy is off or the message has none (too few words, no attachment).</summary>
+    private Fuzzy.FuzzyFingerprint? FingerprintOf(MimeMessage message) =>
+        fuzzy is not null && Fuzzy.FuzzyFingerprint.Of(message, fuzzyMinWords) is { IsEmpty: false } fingerprint ? fingerprint : null;
 
     /// <summary>
     /// A stored message (a file, a mailbox, the quarantine): parsed here, its sender identity taken from
