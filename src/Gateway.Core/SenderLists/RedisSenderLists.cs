@@ -50,11 +50,15 @@ public sealed class RedisSenderLists : ISenderLists, IAsyncDisposable
         _refreshing = refresh ? RefreshLoopAsync(_stopping.Token) : null;
     }
 
-    /// <summary>Lists read once now (a Redis that is down leaves them empty until it answers), refreshed in the background when <paramref name="refresh"/>.</summary>
+    /// <summary>
+    /// Lists read once now. <paramref name="refresh"/> (a running gateway): kept fresh in the background, and a Redis
+    /// that is down at start leaves them empty until it answers. Otherwise (a command-line run) a Redis that is down
+    /// is a <see cref="StateUnavailableException"/>, not lists that look empty.
+    /// </summary>
     public static async Task<RedisSenderLists> OpenAsync(IConnectionMultiplexer redis, string prefix, bool refresh, CancellationToken cancellationToken)
     {
         var lists = new RedisSenderLists(redis, prefix, refresh);
-        await lists.TryRefreshAsync(cancellationToken);
+        await (refresh ? lists.TryRefreshAsync(cancellationToken) : lists.RefreshAsync(cancellationToken));
         return lists;
     }
 

@@ -37,8 +37,9 @@ internal static class HistoryCommand
             parsed.Value("--limit") is { } limit ? (int.TryParse(limit, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : throw new UsageException($"--limit '{limit}' is not a positive number")) : 50);
         var options = config.Options;
         await using var state = options.History.Store == Core.Configuration.SharedStore.Redis ? await Core.State.StateStores.CreateAsync(options.State, TimeProvider.System) : null;
-        var (entries, where) = state is Core.State.RedisStateStore redis
-            ? (await new RedisHistory(redis.Connection, options.State.KeyPrefix, options.History.Size).FindAsync(query, CancellationToken.None), $"redis {options.State.KeyPrefix}history")
+        var redisHistory = state is Core.State.RedisStateStore redis ? new RedisHistory(redis.Connection, options.State.KeyPrefix, options.History.Size) : null;
+        var (entries, where) = redisHistory is not null
+            ? (await redisHistory.FindAsync(query, CancellationToken.None), redisHistory.Where)
             : (HistorySearch.Find(options.History.FullPath(options.BaseFolder), query), options.History.FullPath(options.BaseFolder));
         foreach (var entry in entries)
         {

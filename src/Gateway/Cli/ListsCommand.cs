@@ -18,11 +18,7 @@ internal static class ListsCommand
         var parsed = Arguments.Parse(args, ValueOptions, NoFlags);
         var config = ConfigSource.Load(parsed.Value("--config"));
         await using var state = config.Options.SenderLists.Store == Core.Configuration.SharedStore.Redis ? await Core.State.StateStores.CreateAsync(config.Options.State, TimeProvider.System) : null;
-        var lists = await SenderListStores.OpenAsync(config.Options, state, refresh: false, CancellationToken.None);
-        if (lists is RedisSenderLists redis)
-        {
-            await redis.RefreshAsync(CancellationToken.None); // Redis down: say so, not "no entries"
-        }
+        var lists = await SenderListStores.OpenAsync(config.Options, state, refresh: false, CancellationToken.None); // Redis down: says so, not "no entries"
 
         var forWhom = parsed.Value("--for") ?? SenderListEntry.Everyone;
         try
