@@ -36,15 +36,17 @@ public sealed class DmarcReportTests
         await using var dns = await LoopbackDnsServer.StartAsync();
         dns.AddTxt("sender.test._report._dmarc.reports.example", "v=DMARC1");
         await using var relay = await FakeDownstream.StartAsync();
-        var time = new ManualTime(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero));
+        var time = new ManualClock();
+        var start = time.GetUtcNow();
+        var day = new DateTimeOffset(start.UtcDateTime.Date, TimeSpan.Zero);
         var reporter = new DmarcReporter(new MemoryDmarcReportStore(), Options, "gateway.example.test", new DnsClientResolver(dns.Options()), time, new RelayReportSender(relay.EndPoint, "gateway.example.test"));
         string[] rua = ["dmarc@sender.test", "agg@reports.example", "agg@not-authorised.example", "tiny@sender.test!10"];
-        await reporter.RecordAsync(Observation(time.Now, "192.0.2.10", "none", rua), CancellationToken.None);
-        await reporter.RecordAsync(Observation(time.Now.AddHours(1), "192.0.2.10", "none", rua), CancellationToken.None);
-        await reporter.RecordAsync(Observation(time.Now.AddHours(2), "198.51.100.7", "quarantine", rua), CancellationToken.None);
+        await reporter.RecordAsync(Observation(start, "192.0.2.10", "none", rua), CancellationToken.None);
+        await reporter.RecordAsync(Observation(start.AddHours(1), "192.0.2.10", "none", rua), CancellationToken.None);
+        await reporter.RecordAsync(Observation(start.AddHours(2), "198.51.100.7", "quarantine", rua), CancellationToken.None);
 
         var tooEarly = await reporter.SendDueAsync(CancellationToken.None); // the day is not over
-        time.Now = new DateTimeOffset(2026, 12, 7, 0, 5, 0, TimeSpan.Zero);
+        time.Advance(day.AddDays(1).AddMinutes(5) - start); // five minutes into the next UTC day
         var said = await reporter.SendDueAsync(CancellationToken.None);
         var again = await reporter.SendDueAsync(CancellationToken.None);
 
@@ -55,10 +57,10 @@ public sealed class DmarcReportTests
         Assert.Equal(["agg@reports.example", "dmarc@sender.test"], relay.Messages.SelectMany(message => message.To).Order(StringComparer.Ordinal));
 
         var mail = MimeMessage.Load(new MemoryStream(relay.Messages.First().Raw));
-        Assert.Equal("Report Domain: sender.test Submitter: Example Gateway Report-ID: <" + reporter.PeriodOf(new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero)) + ".sender.test@gateway.example.test>", mail.Subject);
+        Assert.Equal("Report Domain: sender.test Submitter: Example Gateway Report-ID: <" + reporter.PeriodOf(day) + ".sender.test@gateway.example.test>", mail.Subject);
         var attachment = Assert.Single(mail.Attachments.OfType<MimePart>());
-        var day = new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
-        Assert.Equal($"gateway.example.test!sender.test!{day}!{day + 86399}.xml.gz", attachment.FileName); // the UTC day, RFC 7489's file name
+        var begin = day.ToUnixTimeSeconds();
+        Assert.Equal($"gateway.example.test!sender.test!{begin}!{begin + 86399}.xml.gz", attachment.FileName); // the UTC day, RFC 7489's file name
         using var gz = new MemoryStream();
         attachment.Content!.DecodeTo(gz);
         var xml = new StreamReader(new GZipStream(new MemoryStream(gz.ToArray()), CompressionMode.Decompress)).ReadToEnd();
@@ -74,7 +76,7 @@ public sealed class DmarcReportTests
     {
         await using var redis = await RedisServer.StartAsync();
         await using var relay = await FakeDownstream.StartAsync();
-        var time = new ManualTime(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero));
+        var time = new ManualClock();
         var reporters = new List<DmarcReporter>();
         var states = new List<Gateway.Core.State.RedisStateStore>();
         foreach (var _ in new[] { 1, 2 })
@@ -84,10 +86,10 @@ public sealed class DmarcReportTests
             reporters.Add(new DmarcReporter(new RedisDmarcReportStore(state.Connection, "gateway:", TimeSpan.FromDays(3)), Options, "gateway.example.test", null, time, new RelayReportSender(relay.EndPoint, "gateway.example.test")));
         }
 
-        await reporters[0].RecordAsync(Observation(time.Now, "192.0.2.10", "none", "dmarc@sender.test"), CancellationToken.None);
-        await reporters[1].RecordAsync(Observation(time.Now, "192.0.2.10", "none", "dmarc@sender.test"), CancellationToken.None);
-        await reporters[1].RecordAsync(Observation(time.Now, "198.51.100.7", "quarantine", "dmarc@sender.test"), CancellationToken.None);
-        time.Now = time.Now.AddDays(1);
+        await reporters[0].RecordAsync(Observation(time.GetUtcNow(), "192.0.2.10", "none", "dmarc@sender.test"), CancellationToken.None);
+        await reporters[1].RecordAsync(Observation(time.GetUtcNow(), "192.0.2.10", "none", "dmarc@sender.test"), CancellationToken.None);
+        await reporters[1].RecordAsync(Observation(time.GetUtcNow(), "198.51.100.7", "quarantine", "dmarc@sender.test"), CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(1));
         var sent = (await Task.WhenAll(reporters.Select(reporter => reporter.SendDueAsync(CancellationToken.None)))).SelectMany(lines => lines).ToList();
 
         Assert.Equal("sender.test -> dmarc@sender.test: sent", Assert.Single(sent)[..38]);
@@ -144,11 +146,11 @@ public sealed class DmarcReportTests
     {
         await using var relay = await FakeDownstream.StartAsync();
         var store = new MemoryDmarcReportStore();
-        var time = new ManualTime(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero));
+        var time = new ManualClock();
         var down = new DmarcReporter(store, Options, "gateway.example.test", null, time, new RelayReportSender(new IPEndPoint(IPAddress.Loopback, FreePort.Next()), "gateway.example.test"));
         var up = new DmarcReporter(store, Options, "gateway.example.test", null, time, new RelayReportSender(relay.EndPoint, "gateway.example.test"));
-        await down.RecordAsync(Observation(time.Now, "192.0.2.10", "none", "dmarc@sender.test"), CancellationToken.None);
-        time.Now = time.Now.AddDays(1);
+        await down.RecordAsync(Observation(time.GetUtcNow(), "192.0.2.10", "none", "dmarc@sender.test"), CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(1));
 
         var failed = await down.SendDueAsync(CancellationToken.None);
         var retried = await up.SendDueAsync(CancellationToken.None);
@@ -185,12 +187,5 @@ public sealed class DmarcReportTests
         var errors = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, errors);
-    }
-
-    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -64,7 +64,7 @@ public sealed class FuzzyTests
     [Fact]
     public async Task The_memory_store_matches_learned_copies_forgets_them_and_counts_bulk_within_its_window()
     {
-        var time = new ManualTime(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero));
+        var time = new ManualClock();
         var store = new MemoryFuzzyStore(TimeSpan.FromDays(30), TimeSpan.FromHours(1), 10_000, time);
         var learned = Copy("Anna", "PX-20391", "2.99", "a8f7c6d5");
         await store.LearnAsync(learned, isSpam: true, CancellationToken.None);
@@ -72,7 +72,7 @@ public sealed class FuzzyTests
         var copy = await store.LookupAsync(Copy("Bob", "QQ-1", "3", "x"), "t1", CancellationToken.None);
         await store.LookupAsync(Copy("Carol", "QQ-2", "4", "y"), "t2", CancellationToken.None);
         var third = await store.LookupAsync(Copy("Dave", "QQ-3", "5", "z"), "t3", CancellationToken.None);
-        time.Now += TimeSpan.FromHours(2);
+        time.Advance(TimeSpan.FromHours(2));
         var later = await store.LookupAsync(Copy("Erin", "QQ-4", "6", "w"), "t4", CancellationToken.None);
         await store.ForgetAsync(learned, isSpam: true, CancellationToken.None);
         var forgotten = await store.LookupAsync(learned, "t5", CancellationToken.None);
@@ -102,12 +102,5 @@ public sealed class FuzzyTests
         Assert.True(learned.SpamShare >= 0.75);
         Assert.Equal(0, corrected.SpamShare);
         Assert.Equal(0, corrected.HamShare); // a conflict teaches neither class
-    }
-
-    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
