@@ -13,6 +13,14 @@ public sealed class FuzzyTests
         $"From: Delivery <notice@parcel-track.example>\r\nTo: user@example.test\r\nSubject: Delivery notice {parcel}\r\nMessage-ID: <{parcel}@parcel-track.example>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\n\r\n" +
         string.Format(System.Globalization.CultureInfo.InvariantCulture, Campaign, name, parcel, "2.99", Guid.NewGuid().ToString("N"));
 
+    /// <summary>One message to user@example.test in a session of its own; the reply to DATA.</summary>
+    private static async Task<string> DeliverAsync(IPEndPoint gateway, string message, string from = "notice@parcel-track.example")
+    {
+        await using var client = await RawSmtpClient.ConnectAsync(gateway);
+        await client.EnvelopeAsync(from, ["user@example.test"]);
+        return await client.DataAsync(TestMessages.Crlf(message + ".\r\n"));
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Spam_learned_on_one_instance_marks_its_near_duplicates_on_the_other()
     {
@@ -28,18 +36,10 @@ public sealed class FuzzyTests
         var learned = await GatewayCli.RunAsync("learn", "spam", spam, "--config", Path.Combine(first.Folder, "gateway.yaml"));
         Assert.True(learned.ExitCode == 0, learned.Error);
 
-        await using (var client = await RawSmtpClient.ConnectAsync(second.EndPoint))
-        {
-            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
-            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(Copy("Robert Jones", "QQ-77812") + ".\r\n")), StringComparison.Ordinal);
-        }
+        Assert.StartsWith("250", await DeliverAsync(second.EndPoint, Copy("Robert Jones", "QQ-77812")), StringComparison.Ordinal);
 
-        await using (var client = await RawSmtpClient.ConnectAsync(second.EndPoint))
-        {
-            await client.EnvelopeAsync("colleague@remote.test", ["user@example.test"]);
-            var unrelated = "From: colleague@remote.test\r\nTo: user@example.test\r\nSubject: release notes\r\n\r\nHi team, the release notes for version two are in the shared folder now. Please review the migration section before Thursday and add your comments inline.\r\n.\r\n";
-            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(unrelated)), StringComparison.Ordinal);
-        }
+        var unrelated = "From: colleague@remote.test\r\nTo: user@example.test\r\nSubject: release notes\r\n\r\nHi team, the release notes for version two are in the shared folder now. Please review the migration section before Thursday and add your comments inline.\r\n";
+        Assert.StartsWith("250", await DeliverAsync(second.EndPoint, unrelated, from: "colleague@remote.test"), StringComparison.Ordinal);
 
         var copy = System.Text.Encoding.UTF8.GetString(downstream.Messages.ElementAt(0).Raw);
         Assert.Contains("FUZZY_SPAM", copy, StringComparison.Ordinal);
@@ -49,11 +49,7 @@ public sealed class FuzzyTests
         // Taken back: the next copy is judged without it.
         var forgotten = await GatewayCli.RunAsync("learn", "forget", "--fuzzy", "spam", spam, "--config", Path.Combine(second.Folder, "gateway.yaml"));
         Assert.Contains("1 messages taken back", forgotten.Output, StringComparison.Ordinal);
-        await using (var client = await RawSmtpClient.ConnectAsync(first.EndPoint))
-        {
-            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
-            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(Copy("Carol", "ZZ-1") + ".\r\n")), StringComparison.Ordinal);
-        }
+        Assert.StartsWith("250", await DeliverAsync(first.EndPoint, Copy("Carol", "ZZ-1")), StringComparison.Ordinal);
 
         Assert.DoesNotContain("FUZZY_SPAM", System.Text.Encoding.UTF8.GetString(downstream.Messages.ElementAt(2).Raw), StringComparison.Ordinal);
     }
@@ -71,9 +67,7 @@ public sealed class FuzzyTests
 
         foreach (var (name, parcel) in new[] { ("Anna", "A-1"), ("Bob", "B-2"), ("Carol", "C-3") })
         {
-            await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
-            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(Copy(name, parcel) + ".\r\n")), StringComparison.Ordinal);
+            Assert.StartsWith("250", await DeliverAsync(gateway.EndPoint, Copy(name, parcel)), StringComparison.Ordinal);
         }
 
         var third = System.Text.Encoding.UTF8.GetString(downstream.Messages.ElementAt(2).Raw);
@@ -102,11 +96,7 @@ public sealed class FuzzyTests
             trapped = await client.DataAsync(TestMessages.Crlf(Copy("Anna", "PX-20391") + ".\r\n"));
         }
 
-        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
-        {
-            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
-            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(Copy("Robert Jones", "QQ-77812") + ".\r\n")), StringComparison.Ordinal);
-        }
+        Assert.StartsWith("250", await DeliverAsync(gateway.EndPoint, Copy("Robert Jones", "QQ-77812")), StringComparison.Ordinal);
 
         Assert.StartsWith("452 4.5.3", mixed, StringComparison.Ordinal); // a person and a trap never share a transaction
         Assert.StartsWith("550 5.7.1", trapped, StringComparison.Ordinal);
@@ -127,20 +117,13 @@ public sealed class FuzzyTests
             Fuzzy = new Gateway.Core.Configuration.FuzzyOptions { Enabled = true, LearnRejects = true },
         }, rulesFolder: rules);
 
-        string refused;
-        await using (var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
-        {
-            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
-            refused = await client.DataAsync(TestMessages.Crlf(Copy("Anna", "PX-20391").Replace("Subject: Delivery notice", "Subject: FINAL NOTICE", StringComparison.Ordinal) + ".\r\n"));
-        }
+        var refused = await DeliverAsync(gateway.EndPoint, Copy("Anna", "PX-20391").Replace("Subject: Delivery notice", "Subject: FINAL NOTICE", StringComparison.Ordinal));
 
         string copy = string.Empty;
         for (var attempt = 0; attempt < 50 && !copy.Contains("FUZZY_SPAM", StringComparison.Ordinal); attempt++)
         {
             await Task.Delay(attempt == 0 ? 0 : 100); // the reject is learned off the client's path, just after the reply
-            await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-            await client.EnvelopeAsync("notice@parcel-track.example", ["user@example.test"]);
-            Assert.StartsWith("250", await client.DataAsync(TestMessages.Crlf(Copy("Robert Jones", $"QQ-{attempt}") + ".\r\n")), StringComparison.Ordinal);
+            Assert.StartsWith("250", await DeliverAsync(gateway.EndPoint, Copy("Robert Jones", $"QQ-{attempt}")), StringComparison.Ordinal);
             copy = System.Text.Encoding.UTF8.GetString(downstream.Messages.Last().Raw);
         }
 
