@@ -41,8 +41,17 @@ public sealed class MessageView(MessageContext context, Brands.BrandCatalog? bra
                 return false;
             }
 
-            var firstLine = BodyText.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.Length > 0) ?? string.Empty;
-            return string.Equals(Collapse(firstLine), subject, StringComparison.OrdinalIgnoreCase);
+            // The first line with anything on it, lines cut at '\n' only, without splitting the whole text into strings.
+            var text = BodyText.AsSpan();
+            foreach (var range in text.Split('\n'))
+            {
+                if (!text[range].IsWhiteSpace())
+                {
+                    return string.Equals(Collapse(text[range].Trim().ToString()), subject, StringComparison.OrdinalIgnoreCase);
+                }
+            }
+
+            return false;
         }
     }
 
