@@ -119,7 +119,7 @@ public sealed class GatewayHost : IAsyncDisposable
         services.Add(_listeners);
         services.Add(new GatewayCommandFactory(options.Limits.MaxMessageSize));
         History = HistoryStores.Open(options, state, HistoryInstance(options));
-        DmarcReports = DmarcReporterOf(options, state, Dns);
+        DmarcReports = Core.DmarcReports.DmarcReporters.For(options, state, Dns);
         var reportLogger = loggerFactory.CreateLogger<Core.DmarcReports.DmarcReporter>();
         _dmarcReportTimer = DmarcReports is null ? null : new Timer(_ => _ = SendDmarcReportsAsync(reportLogger), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10));
         services.Add(new GatewayMailboxFilter(_downstream, dialogue, loggerFactory.CreateLogger<GatewayMailboxFilter>(), History));
@@ -218,19 +218,6 @@ public sealed class GatewayHost : IAsyncDisposable
 
     /// <summary>DMARC aggregate reports (dmarc_reports.enabled): counts every evaluation, sends each period's reports; null when off.</summary>
     public Core.DmarcReports.DmarcReporter? DmarcReports { get; }
-
-    private static Core.DmarcReports.DmarcReporter? DmarcReporterOf(GatewayOptions options, IStateStore? state, IDnsResolver? dns)
-    {
-        if (!options.DmarcReports.Enabled || options.DmarcReports.RelayEndPoint is not { } relay)
-        {
-            return null;
-        }
-
-        Core.DmarcReports.IDmarcReportStore store = state is Core.State.RedisStateStore redis
-            ? new Core.DmarcReports.RedisDmarcReportStore(redis.Connection, options.State.KeyPrefix, options.DmarcReports.Interval * 3)
-            : new Core.DmarcReports.MemoryDmarcReportStore();
-        return new Core.DmarcReports.DmarcReporter(store, options.DmarcReports, options.Hostname, dns, TimeProvider.System, new Core.DmarcReports.RelayReportSender(relay, options.Hostname));
-    }
 
     /// <summary>Every ten minutes: the reports of the period that ended, if no instance sent them yet. Never throws.</summary>
     private async Task SendDmarcReportsAsync(ILogger logger)

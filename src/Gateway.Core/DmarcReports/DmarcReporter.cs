@@ -112,6 +112,26 @@ public sealed class DmarcReporter(IDmarcReportStore store, DmarcReportsOptions o
     }
 }
 
+public static class DmarcReporters
+{
+    /// <summary>
+    /// The reporter dmarc_reports asks for (null when off): counts on the state backend (Redis, shared by instances,
+    /// kept three periods; memory otherwise), reports through the relay, third-party rua= checked with <paramref name="dns"/>.
+    /// </summary>
+    public static DmarcReporter? For(GatewayOptions options, State.IStateStore? state, IDnsResolver? dns)
+    {
+        if (!options.DmarcReports.Enabled || options.DmarcReports.RelayEndPoint is not { } relay)
+        {
+            return null;
+        }
+
+        IDmarcReportStore store = state is State.RedisStateStore redis
+            ? new RedisDmarcReportStore(redis.Connection, options.State.KeyPrefix, options.DmarcReports.Interval * 3)
+            : new MemoryDmarcReportStore();
+        return new DmarcReporter(store, options.DmarcReports, options.Hostname, dns, TimeProvider.System, new RelayReportSender(relay, options.Hostname));
+    }
+}
+
 /// <summary>Puts a report on its way (MailKit through dmarc_reports.relay in the gateway; a test may catch it).</summary>
 public interface IDmarcReportSender
 {
