@@ -160,12 +160,47 @@ public sealed class DmarcReportTests
         Assert.Single(relay.Messages);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_domain_whose_report_xml_cannot_carry_keeps_no_other_domain_from_its_report()
+    {
+        await using var relay = await FakeDownstream.StartAsync();
+        var time = new ManualClock();
+        var reporter = new DmarcReporter(new MemoryDmarcReportStore(), Options, "gateway.example.test", null, time, new RelayReportSender(relay.EndPoint, "gateway.example.test"));
+        var hostile = Observation(time.GetUtcNow(), "192.0.2.10", "none", "dmarc@aaa.test");
+        hostile = hostile with
+        {
+            Policy = hostile.Policy with { Domain = "aaa.test" },
+            Row = hostile.Row with { DkimResults = [new DmarcDkimResult("aaa.test", "s\u0001", "pass")] }, // a selector the sender wrote
+        };
+        await reporter.RecordAsync(hostile, CancellationToken.None);
+        await reporter.RecordAsync(Observation(time.GetUtcNow(), "192.0.2.10", "none", "dmarc@sender.test"), CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(1));
+
+        var said = await reporter.SendDueAsync(CancellationToken.None);
+
+        Assert.StartsWith("aaa.test: not sent:", said[0], StringComparison.Ordinal);
+        Assert.StartsWith("sender.test -> dmarc@sender.test: sent", said[1], StringComparison.Ordinal);
+        Assert.Equal(["dmarc@sender.test"], Assert.Single(relay.Messages).To);
+    }
+
     [Fact]
     public void Rua_addresses_and_their_size_limits_are_read_from_the_record()
     {
         var record = DmarcRecord.Parse("v=DMARC1; p=reject; rua=mailto:dmarc@example.org!10m, mailto:agg@reports.example,https://example.org/x; ruf=mailto:f@example.org")!;
 
         Assert.Equal([new DmarcReportAddress("dmarc@example.org", 10L << 20), new DmarcReportAddress("agg@reports.example", null)], record.AggregateReports);
+    }
+
+    [Theory]
+    [InlineData("mailto:a@@example.org")]
+    [InlineData("mailto:a@example.org%0d%0aBcc:%20victim@example.net")]
+    [InlineData("mailto:Someone%20%3Ca@example.org%3E")]
+    [InlineData("mailto:@example.org")]
+    public void A_hostile_or_malformed_rua_address_is_left_out(string rua)
+    {
+        var record = DmarcRecord.Parse($"v=DMARC1; p=none; rua={rua}, mailto:ok@example.org")!;
+
+        Assert.Equal([new DmarcReportAddress("ok@example.org", null)], record.AggregateReports);
     }
 
     /// <summary>

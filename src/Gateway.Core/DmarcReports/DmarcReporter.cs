@@ -40,7 +40,19 @@ public sealed class DmarcReporter(IDmarcReportStore store, DmarcReportsOptions o
 
             var (begin, end) = RangeOf(period);
             var reportId = $"{period}.{domain}@{hostname}";
-            var report = DmarcReportXml.Gzip(DmarcReportXml.Build(Identity, reportId, begin, end, data.Policy, data.Rows));
+            byte[] report;
+            try
+            {
+                report = DmarcReportXml.Gzip(DmarcReportXml.Build(Identity, reportId, begin, end, data.Policy, data.Rows));
+            }
+            catch (ArgumentException exception)
+            {
+                // What XML cannot carry (a control character in a DKIM selector the sender wrote): this domain's report is
+                // lost, not every other domain's after it.
+                said.Add($"{domain}: not sent: {exception.Message}");
+                continue;
+            }
+
             var unreachable = false;
             foreach (var address in data.Policy.Rua)
             {

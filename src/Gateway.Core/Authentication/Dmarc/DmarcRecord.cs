@@ -106,8 +106,11 @@ public sealed record DmarcRecord(
                 text = text[..bang];
             }
 
+            // The record is the sender domain's to write: only a plain address goes into a report's To, never text a mail
+            // library would read as more (line breaks, a second @, a display name).
             var at = text.LastIndexOf('@');
-            if (at > 0 && at < text.Length - 1 && !text.Any(char.IsWhiteSpace))
+            if (at > 0 && at < text.Length - 1 && !text.Any(char.IsWhiteSpace)
+                && MimeKit.MailboxAddress.TryParse(text, out var mailbox) && string.Equals(mailbox.Address, text, StringComparison.Ordinal))
             {
                 addresses.Add(new DmarcReportAddress(text, limit));
             }
