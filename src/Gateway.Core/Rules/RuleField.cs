@@ -40,6 +40,12 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         // distinctive word of it inside the organisation's label (Microsoft Store from microsoftstoreemail.com).
         // Commercial mail almost always does (156 of 201 in corpus-modern), spam and phishing rarely (25 of 1,137).
         ["from.name_matches_domain"] = new("from.name_matches_domain", FieldKind.Boolean, view => [view.Context.Message.From.Mailboxes.Any(NameMatchesDomain) ? "true" : "false"]),
+        // The sender names itself elsewhere: the subject names the From organisation ("Your 2026 Feminist Majority
+        // Renewal" from feminist.org), or a platform sends for a business whose name the display name gives and
+        // whose domain takes the replies ("Duluth Trading" via narvar.com, Reply-To duluthtrading.com). In the
+        // corpora with a signature of the From organisation: 15 of 201 commercial messages, 23 other ham, no spam.
+        ["subject.names_from_organisation"] = new("subject.names_from_organisation", FieldKind.Boolean, view => [view.Context.Message.From.Mailboxes.Any(mailbox => SubjectNames(view.Context.Message.Subject, mailbox)) ? "true" : "false"]),
+        ["from.name_names_reply_to"] = new("from.name_names_reply_to", FieldKind.Boolean, view => [view.Context.Message.From.Mailboxes.Any(from => view.Context.Message.ReplyTo.Mailboxes.Any(replyTo => NameNamesOtherOrganisation(from, replyTo))) ? "true" : "false"]),
         ["reply_to.address"] = new("reply_to.address", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Address)),
         ["reply_to.domain"] = new("reply_to.domain", FieldKind.Text, view => view.Context.Message.ReplyTo.Mailboxes.Select(mailbox => mailbox.Domain)),
         ["subject"] = new("subject", FieldKind.Text, view => [view.Context.Message.Subject ?? string.Empty]),
@@ -139,6 +145,21 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
 
         return label.Contains(name, StringComparison.Ordinal) || Words(displayName)
             .Any(word => word.Length >= 4 && !GenericNameWords.Contains(word) && label.Contains(word, StringComparison.Ordinal));
+    }
+
+    /// <summary>The From organisation's label (4+ letters, hyphens aside) inside the subject, ignoring case, spaces and punctuation.</summary>
+    private static bool SubjectNames(string? subject, MimeKit.MailboxAddress from)
+    {
+        var label = OrganisationLabel(from).Replace("-", string.Empty, StringComparison.Ordinal);
+        var text = new string([.. (subject ?? string.Empty).Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
+        return label.Length >= 4 && text.Contains(label, StringComparison.Ordinal);
+    }
+
+    /// <summary>The display name of From names the Reply-To's organisation (4+ letters), another one than From's own.</summary>
+    private static bool NameNamesOtherOrganisation(MimeKit.MailboxAddress from, MimeKit.MailboxAddress replyTo)
+    {
+        var label = OrganisationLabel(replyTo);
+        return label.Replace("-", string.Empty, StringComparison.Ordinal).Length >= 4 && label != OrganisationLabel(from) && NamesLabel(from, label);
     }
 
     private static IEnumerable<string> Words(string text)
