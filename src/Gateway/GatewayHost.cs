@@ -105,7 +105,7 @@ public sealed class GatewayHost : IAsyncDisposable
                 options.ProxyProtocol ? options.ProxyProtocolNetworks : null,
                 StreamGuardOptions.From(options.Limits),
                 dialogue,
-                certificates is null ? null : () => certificates.CurrentContext),
+                certificates),
             loggerFactory.CreateLogger<AdmissionListenerFactory>());
         _listeners.EndpointStarted += (_, endPoint) =>
         {

@@ -68,7 +68,12 @@ public sealed class DnsListsOverSmtpTests
 
         await TestMessages.SendAsync(gateway.EndPoint, TestMessages.Create(subject: "list unreachable"));
 
-        Assert.Contains("TESTBL_ERROR(0.00)", Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw), StringComparison.Ordinal);
+        // Delivered, and marked as trouble, never as a listing: TESTBL_ERROR when the DATA phase's lookup timed
+        // out within limits.check_timeout; on a loaded machine (two 2 s attempts at connect, two more in DATA,
+        // queued behind other tests) the check can run out of that time first and shows as CHECK_ERROR.
+        var raw = Encoding.UTF8.GetString(Assert.Single(downstream.Messages).Raw);
+        Assert.DoesNotContain("TESTBL_SPAM", raw, StringComparison.Ordinal);
+        Assert.True(raw.Contains("TESTBL_ERROR(0.00)", StringComparison.Ordinal) || raw.Contains("CHECK_ERROR", StringComparison.Ordinal), raw);
     }
 
     [Fact(Timeout = 60_000)]

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Core.Configuration;
 using Microsoft.Extensions.Logging;
@@ -5,97 +6,27 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Smtp;
 
 /// <summary>
-/// The inbound TLS certificate, reloaded when its files change (certbot and cert-manager renew in place):
-/// each STARTTLS compares the files' write times, two stat calls, and reloads if they moved. A renewal
-/// that cannot be loaded (half written, key mismatch) keeps the previous certificate and is logged; the
-/// next handshake tries again. Stat-on-use rather than a file watcher, because renewals swap symlinks,
-/// which watchers miss.
+/// The inbound TLS certificates: tls.certificate, and tls.ecdsa_certificate beside it when set (served to
+/// the clients whose ClientHello takes ECDSA, <see cref="Admission.TlsClientHello"/>). Each is reloaded when
+/// its files change (certbot and cert-manager renew in place).
 /// </summary>
 internal sealed class TlsCertificateSource
 {
-    private readonly TlsOptions _options;
-    private readonly string _baseFolder;
-    private readonly ILogger _logger;
-    private readonly Lock _lock = new();
-
-    /// <summary>The certificate and its handshake context, swapped together as one reference (a handshake never sees one without the other).</summary>
-    private Loaded _current;
-    private (DateTime Certificate, DateTime Key) _loadedStamps;
+    private readonly ReloadingCertificate _primary;
+    private readonly ReloadingCertificate? _ecdsa;
 
     public TlsCertificateSource(TlsOptions options, string baseFolder, ILogger logger)
     {
-        _options = options;
-        _baseFolder = baseFolder;
-        _logger = logger;
-        _loadedStamps = Stamps();
-        _current = Load();
+        _primary = new ReloadingCertificate(options.Certificate!, options.Key, baseFolder, logger);
+        _ecdsa = options.EcdsaCertificate is { } ecdsa ? new ReloadingCertificate(ecdsa, options.EcdsaKey, baseFolder, logger) : null;
     }
 
-    private sealed record Loaded(X509Certificate2 Certificate, System.Net.Security.SslStreamCertificateContext Context);
+    /// <summary>Whether there is a choice to make per client: an RSA and an ECDSA certificate.</summary>
+    public bool ServesRsaAndEcdsa => _ecdsa is not null;
 
-    /// <summary>
-    /// The certificate with its chain, built once per (re)load instead of at every handshake: SslStream
-    /// given a bare certificate builds its X509Chain for each session (measured as much CPU as the
-    /// handshake itself, bench/RESULTS.md). The intermediates in the certificate file (a fullchain.pem)
-    /// go with it, so clients get the whole chain.
-    /// </summary>
-    public System.Net.Security.SslStreamCertificateContext CurrentContext => Fresh().Context;
+    /// <summary>The certificate for a client: the ECDSA one when there is one and the client takes it, the main one otherwise.</summary>
+    public SslStreamCertificateContext ContextFor(bool clientTakesEcdsa) =>
+        (clientTakesEcdsa && _ecdsa is not null ? _ecdsa : _primary).CurrentContext;
 
-    public X509Certificate2 Current => Fresh().Certificate;
-
-    /// <summary>The certificate as loaded, reloaded first when its files changed.</summary>
-    private Loaded Fresh()
-    {
-        var stamps = Stamps();
-        if (stamps == _loadedStamps)
-        {
-            return _current;
-        }
-
-        lock (_lock)
-        {
-            if (stamps != _loadedStamps)
-            {
-                Reload(stamps);
-            }
-
-            return _current;
-        }
-    }
-
-    private Loaded Load()
-    {
-        var certificate = _options.LoadCertificate(_baseFolder);
-        var inFile = new X509Certificate2Collection();
-        inFile.ImportFromPemFile(Path.GetFullPath(_options.Certificate!, _baseFolder));
-        var intermediates = new X509Certificate2Collection(inFile.Where(other => other.Thumbprint != certificate.Thumbprint).ToArray());
-        return new Loaded(certificate, System.Net.Security.SslStreamCertificateContext.Create(certificate, intermediates, offline: true));
-    }
-
-    private void Reload((DateTime, DateTime) stamps)
-    {
-        try
-        {
-            var loaded = Load();
-            if (!loaded.Certificate.HasPrivateKey)
-            {
-                throw new InvalidDataException("no private key");
-            }
-
-            _current = loaded; // the old one may still be in use by a handshake: left to the GC
-            _loadedStamps = stamps;
-            _logger.LogInformation("TLS certificate reloaded: {Subject}, valid until {NotAfter:u}", loaded.Certificate.Subject, loaded.Certificate.NotAfter.ToUniversalTime());
-        }
-        catch (Exception exception)
-        {
-            // Whatever the cause (a half-written file, a key of another kind): the handshake goes on with the old one.
-            _logger.LogWarning("TLS certificate changed but cannot be loaded ({Reason}); still using the previous one", exception.Message);
-        }
-    }
-
-    private (DateTime Certificate, DateTime Key) Stamps() =>
-        (StampOf(_options.Certificate), StampOf(_options.Key));
-
-    private DateTime StampOf(string? path) =>
-        path is null ? default : File.GetLastWriteTimeUtc(Path.GetFullPath(path, _baseFolder));
+    public X509Certificate2 Current => _primary.Current;
 }

@@ -17,7 +17,7 @@ internal sealed record AdmissionOptions(
     IReadOnlyList<IPNetwork>? ProxyProtocolFrom,
     StreamGuardOptions Limits,
     Phases.DialogueChecks? ConnectPhase,
-    Func<System.Net.Security.SslStreamCertificateContext?>? Certificate = null);
+    TlsCertificateSource? Certificates = null);
 
 /// <summary>
 /// Our own listener in front of SmtpServer's sessions (SmtpServer has no hook before its greeting). Each
@@ -251,7 +251,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 return;
             }
 
-            var pipe = new ClientPipe(network, _owner._options.Limits, _owner._options.Certificate, () =>
+            var pipe = new ClientPipe(network, _owner._options.Limits, _owner._options.Certificates, () =>
             {
                 _owner.ReleaseTotal();
                 _owner.ReleaseClient(client.Address);

@@ -16,17 +16,17 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
 {
     private readonly NetworkStream _network;
     private readonly Action _onDispose;
-    private readonly Func<SslStreamCertificateContext?>? _certificate;
+    private readonly TlsCertificateSource? _certificates;
     private readonly TimeSpan _handshakeTimeout;
     private SslStream? _tls;
     private int _disposed;
 
-    /// <param name="certificate">The certificate and its chain as of now (reloaded on renewal); null: the one SmtpServer passes.</param>
-    public ClientPipe(NetworkStream network, StreamGuardOptions limits, Func<SslStreamCertificateContext?>? certificate, Action onDispose)
+    /// <param name="certificates">The certificates with their chains as of now (reloaded on renewal); null: the one SmtpServer passes.</param>
+    public ClientPipe(NetworkStream network, StreamGuardOptions limits, TlsCertificateSource? certificates, Action onDispose)
     {
         _network = network;
         _handshakeTimeout = limits.CommandTimeout;
-        _certificate = certificate;
+        _certificates = certificates;
         _onDispose = onDispose;
         Guard = new GuardedStream(network, limits, TimeProvider.System);
         Input = PipeReader.Create(Guard);
@@ -51,32 +51,37 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
 
     public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
     {
-        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
-
         // A client that says STARTTLS and then never starts the handshake waits like any idle client:
         // limits.command_timeout, not the whole session_timeout.
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         handshake.CancelAfter(_handshakeTimeout);
+        var options = new SslServerAuthenticationOptions
+        {
+            ClientCertificateRequired = false,
+            EnabledSslProtocols = protocols,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        Stream transport = _network;
+        if (_certificates is null)
+        {
+            options.ServerCertificate = certificate;
+        }
+        else if (!_certificates.ServesRsaAndEcdsa)
+        {
+            options.ServerCertificateContext = _certificates.ContextFor(clientTakesEcdsa: false);
+        }
+        else
+        {
+            // RSA and ECDSA configured: read the ClientHello first, choose, and let SslStream read it again.
+            var hello = await TlsClientHello.ReadFirstRecordAsync(_network, handshake.Token);
+            options.ServerCertificateContext = _certificates.ContextFor(TlsClientHello.TakesEcdsaP256(hello.Span));
+            transport = new ReplayStream(hello, _network);
+        }
+
+        var tls = new SslStream(transport, leaveInnerStreamOpen: true);
         try
         {
-            var options = new SslServerAuthenticationOptions
-            {
-                ClientCertificateRequired = false,
-                EnabledSslProtocols = protocols,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            };
-            if (_certificate?.Invoke() is { } context)
-            {
-                options.ServerCertificateContext = context;
-            }
-            else
-            {
-                options.ServerCertificate = certificate;
-            }
-
-            await tls.AuthenticateAsServerAsync(
-                options,
-                handshake.Token);
+            await tls.AuthenticateAsServerAsync(options, handshake.Token);
         }
         catch
         {
