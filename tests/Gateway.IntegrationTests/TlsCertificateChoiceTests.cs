@@ -95,6 +95,10 @@ public sealed class TlsCertificateChoiceTests
             corrupted[random.Next(corrupted.Length)] = (byte)random.Next(256);
             _ = TlsClientHello.TakesEcdsaP256(corrupted); // either answer; an exception fails the test
         }
+
+        // A record header claiming more than TLS allows (2^14) is no ClientHello: not read, so no 64 KB per connection.
+        Assert.Null(TlsClientHello.RecordLength([22, 3, 1, 0xFF, 0xFF]));
+        Assert.Equal(16_384, TlsClientHello.RecordLength([22, 3, 1, 0x40, 0x00]));
     }
 
     [Fact(Timeout = 30_000)]

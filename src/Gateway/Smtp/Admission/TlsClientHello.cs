@@ -23,10 +23,14 @@ internal static class TlsClientHello
     private const ushort Secp256r1 = 23;
     private const ushort Tls13 = 0x0304;
 
+    /// <summary>A plaintext record's payload is at most 2^14 bytes (RFC 8446 5.1): a longer one is no ClientHello, and not read.</summary>
+    private const int MaxRecordLength = 1 << 14;
+
     /// <summary>The payload length of a handshake record's header; null when the bytes are no TLS handshake record.</summary>
     public static int? RecordLength(ReadOnlySpan<byte> header) =>
         header.Length >= RecordHeaderLength && header[0] == HandshakeRecord && header[1] == 3
-            ? BinaryPrimitives.ReadUInt16BigEndian(header[3..5])
+        && BinaryPrimitives.ReadUInt16BigEndian(header[3..5]) is var length and <= MaxRecordLength
+            ? length
             : null;
 
     /// <summary>
