@@ -11,7 +11,7 @@ public sealed class DkimCheck(DkimVerification verification) : IMessageCheck
 
     public async ValueTask<CheckStatus> RunAsync(MessageContext message, CancellationToken cancellationToken)
     {
-        var results = await verification.VerifyAsync(message.Message, cancellationToken);
+        var results = await verification.VerifyAsync(message.Message, message.RawMessage, cancellationToken);
         message.Authentication.Dkim = results;
         if (results.Count == 0)
         {

@@ -20,20 +20,25 @@ public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
     /// </summary>
     public const int MaxSignatures = 5;
 
-    public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken) =>
+        VerifyAsync(message, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <param name="raw">The message exactly as received, when there is one: rsa-sha256 signatures are then checked on it with .NET's own crypto first (<see cref="DkimFastPath"/>), MimeKit deciding whatever that does not pass.</param>
+    public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
     {
         var locator = new DnsDkimPublicKeyLocator(dns);
         var verifier = new DkimVerifier(locator);
         var results = new List<DkimSignatureResult>();
+        var index = 0;
         foreach (var header in message.Headers.Where(header => header.Id == HeaderId.DkimSignature).Take(MaxSignatures))
         {
-            results.Add(await VerifyOneAsync(verifier, locator, message, header, cancellationToken));
+            results.Add(await VerifyOneAsync(verifier, locator, message, raw, index++, header, cancellationToken));
         }
 
         return results;
     }
 
-    private async Task<DkimSignatureResult> VerifyOneAsync(DkimVerifier verifier, DnsDkimPublicKeyLocator locator, MimeMessage message, Header header, CancellationToken cancellationToken)
+    private async Task<DkimSignatureResult> VerifyOneAsync(DkimVerifier verifier, DnsDkimPublicKeyLocator locator, MimeMessage message, ReadOnlyMemory<byte> raw, int index, Header header, CancellationToken cancellationToken)
     {
         var tags = DkimTags.Parse(header.Value);
         var domain = tags.GetValueOrDefault("d", string.Empty).ToLowerInvariant();
@@ -56,6 +61,13 @@ public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
 
         try
         {
+            if (!raw.IsEmpty && DkimFastPath.BodyHashMatches(raw.Span, tags)
+                && await locator.LocatePublicKeyAsync(tags.GetValueOrDefault("q", "dns/txt"), domain, selector, cancellationToken) is RsaKeyParameters rsaKey
+                && DkimFastPath.SignatureVerifies(raw.Span, index, tags, rsaKey))
+            {
+                return Result(AuthResult.Pass);
+            }
+
             if (await verifier.VerifyAsync(message, header, cancellationToken))
             {
                 return Result(AuthResult.Pass);
