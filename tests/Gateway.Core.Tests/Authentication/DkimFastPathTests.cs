@@ -110,6 +110,19 @@ public sealed class DkimFastPathTests
         Assert.False(Verify(bare));
     }
 
+    [Fact]
+    public async Task A_header_mimekit_reads_differently_is_left_to_mimekit()
+    {
+        var raw = await SignAsync(DkimCanonicalizationAlgorithm.Relaxed, DkimCanonicalizationAlgorithm.Relaxed, "Plain text.\r\n");
+        var message = await MimeMessage.LoadAsync(new MemoryStream(raw));
+        Assert.True(DkimFastPath.ReadsLike(raw, message));
+
+        // A header line without a colon: MimeKit ends or skips there, a plain field reader would not.
+        var odd = Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(raw).Replace("To: user@example.test\r\n", "To: user@example.test\r\nno colon on this line\r\n", StringComparison.Ordinal));
+        var oddMessage = await MimeMessage.LoadAsync(new MemoryStream(odd));
+        Assert.False(DkimFastPath.ReadsLike(odd, oddMessage));
+    }
+
     private static bool Verify(byte[] raw)
     {
         var message = MimeMessage.Load(new MemoryStream(raw));

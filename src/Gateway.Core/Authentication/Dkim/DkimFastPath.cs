@@ -93,6 +93,26 @@ public static class DkimFastPath
     private static RSA Import(RsaKeyParameters key) =>
         RSA.Create(new RSAParameters { Modulus = key.Modulus.ToByteArrayUnsigned(), Exponent = key.Exponent.ToByteArrayUnsigned() });
 
+    /// <summary>
+    /// Whether the raw header block reads as the same fields, in the same order, as MimeKit's parsed message (the
+    /// top level's Content-* fields aside: MimeKit keeps those on the body). A message whose header our field
+    /// reading and MimeKit's would split differently (a line without a colon, a continuation first) is left to
+    /// MimeKit alone: what this path hashes as From must be the From every other check and the reader see.
+    /// </summary>
+    public static bool ReadsLike(ReadOnlySpan<byte> raw, MimeKit.MimeMessage message)
+    {
+        var end = raw.IndexOf("\r\n\r\n"u8);
+        if (end < 0)
+        {
+            return false;
+        }
+
+        static bool Kept(string name) => !name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase);
+        var ours = Fields(raw[..(end + 2)]).Select(field => field.Name).Where(Kept).ToList();
+        var theirs = message.Headers.Select(header => header.Field).Where(Kept).ToList();
+        return ours.Count == theirs.Count && ours.Zip(theirs).All(pair => pair.First.Equals(pair.Second, StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>What this path verifies: rsa-sha256 without l=, with h=, bh= and b=, a c= it knows, a header and body, and CRLF line ends only.</summary>
     private static bool Takes(ReadOnlySpan<byte> raw, IReadOnlyDictionary<string, string> tags, out bool relaxedHeaders, out bool relaxedBody, out int end)
     {

@@ -61,7 +61,7 @@ public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
 
         try
         {
-            if (!raw.IsEmpty && DkimFastPath.BodyHashMatches(raw.Span, tags)
+            if (!raw.IsEmpty && DkimFastPath.BodyHashMatches(raw.Span, tags) && DkimFastPath.ReadsLike(raw.Span, message)
                 && await locator.LocatePublicKeyAsync(tags.GetValueOrDefault("q", "dns/txt"), domain, selector, cancellationToken) is RsaKeyParameters rsaKey
                 && DkimFastPath.SignatureVerifies(raw.Span, index, tags, rsaKey))
             {
