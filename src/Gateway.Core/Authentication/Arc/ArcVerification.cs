@@ -18,6 +18,14 @@ public sealed class ArcVerification(IDnsResolver dns)
             return new ArcOutcome(AuthResult.None);
         }
 
+        // The same bound as DKIM's on what an ARC-Message-Signature may list in h= (DkimTags.MaxSignedFields).
+        if (message.Headers.Where(header => header.Id == HeaderId.ArcMessageSignature)
+            .Select(header => DkimTags.SignedFieldCount(DkimTags.Parse(header.Value))).DefaultIfEmpty(0).Max() is var signedFields
+            && signedFields > DkimTags.MaxSignedFields)
+        {
+            return new ArcOutcome(AuthResult.Fail, seals.Count, Reason: $"an ARC-Message-Signature lists {signedFields} header fields in h=, more than the {DkimTags.MaxSignedFields} verified");
+        }
+
         ArcValidationResult validation;
         try
         {

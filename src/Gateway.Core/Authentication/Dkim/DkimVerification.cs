@@ -53,6 +53,11 @@ public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
             return Result(AuthResult.PermError, "signature lacks d= or s=");
         }
 
+        if (DkimTags.SignedFieldCount(tags) is var signedFields && signedFields > DkimTags.MaxSignedFields)
+        {
+            return Result(AuthResult.PermError, $"h= lists {signedFields} header fields, more than the {DkimTags.MaxSignedFields} verified");
+        }
+
         if (tags.TryGetValue("x", out var expires) && long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var expiry)
             && expiry < time.GetUtcNow().ToUnixTimeSeconds())
         {
