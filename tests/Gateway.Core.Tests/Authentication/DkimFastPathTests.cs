@@ -98,7 +98,7 @@ public sealed class DkimFastPathTests
             tags[name] = value;
         }
 
-        Assert.False(DkimFastPath.Verifies(raw, 0, tags, PublicKey));
+        Assert.False(DkimFastPath.Verifies(DkimFastPath.Read(raw, message)!, 0, tags, PublicKey));
     }
 
     [Fact]
@@ -115,18 +115,18 @@ public sealed class DkimFastPathTests
     {
         var raw = await SignAsync(DkimCanonicalizationAlgorithm.Relaxed, DkimCanonicalizationAlgorithm.Relaxed, "Plain text.\r\n");
         var message = await MimeMessage.LoadAsync(new MemoryStream(raw));
-        Assert.True(DkimFastPath.ReadsLike(raw, message));
+        Assert.NotNull(DkimFastPath.Read(raw, message));
 
         // A header line without a colon: MimeKit ends or skips there, a plain field reader would not.
         var odd = Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(raw).Replace("To: user@example.test\r\n", "To: user@example.test\r\nno colon on this line\r\n", StringComparison.Ordinal));
         var oddMessage = await MimeMessage.LoadAsync(new MemoryStream(odd));
-        Assert.False(DkimFastPath.ReadsLike(odd, oddMessage));
+        Assert.Null(DkimFastPath.Read(odd, oddMessage));
     }
 
     private static bool Verify(byte[] raw)
     {
         var message = MimeMessage.Load(new MemoryStream(raw));
-        return DkimFastPath.Verifies(raw, 0, DkimTags.Parse(message.Headers[HeaderId.DkimSignature]!), PublicKey);
+        return DkimFastPath.Read(raw, message) is { } read && DkimFastPath.Verifies(read, 0, DkimTags.Parse(message.Headers[HeaderId.DkimSignature]!), PublicKey);
     }
 
     private static async Task<bool> MimeKitPassesAsync(byte[] raw)

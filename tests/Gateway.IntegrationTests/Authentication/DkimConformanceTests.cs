@@ -76,7 +76,7 @@ public sealed class DkimConformanceTests
 
             var key = (Org.BouncyCastle.Crypto.Parameters.RsaKeyParameters)await locator.LocatePublicKeyAsync("dns/txt", tags["d"], tags["s"]);
             var mimeKit = await new MimeKit.Cryptography.DkimVerifier(locator).VerifyAsync(message, signatures[index]);
-            Assert.Equal(mimeKit, DkimFastPath.Verifies(raw, index, tags, key));
+            Assert.Equal(mimeKit, DkimFastPath.Read(raw, message) is { } read && DkimFastPath.Verifies(read, index, tags, key));
             compared++;
         }
 

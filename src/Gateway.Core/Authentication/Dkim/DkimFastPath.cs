@@ -22,41 +22,79 @@ public static class DkimFastPath
 {
     private const string SignatureFieldName = "DKIM-Signature";
 
-    /// <summary>Whether the <paramref name="index"/>-th DKIM-Signature field (from the top) of <paramref name="raw"/> verifies with <paramref name="key"/>: body hash, then signature.</summary>
-    /// <param name="raw">The message as received: header, CRLF CRLF, body, every line ending in CRLF.</param>
-    public static bool Verifies(ReadOnlySpan<byte> raw, int index, IReadOnlyDictionary<string, string> tags, RsaKeyParameters key) =>
+    /// <summary>
+    /// A raw message as this path reads it, read once and shared by all its signatures: its header fields (and
+    /// which are DKIM-Signature fields, top first) and where its body starts.
+    /// </summary>
+    public sealed class RawMessage
+    {
+        internal RawMessage(ReadOnlyMemory<byte> bytes, int headerEnd, List<Field> fields)
+        {
+            (Bytes, HeaderEnd, Fields) = (bytes, headerEnd, fields);
+            Signatures = [.. fields.Where(field => field.Name.Equals(SignatureFieldName, StringComparison.OrdinalIgnoreCase))];
+        }
+
+        internal ReadOnlyMemory<byte> Bytes { get; }
+
+        /// <summary>Where the CRLF CRLF that ends the header starts.</summary>
+        internal int HeaderEnd { get; }
+
+        internal List<Field> Fields { get; }
+
+        internal List<Field> Signatures { get; }
+
+        internal ReadOnlySpan<byte> Body => Bytes.Span[(HeaderEnd + 4)..];
+    }
+
+    /// <summary>
+    /// The message as this path reads it; null when it does not take the message at all: no empty line ending
+    /// the header, a CR not followed by LF or an LF not preceded by CR (MimeKit reads such lines its own way), or
+    /// a header block that does not read as the same fields in the same order as MimeKit's message (the top
+    /// level's Content-* fields aside: MimeKit keeps those on the body) — what this path hashes as From must be
+    /// the From every other check and the reader see.
+    /// </summary>
+    /// <param name="raw">The message as received: header, CRLF CRLF, body.</param>
+    public static RawMessage? Read(ReadOnlyMemory<byte> raw, MimeKit.MimeMessage message)
+    {
+        var end = raw.Span.IndexOf("\r\n\r\n"u8);
+        if (end < 0 || HasBareLineEnd(raw.Span))
+        {
+            return null;
+        }
+
+        var fields = Fields(raw.Span[..(end + 2)]);
+        static bool Kept(string name) => !name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase);
+        var ours = fields.Select(field => field.Name).Where(Kept).ToList();
+        var theirs = message.Headers.Select(header => header.Field).Where(Kept).ToList();
+        return ours.Count == theirs.Count && ours.Zip(theirs).All(pair => pair.First.Equals(pair.Second, StringComparison.OrdinalIgnoreCase))
+            ? new RawMessage(raw, end, fields)
+            : null;
+    }
+
+    /// <summary>Whether the <paramref name="index"/>-th DKIM-Signature field (from the top) verifies with <paramref name="key"/>: body hash, then signature.</summary>
+    public static bool Verifies(RawMessage raw, int index, IReadOnlyDictionary<string, string> tags, RsaKeyParameters key) =>
         BodyHashMatches(raw, tags) && SignatureVerifies(raw, index, tags, key);
 
     /// <summary>
-    /// Whether this path takes the signature (rsa-sha256, no l=, a known c=, CRLF line ends only) and the body
-    /// hash matches bh=: checked before the key is looked up, as MimeKit does, so a broken body costs no DNS query.
+    /// Whether this path takes the signature (rsa-sha256, no l=, a known c=) and the body hash matches bh=: checked
+    /// before the key is looked up, as MimeKit does, so a broken body costs no DNS query.
     /// </summary>
-    public static bool BodyHashMatches(ReadOnlySpan<byte> raw, IReadOnlyDictionary<string, string> tags)
-    {
-        if (!Takes(raw, tags, out _, out var relaxedBody, out var end) || !TryBase64(tags["bh"], out var expected))
-        {
-            return false;
-        }
-
-        return BodyHash(raw[(end + 4)..], relaxedBody).AsSpan().SequenceEqual(expected);
-    }
+    public static bool BodyHashMatches(RawMessage raw, IReadOnlyDictionary<string, string> tags) =>
+        Takes(tags, out _, out var relaxedBody) && TryBase64(tags["bh"], out var expected)
+        && BodyHash(raw.Body, relaxedBody).AsSpan().SequenceEqual(expected);
 
     /// <summary>Whether the signature over the signed header fields verifies with <paramref name="key"/> (the body hash checked apart).</summary>
-    public static bool SignatureVerifies(ReadOnlySpan<byte> raw, int index, IReadOnlyDictionary<string, string> tags, RsaKeyParameters key)
+    public static bool SignatureVerifies(RawMessage raw, int index, IReadOnlyDictionary<string, string> tags, RsaKeyParameters key)
     {
-        if (!Takes(raw, tags, out var relaxedHeaders, out _, out var end) || key.Modulus.BitLength < 1024 || !TryBase64(tags["b"], out var signatureBytes))
+        var signed = tags.GetValueOrDefault("h")?.Split(':', StringSplitOptions.TrimEntries) ?? [];
+        if (!Takes(tags, out var relaxedHeaders, out _) || key.Modulus.BitLength < 1024 || !TryBase64(tags["b"], out var signatureBytes)
+            || !signed.Contains("from", StringComparer.OrdinalIgnoreCase) || index < 0 || index >= raw.Signatures.Count)
         {
             return false;
         }
 
-        var fields = Fields(raw[..(end + 2)]);
-        var signed = tags["h"].Split(':', StringSplitOptions.TrimEntries);
-        var signatures = fields.Where(field => field.Name.Equals(SignatureFieldName, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (!signed.Contains("from", StringComparer.OrdinalIgnoreCase) || index < 0 || index >= signatures.Count)
-        {
-            return false;
-        }
-
+        var bytes = raw.Bytes.Span;
+        var fields = raw.Fields;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var used = new HashSet<int>();
         foreach (var name in signed)
@@ -67,14 +105,14 @@ public static class DkimFastPath
                 if (!used.Contains(i) && fields[i].Name.Equals(name, StringComparison.OrdinalIgnoreCase))
                 {
                     used.Add(i);
-                    hash.AppendData(Canonical(raw[fields[i].Start..fields[i].End], relaxedHeaders, crlf: true));
+                    hash.AppendData(Canonical(bytes[fields[i].Start..fields[i].End], relaxedHeaders, crlf: true));
                     break;
                 }
             }
         }
 
-        var signature = signatures[index];
-        hash.AppendData(Canonical(WithoutSignatureValue(raw[signature.Start..signature.End]), relaxedHeaders, crlf: false));
+        var signature = raw.Signatures[index];
+        hash.AppendData(Canonical(WithoutSignatureValue(bytes[signature.Start..signature.End]), relaxedHeaders, crlf: false));
         var digest = hash.GetHashAndReset();
         var rsa = Imported.GetValue(key, Import);
         lock (rsa)
@@ -93,30 +131,10 @@ public static class DkimFastPath
     private static RSA Import(RsaKeyParameters key) =>
         RSA.Create(new RSAParameters { Modulus = key.Modulus.ToByteArrayUnsigned(), Exponent = key.Exponent.ToByteArrayUnsigned() });
 
-    /// <summary>
-    /// Whether the raw header block reads as the same fields, in the same order, as MimeKit's parsed message (the
-    /// top level's Content-* fields aside: MimeKit keeps those on the body). A message whose header our field
-    /// reading and MimeKit's would split differently (a line without a colon, a continuation first) is left to
-    /// MimeKit alone: what this path hashes as From must be the From every other check and the reader see.
-    /// </summary>
-    public static bool ReadsLike(ReadOnlySpan<byte> raw, MimeKit.MimeMessage message)
+    /// <summary>What this path verifies: rsa-sha256 without l=, with h=, bh= and b=, and a c= it knows.</summary>
+    private static bool Takes(IReadOnlyDictionary<string, string> tags, out bool relaxedHeaders, out bool relaxedBody)
     {
-        var end = raw.IndexOf("\r\n\r\n"u8);
-        if (end < 0)
-        {
-            return false;
-        }
-
-        static bool Kept(string name) => !name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase);
-        var ours = Fields(raw[..(end + 2)]).Select(field => field.Name).Where(Kept).ToList();
-        var theirs = message.Headers.Select(header => header.Field).Where(Kept).ToList();
-        return ours.Count == theirs.Count && ours.Zip(theirs).All(pair => pair.First.Equals(pair.Second, StringComparison.OrdinalIgnoreCase));
-    }
-
-    /// <summary>What this path verifies: rsa-sha256 without l=, with h=, bh= and b=, a c= it knows, a header and body, and CRLF line ends only.</summary>
-    private static bool Takes(ReadOnlySpan<byte> raw, IReadOnlyDictionary<string, string> tags, out bool relaxedHeaders, out bool relaxedBody, out int end)
-    {
-        (relaxedHeaders, relaxedBody, end) = (false, false, -1);
+        (relaxedHeaders, relaxedBody) = (false, false);
         if (tags.GetValueOrDefault("a") is not { } a || !a.Equals("rsa-sha256", StringComparison.OrdinalIgnoreCase)
             || tags.ContainsKey("l") || !tags.ContainsKey("h") || !tags.ContainsKey("bh") || !tags.ContainsKey("b")
             || Canonicalization(tags.GetValueOrDefault("c")) is not (var headers, var body))
@@ -124,8 +142,8 @@ public static class DkimFastPath
             return false;
         }
 
-        (relaxedHeaders, relaxedBody, end) = (headers, body, raw.IndexOf("\r\n\r\n"u8));
-        return end >= 0 && !HasBareLineEnd(raw);
+        (relaxedHeaders, relaxedBody) = (headers, body);
+        return true;
     }
 
     /// <summary>c= as (relaxed headers, relaxed body); null for a value that is neither simple nor relaxed.</summary>
@@ -159,7 +177,7 @@ public static class DkimFastPath
         return false;
     }
 
-    private readonly record struct Field(int Start, int End, string Name);
+    internal readonly record struct Field(int Start, int End, string Name);
 
     /// <summary>Each header field: its name, and [Start, End) from the name through its last continuation line, without the final CRLF.</summary>
     private static List<Field> Fields(ReadOnlySpan<byte> header)

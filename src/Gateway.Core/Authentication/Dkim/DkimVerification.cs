@@ -29,16 +29,17 @@ public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
         var locator = new DnsDkimPublicKeyLocator(dns);
         var verifier = new DkimVerifier(locator);
         var results = new List<DkimSignatureResult>();
+        var fast = raw.IsEmpty ? null : DkimFastPath.Read(raw, message);
         var index = 0;
         foreach (var header in message.Headers.Where(header => header.Id == HeaderId.DkimSignature).Take(MaxSignatures))
         {
-            results.Add(await VerifyOneAsync(verifier, locator, message, raw, index++, header, cancellationToken));
+            results.Add(await VerifyOneAsync(verifier, locator, message, fast, index++, header, cancellationToken));
         }
 
         return results;
     }
 
-    private async Task<DkimSignatureResult> VerifyOneAsync(DkimVerifier verifier, DnsDkimPublicKeyLocator locator, MimeMessage message, ReadOnlyMemory<byte> raw, int index, Header header, CancellationToken cancellationToken)
+    private async Task<DkimSignatureResult> VerifyOneAsync(DkimVerifier verifier, DnsDkimPublicKeyLocator locator, MimeMessage message, DkimFastPath.RawMessage? fast, int index, Header header, CancellationToken cancellationToken)
     {
         var tags = DkimTags.Parse(header.Value);
         var domain = tags.GetValueOrDefault("d", string.Empty).ToLowerInvariant();
@@ -66,9 +67,9 @@ public sealed class DkimVerification(Dns.IDnsResolver dns, TimeProvider time)
 
         try
         {
-            if (!raw.IsEmpty && DkimFastPath.BodyHashMatches(raw.Span, tags) && DkimFastPath.ReadsLike(raw.Span, message)
+            if (fast is not null && DkimFastPath.BodyHashMatches(fast, tags)
                 && await locator.LocatePublicKeyAsync(tags.GetValueOrDefault("q", "dns/txt"), domain, selector, cancellationToken) is RsaKeyParameters rsaKey
-                && DkimFastPath.SignatureVerifies(raw.Span, index, tags, rsaKey))
+                && DkimFastPath.SignatureVerifies(fast, index, tags, rsaKey))
             {
                 return Result(AuthResult.Pass);
             }
