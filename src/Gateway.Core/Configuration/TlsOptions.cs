@@ -63,20 +63,15 @@ public sealed record TlsOptions
             }
 
             using var ec = loaded.GetECDsaPublicKey();
+            using var rsa = loaded.GetRSAPublicKey();
             return ec is not null
                 ? ec.ExportParameters(false).Curve.Oid.Value == "1.2.840.10045.3.1.7" ? "ecdsa" : "ecdsa (not P-256)"
-                : loaded.GetRSAPublicKey() is { } rsaKey ? Disposed(rsaKey, "rsa") : "other";
+                : rsa is not null ? "rsa" : "other";
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
         {
             errors.Add(certificatePath, $"cannot load certificate and key: {exception.Message}");
             return null;
         }
-    }
-
-    private static string Disposed(IDisposable key, string kind)
-    {
-        key.Dispose();
-        return kind;
     }
 }

@@ -118,7 +118,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
 
     private static bool NamesLabel(MimeKit.MailboxAddress mailbox, string label)
     {
-        var name = new string([.. (mailbox.Name ?? string.Empty).Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
+        var name = Compact(mailbox.Name);
         return label.Length >= 3 && name.Contains(label.Replace("-", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
@@ -137,7 +137,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
 
         var label = organisation.Replace("-", string.Empty, StringComparison.Ordinal);
         var displayName = (mailbox.Name ?? string.Empty).ToLowerInvariant();
-        var name = new string([.. displayName.Where(char.IsLetterOrDigit)]);
+        var name = Compact(displayName);
         if (label.Length < 3 || name.Length < 3)
         {
             return false;
@@ -151,7 +151,7 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
     private static bool SubjectNames(string? subject, MimeKit.MailboxAddress from)
     {
         var label = OrganisationLabel(from).Replace("-", string.Empty, StringComparison.Ordinal);
-        var text = new string([.. (subject ?? string.Empty).Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
+        var text = Compact(subject);
         return label.Length >= 4 && text.Contains(label, StringComparison.Ordinal);
     }
 
@@ -161,6 +161,9 @@ public sealed record RuleField(string Name, FieldKind Kind, Func<MessageView, IE
         var label = OrganisationLabel(replyTo);
         return label.Replace("-", string.Empty, StringComparison.Ordinal).Length >= 4 && label != OrganisationLabel(from) && NamesLabel(from, label);
     }
+
+    /// <summary>Letters and digits only, in lower case: how names are compared with domain labels ("Williams-Sonoma, Inc." -> williamssonomainc).</summary>
+    private static string Compact(string? text) => new([.. (text ?? string.Empty).Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
 
     private static IEnumerable<string> Words(string text)
     {
