@@ -23,7 +23,10 @@ public sealed class SingleSignOnTests
         await page.GotoAsync(new Uri(console.Url, "quarantine").ToString());
         await page.ClickAsync("a:has-text('Sign in with Test IdP')");
         await page.ClickAsync("a:has-text('Continue as alice@example.test')"); // on the provider's page
-        await page.WaitForURLAsync(url => url.EndsWith("/quarantine", StringComparison.Ordinal));
+        // The redirect chain crosses origins (console, provider, console again): wait for the final URL to commit
+        // and for its text, not for a load event, which once never came within 30 s on a loaded machine.
+        await page.WaitForURLAsync(url => url.EndsWith("/quarantine", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("hold me: quarterly report");
 
         Assert.Contains("hold me: quarterly report", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         Assert.Contains("alice@example.test", await page.ContentAsync(), StringComparison.Ordinal);
@@ -43,7 +46,8 @@ public sealed class SingleSignOnTests
         await page.GotoAsync(new Uri(console.Url, "login").ToString());
         await page.ClickAsync("a:has-text('Sign in with Test IdP')");
         await page.ClickAsync("a:has-text('Continue as bob@example.test')");
-        await page.WaitForURLAsync(url => url.EndsWith("/denied", StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.EndsWith("/denied", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("This page is for administrators.");
         Assert.Contains("This page is for administrators.", await page.InnerTextAsync("main"), StringComparison.Ordinal);
 
         await page.GotoAsync(new Uri(console.Url, "quarantine").ToString());
