@@ -235,7 +235,10 @@ for c in $concurrencies; do
       offtls) measure offtls $offtls_port tls "$c" "$n" ;;
     esac
   done
-  echo "gateway rss_mb=$(awk '/VmRSS/ { print $2 / 1024 }' /proc/$gateway_pid/status) peak_rss_mb=$(awk '/VmHWM/ { print $2 / 1024 }' /proc/$gateway_pid/status)" | tee -a "$work/results.txt"
+  # Peak RSS so far of each gateway process (the offline ones too: offline against offtls is what TLS holds).
+  for pair in gateway:$gateway_pid offline:$offline_pid offtls:$offtls_pid; do
+    echo "${pair%%:*} rss_mb=$(awk '/VmRSS/ { print $2 / 1024 }' /proc/${pair#*:}/status) peak_rss_mb=$(awk '/VmHWM/ { print $2 / 1024 }' /proc/${pair#*:}/status)" | tee -a "$work/results.txt"
+  done
 done
 
 echo

@@ -136,7 +136,12 @@ public static class ArchiveContents
         return ReadAtMost(stream, budget, limit, entry.Size);
     }
 
-    /// <summary>Up to <paramref name="limit"/> bytes of a stream within the budget; the declared size (which may lie either way) only shrinks the buffer.</summary>
+    /// <summary>
+    /// Up to <paramref name="limit"/> bytes of a stream within the budget; the declared size (which may lie
+    /// either way) only shrinks the limit. The buffer grows with what the stream gives, from
+    /// <see cref="FirstReadBytes"/>: sized to the limit up front, every gzip attachment (a DMARC report of
+    /// 2 KB) cost a 10 MB array, zeroed, in the large object heap, where it waited for a full collection.
+    /// </summary>
     private static byte[] ReadAtMost(Stream stream, Budget budget, long limit, long declared)
     {
         var allowed = (int)Math.Max(0, Math.Min(limit, MaxInflatedBytes - budget.Bytes));
@@ -146,9 +151,24 @@ public static class ArchiveContents
             return [];
         }
 
-        var buffer = new byte[declared > 0 ? (int)Math.Min(declared, allowed) : allowed];
-        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        var cap = declared > 0 ? (int)Math.Min(declared, allowed) : allowed;
+        var buffer = new byte[Math.Min(cap, FirstReadBytes)];
+        var read = 0;
+        while (true)
+        {
+            read += stream.ReadAtLeast(buffer.AsSpan(read), buffer.Length - read, throwOnEndOfStream: false);
+            if (read < buffer.Length || buffer.Length == cap)
+            {
+                break;
+            }
+
+            Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, cap));
+        }
+
         budget.Bytes += read;
         return read == buffer.Length ? buffer : buffer[..read];
     }
+
+    /// <summary>Under the large object heap's threshold (85,000 bytes): small content dies young.</summary>
+    private const int FirstReadBytes = 64 * 1024;
 }

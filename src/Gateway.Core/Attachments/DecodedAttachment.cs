@@ -18,7 +18,7 @@ public sealed record DecodedAttachment(MimePart Part, ReadOnlyMemory<byte> Conte
         var attachments = new List<DecodedAttachment>();
         foreach (var part in message.BodyParts.OfType<MimePart>().Where(IsAttachment))
         {
-            var decoded = new MemoryStream();
+            var decoded = new MemoryStream(DecodedSizeAtMost(part));
             var broken = false;
             try
             {
@@ -33,5 +33,17 @@ public sealed record DecodedAttachment(MimePart Part, ReadOnlyMemory<byte> Conte
         }
 
         return attachments;
+    }
+
+    /// <summary>
+    /// Room for the decoded bytes, from the encoded length (base64 decodes to three quarters of it, other
+    /// encodings to at most all of it), so the buffer is allocated once: grown by doubling from nothing, a
+    /// 700 KB attachment left about 1.4 MB of discarded buffers behind, most in the large object heap.
+    /// </summary>
+    private static int DecodedSizeAtMost(MimePart part)
+    {
+        var encoded = part.Content?.Stream is { CanSeek: true } stream ? stream.Length : 0;
+        var decoded = part.ContentTransferEncoding == ContentEncoding.Base64 ? (encoded / 4 * 3) + 3 : encoded;
+        return (int)Math.Clamp(decoded, 0, int.MaxValue / 2);
     }
 }

@@ -12,16 +12,48 @@ public sealed class ArchiveContentsTests
 
     private static byte[] Zip(params (string Name, byte[] Content)[] entries) => TestArchives.Zip(entries);
 
-    private static byte[] TarGz(string name, byte[] content)
+    private static byte[] TarGz(string name, byte[] content) => TarGz((name, content));
+
+    private static byte[] TarGz(params (string Name, byte[] Content)[] entries)
     {
         using var buffer = new MemoryStream();
         using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
         using (var tar = new TarWriter(gzip, TarEntryFormat.Ustar, leaveOpen: true))
         {
-            tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
+            foreach (var (name, content) in entries)
+            {
+                tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
+            }
         }
 
         return buffer.ToArray();
+    }
+
+    [Fact]
+    public void A_small_gzip_costs_a_small_buffer_not_the_nesting_limit()
+    {
+        // A DMARC report is a 2 KB gzip; its content was read into an array of MaxNestedBytes (10 MB) up front.
+        var archive = TarGz("report.xml", "<feedback/>"u8.ToArray());
+        ArchiveContents.List(archive, out _);
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+
+        ArchiveContents.List(archive, out _);
+
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - allocated, 0, 1024 * 1024);
+    }
+
+    [Fact]
+    public void A_gzip_bigger_than_the_first_read_is_read_to_its_end()
+    {
+        // 600 KB of text before the program: the content buffer has to grow several times to reach it.
+        var filler = new byte[600 * 1024];
+        Random.Shared.NextBytes(filler);
+        var archive = TarGz(("notes/filler.bin", filler), ("docs/invoice.pdf", Program));
+
+        var entries = ArchiveContents.List(archive, out _, out var unlooked);
+
+        Assert.False(unlooked);
+        Assert.Contains(entries, entry => entry.Path.EndsWith("docs/invoice.pdf", StringComparison.Ordinal) && entry.Facts.Type == FileTypes.WindowsExecutable);
     }
 
     [Fact]
