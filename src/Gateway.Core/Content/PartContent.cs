@@ -60,8 +60,11 @@ public sealed class PartContent
     /// </summary>
     private static (string Visible, string Links) ReadHtml(string html)
     {
-        var visible = new StringBuilder(html.Length / 2);
-        var links = new StringBuilder(html.Length / 2);
+        // Not sized from the HTML: a StringBuilder grows in chunks without copying, and sized at half the
+        // page each, a 700 KB page took two 700 KB buffers in the large object heap before a token was read
+        // (376 -> 364 KB allocated per HTML part of corpus-modern, 21,000 characters on average).
+        var visible = new StringBuilder();
+        var links = new StringBuilder();
         var tokenizer = new HtmlTokenizer(new StringReader(html));
         var skipping = false;
         while (tokenizer.ReadNextToken(out var token))
