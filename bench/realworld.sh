@@ -19,6 +19,7 @@
 #   KEY=rsa|ecdsa (the servers' certificate)  RSPAMD_CACHE=1 (unbound in front of rspamd)  PIN=1 (servers on CPU 1)  DELAY=30 (ms per DNS answer)  TTL=300 (every record's, and negative answers')
 #   TARGETS="bare gateway rspamd offline offtls" (a subset for quick A/B runs)  GATEWAY_ENV="VAR=value" (the gateways' environment)
 #   CONCURRENCIES="10 50 200 1000"  POPULATION=600 (distinct messages; each level sends max(600, 4 x sessions))
+#   RESUME=1 (the sender resumes TLS sessions, as a returning MTA with a session cache does; default: full handshakes)
 set -euo pipefail
 [ "${TRACE:-0}" = 1 ] && set -x
 cd "$(dirname "$0")/.."

@@ -10,7 +10,7 @@ namespace Gateway.RealWorld;
 /// The sending side: a given number of sessions in flight at all times, each from one of the
 /// population's client addresses (198.18.1.X, named in a PROXY v1 header as a balancer would), one message per session as most
 /// MTAs deliver to an MX: greeting, EHLO, STARTTLS with a full TLS handshake (no session resumption,
-/// every session negotiates as a new sender would), EHLO again, MAIL, RCPTs, DATA, QUIT. It measures
+/// every session negotiates as a new sender would; RESUME=1 resumes), EHLO again, MAIL, RCPTs, DATA, QUIT. It measures
 /// messages per second, the time from MAIL to the final reply to DATA (the message's latency), the whole
 /// session, and the slowest single reply of any kind (RFC 5321 4.5.3.2's limits are minutes).
 /// </summary>
@@ -25,6 +25,16 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
     /// <summary>Reply waits by command (mail, rcpt, data, dot: the final reply), to tell where a slow message waited.</summary>
     private readonly ConcurrentDictionary<string, ConcurrentQueue<double>> _waits = new();
     private long _slowestReplyTicks;
+
+    /// <summary>RESUME=1: resume TLS sessions as a returning sender with a session cache does (Postfix's smtp_tls_session_cache_database); else every handshake is a full one.</summary>
+    private static readonly bool Resume = Environment.GetEnvironmentVariable("RESUME") == "1";
+
+    /// <summary>
+    /// .NET's client keeps sessions by server name and keeps none for an IP address (checked against
+    /// `openssl s_server -www`: "New" every time with 127.0.0.1, "Reused" from the second with a name), so a
+    /// resuming sender names the server (realworld.sh's certificate is for this name; no check is made).
+    /// </summary>
+    private const string ResumeHost = "mx.bench.test";
     private int _next = -1;
 
     public static async Task<int> RunAsync(string endPoint, int concurrency, int messages, bool tls, string population)
@@ -106,7 +116,7 @@ internal sealed class TlsLoad(IPEndPoint target, int messages, bool tls, IReadOn
             }
 
             var secure = new SslStream(stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
-            await secure.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = target.Address.ToString(), AllowTlsResume = false });
+            await secure.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = Resume ? ResumeHost : target.Address.ToString(), AllowTlsResume = Resume });
             stream = secure;
             reader = new Reader(stream);
             await Command(stream, reader, helo);
