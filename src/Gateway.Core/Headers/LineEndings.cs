@@ -16,7 +16,7 @@ public static class LineEndings
     public static byte[] Normalize(byte[] message)
     {
         var orphan = OrphanContinuationLength(message);
-        if (orphan == 0 && IsCrlfOnly(message))
+        if (orphan == 0 && Pipeline.MessageBytes.IsCrlfOnly(message))
         {
             return message;
         }
@@ -48,27 +48,6 @@ public static class LineEndings
         }
 
         return output;
-    }
-
-    private static bool IsCrlfOnly(ReadOnlySpan<byte> message)
-    {
-        var position = 0;
-        while (true)
-        {
-            var next = message[position..].IndexOfAny((byte)'\r', (byte)'\n');
-            if (next < 0)
-            {
-                return true;
-            }
-
-            position += next;
-            if (message[position] == '\n' || position + 1 >= message.Length || message[position + 1] != '\n')
-            {
-                return false;
-            }
-
-            position += 2;
-        }
     }
 
     /// <summary>Bytes to add: one for each bare CR and each bare LF.</summary>

@@ -36,6 +36,29 @@ public static class MessageBytes
         return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
     }
 
+    /// <summary>Whether every CR is followed by LF and every LF preceded by CR (no bare line ends): what
+    /// <see cref="Headers.LineEndings"/> makes of every message, and what the DKIM fast path takes.</summary>
+    public static bool IsCrlfOnly(ReadOnlySpan<byte> message)
+    {
+        var position = 0;
+        while (true)
+        {
+            var next = message[position..].IndexOfAny((byte)'\r', (byte)'\n');
+            if (next < 0)
+            {
+                return true;
+            }
+
+            position += next;
+            if (message[position] == '\n' || position + 1 >= message.Length || message[position + 1] != '\n')
+            {
+                return false;
+            }
+
+            position += 2;
+        }
+    }
+
     private sealed class Block : ReadOnlySequenceSegment<byte>
     {
         public Block(ReadOnlyMemory<byte> memory, long runningIndex)

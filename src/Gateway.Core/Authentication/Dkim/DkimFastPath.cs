@@ -57,7 +57,7 @@ public static class DkimFastPath
     public static RawMessage? Read(ReadOnlyMemory<byte> raw, MimeKit.MimeMessage message)
     {
         var end = raw.Span.IndexOf("\r\n\r\n"u8);
-        if (end < 0 || HasBareLineEnd(raw.Span))
+        if (end < 0 || !Pipeline.MessageBytes.IsCrlfOnly(raw.Span))
         {
             return null;
         }
@@ -157,24 +157,6 @@ public static class DkimFastPath
             2 when Relaxed(parts[0]) is { } header && Relaxed(parts[1]) is { } body => (header, body),
             _ => null,
         };
-    }
-
-    /// <summary>A CR not followed by LF, or an LF not preceded by CR: left to MimeKit, which reads such lines its own way.</summary>
-    private static bool HasBareLineEnd(ReadOnlySpan<byte> raw)
-    {
-        var at = 0;
-        while (raw[at..].IndexOfAny((byte)'\r', (byte)'\n') is var next && next >= 0)
-        {
-            var i = at + next;
-            if (raw[i] == '\n' || i + 1 >= raw.Length || raw[i + 1] != '\n')
-            {
-                return true;
-            }
-
-            at = i + 2;
-        }
-
-        return false;
     }
 
     internal readonly record struct Field(int Start, int End, string Name);
