@@ -130,8 +130,16 @@ public sealed class PartContent
                 // path (part.Text) looks the charset up, with an exception when the name is unknown
                 // ("DEFAULT" is common in spam), and tokenizes HTML once more for a <meta charset>; it
                 // stays for text with other bytes, where the charset decides what the text is.
-                return Ascii.IsValid(bytes) && ReadsAsAscii(part.ContentType.Charset)
-                    ? AsciiText(bytes)
+                if (Ascii.IsValid(bytes) && ReadsAsAscii(part.ContentType.Charset))
+                {
+                    return UnixText(bytes, Encoding.ASCII);
+                }
+
+                // Declared UTF-8 and valid as such (most modern mail that is not ASCII): MimeKit would decode the
+                // content a second time and pass it through its charset filter from UTF-8 to UTF-8, which leaves
+                // valid bytes as they are; decoding them here gives the same text without that second pass.
+                return IsUtf8(part.ContentType.Charset) && System.Text.Unicode.Utf8.IsValid(bytes)
+                    ? UnixText(bytes, Encoding.UTF8)
                     : part.Text ?? string.Empty;
             }
             finally
@@ -146,17 +154,18 @@ public sealed class PartContent
     }
 
     /// <summary>
-    /// ASCII bytes as text, with CRLF as LF as MimeKit's decoding gives it (the model learnt from that
-    /// text); its line-ending filter also drops a CR that ends the content.
+    /// ASCII or UTF-8 bytes as text, with CRLF as LF as MimeKit's decoding gives it (the model learnt from that
+    /// text); its line-ending filter also drops a CR that ends the content. A CR byte is never part of a UTF-8
+    /// sequence, so dropping bytes before decoding is the same as dropping characters after.
     /// </summary>
-    private static string AsciiText(ReadOnlySpan<byte> bytes)
+    private static string UnixText(ReadOnlySpan<byte> bytes, Encoding encoding)
     {
         if (!bytes.Contains((byte)'\r'))
         {
-            return Encoding.ASCII.GetString(bytes);
+            return encoding.GetString(bytes);
         }
 
-        var chars = ArrayPool<char>.Shared.Rent(bytes.Length);
+        var unix = ArrayPool<byte>.Shared.Rent(bytes.Length);
         try
         {
             var length = 0;
@@ -164,17 +173,20 @@ public sealed class PartContent
             {
                 if (bytes[i] != '\r' || (i + 1 < bytes.Length && bytes[i + 1] != '\n'))
                 {
-                    chars[length++] = (char)bytes[i];
+                    unix[length++] = bytes[i];
                 }
             }
 
-            return new string(chars, 0, length);
+            return encoding.GetString(unix, 0, length);
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(chars);
+            ArrayPool<byte>.Shared.Return(unix);
         }
     }
+
+    private static bool IsUtf8(string? charset) =>
+        charset is not null && (charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
 
     private static int ReadDecoded(IMimeContent content, byte[] buffer)
     {

@@ -8,17 +8,19 @@ namespace Gateway.Core.Tests.Content;
 public sealed class PartContentTests
 {
     /// <summary>
-    /// The ASCII shortcut must give the text MimeKit's own decoding gives: every text part of a slice of
-    /// the corpus (plain and HTML, quoted-printable and base64, declared, missing and unknown charsets).
+    /// The ASCII and UTF-8 shortcuts must give the text MimeKit's own decoding gives: every text part of a
+    /// slice of both corpora (plain and HTML, quoted-printable and base64, declared, missing and unknown
+    /// charsets; corpus-modern for UTF-8, most of its mail that is not ASCII).
     /// </summary>
     [SkippableFact]
     public void Decoded_text_is_what_MimeKit_decodes_for_corpus_parts()
     {
         SharedData.Require("corpus");
+        SharedData.Require("corpus-modern");
         var compared = 0;
-        foreach (var folder in new[] { "ham/easy_ham", "ham/hard_ham", "spam/spam", "spam/spam_2" })
+        foreach (var folder in new[] { "corpus/ham/easy_ham", "corpus/ham/hard_ham", "corpus/spam/spam", "corpus/spam/spam_2", "corpus-modern/ham", "corpus-modern/spam" })
         {
-            foreach (var item in MessageFiles.Enumerate(Path.Combine(RepositoryRoot.Shared, "corpus", folder)).Where((_, index) => index % 5 == 0))
+            foreach (var item in MessageFiles.Enumerate(Path.Combine(RepositoryRoot.Shared, folder)).Where((_, index) => index % 5 == 0))
             {
                 // As read from the file (LF) and as it comes over SMTP (CRLF).
                 foreach (var raw in new[] { item.Raw.ToArray(), System.Text.Encoding.Latin1.GetBytes(System.Text.Encoding.Latin1.GetString(item.Raw.Span).ReplaceLineEndings("\r\n")) })
@@ -41,6 +43,8 @@ public sealed class PartContentTests
 
     [Theory]
     [InlineData("utf-8", "caf\u00e9 cr\u00e8me\r\nline")]
+    [InlineData("UTF8", "\ufeffa BOM, then \ud83d\ude00 and a lone\rCR and a last one\r")]
+    [InlineData("utf-8", "\u00e9\r\n\r\n")]
     [InlineData("utf-7", "+AGQ- 1 +- 1")]
     [InlineData("iso-2022-jp", "\u001b$B$3$s$K$A$O\u001b(B")]
     [InlineData("DEFAULT", "plain words\r\nand a line\r")]
@@ -50,6 +54,16 @@ public sealed class PartContentTests
         var part = new TextPart("plain");
         part.ContentType.Charset = charset;
         part.Content = new MimeContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)));
+
+        Assert.Equal(Mime(part), PartContent.Of(part).Decoded);
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_utf8_under_a_utf8_label_are_left_to_MimeKit()
+    {
+        var part = new TextPart("html");
+        part.ContentType.Charset = "utf-8";
+        part.Content = new MimeContent(new MemoryStream([.. "<p>caf"u8, 0xE9, .. " cr"u8, 0xE8, .. "me\r\n"u8]));
 
         Assert.Equal(Mime(part), PartContent.Of(part).Decoded);
     }
