@@ -99,11 +99,24 @@ public sealed partial record MessageFeatures(
     {
         foreach (var part in message.BodyParts.OfType<TextPart>().Where(part => part.IsHtml))
         {
-            foreach (Match href in HrefPattern().Matches(PartContent.Of(part).Decoded))
+            var html = PartContent.Of(part).Decoded.AsSpan();
+            foreach (var match in HrefPattern().EnumerateMatches(html))
             {
-                urls.Add(href.Groups[1].ValueSpan);
+                urls.Add(HrefTarget(html.Slice(match.Index, match.Length)));
             }
         }
+    }
+
+    /// <summary>
+    /// The target of one <see cref="HrefPattern"/> match, what its group 1 held, without a Match object per link:
+    /// "href", spaces, "=", spaces and an opening quote skipped (the pattern takes a quote that is there, as the
+    /// target after it cannot start with one).
+    /// </summary>
+    internal static ReadOnlySpan<char> HrefTarget(ReadOnlySpan<char> match)
+    {
+        var rest = match["href".Length..].TrimStart();
+        rest = rest[1..].TrimStart(); // the '='
+        return rest.Length > 0 && rest[0] is '"' or '\'' ? rest[1..] : rest;
     }
 
     /// <summary>
