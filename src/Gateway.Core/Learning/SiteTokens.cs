@@ -46,6 +46,12 @@ public static class SiteTokens
         string? previous = null;
         foreach (var word in Words(features.Text))
         {
+            if (tokens.Count == MaxPerMessage)
+            {
+                // Full: no later word can be added, and reading on cut every word of 16 KB of text into strings.
+                break;
+            }
+
             Add(word);
             if (previous is not null)
             {
@@ -58,7 +64,24 @@ public static class SiteTokens
         return tokens;
     }
 
-    public static ulong Hash(string token) => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(token));
+    public static ulong Hash(string token)
+    {
+        // The token's UTF-8 bytes without an array per token (a message has up to 200 of them).
+        var length = Encoding.UTF8.GetMaxByteCount(token.Length);
+        byte[]? rented = null;
+        Span<byte> bytes = length <= 512 ? stackalloc byte[512] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            return XxHash64.HashToUInt64(bytes[..Encoding.UTF8.GetBytes(token, bytes)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
 
     public static IReadOnlyList<ulong> Hashes(IReadOnlyList<string> tokens) => [.. tokens.Select(Hash)];
 
