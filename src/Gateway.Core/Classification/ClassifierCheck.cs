@@ -26,7 +26,7 @@ public sealed class ClassifierCheck(ModelSource models, Configuration.Classifier
     /// </summary>
     internal static int DistinctWords(string text, int enough)
     {
-        var words = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var words = new HashSet<string>(enough, StringComparer.OrdinalIgnoreCase);
         var seen = words.GetAlternateLookup<ReadOnlySpan<char>>();
         var rest = text.AsSpan();
         while (rest.Length > 0 && words.Count < enough)

@@ -24,7 +24,7 @@ public static class SiteTokens
     public static IReadOnlyList<string> Of(MimeMessage message, MessageFeatures features)
     {
         var tokens = new List<string>(MaxPerMessage);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(MaxPerMessage, StringComparer.Ordinal);
         void Add(string token)
         {
             if (tokens.Count < MaxPerMessage && seen.Add(token))
