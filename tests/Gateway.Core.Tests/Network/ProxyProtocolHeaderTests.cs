@@ -69,4 +69,42 @@ public sealed class ProxyProtocolHeaderTests
             }
         }, iter: 2000);
     }
+
+    /// <summary>A peek over what a memory stream has left, <paramref name="arrivesAtOnce"/> bytes at most: as a socket's MSG_PEEK sees data arriving in pieces.</summary>
+    private static Func<Memory<byte>, CancellationToken, ValueTask<int>> PeekOf(MemoryStream stream, int arrivesAtOnce) => (buffer, _) =>
+    {
+        var available = (int)Math.Min(Math.Min(buffer.Length, arrivesAtOnce), stream.Length - stream.Position);
+        stream.GetBuffer().AsSpan((int)stream.Position, available).CopyTo(buffer.Span);
+        return ValueTask.FromResult(available);
+    };
+
+    [Theory]
+    [InlineData(0)] // no peek: a byte at a time
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(4096)] // the header and the client's first command arrived together
+    public async Task A_v1_header_is_read_up_to_its_line_end_and_not_a_byte_further(int arrivesAtOnce)
+    {
+        var bytes = "PROXY TCP4 192.0.2.7 10.0.0.1 12345 25\r\nEHLO client.example\r\n"u8.ToArray();
+        var stream = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+
+        var client = await ProxyProtocolHeader.ReadAsync(stream, arrivesAtOnce == 0 ? null : PeekOf(stream, arrivesAtOnce), CancellationToken.None);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("192.0.2.7"), 12345), client);
+        Assert.Equal("EHLO client.example\r\n", new StreamReader(stream).ReadToEnd());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(4096)]
+    public async Task A_v1_header_without_a_line_end_in_its_bound_or_with_control_bytes_is_invalid_data(int arrivesAtOnce)
+    {
+        foreach (var text in new[] { "PROXY TCP4 " + new string('1', 200) + "\r\n", "PROXY TCP4 192.0.2.7\u0001 10.0.0.1 1 25\r\n", "PROXY TCP4 192.0.2.7" })
+        {
+            var bytes = System.Text.Encoding.Latin1.GetBytes(text);
+            var stream = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+            await Assert.ThrowsAsync<InvalidDataException>(() => ProxyProtocolHeader.ReadAsync(stream, arrivesAtOnce == 0 ? null : PeekOf(stream, arrivesAtOnce), CancellationToken.None));
+        }
+    }
 }

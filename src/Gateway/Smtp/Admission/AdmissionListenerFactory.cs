@@ -228,7 +228,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_owner._closed.Token);
                     timeout.CancelAfter(ProxyHeaderTimeout);
-                    if (await Gateway.Core.Network.ProxyProtocolHeader.ReadAsync(network, timeout.Token) is { } source)
+                    if (await Gateway.Core.Network.ProxyProtocolHeader.ReadAsync(network, (buffer, token) => socket.ReceiveAsync(buffer, SocketFlags.Peek, token), timeout.Token) is { } source)
                     {
                         client = new IPEndPoint(Plain(source.Address), source.Port);
                     }
