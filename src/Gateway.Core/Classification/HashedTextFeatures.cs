@@ -191,7 +191,7 @@ public sealed class HashedTextFeatures
         var hash = 2166136261u;
         foreach (var raw in text)
         {
-            var c = FoldChar(raw);
+            var c = raw < 128 ? AsciiFolded[raw] : FoldChar(raw);
             if (c == '\0')
             {
                 if (start >= 0)
@@ -245,6 +245,9 @@ public sealed class HashedTextFeatures
         "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkkkllllllllllnnnnnnnnnoooooo**rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
 
     private static readonly char[] Folded = BuildFoldTable();
+
+    /// <summary><see cref="FoldChar"/> of every ASCII character, looked up in the loop over the text instead of branched on.</summary>
+    private static readonly char[] AsciiFolded = [.. Enumerable.Range(0, 128).Select(c => FoldChar((char)c))];
 
     private static char[] BuildFoldTable()
     {

@@ -49,6 +49,31 @@ public sealed class HashedTextFeaturesTests
     }
 
     [Fact]
+    public void Every_ngram_of_a_long_text_of_distinct_words_is_counted_once()
+    {
+        // 3,000 words of 8 random CJK ideographs: ~33,000 n-grams, nearly all distinct. No stop words, so every
+        // word counts once, every pair of neighbours once, and each of a word's 8 padded 3-grams (" ab" ... "gh ")
+        // once; the norm is the root of the counts' squares.
+        var random = new Random(37);
+        var words = Enumerable.Range(0, 3000).Select(_ => new string([.. Enumerable.Range(0, 8).Select(_ => (char)(0x4E00 + random.Next(20_000)))])).ToList();
+        var text = string.Join(' ', words);
+        var features = new HashedTextFeatures();
+        features.Load("a short text first");
+        var vector = Vector(features, text);
+
+        // Values are count / norm; the smallest count is 1, so the smallest value is 1 / norm.
+        var norm = 1 / vector.Values.Min();
+        var counts = vector.Values.Select(value => (int)Math.Round(value * norm)).ToList();
+        Assert.Equal(words.Count + (words.Count - 1) + words.Sum(word => word.Length), counts.Sum());
+        Assert.Equal(norm * norm, counts.Sum(count => (double)count * count), 1e-3 * norm * norm);
+
+        // The same vector from a fresh instance, and a short text after the long one is as from a fresh one.
+        Assert.Equal(Vector(new HashedTextFeatures(), text), vector);
+        Assert.Equal(Vector(new HashedTextFeatures(), "hello world"), Vector(features, "hello world"));
+        Assert.Equal(0f, features.Value(features.Touched.Count == 0 ? 0 : Enumerable.Range(0, HashedTextFeatures.SlotCount).First(slot => !features.Touched.Contains(slot))));
+    }
+
+    [Fact]
     public void Empty_text_gives_an_empty_vector()
     {
         Assert.Empty(Vector(new HashedTextFeatures(), "  ,,, !! "));

@@ -106,4 +106,24 @@ public sealed class InPlaceReadingTests
             Assert.Equal(XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(token)), SiteTokens.Hash(token));
         }
     }
+
+    /// <summary>MessageFeatures.CountCharacters by the definitions, one character at a time.</summary>
+    private static (int, int, int, int) CountCharactersByDefinition(string text) => (
+        text.Count(char.IsLetter),
+        text.Count(c => char.IsLetter(c) && char.IsUpper(c)),
+        text.Count(c => c is '!' or '$' or '%'),
+        text.Count(c => c is '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\u00AD' or '\uFEFF'));
+
+    [Fact]
+    public void Characters_counted_eight_at_a_time_match_the_definitions_on_random_text()
+    {
+        var random = new Random(37);
+        for (var i = 0; i < 20_000; i++)
+        {
+            // ASCII runs long enough for whole blocks, letters outside ASCII (É, ß, Ω, ª), characters just past
+            // the ranges ('@', '[', '`', '{'), and the invisible ones.
+            var text = RandomText(random, i % 2 == 0 ? "aZ!$% @[`{09\n" : "aZ!$% @[`{09\nÉßΩª\u200B\u00AD\uFEFF\u0080\u00FF", 70);
+            Assert.True(CountCharactersByDefinition(text) == MessageFeatures.CountCharacters(text), $"'{text}'");
+        }
+    }
 }
