@@ -59,4 +59,53 @@ public sealed class GuardedStreamTests
         Assert.True(first > 0 && next > 0);
         Assert.Equal("EHLO client.example.test\r\n", Encoding.ASCII.GetString(buffer, 0, insideTls));
     }
+
+    /// <summary>
+    /// DATA content is passed up to each LF in one step (only a LF can complete the terminator): whatever
+    /// pieces the network delivers, the session gets the bytes, the end of DATA and the truncation a read of
+    /// one byte at a time gives, which takes the guard's byte-by-byte path only.
+    /// </summary>
+    [Fact]
+    public async Task Content_read_in_any_pieces_reaches_the_session_as_read_one_byte_at_a_time()
+    {
+        var random = new Random(37);
+        for (var round = 0; round < 400; round++)
+        {
+            // Long runs of text with CRs, LFs and dots among them: terminators, near-terminators ("\r\n.\r",
+            // "\n.\r\n", ".\r\n" at the start), and lines around the size limit.
+            var content = new StringBuilder();
+            while (content.Length < random.Next(1, 600))
+            {
+                content.Append(random.Next(6) switch
+                {
+                    0 => "\r\n",
+                    1 => "\n",
+                    2 => "\r",
+                    3 => ".",
+                    _ => new string('x', random.Next(1, 40)),
+                });
+            }
+
+            var script = content + "\r\n.\r\nQUIT\r\n";
+            var maxData = random.Next(1, 700);
+            var oneByOne = await ReadAllAsync(script, maxData, () => 1);
+            var inPieces = await ReadAllAsync(script, maxData, () => random.Next(1, 300));
+
+            Assert.True(oneByOne == inPieces, $"limit {maxData}, script '{script.ReplaceLineEndings("|")}'");
+        }
+    }
+
+    private static async Task<(string Read, bool Truncated)> ReadAllAsync(string script, long maxDataBytes, Func<int> pieceSize)
+    {
+        var guard = new GuardedStream(new ScriptedClient(script), new StreamGuardOptions(100_000, maxDataBytes, 0, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5)), TimeProvider.System);
+        await guard.WriteAsync(Encoding.ASCII.GetBytes("354 End data with <CR><LF>.<CR><LF>\r\n"));
+        var read = new StringBuilder();
+        var buffer = new byte[300];
+        while (await guard.ReadAsync(buffer.AsMemory(0, pieceSize())) is var count and > 0)
+        {
+            read.Append(Encoding.ASCII.GetString(buffer, 0, count));
+        }
+
+        return (read.ToString(), guard.Truncated);
+    }
 }

@@ -239,6 +239,18 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
                 continue;
             }
 
+            if (kept == i && !Truncated && SkippableContent(bytes[i..]) is var skip and >= 5)
+            {
+                // Content up to the next LF cannot complete the terminator (it ends in LF): kept in place as it
+                // is, counted, and only its last five bytes enter the window, as they would one by one.
+                var last = bytes.Slice(i + skip - 5, 5);
+                _window = ((ulong)last[0] << 32) | ((ulong)last[1] << 24) | ((ulong)last[2] << 16) | ((ulong)last[3] << 8) | last[4];
+                _dataBytes += skip;
+                kept += skip;
+                i += skip - 1;
+                continue;
+            }
+
             _window = ((_window << 8) | current) & FiveBytes;
             _dataBytes++;
             if (!Truncated && _dataBytes > limits.MaxDataBytes)
@@ -265,6 +277,16 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
         }
 
         return (kept, null);
+    }
+
+    /// <summary>
+    /// How many bytes of DATA content from here on can be passed in one step: those before the next LF,
+    /// and none past the size limit (from there on byte by byte, to mark the message truncated exactly).
+    /// </summary>
+    private int SkippableContent(ReadOnlySpan<byte> content)
+    {
+        var lineEnd = content.IndexOf((byte)'\n');
+        return (int)Math.Min(lineEnd < 0 ? content.Length : lineEnd, Math.Max(0, limits.MaxDataBytes - _dataBytes));
     }
 
     /// <summary>
