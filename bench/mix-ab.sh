@@ -28,20 +28,8 @@ tool=(dotnet bench/Gateway.RealWorld/bin/Release/net10.0/Gateway.RealWorld.dll)
 user_flag=(); [ "$(id -u)" -eq 0 ] && user_flag=(-u nobody)
 smtp-sink "${user_flag[@]}" -m 4096 127.0.0.1:$sink_port 4096 &
 cp -r rules "$work/rules"
-cat > "$work/gateway.yaml" <<YAML
-hostname: mx.bench.test
-listen: ["127.0.0.1:$gw_port"]
-proxy_protocol: true
-proxy_protocol_from: [127.0.0.0/8]
-domains: [example.test]
-mode: shadow   # relay what enforce would reject: every message travels the whole path
-downstream: {host: 127.0.0.1, port: $sink_port, tls: none, pool_size: 64}
-limits: {max_connections: 2000, max_connections_per_ip: 2000}
-dns: {servers: [], timeout: 2s}
-rules: $work/rules
-classifier: {enabled: true, model: $PWD/models/spam.zip}
-metrics: {listen: ""}
-YAML
+source bench/realworld-gateway.sh
+gateway_yaml $gw_port no no 9472 > "$work/gateway.yaml"   # realworld.sh's "offline" target
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

@@ -82,23 +82,7 @@ lists:
   - {name: BENCH_BL2, zone: bl2.lists.test, kind: ip, enabled: true, codes: {127.0.0.2: {symbol: BENCH_BL2, score: 3.0}}}
   - {name: BENCH_DBL, zone: dbl.lists.test, kind: domain, enabled: true, codes: {127.0.1.2: {symbol: BENCH_DBL, score: 5.0}}}
 YAML
-gateway_yaml() { # port dns(yes|no) tls(yes|no) metrics-port
-  cat <<YAML
-hostname: mx.bench.test
-listen: ["127.0.0.1:$1"]
-proxy_protocol: true
-proxy_protocol_from: [127.0.0.0/8]
-domains: [example.test]
-mode: shadow   # relay what enforce would reject: every message travels the whole path
-downstream: {host: 127.0.0.1, port: $sink_port, tls: none, pool_size: 64}
-limits: {max_connections: 2000, max_connections_per_ip: 2000}
-dns: {servers: [$([ "$2" = yes ] && echo "\"127.0.0.1:$dns_port\"")], timeout: 2s}
-rules: $work/rules
-classifier: {enabled: true, model: $PWD/models/spam.zip}
-metrics: {listen: "127.0.0.1:$4"}
-$([ "$3" = yes ] && printf 'tls: {certificate: %s, key: %s}' "$work/cert.pem" "$work/key.pem")
-YAML
-}
+source bench/realworld-gateway.sh
 gateway_yaml $gw_port yes yes 9471 > "$work/gateway.yaml"
 gateway_yaml $offline_port no no 9472 > "$work/offline.yaml"
 gateway_yaml $offtls_port no yes 9473 > "$work/offtls.yaml"
