@@ -70,7 +70,7 @@ public sealed class HashedTextFeaturesTests
         // The same vector from a fresh instance, and a short text after the long one is as from a fresh one.
         Assert.Equal(Vector(new HashedTextFeatures(), text), vector);
         Assert.Equal(Vector(new HashedTextFeatures(), "hello world"), Vector(features, "hello world"));
-        Assert.Equal(0f, features.Value(features.Touched.Count == 0 ? 0 : Enumerable.Range(0, HashedTextFeatures.SlotCount).First(slot => !features.Touched.Contains(slot))));
+        Assert.Equal(0f, features.Value(Enumerable.Range(0, HashedTextFeatures.SlotCount).First(slot => !features.Touched.Contains(slot))));
     }
 
     [Fact]

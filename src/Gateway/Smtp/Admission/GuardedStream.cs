@@ -242,9 +242,12 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
             if (kept == i && !Truncated && SkippableContent(bytes[i..]) is var skip and >= 5)
             {
                 // Content up to the next LF cannot complete the terminator (it ends in LF): kept in place as it
-                // is, counted, and only its last five bytes enter the window, as they would one by one.
-                var last = bytes.Slice(i + skip - 5, 5);
-                _window = ((ulong)last[0] << 32) | ((ulong)last[1] << 24) | ((ulong)last[2] << 16) | ((ulong)last[3] << 8) | last[4];
+                // is, counted, and only its last five bytes enter the window (all it holds), one by one as always.
+                foreach (var b in bytes.Slice(i + skip - 5, 5))
+                {
+                    _window = ((_window << 8) | b) & FiveBytes;
+                }
+
                 _dataBytes += skip;
                 kept += skip;
                 i += skip - 1;
