@@ -374,6 +374,49 @@ public sealed class SmtpProtocolTests
         Assert.Empty(downstream.Messages);
     }
 
+    /// <summary>
+    /// A balancer (or anyone in proxy_protocol_from) that resets the connection halfway through the PROXY
+    /// header: the header's read fails on the socket itself (the look-ahead), and the connection's slot must
+    /// come back like any other refused one, or a few resets would fill max_connections for good.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task A_connection_reset_inside_the_proxy_header_gives_its_slot_back()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+        {
+            ProxyProtocol = true,
+            ProxyProtocolFrom = ["127.0.0.0/8"],
+            Limits = options.Limits with { MaxConnections = 1 },
+        });
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var tcp = new System.Net.Sockets.TcpClient { LingerState = new System.Net.Sockets.LingerOption(true, 0) };
+            await tcp.ConnectAsync(gateway.EndPoint);
+            await tcp.GetStream().WriteAsync("PROXY TCP4 203.0.113.9 "u8.ToArray());
+            await Task.Delay(100);
+            tcp.Client.Close(); // linger 0: a reset, not a FIN
+        }
+
+        // The one slot is free again once the gateway has seen the reset: a proper session is greeted and delivers.
+        var header = Encoding.ASCII.GetBytes($"PROXY TCP4 203.0.113.9 127.0.0.1 40000 {gateway.EndPoint.Port}\r\n");
+        var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint, header);
+        for (var attempt = 0; attempt < 50 && !client.Greeting.StartsWith("220", StringComparison.Ordinal); attempt++)
+        {
+            await client.DisposeAsync();
+            await Task.Delay(100);
+            client = await RawSmtpClient.ConnectAsync(gateway.EndPoint, header);
+        }
+
+        await using (client)
+        {
+            Assert.StartsWith("220", client.Greeting, StringComparison.Ordinal);
+            await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+            Assert.StartsWith("250", await client.DataAsync(Message()), StringComparison.Ordinal);
+        }
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Downstream_connections_are_reused_between_messages()
     {

@@ -233,9 +233,10 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                         client = new IPEndPoint(Plain(source.Address), source.Port);
                     }
                 }
-                catch (Exception exception) when (exception is InvalidDataException or IOException or OperationCanceledException or ObjectDisposedException)
+                catch (Exception exception) when (exception is InvalidDataException or IOException or SocketException or OperationCanceledException or ObjectDisposedException)
                 {
-                    // Not from our balancer (or it gave up): no greeting, as the PROXY protocol asks.
+                    // Not from our balancer (or it gave up): no greeting, as the PROXY protocol asks. The header's
+                    // look-ahead reads the socket itself, so a reset arrives as a SocketException, not an IOException.
                     _owner.ReleaseTotal();
                     GatewayMetrics.ConnectionsRefused.WithLabels("proxy").Inc();
                     _owner._logger.LogWarning("Connection from {Peer} closed: {Reason} (proxy_protocol is on)", peer, exception.Message);
