@@ -198,8 +198,63 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             }
         }
 
+        /// <summary>
+        /// Admits one connection on its own task, which nobody awaits: so nothing it did not expect may
+        /// escape it with a slot or the socket still held (a slot lost per fault would end, after
+        /// max_connections of them, in a gateway that greets nobody). What was taken is recorded as it is
+        /// taken and given back here.
+        /// </summary>
         private async Task AdmitAsync(Socket socket)
         {
+            var held = new Held(socket);
+            try
+            {
+                await AdmitAsync(held);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                _owner._logger.LogError(exception, "Admitting a connection failed; closed it");
+                held.GiveBack(_owner);
+            }
+        }
+
+        /// <summary>What an admission holds until it hands the connection over or refuses it.</summary>
+        private sealed class Held(Socket socket)
+        {
+            public Socket Socket { get; } = socket;
+
+            public bool Total { get; set; }
+
+            public IPAddress? Client { get; set; }
+
+            /// <summary>Once set, the pipe's own dispose gives back the slots.</summary>
+            public ClientPipe? Pipe { get; set; }
+
+            public void GiveBack(AdmissionListenerFactory owner)
+            {
+                if (Pipe is { } pipe)
+                {
+                    pipe.Dispose();
+                    return;
+                }
+
+                if (Client is { } client)
+                {
+                    owner.ReleaseClient(client);
+                }
+
+                if (Total)
+                {
+                    owner.ReleaseTotal();
+                }
+
+                Socket.Dispose();
+            }
+        }
+
+        private async Task AdmitAsync(Held held)
+        {
+            var socket = held.Socket;
             // SmtpServer writes each reply on its own. With Nagle's algorithm on, the second reply to a
             // pipelined MAIL/RCPT/DATA group waited for the client's delayed ACK: ~40 ms per group from every
             // MTA that pipelines (Postfix, Exim, Exchange). Replies are whole lines; send them at once.
@@ -221,6 +276,8 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 return;
             }
 
+            held.Total = true;
+
             var client = peer;
             if (_owner._options.ProxyProtocolFrom is { } balancers && balancers.Any(balancer => balancer.Contains(peer.Address)))
             {
@@ -238,6 +295,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                     // Not from our balancer (or it gave up): no greeting, as the PROXY protocol asks. The header's
                     // look-ahead reads the socket itself, so a reset arrives as a SocketException, not an IOException.
                     _owner.ReleaseTotal();
+                    held.Total = false;
                     GatewayMetrics.ConnectionsRefused.WithLabels("proxy").Inc();
                     _owner._logger.LogWarning("Connection from {Peer} closed: {Reason} (proxy_protocol is on)", peer, exception.Message);
                     await network.DisposeAsync();
@@ -248,17 +306,19 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             if (_owner.EnterClient(client.Address) is { } tooMany)
             {
                 _owner.ReleaseTotal();
+                held.Total = false;
                 await RefuseAsync(network, tooMany);
                 return;
             }
 
-            var pipe = new ClientPipe(network, _owner._options.Limits, _owner._options.Certificates, () =>
+            held.Client = client.Address;
+            GatewayMetrics.SessionsActive.Inc();
+            var pipe = held.Pipe = new ClientPipe(network, _owner._options.Limits, _owner._options.Certificates, () =>
             {
                 _owner.ReleaseTotal();
                 _owner.ReleaseClient(client.Address);
                 GatewayMetrics.SessionsActive.Dec();
             });
-            GatewayMetrics.SessionsActive.Inc();
             GatewayMetrics.Sessions.Inc();
 
             if (_owner._options.ConnectPhase is { HasConnectChecks: true } checks && await ConnectOutcomeAsync(checks, client.Address) is ({ IsContinue: false } refused, var by))
@@ -270,6 +330,9 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             }
 
             _admitted.Writer.TryWrite(new Admitted(pipe, peer, client));
+            held.Pipe = null; // SmtpServer's session (or RefuseWaiting) owns it now
+            held.Total = false;
+            held.Client = null;
             if (_closing)
             {
                 // Shutdown began while this one was being admitted: Dispose may have emptied the queue before it arrived.
