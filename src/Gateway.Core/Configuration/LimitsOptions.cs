@@ -7,6 +7,17 @@ public sealed record LimitsOptions
 
     public int MaxRecipients { get; init; } = 100;
 
+    /// <summary>
+    /// Bytes of message content all sessions together may hold, from the first byte of DATA to our reply;
+    /// a DATA beyond it gets 452 4.3.1 (and a MAIL whose SIZE cannot fit what is left, too). Null: a quarter
+    /// of the memory .NET may use here (the machine's, or the container's limit). The process needs more
+    /// than this while it scans (the copy, the parsed parts): bench/RESULTS.md, "Memory for hostile shapes".
+    /// </summary>
+    public long? MaxMessageMemory { get; init; }
+
+    /// <summary><see cref="MaxMessageMemory"/>, or its default on this machine (never less than one message of the largest size).</summary>
+    public long MessageMemory => MaxMessageMemory ?? Math.Max(Math.Max(64L << 20, MaxMessageSize), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+
     /// <summary>Bytes of the header section; more gets 552 5.3.4 (a header bomb costs every parser downstream).</summary>
     public int MaxHeaderSize { get; init; } = 256 * 1024;
 
@@ -67,6 +78,7 @@ public sealed record LimitsOptions
     {
         errors.Require(MaxMessageSize > 0, "limits.max_message_size", "must be more than 0");
         errors.Require(MaxRecipients > 0, "limits.max_recipients", "must be more than 0");
+        errors.Require(MaxMessageMemory is null || MaxMessageMemory >= MaxMessageSize, "limits.max_message_memory", "must be at least limits.max_message_size (or left out: a quarter of the memory)");
         errors.Require(MaxConnections > 0, "limits.max_connections", "must be more than 0");
         errors.Require(MaxHeaderSize > 0, "limits.max_header_size", "must be more than 0");
         errors.Require(MaxHeaderCount > 0, "limits.max_header_count", "must be more than 0");

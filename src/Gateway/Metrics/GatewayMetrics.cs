@@ -80,6 +80,9 @@ internal static class GatewayMetrics
     public static readonly Gauge SessionsActive = Prometheus.Metrics.CreateGauge(
         "gateway_smtp_sessions_active", "SMTP sessions open now.");
 
+    public static readonly Gauge MessageMemory = Prometheus.Metrics.CreateGauge(
+        "gateway_message_memory_bytes", "Bytes of limits.max_message_memory taken now by messages being received, scanned or relayed.");
+
     public static readonly Counter Sessions = Prometheus.Metrics.CreateCounter(
         "gateway_smtp_sessions_total", "SMTP sessions accepted.");
 

@@ -63,9 +63,17 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
     private async Task<SmtpReply> ProcessAsync(ISessionContext context, SessionState state, string queueId, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         // Truncated: the stream guard dropped DATA over the limit instead of buffering it.
-        if (buffer.Length > options.Limits.MaxMessageSize || Admission.ClientPipe.GuardOf(context)?.Truncated == true)
+        var guard = Admission.ClientPipe.GuardOf(context);
+        if (buffer.Length > options.Limits.MaxMessageSize || guard?.Truncated == true)
         {
             return Refused(state, queueId, SmtpReplies.MessageTooBig(options.Limits.MaxMessageSize));
+        }
+
+        // The guard dropped it for want of message memory (limits.max_message_memory): come back later.
+        if (guard?.OutOfMemoryBudget == true)
+        {
+            Log.OutOfMessageMemory(logger, context.SessionId, queueId, options.Limits.MessageMemory);
+            return Refused(state, queueId, SmtpReplies.OutOfMessageMemory);
         }
 
         // Our own copy: SmtpServer releases the pipe's memory when this method returns.
@@ -292,5 +300,8 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
 
         [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "session={SessionId} id={QueueId} processing failed; the client was told 451 4.3.0")]
         public static partial void ProcessingFailed(ILogger logger, Exception exception, Guid sessionId, string queueId);
+
+        [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "session={SessionId} id={QueueId} deferred with 452 4.3.1: the messages in progress hold all of limits.max_message_memory ({Capacity} bytes)")]
+        public static partial void OutOfMessageMemory(ILogger logger, Guid sessionId, string queueId, long capacity);
     }
 }

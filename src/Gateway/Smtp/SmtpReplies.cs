@@ -13,6 +13,9 @@ internal static class SmtpReplies
 {
     public static SmtpReply MessageTooBig(int limit) => new(552, "5.3.4", $"Message size exceeds fixed maximum message size of {limit} bytes");
 
+    /// <summary>limits.max_message_memory is spent (RFC 1870 6.1, RFC 3463 4.3.1): the sender keeps the message and retries.</summary>
+    public static readonly SmtpReply OutOfMessageMemory = new(452, "4.3.1", "Insufficient system storage: too much mail in progress here, try again later");
+
     public static readonly SmtpReply TooManyConnections = new(421, "4.7.0", "Too many connections, try again later");
 
     public static readonly SmtpReply TooManyConnectionsFromYou = new(421, "4.7.0", "Too many connections from your address, try again later");

@@ -52,6 +52,7 @@ public sealed class GatewayOptionsTests
     [InlineData("domains: [example.test]\nlisten:\n  - 127.0.0.1:25\n  - nonsense\n", "gateway.yaml:4: listen.1: 'nonsense' is not an IP address with optional port")]
     [InlineData("domains: [example.test]\ndns:\n  timeout: soon\n", "gateway.yaml:3:12: dns.timeout: 'soon' is not a duration")]
     [InlineData("domains: [example.test]\nlimits:\n  max_recipients: lots\n", "gateway.yaml:3:19: limits.max_recipients: takes a whole number")]
+    [InlineData("domains: [example.test]\nlimits:\n  max_message_size: 1000000\n  max_message_memory: 999999\n", "gateway.yaml:4: limits.max_message_memory: must be at least limits.max_message_size")]
     [InlineData("hostname: mx.example.test\n", "gateway.yaml:1: domains: list at least one domain")]
     [InlineData("domains: [example.test]\ndownstream:\n  tls: sometimes\n", "gateway.yaml:3:")]
     [InlineData("domains: [example.test]\ndownstream:\n  host: 127.0.0.1\n  directory: /tmp/x\n", "gateway.yaml:2: downstream: set either host or directory")]

@@ -88,16 +88,19 @@ public sealed class GuardedStreamTests
 
             var script = content + "\r\n.\r\nQUIT\r\n";
             var maxData = random.Next(1, 700);
-            var oneByOne = await ReadAllAsync(script, maxData, () => 1);
-            var inPieces = await ReadAllAsync(script, maxData, () => random.Next(1, 300));
+            // Message memory: none to take (every byte dropped, as when the budget is spent), plenty, or unbounded.
+            long? memory = random.Next(3) switch { 0 => 0, 1 => 1 << 20, _ => null };
+            var oneByOne = await ReadAllAsync(script, maxData, memory, () => 1);
+            var inPieces = await ReadAllAsync(script, maxData, memory, () => random.Next(1, 300));
 
             Assert.True(oneByOne == inPieces, $"limit {maxData}, script '{script.ReplaceLineEndings("|")}'");
         }
     }
 
-    private static async Task<(string Read, bool Truncated)> ReadAllAsync(string script, long maxDataBytes, Func<int> pieceSize)
+    private static async Task<(string Read, bool Truncated, bool OutOfMemory)> ReadAllAsync(string script, long maxDataBytes, long? memory, Func<int> pieceSize)
     {
-        var guard = new GuardedStream(new ScriptedClient(script), new StreamGuardOptions(100_000, maxDataBytes, 0, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5)), TimeProvider.System);
+        var budget = memory is { } capacity ? new MessageMemoryBudget(capacity) : null;
+        var guard = new GuardedStream(new ScriptedClient(script), new StreamGuardOptions(100_000, maxDataBytes, 0, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), budget), TimeProvider.System);
         await guard.WriteAsync(Encoding.ASCII.GetBytes("354 End data with <CR><LF>.<CR><LF>\r\n"));
         var read = new StringBuilder();
         var buffer = new byte[300];
@@ -106,6 +109,6 @@ public sealed class GuardedStreamTests
             read.Append(Encoding.ASCII.GetString(buffer, 0, count));
         }
 
-        return (read.ToString(), guard.Truncated);
+        return (read.ToString(), guard.Truncated, guard.OutOfMemoryBudget);
     }
 }

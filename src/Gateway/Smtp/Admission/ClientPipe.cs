@@ -102,6 +102,7 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
             return;
         }
 
+        Guard.EndConnection();
         _tls?.Dispose();
         _network.Dispose();
         _onDispose();

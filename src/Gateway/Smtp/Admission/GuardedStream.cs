@@ -10,6 +10,9 @@ namespace Gateway.Smtp.Admission;
 /// limits.command_timeout, DATA slower than limits.min_data_rate (both 421 4.4.2, the slowloris defences),
 /// and DATA over the size limit. Oversized DATA is not buffered: once over, content is dropped while the
 /// stream is still read to its end, and the message store answers 552 5.3.4 (<see cref="Truncated"/>).
+/// DATA content takes its bytes from the sessions' shared message memory as it arrives and gives them back
+/// with the reply to DATA (or when the connection ends); content that finds it spent is dropped the same
+/// way, and the store answers 452 4.3.1 (<see cref="OutOfMemoryBudget"/>).
 /// It follows the protocol from both directions: a 354 reply written starts DATA, the client's
 /// CRLF.CRLF ends it, exactly as SmtpServer delimits it.
 /// </summary>
@@ -20,6 +23,12 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     private const ulong DataCommand = 0x44_41_54_41_0D; // "DATA\r", upper-cased as read
     private static readonly byte[] TerminatorBytes = "\r\n.\r\n"u8.ToArray();
 
+    /// <summary>
+    /// Message memory is taken in steps of this, not per read: the shared counter is touched every 16 KB, and
+    /// a session holds at most a step more than it uses (500 sessions: 8 MB of a budget of gigabytes).
+    /// </summary>
+    private const long MemoryStep = 16 * 1024;
+
     private Stream _inner = inner;
     private bool _inData;
     private int _lineLength;
@@ -27,14 +36,34 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     private long _dataBytes;
     private ulong _window;
     private long _dataStarted;
+    private long _dataLastArrived;
     private long _commandClock = time.GetTimestamp();
     private byte[]? _pending;
     private int _pendingOffset;
     private SmtpReply? _refused;
     private SmtpReply? _closeAfterReply;
+    private readonly Lock _memoryLock = new();
+    private long _memoryTaken;
+    private bool _closed;
 
     /// <summary>The current (or last) DATA went over the size limit and its content was dropped.</summary>
     public bool Truncated { get; private set; }
+
+    /// <summary>The current (or last) DATA found the sessions' message memory spent and its content was dropped.</summary>
+    public bool OutOfMemoryBudget { get; private set; }
+
+    /// <summary>Content is being dropped rather than handed to the session.</summary>
+    private bool Dropping => Truncated || OutOfMemoryBudget;
+
+    /// <summary>The connection is over: whatever message memory it held goes back, and it takes no more.</summary>
+    public void EndConnection()
+    {
+        lock (_memoryLock)
+        {
+            _closed = true;
+            GiveBackMemory();
+        }
+    }
 
     public override bool CanRead => true;
 
@@ -111,13 +140,23 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
         // After our refusal the session may try to answer the failed read (SmtpServer writes a bare 554):
         // the client has heard the last word already.
         ThrowIfRefused();
+        if (!_inData && Volatile.Read(ref _memoryTaken) > 0)
+        {
+            // Out of DATA, a write is the reply to it (or the 354 of the next): the message's bytes are gone.
+            lock (_memoryLock)
+            {
+                GiveBackMemory();
+            }
+        }
+
         if (StartsData(buffer.Span))
         {
             _inData = true;
             Truncated = false;
+            OutOfMemoryBudget = false;
             _dataBytes = 0;
             _window = 0x0D_0A; // the CRLF that ended the DATA command: a lone "." first line ends an empty message
-            _dataStarted = time.GetTimestamp();
+            _dataStarted = _dataLastArrived = time.GetTimestamp();
         }
         else
         {
@@ -173,8 +212,10 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
 
     private async ValueTask<int> ReadWithDeadlineAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var (deadline, why) = _inData && limits.MinDataRate > 0
-            ? (_dataStarted + Ticks(limits.DataRateGrace.TotalSeconds + ((double)_dataBytes / limits.MinDataRate)), SmtpReplies.DataTooSlow)
+        // In DATA: the average rate (when min_data_rate is on), and no silence longer than command_timeout
+        // — a fast start would otherwise buy a stall of hours, holding the session and its message memory.
+        var (deadline, why) = _inData
+            ? (Math.Min(_dataLastArrived + Ticks(limits.CommandTimeout.TotalSeconds), limits.MinDataRate > 0 ? _dataStarted + Ticks(limits.DataRateGrace.TotalSeconds + ((double)_dataBytes / limits.MinDataRate)) : long.MaxValue), SmtpReplies.DataTooSlow)
             : (_commandClock + Ticks(limits.CommandTimeout.TotalSeconds), SmtpReplies.CommandTimeout);
         var remaining = time.GetElapsedTime(time.GetTimestamp(), deadline);
         if (remaining <= TimeSpan.Zero)
@@ -188,7 +229,13 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
         timeout.CancelAfter(remaining);
         try
         {
-            return await _inner.ReadAsync(buffer, timeout.Token);
+            var count = await _inner.ReadAsync(buffer, timeout.Token);
+            if (_inData)
+            {
+                _dataLastArrived = time.GetTimestamp();
+            }
+
+            return count;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -239,7 +286,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
                 continue;
             }
 
-            if (kept == i && !Truncated && SkippableContent(bytes[i..]) is var skip and >= 5)
+            if (kept == i && !Dropping && SkippableContent(bytes[i..]) is var skip and >= 5 && HoldsMemoryFor(_dataBytes + skip))
             {
                 // Content up to the next LF cannot complete the terminator (it ends in LF): kept in place as it
                 // is, counted, and only its last five bytes enter the window (all it holds), one by one as always.
@@ -261,7 +308,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
                 Truncated = true;
             }
 
-            if (!Truncated)
+            if (!Dropping && HoldsMemoryFor(_dataBytes))
             {
                 bytes[kept++] = current;
             }
@@ -270,7 +317,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
             {
                 _inData = false;
                 _lineLength = 0;
-                if (Truncated)
+                if (Dropping)
                 {
                     // The session still needs the end of DATA to answer; what follows is commands again.
                     HoldBack(TerminatorBytes, bytes[(i + 1)..]);
@@ -280,6 +327,41 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
         }
 
         return (kept, null);
+    }
+
+    /// <summary>
+    /// Whether this DATA holds message memory for <paramref name="bytes"/> of content, taking another step
+    /// of it when not; when the budget is spent, the DATA is marked <see cref="OutOfMemoryBudget"/>.
+    /// </summary>
+    private bool HoldsMemoryFor(long bytes)
+    {
+        if (limits.Memory is not { } memory || bytes <= _memoryTaken)
+        {
+            return true;
+        }
+
+        var step = Math.Max(MemoryStep, bytes - _memoryTaken);
+        lock (_memoryLock)
+        {
+            if (!_closed && memory.TryTake(step))
+            {
+                _memoryTaken += step;
+                return true;
+            }
+        }
+
+        OutOfMemoryBudget = true;
+        return false;
+    }
+
+    /// <summary>Under <see cref="_memoryLock"/>.</summary>
+    private void GiveBackMemory()
+    {
+        if (_memoryTaken > 0)
+        {
+            limits.Memory?.GiveBack(_memoryTaken);
+            _memoryTaken = 0;
+        }
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ internal sealed class DialogueChecks
         }
     }
 
-    public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, Core.SenderLists.ISenderLists senderLists, SharedStateChecks? sharedState)
+    public static DialogueChecks Standard(GatewayOptions options, IDownstream downstream, SpfEvaluator? spf, IDnsResolver? dns, Func<ScoringPolicy> policy, IDnsListMonitor? dnsLists, Core.SenderLists.ISenderLists senderLists, SharedStateChecks? sharedState, Admission.MessageMemoryBudget? memory = null)
     {
         List<IConnectCheck> atConnect = [];
         if (dns is not null)
@@ -51,7 +51,7 @@ internal sealed class DialogueChecks
             atConnect.Add(new DnsListAtConnectCheck(dns, policy, dnsLists));
         }
 
-        List<ISenderCheck> atMail = [new DeclaredSizeCheck(options.Limits), new MailParametersCheck(options.Limits), new SenderAddressCheck()];
+        List<ISenderCheck> atMail = [new DeclaredSizeCheck(options.Limits, memory), new MailParametersCheck(options.Limits), new SenderAddressCheck()];
         List<IRecipientCheck> atRcpt =
         [
             new RelayCheck(options),

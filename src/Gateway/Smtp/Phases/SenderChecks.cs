@@ -8,13 +8,19 @@ using SmtpServer.Mail;
 
 namespace Gateway.Smtp.Phases;
 
-/// <summary>A declared SIZE over limits.max_message_size: 552 5.3.4 before any byte of the message.</summary>
-internal sealed class DeclaredSizeCheck(LimitsOptions limits) : ISenderCheck
+/// <summary>
+/// A declared SIZE over limits.max_message_size: 552 5.3.4 before any byte of the message; one that the
+/// message memory left cannot hold now: 452 4.3.1 (RFC 1870 6.1), rather than after the sender sent it all.
+/// </summary>
+internal sealed class DeclaredSizeCheck(LimitsOptions limits, Admission.MessageMemoryBudget? memory) : ISenderCheck
 {
     public string Name => "declared-size";
 
     public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(step.DeclaredSize > limits.MaxMessageSize ? DialogueOutcome.Refuse(SmtpReplies.MessageTooBig(limits.MaxMessageSize)) : DialogueOutcome.Continue);
+        ValueTask.FromResult(
+            step.DeclaredSize > limits.MaxMessageSize ? DialogueOutcome.Refuse(SmtpReplies.MessageTooBig(limits.MaxMessageSize))
+            : step.DeclaredSize > memory?.Available ? DialogueOutcome.Refuse(SmtpReplies.OutOfMessageMemory)
+            : DialogueOutcome.Continue);
 }
 
 /// <summary>

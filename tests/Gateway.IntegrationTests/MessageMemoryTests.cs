@@ -1,0 +1,129 @@
+namespace Gateway.IntegrationTests;
+
+/// <summary>
+/// limits.max_message_memory: messages in progress together hold at most that much; a DATA beyond it is
+/// read on, dropped, and answered 452 4.3.1 (the sender keeps it and retries), a MAIL whose SIZE cannot fit
+/// what is left hears the same, and the memory comes back with each reply and each lost connection.
+/// </summary>
+public sealed class MessageMemoryTests
+{
+    private const int Limit = 200_000;
+
+    private static Task<TestGateway> StartAsync(FakeDownstream downstream, Func<Core.Configuration.LimitsOptions, Core.Configuration.LimitsOptions>? more = null) =>
+        TestGateway.StartAsync(downstream.EndPoint, options => options with
+        {
+            Limits = (more ?? (limits => limits))(options.Limits with { MaxMessageSize = Limit, MaxMessageMemory = Limit }),
+        });
+
+    private static byte[] Content(string subject, int bytes) =>
+        [.. TestMessages.Crlf($"From: sender@remote.test\nTo: user@example.test\nSubject: {subject}\n\n"), .. Enumerable.Repeat("0123456789abcdef\r\n"u8.ToArray(), bytes / 18).SelectMany(line => line)];
+
+    private static string[] Subjects(FakeDownstream downstream) =>
+        [.. downstream.Messages.Select(message => Encoding.ASCII.GetString(message.Raw).Split("\r\n").First(line => line.StartsWith("Subject: ", StringComparison.Ordinal))["Subject: ".Length..])];
+
+    /// <summary>Asks MAIL with a SIZE until the gateway says the memory cannot hold it (or can): the other session's content has been read.</summary>
+    private static async Task UntilMailWithSizeGetsAsync(RawSmtpClient client, int size, string expected)
+    {
+        while (true)
+        {
+            var reply = await client.CommandAsync($"MAIL FROM:<sender@remote.test> SIZE={size}");
+            await client.CommandAsync("RSET");
+            if (reply.StartsWith(expected, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_message_that_finds_the_memory_held_by_another_gets_452_4_3_1_and_goes_through_once_it_is_given_back()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartAsync(downstream);
+        await using var holder = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await using var other = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await holder.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("354", await holder.CommandAsync("DATA"), StringComparison.Ordinal);
+        await holder.SendRawAsync(Content("held", 150_000)); // and no end of DATA yet
+
+        Assert.StartsWith("250", await other.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+        await UntilMailWithSizeGetsAsync(other, 100_000, "452 4.3.1");
+
+        // Without a SIZE the message is read to its end, dropped, and deferred.
+        Assert.StartsWith("250", await other.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await other.CommandAsync("RCPT TO:<user@example.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("452 4.3.1", await other.DataAsync([.. Content("deferred", 100_000), .. "\r\n.\r\n"u8]), StringComparison.Ordinal);
+
+        // The holder ends its message: relayed, and its memory is given back with the reply.
+        await holder.SendRawAsync("\r\n.\r\n"u8.ToArray());
+        Assert.StartsWith("250", await holder.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.Equal(["held"], Subjects(downstream));
+
+        // The sender comes back, as a 452 asks: this time it goes through.
+        Assert.StartsWith("250", await other.CommandAsync("RSET"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await other.CommandAsync("MAIL FROM:<sender@remote.test> SIZE=100000"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await other.CommandAsync("RCPT TO:<user@example.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await other.DataAsync([.. Content("retried", 100_000), .. "\r\n.\r\n"u8]), StringComparison.Ordinal);
+        Assert.Equal(["held", "retried"], Subjects(downstream));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_connection_lost_in_the_middle_of_data_gives_its_memory_back()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartAsync(downstream);
+        await using var other = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        Assert.StartsWith("250", await other.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+        await using (var holder = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
+        {
+            await holder.EnvelopeAsync("sender@remote.test", "user@example.test");
+            Assert.StartsWith("354", await holder.CommandAsync("DATA"), StringComparison.Ordinal);
+            await holder.SendRawAsync(Content("lost", 150_000));
+            await UntilMailWithSizeGetsAsync(other, 100_000, "452 4.3.1");
+        }
+
+        await UntilMailWithSizeGetsAsync(other, Limit - 10_000, "250");
+        Assert.StartsWith("250", await other.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await other.CommandAsync("RCPT TO:<user@example.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await other.DataAsync([.. Content("whole", 150_000), .. "\r\n.\r\n"u8]), StringComparison.Ordinal);
+        Assert.Equal(["whole"], Subjects(downstream));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Data_that_falls_silent_for_the_command_timeout_gets_421_4_4_2_with_the_rate_check_off()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartAsync(downstream, limits => limits with { MinDataRate = 0, CommandTimeout = TimeSpan.FromSeconds(1) });
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+
+        await client.SendRawAsync(Content("stalled", 100_000));
+
+        Assert.StartsWith("421 4.4.2", await client.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.Empty(downstream.Messages);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Data_that_keeps_arriving_may_take_longer_than_the_command_timeout()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartAsync(downstream, limits => limits with { MinDataRate = 0, CommandTimeout = TimeSpan.FromSeconds(1) });
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+
+        await client.SendRawAsync(Content("steady", 1_000));
+        for (var piece = 0; piece < 8; piece++)
+        {
+            await Task.Delay(300); // 2.4 s in all, never more than 0.3 s of silence
+            await client.SendRawAsync("more\r\n"u8.ToArray());
+        }
+
+        await client.SendRawAsync("\r\n.\r\n"u8.ToArray());
+        Assert.StartsWith("250", await client.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.Equal(["steady"], Subjects(downstream));
+    }
+}
