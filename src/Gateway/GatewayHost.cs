@@ -90,7 +90,7 @@ public sealed class GatewayHost : IAsyncDisposable
         _downstream = new InstrumentedDownstream(delivery);
 
         // The checks of the dialogue's phases (connect, MAIL, RCPT), in one registry: docs/architecture.md.
-        var messageMemory = new MessageMemoryBudget(options.Limits.MessageMemory);
+        var messageMemory = MessageMemoryBudget.For(options.Limits);
         var dialogue = Smtp.Phases.DialogueChecks.Standard(options, _downstream, Dns is null ? null : new SpfEvaluator(Dns, options.Hostname), Dns, () => _policy.Current, dnsLists, SenderLists,
             state is null ? null : new Smtp.Phases.SharedStateChecks(options, state, Dns, () => _policy.Current, loggerFactory.CreateLogger<Smtp.Phases.SharedStateChecks>()), messageMemory);
         if (extraRecipientCheck is not null)

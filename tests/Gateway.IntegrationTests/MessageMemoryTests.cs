@@ -92,6 +92,41 @@ public sealed class MessageMemoryTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task One_client_holds_at_most_its_share_and_others_still_get_through()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        // Memory for four messages of the largest size; one client (an address, an IPv6 /64) may hold a quarter.
+        await using var gateway = await TestGateway.StartAsync(downstream.EndPoint, options => options with
+        {
+            Limits = options.Limits with { MaxMessageSize = Limit, MaxMessageMemory = 4 * Limit },
+            ProxyProtocol = true, // the clients' addresses, from a balancer's header
+            ProxyProtocolFrom = ["127.0.0.0/8"],
+        });
+        await using var holder = await ProxiedAsync(gateway, "192.0.2.10");
+        await using var sameClient = await ProxiedAsync(gateway, "192.0.2.10");
+        await using var otherClient = await ProxiedAsync(gateway, "198.51.100.20");
+        await holder.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("354", await holder.CommandAsync("DATA"), StringComparison.Ordinal);
+        await holder.SendRawAsync(Content("held", 150_000));
+
+        Assert.StartsWith("250", await sameClient.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
+        await UntilMailWithSizeGetsAsync(sameClient, 100_000, "452 4.3.1");
+        Assert.StartsWith("250", await sameClient.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await sameClient.CommandAsync("RCPT TO:<user@example.test>"), StringComparison.Ordinal);
+        Assert.StartsWith("452 4.3.1", await sameClient.DataAsync([.. Content("same", 100_000), .. "\r\n.\r\n"u8]), StringComparison.Ordinal);
+
+        await otherClient.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("250", await otherClient.DataAsync([.. Content("other", 150_000), .. "\r\n.\r\n"u8]), StringComparison.Ordinal);
+
+        await holder.SendRawAsync("\r\n.\r\n"u8.ToArray());
+        Assert.StartsWith("250", await holder.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.Equal(["other", "held"], Subjects(downstream));
+    }
+
+    private static async Task<RawSmtpClient> ProxiedAsync(TestGateway gateway, string client) =>
+        await RawSmtpClient.ConnectAsync(gateway.EndPoint, Encoding.ASCII.GetBytes($"PROXY TCP4 {client} 127.0.0.1 40000 25\r\n"));
+
+    [Fact(Timeout = 30_000)]
     public async Task Data_that_falls_silent_for_the_command_timeout_gets_421_4_4_2_with_the_rate_check_off()
     {
         await using var downstream = await FakeDownstream.StartAsync();

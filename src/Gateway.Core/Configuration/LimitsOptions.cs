@@ -9,7 +9,8 @@ public sealed record LimitsOptions
 
     /// <summary>
     /// Bytes of message content all sessions together may hold, from the first byte of DATA to our reply;
-    /// a DATA beyond it gets 452 4.3.1 (and a MAIL whose SIZE cannot fit what is left, too). Null: a quarter
+    /// a DATA beyond it gets 452 4.3.1 (and a MAIL whose SIZE cannot fit what is left, too); one client may hold
+    /// a quarter of it, or one message of the largest size if that is more. Null: a quarter
     /// of the memory .NET may use here (the machine's, or the container's limit). The process needs more
     /// than this while it scans (the copy, the parsed parts): bench/RESULTS.md, "Memory for hostile shapes".
     /// </summary>

@@ -99,7 +99,7 @@ public sealed class GuardedStreamTests
 
     private static async Task<(string Read, bool Truncated, bool OutOfMemory)> ReadAllAsync(string script, long maxDataBytes, long? memory, Func<int> pieceSize)
     {
-        var budget = memory is { } capacity ? new MessageMemoryBudget(capacity) : null;
+        var budget = memory is { } capacity ? new MessageMemoryBudget(capacity, capacity) : null;
         var guard = new GuardedStream(new ScriptedClient(script), new StreamGuardOptions(100_000, maxDataBytes, 0, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), budget), TimeProvider.System);
         await guard.WriteAsync(Encoding.ASCII.GetBytes("354 End data with <CR><LF>.<CR><LF>\r\n"));
         var read = new StringBuilder();

@@ -313,7 +313,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
 
             held.Client = client.Address;
             GatewayMetrics.SessionsActive.Inc();
-            var pipe = held.Pipe = new ClientPipe(network, _owner._options.Limits, _owner._options.Certificates, () =>
+            var pipe = held.Pipe = new ClientPipe(network, _owner._options.Limits, _owner._options.Certificates, client.Address, () =>
             {
                 _owner.ReleaseTotal();
                 _owner.ReleaseClient(client.Address);

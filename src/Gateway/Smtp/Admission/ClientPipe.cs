@@ -22,13 +22,14 @@ internal sealed class ClientPipe : ISecurableDuplexPipe
     private int _disposed;
 
     /// <param name="certificates">The certificates with their chains as of now (reloaded on renewal); null: the one SmtpServer passes.</param>
-    public ClientPipe(NetworkStream network, StreamGuardOptions limits, TlsCertificateSource? certificates, Action onDispose)
+    /// <param name="client">The client's address (after PROXY), whose share of the message memory this connection's messages take.</param>
+    public ClientPipe(NetworkStream network, StreamGuardOptions limits, TlsCertificateSource? certificates, IPAddress client, Action onDispose)
     {
         _network = network;
         _handshakeTimeout = limits.CommandTimeout;
         _certificates = certificates;
         _onDispose = onDispose;
-        Guard = new GuardedStream(network, limits, TimeProvider.System);
+        Guard = new GuardedStream(network, limits, TimeProvider.System, MessageMemoryBudget.ClientKey(client));
         Input = PipeReader.Create(Guard);
         Output = PipeWriter.Create(Guard);
     }

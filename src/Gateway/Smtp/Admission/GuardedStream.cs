@@ -16,7 +16,8 @@ namespace Gateway.Smtp.Admission;
 /// It follows the protocol from both directions: a 354 reply written starts DATA, the client's
 /// CRLF.CRLF ends it, exactly as SmtpServer delimits it.
 /// </summary>
-internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, TimeProvider time) : Stream
+/// <param name="client">The client's key in the message memory's shares (<see cref="MessageMemoryBudget.ClientKey"/>); null: no share of its own.</param>
+internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, TimeProvider time, string? client = null) : Stream
 {
     private const ulong Terminator = 0x0D_0A_2E_0D_0A; // "\r\n.\r\n"
     private const ulong FiveBytes = 0xFF_FFFF_FFFF;
@@ -343,7 +344,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
         var step = Math.Max(MemoryStep, bytes - _memoryTaken);
         lock (_memoryLock)
         {
-            if (!_closed && memory.TryTake(step))
+            if (!_closed && memory.TryTake(client, step))
             {
                 _memoryTaken += step;
                 return true;
@@ -359,7 +360,7 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     {
         if (_memoryTaken > 0)
         {
-            limits.Memory?.GiveBack(_memoryTaken);
+            limits.Memory?.GiveBack(client, _memoryTaken);
             _memoryTaken = 0;
         }
     }

@@ -19,7 +19,7 @@ internal sealed class DeclaredSizeCheck(LimitsOptions limits, Admission.MessageM
     public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
         ValueTask.FromResult(
             step.DeclaredSize > limits.MaxMessageSize ? DialogueOutcome.Refuse(SmtpReplies.MessageTooBig(limits.MaxMessageSize))
-            : step.DeclaredSize > memory?.Available ? DialogueOutcome.Refuse(SmtpReplies.OutOfMessageMemory)
+            : memory is not null && step.DeclaredSize > memory.AvailableTo(Admission.MessageMemoryBudget.ClientKey(step.Session.ClientAddress)) ? DialogueOutcome.Refuse(SmtpReplies.OutOfMessageMemory)
             : DialogueOutcome.Continue);
 }
 
