@@ -40,6 +40,8 @@ public sealed class MessageMemoryTests
     [Fact(Timeout = 30_000)]
     public async Task A_message_that_finds_the_memory_held_by_another_gets_452_4_3_1_and_goes_through_once_it_is_given_back()
     {
+        var deferredAtData = Metrics.GatewayMetrics.MessageMemoryDeferred.WithLabels("data").Value;
+        var deferredAtMail = Metrics.GatewayMetrics.MessageMemoryDeferred.WithLabels("mail").Value;
         await using var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await StartAsync(downstream);
         await using var holder = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
@@ -55,6 +57,8 @@ public sealed class MessageMemoryTests
         Assert.StartsWith("250", await other.CommandAsync("MAIL FROM:<sender@remote.test>"), StringComparison.Ordinal);
         Assert.StartsWith("250", await other.CommandAsync("RCPT TO:<user@example.test>"), StringComparison.Ordinal);
         Assert.StartsWith("452 4.3.1", await other.DataAsync([.. Content("deferred", 100_000), .. "\r\n.\r\n"u8]), StringComparison.Ordinal);
+        Assert.True(Metrics.GatewayMetrics.MessageMemoryDeferred.WithLabels("data").Value > deferredAtData);
+        Assert.True(Metrics.GatewayMetrics.MessageMemoryDeferred.WithLabels("mail").Value > deferredAtMail);
 
         // The holder ends its message: relayed, and its memory is given back with the reply.
         await holder.SendRawAsync("\r\n.\r\n"u8.ToArray());

@@ -83,6 +83,9 @@ internal static class GatewayMetrics
     public static readonly Gauge MessageMemory = Prometheus.Metrics.CreateGauge(
         "gateway_message_memory_bytes", "Bytes of limits.max_message_memory taken now by messages being received, scanned or relayed.");
 
+    public static readonly Counter MessageMemoryDeferred = Prometheus.Metrics.CreateCounter(
+        "gateway_message_memory_deferred_total", "Answers of 452 4.3.1 because limits.max_message_memory (or the client's share of it) was spent, by stage: mail (the declared SIZE), data.", "stage");
+
     public static readonly Counter Sessions = Prometheus.Metrics.CreateCounter(
         "gateway_smtp_sessions_total", "SMTP sessions accepted.");
 

@@ -73,6 +73,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         if (guard?.OutOfMemoryBudget == true)
         {
             Log.OutOfMessageMemory(logger, context.SessionId, queueId, options.Limits.MessageMemory);
+            GatewayMetrics.MessageMemoryDeferred.WithLabels("data").Inc();
             return Refused(state, queueId, SmtpReplies.OutOfMessageMemory);
         }
 

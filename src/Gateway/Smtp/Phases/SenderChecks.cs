@@ -16,11 +16,21 @@ internal sealed class DeclaredSizeCheck(LimitsOptions limits, Admission.MessageM
 {
     public string Name => "declared-size";
 
-    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(
-            step.DeclaredSize > limits.MaxMessageSize ? DialogueOutcome.Refuse(SmtpReplies.MessageTooBig(limits.MaxMessageSize))
-            : memory is not null && step.DeclaredSize > memory.AvailableTo(Admission.MessageMemoryBudget.ClientKey(step.Session.ClientAddress)) ? DialogueOutcome.Refuse(SmtpReplies.OutOfMessageMemory)
-            : DialogueOutcome.Continue);
+    public ValueTask<DialogueOutcome> CheckAsync(SenderStep step, CancellationToken cancellationToken)
+    {
+        if (step.DeclaredSize > limits.MaxMessageSize)
+        {
+            return ValueTask.FromResult(DialogueOutcome.Refuse(SmtpReplies.MessageTooBig(limits.MaxMessageSize)));
+        }
+
+        if (memory is not null && step.DeclaredSize > memory.AvailableTo(Admission.MessageMemoryBudget.ClientKey(step.Session.ClientAddress)))
+        {
+            Metrics.GatewayMetrics.MessageMemoryDeferred.WithLabels("mail").Inc();
+            return ValueTask.FromResult(DialogueOutcome.Refuse(SmtpReplies.OutOfMessageMemory));
+        }
+
+        return ValueTask.FromResult(DialogueOutcome.Continue);
+    }
 }
 
 /// <summary>
