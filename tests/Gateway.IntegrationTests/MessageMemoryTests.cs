@@ -74,6 +74,28 @@ public sealed class MessageMemoryTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_message_of_exactly_the_largest_size_gets_through_a_memory_of_that_size()
+    {
+        await using var downstream = await FakeDownstream.StartAsync();
+        await using var gateway = await StartAsync(downstream);
+        await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+
+        // Every body line starts with a dot, so the wire carries more than the message (dot-stuffing), and its end.
+        var message = new List<byte>(TestMessages.Crlf("From: sender@remote.test\nTo: user@example.test\nSubject: exact\n\n"));
+        while (message.Count < Limit)
+        {
+            message.AddRange(Encoding.ASCII.GetBytes("." + new string('x', 97) + "\r\n"));
+        }
+
+        message.RemoveRange(Limit, message.Count - Limit);
+        var wire = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString([.. message]).Replace("\r\n.", "\r\n..", StringComparison.Ordinal));
+
+        Assert.StartsWith("250", await client.DataAsync([.. wire, .. "\r\n.\r\n"u8]), StringComparison.Ordinal);
+        Assert.Equal(["exact"], Subjects(downstream));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_connection_lost_in_the_middle_of_data_gives_its_memory_back()
     {
         await using var downstream = await FakeDownstream.StartAsync();

@@ -341,7 +341,9 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
             return true;
         }
 
-        var step = Math.Max(MemoryStep, bytes - _memoryTaken);
+        // A step ahead, but never past what one message may take on the wire: the last step of a message of the
+        // largest size must not ask for more than it can need, or a budget of just that size would refuse it.
+        var step = Math.Max(bytes, Math.Min(_memoryTaken + MemoryStep, limits.MaxDataBytes)) - _memoryTaken;
         lock (_memoryLock)
         {
             if (!_closed && memory.TryTake(client, step))

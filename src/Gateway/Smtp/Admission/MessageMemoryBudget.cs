@@ -22,10 +22,15 @@ internal sealed class MessageMemoryBudget(long capacity, long perClient)
 
     public long PerClient { get; } = Math.Min(capacity, perClient);
 
+    /// <summary>
+    /// The budget of limits.max_message_memory, never less than one message of the largest size takes on the
+    /// wire (its dot-stuffing and end included): a message within every limit must never be deferred for good.
+    /// </summary>
     public static MessageMemoryBudget For(LimitsOptions limits)
     {
-        var capacity = limits.MessageMemory;
-        return new MessageMemoryBudget(capacity, Math.Max(capacity / 4, limits.MaxMessageSize + (limits.MaxMessageSize / 16)));
+        var oneMessage = StreamGuardOptions.MaxDataBytesFor(limits);
+        var capacity = Math.Max(limits.MessageMemory, oneMessage);
+        return new MessageMemoryBudget(capacity, Math.Max(capacity / 4, oneMessage));
     }
 
     /// <summary>The key a client's share is counted by.</summary>

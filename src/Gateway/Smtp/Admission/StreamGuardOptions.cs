@@ -8,11 +8,16 @@ internal sealed record StreamGuardOptions(int MaxLineLength, long MaxDataBytes, 
 {
     public static StreamGuardOptions From(LimitsOptions limits, MessageMemoryBudget memory) => new(
         limits.MaxLineLength,
-        // Dot-stuffing adds a byte per line that starts with '.', so the raw stream may run a little over the
-        // size of the message; the exact check happens on the unstuffed message.
-        limits.MaxMessageSize + (limits.MaxMessageSize / 16) + 4096,
+        MaxDataBytesFor(limits),
         limits.MinDataRate,
         limits.MinDataRateGrace,
         limits.CommandTimeout,
         memory);
+
+    /// <summary>
+    /// The most DATA bytes a message within limits.max_message_size may take on the wire, its end included:
+    /// dot-stuffing adds a byte per line that starts with '.', so the raw stream may run a little over the
+    /// size of the message; the exact check happens on the unstuffed message.
+    /// </summary>
+    public static long MaxDataBytesFor(LimitsOptions limits) => limits.MaxMessageSize + (limits.MaxMessageSize / 16) + 4096;
 }
