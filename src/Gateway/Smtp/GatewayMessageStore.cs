@@ -302,7 +302,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "session={SessionId} id={QueueId} processing failed; the client was told 451 4.3.0")]
         public static partial void ProcessingFailed(ILogger logger, Exception exception, Guid sessionId, string queueId);
 
-        [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "session={SessionId} id={QueueId} deferred with 452 4.3.1: the messages in progress hold all of limits.max_message_memory ({Capacity} bytes)")]
+        [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "session={SessionId} id={QueueId} deferred with 452 4.3.1: the messages in progress hold all of limits.max_message_memory ({Capacity} bytes), or this client its quarter")]
         public static partial void OutOfMessageMemory(ILogger logger, Guid sessionId, string queueId, long capacity);
     }
 }
