@@ -36,6 +36,9 @@ internal sealed class MessageMemoryBudget(long capacity, long perClient)
     /// <summary>The key a client's share is counted by.</summary>
     public static string ClientKey(IPAddress client) => Core.Network.ClientNetwork.Of(client, 32, 64);
 
+    /// <summary>Clients holding some now: a client that holds none is forgotten (no entry per address ever seen).</summary>
+    public int ClientsHolding => _byClient.Count;
+
     /// <summary>Bytes taken now (reserved in steps, so up to a step per session above what is held).</summary>
     public long Taken => Volatile.Read(ref _taken);
 
