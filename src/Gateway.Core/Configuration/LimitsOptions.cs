@@ -16,8 +16,11 @@ public sealed record LimitsOptions
     /// </summary>
     public long? MaxMessageMemory { get; init; }
 
-    /// <summary><see cref="MaxMessageMemory"/>, or its default on this machine (never less than one message of the largest size).</summary>
-    public long MessageMemory => MaxMessageMemory ?? Math.Max(Math.Max(64L << 20, MaxMessageSize), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+    /// <summary>
+    /// <see cref="MaxMessageMemory"/>, or its default on this machine (at least 64 MB). The gateway never uses
+    /// less than one message of the largest size on the wire (Smtp.Admission.MessageMemoryBudget.For).
+    /// </summary>
+    public long MessageMemory => MaxMessageMemory ?? Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>Bytes of the header section; more gets 552 5.3.4 (a header bomb costs every parser downstream).</summary>
     public int MaxHeaderSize { get; init; } = 256 * 1024;

@@ -72,7 +72,7 @@ internal sealed partial class GatewayMessageStore(GatewayOptions options, Messag
         // The guard dropped it for want of message memory (limits.max_message_memory): come back later.
         if (guard?.OutOfMemoryBudget == true)
         {
-            Log.OutOfMessageMemory(logger, context.SessionId, queueId, options.Limits.MessageMemory);
+            Log.OutOfMessageMemory(logger, context.SessionId, queueId, guard.MessageMemoryCapacity);
             GatewayMetrics.MessageMemoryDeferred.WithLabels("data").Inc();
             return Refused(state, queueId, SmtpReplies.OutOfMessageMemory);
         }

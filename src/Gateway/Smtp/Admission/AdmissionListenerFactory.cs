@@ -230,6 +230,16 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             /// <summary>Once set, the pipe's own dispose gives back the slots.</summary>
             public ClientPipe? Pipe { get; set; }
 
+            /// <summary>A refusal before the pipe exists gives back the total slot itself.</summary>
+            public void ReleaseTotal(AdmissionListenerFactory owner)
+            {
+                owner.ReleaseTotal();
+                Total = false;
+            }
+
+            /// <summary>SmtpServer's session (or RefuseWaiting) owns the connection now: nothing is held here any more.</summary>
+            public void HandedOver() => (Pipe, Total, Client) = (null, false, null);
+
             public void GiveBack(AdmissionListenerFactory owner)
             {
                 if (Pipe is { } pipe)
@@ -294,8 +304,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
                 {
                     // Not from our balancer (or it gave up): no greeting, as the PROXY protocol asks. The header's
                     // look-ahead reads the socket itself, so a reset arrives as a SocketException, not an IOException.
-                    _owner.ReleaseTotal();
-                    held.Total = false;
+                    held.ReleaseTotal(_owner);
                     GatewayMetrics.ConnectionsRefused.WithLabels("proxy").Inc();
                     _owner._logger.LogWarning("Connection from {Peer} closed: {Reason} (proxy_protocol is on)", peer, exception.Message);
                     await network.DisposeAsync();
@@ -305,8 +314,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
 
             if (_owner.EnterClient(client.Address) is { } tooMany)
             {
-                _owner.ReleaseTotal();
-                held.Total = false;
+                held.ReleaseTotal(_owner);
                 await RefuseAsync(network, tooMany);
                 return;
             }
@@ -330,9 +338,7 @@ internal sealed class AdmissionListenerFactory(AdmissionOptions options, ILogger
             }
 
             _admitted.Writer.TryWrite(new Admitted(pipe, peer, client));
-            held.Pipe = null; // SmtpServer's session (or RefuseWaiting) owns it now
-            held.Total = false;
-            held.Client = null;
+            held.HandedOver();
             if (_closing)
             {
                 // Shutdown began while this one was being admitted: Dispose may have emptied the queue before it arrived.

@@ -53,6 +53,9 @@ internal sealed class GuardedStream(Stream inner, StreamGuardOptions limits, Tim
     /// <summary>The current (or last) DATA found the sessions' message memory spent and its content was dropped.</summary>
     public bool OutOfMemoryBudget { get; private set; }
 
+    /// <summary>The message memory all sessions share, in bytes (0: unbounded).</summary>
+    public long MessageMemoryCapacity => limits.Memory?.Capacity ?? 0;
+
     /// <summary>Content is being dropped rather than handed to the session.</summary>
     private bool Dropping => Truncated || OutOfMemoryBudget;
 
