@@ -18,6 +18,13 @@ public sealed class MessageMemoryTests
     private static byte[] Content(string subject, int bytes) =>
         [.. TestMessages.Crlf($"From: sender@remote.test\nTo: user@example.test\nSubject: {subject}\n\n"), .. Enumerable.Repeat("0123456789abcdef\r\n"u8.ToArray(), bytes / 18).SelectMany(line => line)];
 
+    /// <summary>The envelope, then DATA: the client may send content from here on.</summary>
+    private static async Task InDataAsync(RawSmtpClient client)
+    {
+        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+    }
+
     private static string[] Subjects(FakeDownstream downstream) =>
         [.. downstream.Messages.Select(message => Encoding.ASCII.GetString(message.Raw).Split("\r\n").First(line => line.StartsWith("Subject: ", StringComparison.Ordinal))["Subject: ".Length..])];
 
@@ -46,8 +53,7 @@ public sealed class MessageMemoryTests
         await using var gateway = await StartAsync(downstream);
         await using var holder = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
         await using var other = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-        await holder.EnvelopeAsync("sender@remote.test", "user@example.test");
-        Assert.StartsWith("354", await holder.CommandAsync("DATA"), StringComparison.Ordinal);
+        await InDataAsync(holder);
         await holder.SendRawAsync(Content("held", 150_000)); // and no end of DATA yet
 
         Assert.StartsWith("250", await other.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
@@ -104,8 +110,7 @@ public sealed class MessageMemoryTests
         Assert.StartsWith("250", await other.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
         await using (var holder = await RawSmtpClient.ConnectAsync(gateway.EndPoint))
         {
-            await holder.EnvelopeAsync("sender@remote.test", "user@example.test");
-            Assert.StartsWith("354", await holder.CommandAsync("DATA"), StringComparison.Ordinal);
+            await InDataAsync(holder);
             await holder.SendRawAsync(Content("lost", 150_000));
             await UntilMailWithSizeGetsAsync(other, 100_000, "452 4.3.1");
         }
@@ -131,8 +136,7 @@ public sealed class MessageMemoryTests
         await using var holder = await ProxiedAsync(gateway, "192.0.2.10");
         await using var sameClient = await ProxiedAsync(gateway, "192.0.2.10");
         await using var otherClient = await ProxiedAsync(gateway, "198.51.100.20");
-        await holder.EnvelopeAsync("sender@remote.test", "user@example.test");
-        Assert.StartsWith("354", await holder.CommandAsync("DATA"), StringComparison.Ordinal);
+        await InDataAsync(holder);
         await holder.SendRawAsync(Content("held", 150_000));
 
         Assert.StartsWith("250", await sameClient.CommandAsync("EHLO client.example.test"), StringComparison.Ordinal);
@@ -158,8 +162,7 @@ public sealed class MessageMemoryTests
         await using var downstream = await FakeDownstream.StartAsync();
         await using var gateway = await StartAsync(downstream, limits => limits with { MinDataRate = 0, CommandTimeout = TimeSpan.FromSeconds(1) });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
-        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        await InDataAsync(client);
 
         await client.SendRawAsync(Content("stalled", 100_000));
 
@@ -171,15 +174,15 @@ public sealed class MessageMemoryTests
     public async Task Data_that_keeps_arriving_may_take_longer_than_the_command_timeout()
     {
         await using var downstream = await FakeDownstream.StartAsync();
-        await using var gateway = await StartAsync(downstream, limits => limits with { MinDataRate = 0, CommandTimeout = TimeSpan.FromSeconds(1) });
+        // 2 s, not 1: the test's own pauses (and its commands before DATA) keep an eightfold margin on a busy machine.
+        await using var gateway = await StartAsync(downstream, limits => limits with { MinDataRate = 0, CommandTimeout = TimeSpan.FromSeconds(2) });
         await using var client = await RawSmtpClient.ConnectAsync(gateway.EndPoint);
-        await client.EnvelopeAsync("sender@remote.test", "user@example.test");
-        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        await InDataAsync(client);
 
         await client.SendRawAsync(Content("steady", 1_000));
-        for (var piece = 0; piece < 8; piece++)
+        for (var piece = 0; piece < 12; piece++)
         {
-            await Task.Delay(300); // 2.4 s in all, never more than 0.3 s of silence
+            await Task.Delay(250); // 3 s in all, never more than 0.25 s of silence
             await client.SendRawAsync("more\r\n"u8.ToArray());
         }
 
